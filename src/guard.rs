@@ -1,0 +1,1 @@
+//! The destructive-sync guard.

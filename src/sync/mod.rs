@@ -1,0 +1,1 @@
+//! The upload/sync request sequence as a sans-IO state machine.
