@@ -36,7 +36,11 @@ pub enum ErrorKind {
         requested: String,
     },
     /// Every data row was rejected or excluded, so there is nothing to send.
-    NoValidUsers,
+    NoValidUsers {
+        /// The report of the rows that were read, so hosts can still show
+        /// every diagnostic.
+        report: Box<crate::report::Report>,
+    },
     /// A transform or sync option has an invalid value.
     InvalidOption {
         /// The option's name as the host spells it (`pricePerUserCents`).
@@ -97,7 +101,7 @@ impl ErrorKind {
             ErrorKind::EmptyInput => "empty_input",
             ErrorKind::MissingEmailColumn { .. } => "missing_email_column",
             ErrorKind::UnknownColumn { .. } => "unknown_column",
-            ErrorKind::NoValidUsers => "no_valid_users",
+            ErrorKind::NoValidUsers { .. } => "no_valid_users",
             ErrorKind::InvalidOption { .. } => "invalid_option",
             ErrorKind::InvalidConfig { .. } => "invalid_config",
             ErrorKind::DestructiveSync { .. } => "destructive_sync",

@@ -35,7 +35,7 @@ pub mod transform;
 pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
-
-
-
-
+pub use options::TransformOptions;
+pub use report::{Diagnostic, Level, Report};
+pub use torii::ToriiFile;
+pub use transform::{transform, transform_bytes, Transformed};

@@ -1,6 +1,30 @@
-//! Last-used dates: many input spellings in, one calendar date out.
+//! Last-used dates: many input spellings in, one UTC calendar date out.
+//!
+//! The old Apps Script formatted dates with `YYYY`, the ISO week-year, so
+//! 30 Dec 2024 became 2025. Here a date is a plain calendar date, parsed by
+//! hand from the bytes (no regex, no format strings, no allocation: this runs
+//! once per row on files of a million rows), and a date-time with a zone is
+//! converted to UTC before its date is taken.
+//!
+//! ```
+//! use stripe_torii_sync::fields::date::{parse_last_used, DateOrder};
+//!
+//! let date = |s| parse_last_used(s, DateOrder::Mdy).unwrap().map(|d| d.to_string());
+//! assert_eq!(date("2024-12-30").as_deref(), Some("2024-12-30"));
+//! assert_eq!(date("2024-12-31T23:30:00-05:00").as_deref(), Some("2025-01-01"));
+//! assert_eq!(date("Dec 29, 2025, 3:04 PM").as_deref(), Some("2025-12-29"));
+//! assert_eq!(date("12/30/2024").as_deref(), Some("2024-12-30"));
+//! assert_eq!(date("Never"), None);
+//! assert!(parse_last_used("last tuesday", DateOrder::Mdy).is_err());
+//! ```
 
 use serde::{Deserialize, Serialize};
+
+/// Earliest and latest years accepted; anything else is a typo or a
+/// spreadsheet serial number, not a login date.
+const YEARS: std::ops::RangeInclusive<i64> = 1900..=9999;
+
+const MINUTES_PER_DAY: i64 = 24 * 60;
 
 /// A calendar date (proleptic Gregorian, UTC). Ordered chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -11,27 +35,105 @@ pub struct Date {
 }
 
 impl Date {
-    /// A valid date, or `None` (e.g. 2025-02-30).
+    /// A valid date, or `None` (e.g. 2025-02-30, or a year outside 1900–9999).
     pub fn from_ymd(year: u16, month: u8, day: u8) -> Option<Date> {
-        let _ = (year, month, day);
-        todo!()
+        let valid = YEARS.contains(&i64::from(year))
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month);
+        valid.then_some(Date { year, month, day })
     }
+
+    /// The year.
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The month, 1–12.
+    pub fn month(&self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, 1–31.
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+
     /// Appends `YYYY-MM-DD` to `out`.
     pub fn write_iso(&self, out: &mut String) {
-        let _ = out;
-        todo!()
+        let digits = [
+            self.year / 1000,
+            self.year / 100 % 10,
+            self.year / 10 % 10,
+            self.year % 10,
+        ];
+        out.extend(digits.iter().map(|&d| char::from(b'0' + d as u8)));
+        for part in [self.month, self.day] {
+            out.push('-');
+            out.push(char::from(b'0' + part / 10));
+            out.push(char::from(b'0' + part % 10));
+        }
+    }
+
+    /// Days since 1970-01-01.
+    fn days_since_epoch(&self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` since 1970-01-01, if its year is in range.
+    fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        if !YEARS.contains(&year) {
+            return None;
+        }
+        Date::from_ymd(year as u16, month as u8, day as u8)
+    }
+
+    fn plus_days(self, days: i64) -> Option<Date> {
+        if days == 0 {
+            return Some(self);
+        }
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
     }
 }
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        let mut s = String::with_capacity(10);
+        self.write_iso(&mut s);
+        f.write_str(&s)
     }
 }
 
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let mut iso = String::with_capacity(10);
+        self.write_iso(&mut iso);
+        s.serialize_str(&iso)
     }
 }
 
@@ -52,14 +154,534 @@ pub struct DateParseError {
     reason: &'static str,
 }
 
+impl DateParseError {
+    /// The reason, for a person.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
 impl std::fmt::Display for DateParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.reason)
     }
 }
 
-/// Parses a last-used cell. `Ok(None)` for empty / "Never" / "-" / "—" / "N/A".
+impl std::error::Error for DateParseError {}
+
+const UNRECOGNISED: DateParseError = DateParseError {
+    reason: "not a recognised date format",
+};
+const NO_SUCH_DATE: DateParseError = DateParseError {
+    reason: "no such calendar date",
+};
+const BAD_TIME: DateParseError = DateParseError {
+    reason: "the time of day is out of range",
+};
+const TWO_DIGIT_YEAR: DateParseError = DateParseError {
+    reason: "a two-digit year is ambiguous; export dates with four-digit years",
+};
+const TRY_DMY: DateParseError = DateParseError {
+    reason: "not a valid month/day/year date; if the file is day-first, set the date order to D/M/YYYY (dmy)",
+};
+const TRY_MDY: DateParseError = DateParseError {
+    reason: "not a valid day/month/year date; if the file is month-first, set the date order to M/D/YYYY (mdy)",
+};
+
+/// Cells that mean "never used": no date, and no warning.
+const NO_DATE: &[&str] = &["never", "-", "—", "–", "n/a", "na", "none", "null"];
+
+/// Parses a last-used cell. `Ok(None)` for empty, "Never", "-", "—", "–",
+/// "N/A", "NA", "none" and "null" (any case).
 pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, DateParseError> {
-    let _ = (cell, order);
-    todo!()
+    let s = cell.trim();
+    if s.is_empty() || NO_DATE.iter().any(|n| n.eq_ignore_ascii_case(s)) {
+        return Ok(None);
+    }
+    let b = s.as_bytes();
+    let date = if b.iter().all(u8::is_ascii_digit) {
+        unix_timestamp(b)?
+    } else if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+        iso(b)?
+    } else if b[0].is_ascii_digit() && b.contains(&b'/') {
+        slash(b, order)?
+    } else if b[0].is_ascii_alphabetic() {
+        month_day_year(b)?
+    } else if b[0].is_ascii_digit() {
+        day_month_year(b)?
+    } else {
+        return Err(UNRECOGNISED);
+    };
+    Ok(Some(date))
+}
+
+/// A cursor over the cell's bytes.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Cursor { b, at: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let hit = self.peek() == Some(byte);
+        self.at += usize::from(hit);
+        hit
+    }
+
+    fn skip_spaces(&mut self) -> bool {
+        let start = self.at;
+        while self.peek() == Some(b' ') {
+            self.at += 1;
+        }
+        self.at > start
+    }
+
+    /// Between `min` and `max` digits, as a number.
+    fn number(&mut self, min: usize, max: usize) -> Option<i64> {
+        let start = self.at;
+        let mut n: i64 = 0;
+        while self.at - start < max {
+            match self.peek() {
+                Some(d @ b'0'..=b'9') => {
+                    n = n * 10 + i64::from(d - b'0');
+                    self.at += 1;
+                }
+                _ => break,
+            }
+        }
+        (self.at - start >= min).then_some(n)
+    }
+
+    /// A run of ASCII letters.
+    fn word(&mut self) -> &'a [u8] {
+        let start = self.at;
+        while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.at += 1;
+        }
+        &self.b[start..self.at]
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.b[self.at..]
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.b.len()
+    }
+}
+
+fn make_date(year: i64, month: i64, day: i64) -> Result<Date, DateParseError> {
+    if !YEARS.contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(NO_SUCH_DATE);
+    }
+    Date::from_ymd(year as u16, month as u8, day as u8).ok_or(NO_SUCH_DATE)
+}
+
+/// 10 digits are Unix seconds, 13 are milliseconds.
+fn unix_timestamp(b: &[u8]) -> Result<Date, DateParseError> {
+    let seconds = match b.len() {
+        10 | 13 => {
+            let n = b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+            if b.len() == 13 {
+                n / 1000
+            } else {
+                n
+            }
+        }
+        _ => return Err(UNRECOGNISED),
+    };
+    Date::from_days_since_epoch(seconds.div_euclid(86_400)).ok_or(NO_SUCH_DATE)
+}
+
+/// `YYYY-MM-DD`, optionally followed by a time and a zone.
+fn iso(b: &[u8]) -> Result<Date, DateParseError> {
+    let mut c = Cursor::new(b);
+    let year = c.number(4, 4).ok_or(UNRECOGNISED)?;
+    if !c.eat(b'-') {
+        return Err(UNRECOGNISED);
+    }
+    let month = c.number(2, 2).ok_or(UNRECOGNISED)?;
+    if !c.eat(b'-') {
+        return Err(UNRECOGNISED);
+    }
+    let day = c.number(2, 2).ok_or(UNRECOGNISED)?;
+    let date = make_date(year, month, day)?;
+    if !c.eat(b'T') && !c.eat(b't') {
+        c.skip_spaces();
+    }
+    shift_to_utc(date, &mut c)
+}
+
+/// `M/D/YYYY` or `D/M/YYYY`, optionally followed by a time.
+fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
+    let mut c = Cursor::new(b);
+    let first = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    if !c.eat(b'/') {
+        return Err(UNRECOGNISED);
+    }
+    let second = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    if !c.eat(b'/') {
+        return Err(UNRECOGNISED);
+    }
+    let year_start = c.at;
+    let year = c.number(1, 4).ok_or(UNRECOGNISED)?;
+    match c.at - year_start {
+        4 => {}
+        2 => return Err(TWO_DIGIT_YEAR),
+        _ => return Err(UNRECOGNISED),
+    }
+    let (month, day, other_order) = match order {
+        DateOrder::Mdy => (first, second, TRY_DMY),
+        DateOrder::Dmy => (second, first, TRY_MDY),
+    };
+    let date = match make_date(year, month, day) {
+        Ok(date) => date,
+        // Valid the other way round: say which option fixes it.
+        Err(_) if make_date(year, day, month).is_ok() => return Err(other_order),
+        Err(e) => return Err(e),
+    };
+    c.skip_spaces();
+    shift_to_utc(date, &mut c)
+}
+
+/// A month name or abbreviation (`Dec`, `Dec.`, `December`, `Sept`).
+fn month_number(word: &[u8]) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if word.len() < 3 {
+        return None;
+    }
+    let (index, name) = MONTHS
+        .iter()
+        .enumerate()
+        .find(|(_, m)| word[..3].eq_ignore_ascii_case(&m.as_bytes()[..3]))?;
+    let name = name.as_bytes();
+    let known =
+        word.len() == 3 || word.eq_ignore_ascii_case(name) || word.eq_ignore_ascii_case(b"sept");
+    known.then_some(index as i64 + 1)
+}
+
+/// `Dec 29, 2025`, optionally followed by a time.
+fn month_day_year(b: &[u8]) -> Result<Date, DateParseError> {
+    let mut c = Cursor::new(b);
+    let month = month_number(c.word()).ok_or(UNRECOGNISED)?;
+    c.eat(b'.');
+    if !c.skip_spaces() {
+        return Err(UNRECOGNISED);
+    }
+    let day = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    c.eat(b',');
+    if !c.skip_spaces() {
+        return Err(UNRECOGNISED);
+    }
+    let year = c.number(4, 4).ok_or(UNRECOGNISED)?;
+    let date = make_date(year, month, day)?;
+    c.eat(b',');
+    c.skip_spaces();
+    shift_to_utc(date, &mut c)
+}
+
+/// `29 Dec 2025`, optionally followed by a time.
+fn day_month_year(b: &[u8]) -> Result<Date, DateParseError> {
+    let mut c = Cursor::new(b);
+    let day = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    if !c.skip_spaces() {
+        return Err(UNRECOGNISED);
+    }
+    let month = month_number(c.word()).ok_or(UNRECOGNISED)?;
+    c.eat(b'.');
+    c.eat(b',');
+    if !c.skip_spaces() {
+        return Err(UNRECOGNISED);
+    }
+    let year = c.number(4, 4).ok_or(UNRECOGNISED)?;
+    let date = make_date(year, month, day)?;
+    c.eat(b',');
+    c.skip_spaces();
+    shift_to_utc(date, &mut c)
+}
+
+/// Reads an optional time and zone after a date and returns the UTC date.
+/// A time without a zone is UTC, so it never moves the date.
+fn shift_to_utc(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
+    if c.done() {
+        return Ok(date);
+    }
+    let minutes = time_of_day(c)?;
+    c.skip_spaces();
+    let offset = zone_offset(c)?;
+    if !c.done() {
+        return Err(UNRECOGNISED);
+    }
+    date.plus_days((minutes - offset).div_euclid(MINUTES_PER_DAY))
+        .ok_or(NO_SUCH_DATE)
+}
+
+/// `H:MM`, `HH:MM:SS`, `HH:MM:SS.fff`, with an optional `AM`/`PM`.
+/// Returns minutes since midnight.
+fn time_of_day(c: &mut Cursor) -> Result<i64, DateParseError> {
+    let hour = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    if !c.eat(b':') {
+        return Err(UNRECOGNISED);
+    }
+    let minute = c.number(2, 2).ok_or(UNRECOGNISED)?;
+    let mut second = 0;
+    if c.eat(b':') {
+        second = c.number(2, 2).ok_or(UNRECOGNISED)?;
+        if c.eat(b'.') || c.eat(b',') {
+            c.number(1, 9).ok_or(UNRECOGNISED)?;
+            while c.peek().is_some_and(|d| d.is_ascii_digit()) {
+                c.at += 1;
+            }
+        }
+    }
+    if minute > 59 || second > 60 {
+        return Err(BAD_TIME);
+    }
+    let save = c.at;
+    c.skip_spaces();
+    let meridiem = c.word();
+    let hour = if meridiem.eq_ignore_ascii_case(b"am") || meridiem.eq_ignore_ascii_case(b"pm") {
+        if !(1..=12).contains(&hour) {
+            return Err(BAD_TIME);
+        }
+        hour % 12
+            + if meridiem[0].eq_ignore_ascii_case(&b'p') {
+                12
+            } else {
+                0
+            }
+    } else {
+        c.at = save;
+        if hour > 23 {
+            return Err(BAD_TIME);
+        }
+        hour
+    };
+    Ok(hour * 60 + minute)
+}
+
+/// `Z`, `UTC`, `GMT`, `±HH:MM`, `±HHMM` or `±HH`; none means UTC.
+/// Returns the offset east of UTC in minutes.
+fn zone_offset(c: &mut Cursor) -> Result<i64, DateParseError> {
+    let rest = c.rest();
+    if rest.is_empty() {
+        return Ok(0);
+    }
+    if rest.eq_ignore_ascii_case(b"z")
+        || rest.eq_ignore_ascii_case(b"utc")
+        || rest.eq_ignore_ascii_case(b"gmt")
+    {
+        c.at = c.b.len();
+        return Ok(0);
+    }
+    let sign = match rest[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return Err(UNRECOGNISED),
+    };
+    c.at += 1;
+    let hours = c.number(2, 2).ok_or(UNRECOGNISED)?;
+    let minutes = if c.eat(b':') {
+        c.number(2, 2).ok_or(UNRECOGNISED)?
+    } else {
+        c.number(2, 2).unwrap_or(0)
+    };
+    if hours > 14 || minutes > 59 {
+        return Err(BAD_TIME);
+    }
+    Ok(sign * (hours * 60 + minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mdy(s: &str) -> Option<String> {
+        parse_last_used(s, DateOrder::Mdy)
+            .unwrap_or_else(|e| panic!("{s:?}: {e}"))
+            .map(|d| d.to_string())
+    }
+
+    fn err(s: &str, order: DateOrder) -> &'static str {
+        parse_last_used(s, order).unwrap_err().reason()
+    }
+
+    #[test]
+    fn iso_dates_and_date_times() {
+        for (cell, want) in [
+            ("2024-12-30", "2024-12-30"),
+            ("2024-12-30T09:15", "2024-12-30"),
+            ("2024-12-30 09:15:00 UTC", "2024-12-30"),
+            ("2024-12-30T09:15:00.123456789Z", "2024-12-30"),
+            ("2024-12-31T23:30:00-05:00", "2025-01-01"),
+            ("2025-01-01T00:30:00+01:00", "2024-12-31"),
+            ("2025-01-01 00:30+0100", "2024-12-31"),
+            ("2025-01-01T00:30:00+01", "2024-12-31"),
+            ("2024-02-28T23:00:00-02:00", "2024-02-29"),
+            ("2023-02-28T23:00:00-02:00", "2023-03-01"),
+            ("2024-12-31T23:59:60Z", "2024-12-31"),
+            ("2025-03-14 09:21:07 GMT", "2025-03-14"),
+            ("2025-03-14t09:21:07z", "2025-03-14"),
+        ] {
+            assert_eq!(mdy(cell).as_deref(), Some(want), "{cell}");
+        }
+    }
+
+    #[test]
+    fn the_week_year_trap_is_avoided() {
+        // ISO week 1 of 2025 starts on Monday 30 Dec 2024.
+        assert_eq!(mdy("2024-12-30").as_deref(), Some("2024-12-30"));
+        assert_eq!(mdy("12/30/2024").as_deref(), Some("2024-12-30"));
+        assert_eq!(mdy("Dec 30, 2024").as_deref(), Some("2024-12-30"));
+    }
+
+    #[test]
+    fn month_names() {
+        for cell in [
+            "Dec 29, 2025",
+            "December 29, 2025",
+            "dec 29 2025",
+            "Dec. 29, 2025",
+            "Dec 29, 2025, 3:04 PM",
+            "Dec 29, 2025 15:04:05 UTC",
+            "29 Dec 2025",
+            "29 December 2025 10:00",
+            "29 dec. 2025",
+        ] {
+            assert_eq!(mdy(cell).as_deref(), Some("2025-12-29"), "{cell}");
+        }
+        assert_eq!(mdy("Sept 1, 2025").as_deref(), Some("2025-09-01"));
+        assert_eq!(mdy("Feb 29, 2024").as_deref(), Some("2024-02-29"));
+        assert_eq!(mdy("Dec 31, 2024 11:30 PM").as_deref(), Some("2024-12-31"));
+        assert_eq!(mdy("Jan 1, 2025 12:15 AM").as_deref(), Some("2025-01-01"));
+    }
+
+    #[test]
+    fn slash_dates_follow_the_order() {
+        assert_eq!(mdy("3/4/2025").as_deref(), Some("2025-03-04"));
+        assert_eq!(mdy("12/29/2025 15:04:05").as_deref(), Some("2025-12-29"));
+        let dmy = |s| {
+            parse_last_used(s, DateOrder::Dmy)
+                .unwrap()
+                .map(|d| d.to_string())
+        };
+        assert_eq!(dmy("3/4/2025").as_deref(), Some("2025-04-03"));
+        assert_eq!(dmy("30/12/2024").as_deref(), Some("2024-12-30"));
+        assert!(err("30/12/2024", DateOrder::Mdy).contains("dmy"));
+        assert!(err("12/30/2024", DateOrder::Dmy).contains("mdy"));
+        assert_eq!(err("13/13/2025", DateOrder::Mdy), NO_SUCH_DATE.reason);
+        assert_eq!(err("1/2/25", DateOrder::Mdy), TWO_DIGIT_YEAR.reason);
+    }
+
+    #[test]
+    fn unix_timestamps() {
+        assert_eq!(mdy("1735603200").as_deref(), Some("2024-12-31"));
+        assert_eq!(mdy("1735603200000").as_deref(), Some("2024-12-31"));
+        assert_eq!(mdy("0000000000").as_deref(), Some("1970-01-01"));
+        assert_eq!(err("123456", DateOrder::Mdy), UNRECOGNISED.reason);
+    }
+
+    #[test]
+    fn no_date_markers() {
+        for cell in [
+            "", "  ", "Never", "NEVER", "-", "—", "–", "N/A", "n/a", "NA", "none",
+        ] {
+            assert_eq!(mdy(cell), None, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn rejects() {
+        for cell in [
+            "last tuesday",
+            "2025-02-30",
+            "2025-13-01",
+            "2025-1-1",
+            "1899-12-31",
+            "2024-12-30T25:00",
+            "2024-12-30T10:61",
+            "2024-12-30T10:00+15:00",
+            "2024-12-30T10:00 PST",
+            "2024-12-30 junk",
+            "Invalid Date",
+            "Dec 32, 2025",
+            "Foo 3, 2025",
+            "13:00 PM",
+            "2025-12-29 13:00 PM",
+            "ＤＥＣ",
+            "9999-12-31T23:00:00-05:00",
+        ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn days_round_trip_through_the_civil_calendar() {
+        let mut days = Date::from_ymd(1900, 1, 1).unwrap().days_since_epoch();
+        let mut date = Date::from_ymd(1900, 1, 1).unwrap();
+        while date.year() < 2401 {
+            assert_eq!(Date::from_days_since_epoch(days), Some(date));
+            assert_eq!(date.days_since_epoch(), days);
+            days += 1;
+            date = date.plus_days(1).unwrap();
+        }
+        assert_eq!(Date::from_ymd(2024, 2, 30), None);
+        assert_eq!(Date::from_ymd(1900, 2, 29), None);
+        assert!(Date::from_ymd(2000, 2, 29).is_some());
+    }
+
+    #[test]
+    fn writes_iso() {
+        let mut s = String::new();
+        Date::from_ymd(1999, 1, 9).unwrap().write_iso(&mut s);
+        assert_eq!(s, "1999-01-09");
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = parse_last_used(&s, DateOrder::Mdy);
+            let _ = parse_last_used(&s, DateOrder::Dmy);
+        }
+
+        #[test]
+        fn dateish_strings_never_panic(s in "[0-9]{1,4}[-/ .:]?[0-9]{0,2}[-/ T:]?[0-9]{0,4}[ T:+-]?[0-9:]{0,8}( ?(UTC|Z|PM|AM|[+-][0-9]{2}:?[0-9]{0,2}))?") {
+            let _ = parse_last_used(&s, DateOrder::Mdy);
+        }
+
+        #[test]
+        fn iso_dates_round_trip(days in -25_567i64..2_900_000) {
+            if let Some(date) = Date::from_days_since_epoch(days) {
+                let text = date.to_string();
+                prop_assert_eq!(parse_last_used(&text, DateOrder::Mdy).unwrap(), Some(date));
+            }
+        }
+    }
 }

@@ -1,4 +1,23 @@
 //! Full names: splitting one cell into Torii's `firstName` / `lastName`.
+//!
+//! The last word is the last name and the rest the first name, with three
+//! refinements: a generational suffix stays with the last name, the
+//! "Last, First" form is understood, and a cell that is an email address
+//! is not a name at all.
+//!
+//! ```
+//! use stripe_torii_sync::fields::name::split_name;
+//!
+//! let n = split_name("Martin Luther King Jr.");
+//! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("Martin Luther"), Some("King Jr.")));
+//! let n = split_name("Lovelace, Ada");
+//! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("Ada"), Some("Lovelace")));
+//! ```
+
+use super::email::looks_like_email;
+
+/// Words that stay with the last name ("King Jr.", "Ford II").
+const SUFFIXES: &[&str] = &["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"];
 
 /// First and last name, either of which may be absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -9,8 +28,100 @@ pub struct NameParts {
     pub last: Option<String>,
 }
 
-/// Splits a full-name cell.
+fn is_suffix(word: &str) -> bool {
+    SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+/// Splits a full-name cell. Never returns empty strings.
 pub fn split_name(cell: &str) -> NameParts {
-    let _ = cell;
-    todo!()
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    if words.is_empty() {
+        return NameParts::default();
+    }
+    let collapsed = words.join(" ");
+    if looks_like_email(&collapsed) {
+        return NameParts::default();
+    }
+    if let Some((before, after)) = collapsed.split_once(',') {
+        let before = before.trim();
+        let after = after.trim();
+        if is_suffix(after) {
+            // "Martin Luther King, Jr." is the suffix form, not "Last, First".
+            return split_words(&format!("{before} {after}"));
+        }
+        if !before.is_empty() && !after.is_empty() {
+            return NameParts {
+                first: Some(after.to_string()),
+                last: Some(before.to_string()),
+            };
+        }
+        return split_words(&format!("{before} {after}"));
+    }
+    split_words(&collapsed)
+}
+
+/// Splits whitespace-separated words: the last (plus a suffix) is the last name.
+fn split_words(text: &str) -> NameParts {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
+        2
+    } else {
+        1
+    };
+    match words.len() {
+        0 => NameParts::default(),
+        1 => NameParts {
+            first: Some(words[0].to_string()),
+            last: None,
+        },
+        n => NameParts {
+            first: Some(words[..n - last_len].join(" ")),
+            last: Some(words[n - last_len..].join(" ")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(cell: &str) -> (Option<&'static str>, Option<&'static str>) {
+        let n = split_name(cell);
+        (
+            n.first.map(|s| &*Box::leak(s.into_boxed_str())),
+            n.last.map(|s| &*Box::leak(s.into_boxed_str())),
+        )
+    }
+
+    #[test]
+    fn splits_names() {
+        assert_eq!(parts("Ada Lovelace"), (Some("Ada"), Some("Lovelace")));
+        assert_eq!(
+            parts("  Grace \t Brewster\nHopper "),
+            (Some("Grace Brewster"), Some("Hopper"))
+        );
+        assert_eq!(
+            parts("Martin Luther King Jr."),
+            (Some("Martin Luther"), Some("King Jr."))
+        );
+        assert_eq!(
+            parts("Martin Luther King, Jr."),
+            (Some("Martin Luther"), Some("King Jr."))
+        );
+        assert_eq!(parts("Henry Ford II"), (Some("Henry"), Some("Ford II")));
+        assert_eq!(parts("John Smith sr"), (Some("John"), Some("Smith sr")));
+        assert_eq!(parts("Sammy Jr."), (Some("Sammy"), Some("Jr.")));
+        assert_eq!(parts("Lovelace, Ada"), (Some("Ada"), Some("Lovelace")));
+        assert_eq!(
+            parts("Lovelace,Ada Augusta"),
+            (Some("Ada Augusta"), Some("Lovelace"))
+        );
+        assert_eq!(parts("Cher"), (Some("Cher"), None));
+        assert_eq!(parts("Cher,"), (Some("Cher"), None));
+        assert_eq!(parts(",Cher"), (Some("Cher"), None));
+        assert_eq!(parts(""), (None, None));
+        assert_eq!(parts("   "), (None, None));
+        assert_eq!(parts("ada@example.com"), (None, None));
+        assert_eq!(parts("José Álvarez"), (Some("José"), Some("Álvarez")));
+    }
 }

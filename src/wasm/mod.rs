@@ -5,6 +5,12 @@
 //! serves Node, the browser and Apps Script, so nothing here may import a
 //! host-specific global at load time.
 
+mod transform;
+
+pub use self::transform::{
+    count_csv_records_js, transform_bytes_js, transform_js, transform_json_js, version,
+};
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -20,6 +26,11 @@ pub(crate) fn js_error(err: &Error) -> JsValue {
         let list: js_sys::Array = headers_found.iter().map(|h| JsValue::from_str(h)).collect();
         set(&js, "headersFound", &list);
     }
+    if let ErrorKind::NoValidUsers { report } = err.kind() {
+        if let Ok(report) = to_js(report) {
+            set(&js, "report", &report);
+        }
+    }
     js.into()
 }
 
@@ -28,25 +39,38 @@ fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Serialises a value to a plain JS object (maps become objects, not `Map`s).
+/// Converts a value to a plain JS object by way of JSON.
+///
+/// JSON is the bridge in both directions instead of serde-wasm-bindgen: it
+/// keeps the `.wasm` smaller, gives plain objects (never `Map`s), and lets
+/// `deny_unknown_fields` catch misspelt options, which a field-by-field
+/// reader never sees.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value
-        .serialize(&serializer)
-        .map_err(|e| js_error(&Error::new(ErrorKind::Protocol, e.to_string())))
+    let json = serde_json::to_string(value)
+        .map_err(|e| js_error(&Error::new(ErrorKind::Protocol, e.to_string())))?;
+    js_sys::JSON::parse(&json)
 }
 
-/// Deserialises options or config from JS; `undefined`/`null` give the default.
-pub(crate) fn from_js<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, Error> {
+/// Reads options or config from JS; `undefined`/`null` give the default.
+/// `what` names the argument in error messages.
+pub(crate) fn from_js<T: DeserializeOwned + Default>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
+    let invalid = |detail: String| {
         Error::new(
             ErrorKind::InvalidOption {
                 option: what.to_string(),
             },
-            format!("invalid {what}: {e}"),
+            format!("invalid {what}: {detail}"),
         )
-    })
+    };
+    let json = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| invalid("not a plain object".to_string()))?;
+    serde_json::from_str(&json).map_err(|e| invalid(e.to_string()))
 }

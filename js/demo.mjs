@@ -1,0 +1,67 @@
+// `./dev demo`: the main job end to end on the bundled sample export.
+//
+// 1. Transform tests/fixtures/stripe-sample.csv and print the Torii JSON and
+//    the report.
+// 2. Start the local Torii emulator and sync the file to it, printing each
+//    step, the outcome and the requests the emulator saw.
+// 3. With --serve (the default on a terminal), keep the emulator running and
+//    serve the web page beside it until Ctrl-C.
+//
+// Nothing here talks to the real Torii.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadCore } from './core.mjs';
+import { startEmulator } from './emulator.mjs';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const samplePath = `${root}tests/fixtures/stripe-sample.csv`;
+const DEMO_KEY = 'demo-key-not-a-real-torii-key';
+const DEMO_ACCOUNT = '4242';
+
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+async function main(argv) {
+  const serve = argv.includes('--serve') || (process.stdout.isTTY && !argv.includes('--no-serve'));
+  const core = await loadCore();
+
+  console.log(bold(`\n1. Transform ${samplePath.slice(root.length)}\n`));
+  const out = core.transformJson(readFileSync(samplePath, 'utf8'), { licenseName: 'Stripe', pricePerUserCents: 0 });
+  console.log(JSON.stringify(JSON.parse(out.json), null, 2));
+  console.log(bold('\nReport\n'));
+  console.log(out.reportText);
+
+  console.log(bold('2. Sync to the local Torii emulator\n'));
+  const emulator = await startEmulator({ apiKey: DEMO_KEY, appAccountIds: [DEMO_ACCOUNT] });
+  console.log(`emulator: ${emulator.baseUrl}`);
+  const config = { apiKey: DEMO_KEY, appAccountId: DEMO_ACCOUNT, baseUrl: emulator.baseUrl };
+  const outcome = await core.syncWithFetch(config, out.json, {
+    onProgress: (p) => console.log(`  [${p.index}/${p.total}] ${p.step}${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}`),
+  });
+  console.log(`\nsynced: file id ${outcome.fileId}, ${outcome.userCount} users, ${outcome.requests} requests, ` +
+    `${outcome.retries} retries, ${outcome.totalMs} ms`);
+  for (const s of outcome.steps) console.log(`  ${s.step.padEnd(14)} ${s.attempts} attempt(s) ${s.ms} ms`);
+  console.log(bold('\nRequests the emulator received\n'));
+  for (const r of emulator.requests) {
+    const auth = r.headers.authorization ? 'with Authorization' : 'no Authorization';
+    console.log(`  ${r.method.padEnd(4)} ${r.path.padEnd(28)} -> ${r.status}  (${auth})`);
+  }
+
+  if (!serve) {
+    await emulator.close();
+    return;
+  }
+  const { startServer } = await import('./serve.mjs');
+  const server = await startServer({ port: 0 });
+  console.log(bold(`\n3. Web page: ${server.url}`));
+  console.log(`   Torii emulator for the sync panel: ${emulator.baseUrl} (API key "${'demo…'}", app account ${DEMO_ACCOUNT})`);
+  console.log('   Ctrl-C to stop.');
+  await new Promise((resolve) => process.once('SIGINT', resolve));
+  await server.close();
+  await emulator.close();
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(`demo failed: ${e.code ? `[${e.code}] ` : ''}${e.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,558 @@
+//! One test per transform rule, each reading its own fixture under
+//! `tests/fixtures/rules/`.
+
+use serde_json::Value;
+use stripe_torii_sync::report::{Code, Layout};
+use stripe_torii_sync::{
+    transform, transform_bytes, ErrorKind, Level, TransformOptions, Transformed,
+};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/rules/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn run(name: &str) -> Transformed {
+    run_with(name, TransformOptions::default())
+}
+
+fn run_with(name: &str, options: TransformOptions) -> Transformed {
+    let out = transform(&fixture(name), &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(
+        out.report.is_balanced(),
+        "{name}: unbalanced report {:?}",
+        out.report
+    );
+    out
+}
+
+fn options(json: &str) -> TransformOptions {
+    serde_json::from_str(json).unwrap()
+}
+
+/// The file as parsed JSON, and a lookup of one user by email.
+fn json(out: &Transformed) -> Value {
+    serde_json::from_str(&out.to_json()).unwrap()
+}
+
+fn user(out: &Transformed, email: &str) -> Value {
+    json(out)["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == email)
+        .unwrap_or_else(|| panic!("no user {email}"))
+        .clone()
+}
+
+fn codes_at(out: &Transformed, line: u64) -> Vec<&'static str> {
+    out.report
+        .diagnostics
+        .iter()
+        .filter(|d| d.line == line)
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
+#[test]
+fn input_shape_bom_crlf_quotes_multiline_and_blank_lines() {
+    let out = run("input_shape.csv");
+    let r = &out.report;
+    // Empty lines are not records; the `,,,,` row is counted as blank.
+    assert_eq!(
+        (r.rows_read, r.users_exported, r.blank_rows_skipped),
+        (3, 3, 1)
+    );
+    assert_eq!(r.header_line, Some(1));
+    let ada = user(&out, "quoted@example.com");
+    assert_eq!(ada["firstName"], "Ada \"The Countess\"");
+    assert_eq!(ada["roles"], serde_json::json!(["Owner", "Developer"]));
+    // A quoted newline inside a name collapses to a space.
+    assert_eq!(user(&out, "multi@example.com")["firstName"], "Grace");
+    assert_eq!(user(&out, "multi@example.com")["lastName"], "Hopper");
+    // The last record has no trailing newline and starts on physical line 8.
+    let text = fixture("input_shape.csv");
+    assert!(!text.ends_with('\n'));
+    assert_eq!(out.file.users[2].email, "last@example.com");
+}
+
+#[test]
+fn semicolon_files_are_sniffed() {
+    let out = run_with("semicolon.csv", options(r#"{"dateOrder":"dmy"}"#));
+    assert_eq!(out.report.delimiter, ";");
+    let ada = user(&out, "lovelace@example.com");
+    assert_eq!(
+        (ada["firstName"].as_str(), ada["lastName"].as_str()),
+        (Some("Ada"), Some("Lovelace"))
+    );
+    assert_eq!(ada["lastUsedDate"], "2024-12-30");
+    assert_eq!(
+        user(&out, "turing@example.com")["roles"],
+        serde_json::json!(["Developer", "Analyst"])
+    );
+}
+
+#[test]
+fn tab_files_and_header_aliases() {
+    let out = run("tab.tsv");
+    assert_eq!(out.report.delimiter, "\t");
+    let c = &out.report.columns;
+    assert_eq!(c.email, "Email address");
+    assert_eq!(c.name.as_deref(), Some("User"));
+    assert_eq!(c.roles.as_deref(), Some("Type"));
+    assert_eq!(c.last_used.as_deref(), Some("Last Seen"));
+    assert_eq!(user(&out, "ada@example.com")["lastUsedDate"], "2025-01-02");
+}
+
+#[test]
+fn headers_match_ignoring_case_spaces_and_notes() {
+    let out = run("aliases.csv");
+    let c = &out.report.columns;
+    assert_eq!(c.email, "EMAIL");
+    assert_eq!(c.last_used.as_deref(), Some("last sign-in (UTC)"));
+    assert_eq!(
+        user(&out, "ada@example.com")["roles"],
+        serde_json::json!(["Owner"])
+    );
+}
+
+#[test]
+fn separate_first_and_last_name_columns() {
+    let out = run("first_last.csv");
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(
+        (ada["firstName"].as_str(), ada["lastName"].as_str()),
+        (Some("Ada"), Some("Lovelace"))
+    );
+    let grace = user(&out, "grace@example.com");
+    assert_eq!(grace["firstName"], "Grace");
+    assert!(grace.get("lastName").is_none());
+}
+
+#[test]
+fn a_file_without_header_uses_the_sample_positions() {
+    let out = run("positional.csv");
+    assert_eq!(out.report.layout, Layout::Positional);
+    assert_eq!(out.report.header_line, None);
+    assert_eq!(out.report.rows_read, 2);
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(ada["lastName"], "Lovelace");
+    assert_eq!(ada["roles"], serde_json::json!(["Owner"]));
+    assert_eq!(ada["lastUsedDate"], "2024-12-30");
+    let alan = user(&out, "alan@example.com");
+    assert_eq!(alan["externalStatus"], "Invited");
+    assert!(alan.get("lastUsedDate").is_none());
+}
+
+#[test]
+fn a_missing_email_column_is_fatal_and_names_what_was_found() {
+    let err = transform(
+        &fixture("no_email_column.csv"),
+        &TransformOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "missing_email_column");
+    match err.kind() {
+        ErrorKind::MissingEmailColumn { headers_found } => {
+            assert_eq!(headers_found, &["Name", "Status", "Role"])
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.message().contains("Name, Status, Role"));
+    assert!(err.message().contains("Email, E-mail, Email address"));
+}
+
+#[test]
+fn explicit_columns_map_unrecognised_headers() {
+    let opts = options(
+        r#"{"columns":{"email":"login","name":"Who","status":"STATE","roles":4,"lastUsed":"When"}}"#,
+    );
+    let out = run_with("explicit_columns.csv", opts);
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(ada["lastName"], "Lovelace");
+    assert_eq!(ada["roles"], serde_json::json!(["Owner"]));
+    assert_eq!(ada["lastUsedDate"], "2025-01-02");
+    let err = transform(
+        &fixture("explicit_columns.csv"),
+        &options(r#"{"columns":{"email":"Mail"}}"#),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "unknown_column");
+}
+
+#[test]
+fn emails_are_normalised_and_bad_ones_rejected_with_their_line() {
+    let out = run("emails.csv");
+    let emails: Vec<&str> = out.file.users.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(emails, ["ada@example.com", "ok@sub.example.co.uk"]);
+    assert_eq!(out.report.rejected, 4);
+    assert_eq!(codes_at(&out, 3), ["missing_email"]);
+    for line in [4, 5, 6] {
+        assert_eq!(codes_at(&out, line), ["invalid_email"], "line {line}");
+    }
+    let d = out.report.diagnostics.iter().find(|d| d.line == 4).unwrap();
+    assert_eq!(d.level, Level::Error);
+    assert_eq!(d.column.as_deref(), Some("Email"));
+    assert!(d.message.contains("not-an-email"));
+}
+
+#[test]
+fn duplicates_merge_roles_dates_and_status() {
+    let out = run("duplicates.csv");
+    assert_eq!((out.report.users_exported, out.report.merged), (2, 2));
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(
+        ada["roles"],
+        serde_json::json!(["Owner", "Developer", "Analyst"])
+    );
+    assert_eq!(ada["lastUsedDate"], "2025-03-01");
+    assert_eq!(ada["status"], "active");
+    assert_eq!(ada["externalStatus"], "Active");
+    assert_eq!(ada["firstName"], "Ada");
+    assert_eq!(
+        json(&out)["licenses"][0]["users"][0]["licenseStatus"],
+        "active"
+    );
+    // Output order is input order: Ada first, where she first appeared.
+    assert_eq!(out.file.users[0].email, "ada@example.com");
+    let merge = out.report.diagnostics.iter().find(|d| d.line == 4).unwrap();
+    assert_eq!(merge.code, Code::DuplicateEmail);
+    assert_eq!(merge.level, Level::Info);
+    assert!(merge.message.contains("line 2"));
+}
+
+#[test]
+fn names_split_with_suffixes_commas_and_single_words() {
+    let out = run("names.csv");
+    let name = |email: &str| {
+        let u = user(&out, email);
+        (
+            u.get("firstName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            u.get("lastName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        )
+    };
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        name("a@example.com"),
+        (some("Martin Luther"), some("King Jr."))
+    );
+    assert_eq!(name("b@example.com"), (some("Ada"), some("Lovelace")));
+    assert_eq!(name("c@example.com"), (some("Cher"), None));
+    assert_eq!(name("d@example.com"), (None, None));
+    assert_eq!(
+        name("e@example.com"),
+        (some("Grace Brewster"), some("Hopper"))
+    );
+    assert_eq!(name("f@example.com"), (None, None));
+    assert_eq!(
+        name("g@example.com"),
+        (some("Martin Luther"), some("King Jr."))
+    );
+    assert_eq!(name("h@example.com"), (some("Henry"), some("Ford II")));
+}
+
+#[test]
+fn roles_split_on_every_separator_and_deduplicate() {
+    let out = run("roles.csv");
+    let roles = |email: &str| user(&out, email).get("roles").cloned();
+    assert_eq!(
+        roles("a@example.com"),
+        Some(serde_json::json!([
+            "Owner",
+            "Developer",
+            "Analyst",
+            "View only"
+        ]))
+    );
+    assert_eq!(
+        roles("b@example.com"),
+        Some(serde_json::json!(["Developer", "Analyst"]))
+    );
+    assert_eq!(
+        roles("c@example.com"),
+        Some(serde_json::json!(["Developer"]))
+    );
+    assert_eq!(roles("d@example.com"), None);
+    let by_role: Vec<(&str, u64)> = out
+        .report
+        .by_role
+        .0
+        .iter()
+        .map(|(r, n)| (r.as_str(), *n))
+        .collect();
+    assert_eq!(
+        by_role,
+        [
+            ("Owner", 1),
+            ("Developer", 3),
+            ("Analyst", 2),
+            ("View only", 1)
+        ]
+    );
+}
+
+#[test]
+fn statuses_follow_the_table() {
+    let out = run("statuses.csv");
+    let file = json(&out);
+    let license_users = file["licenses"][0]["users"].as_array().unwrap().clone();
+    let status = |email: &str| {
+        let u = user(&out, email);
+        let l = license_users.iter().find(|l| l["email"] == email).unwrap();
+        (
+            u["status"].as_str().unwrap().to_string(),
+            l["licenseStatus"].as_str().unwrap().to_string(),
+        )
+    };
+    for e in "abcd".chars() {
+        assert_eq!(
+            status(&format!("{e}@example.com")),
+            ("active".into(), "active".into()),
+            "{e}"
+        );
+    }
+    for e in "efghij".chars() {
+        assert_eq!(
+            status(&format!("{e}@example.com")),
+            ("active".into(), "inactive".into()),
+            "{e}"
+        );
+    }
+    for e in "klmnopqr".chars() {
+        assert_eq!(
+            status(&format!("{e}@example.com")),
+            ("deleted".into(), "deleted".into()),
+            "{e}"
+        );
+    }
+    // Unknown: active with a warning; externalStatus keeps the original text.
+    assert_eq!(status("s@example.com"), ("active".into(), "active".into()));
+    assert_eq!(user(&out, "s@example.com")["externalStatus"], "Frozen");
+    assert!(user(&out, "d@example.com").get("externalStatus").is_none());
+    assert_eq!(codes_at(&out, 20), ["unknown_status"]);
+    assert_eq!(out.report.by_license_status.inactive, 6);
+
+    let overridden = run_with(
+        "statuses.csv",
+        options(r#"{"statusMap":{"frozen":"deleted","Invited":"active"}}"#),
+    );
+    assert!(codes_at(&overridden, 20).is_empty());
+    assert_eq!(user(&overridden, "s@example.com")["status"], "deleted");
+    assert_eq!(user(&overridden, "e@example.com")["status"], "active");
+}
+
+#[test]
+fn dates_normalise_to_utc_calendar_dates() {
+    let out = run("dates.csv");
+    let date = |email: &str| {
+        user(&out, email)
+            .get("lastUsedDate")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let expected = [
+        ("a", Some("2024-12-30")), // the week-year trap: stays in 2024
+        ("b", Some("2025-01-01")),
+        ("c", Some("2024-12-31")),
+        ("d", Some("2025-03-14")),
+        ("e", Some("2025-03-14")),
+        ("f", Some("2025-12-29")),
+        ("g", Some("2025-12-29")),
+        ("h", Some("2024-12-30")),
+        ("i", Some("2024-12-31")),
+        ("j", Some("2024-12-31")),
+        ("k", None),
+        ("l", None),
+        ("m", None),
+        ("n", None),
+        ("o", None),
+        ("p", None),
+        ("q", None),
+        ("r", Some("2024-02-29")),
+    ];
+    for (e, want) in expected {
+        assert_eq!(date(&format!("{e}@example.com")).as_deref(), want, "{e}");
+    }
+    // Garbage and impossible dates warn with their line; the rows are kept.
+    assert_eq!(codes_at(&out, 17), ["unparseable_date"]);
+    assert_eq!(codes_at(&out, 18), ["unparseable_date"]);
+    assert_eq!(out.report.users_exported, 18);
+    assert!(!out.to_json().contains("Invalid Date"));
+}
+
+#[test]
+fn day_first_dates_are_an_option() {
+    let out = run_with("dates_dmy.csv", options(r#"{"dateOrder":"dmy"}"#));
+    assert_eq!(user(&out, "a@example.com")["lastUsedDate"], "2024-12-30");
+    assert_eq!(user(&out, "b@example.com")["lastUsedDate"], "2025-04-03");
+    assert_eq!(codes_at(&out, 4), ["unparseable_date"]);
+    let default = run("dates_dmy.csv");
+    assert_eq!(
+        user(&default, "b@example.com")["lastUsedDate"],
+        "2025-03-04"
+    );
+    assert_eq!(codes_at(&default, 2), ["unparseable_date"]);
+}
+
+#[test]
+fn license_options_and_turning_the_license_off() {
+    let out = run_with(
+        "duplicates.csv",
+        options(
+            r#"{"licenseName":"Stripe Dashboard","pricePerUserCents":1500,"unassignedAmount":3}"#,
+        ),
+    );
+    let license = &json(&out)["licenses"][0];
+    assert_eq!(license["name"], "Stripe Dashboard");
+    assert_eq!(license["pricePerUser"], 1500);
+    assert_eq!(license["unassignedAmount"], 3);
+    assert_eq!(license["users"].as_array().unwrap().len(), 2);
+
+    let off = run_with("duplicates.csv", options(r#"{"includeLicense":false}"#));
+    assert!(json(&off).get("licenses").is_none());
+
+    for bad in [
+        r#"{"pricePerUserCents":-1}"#,
+        r#"{"pricePerUserCents":9.99}"#,
+        r#"{"unassignedAmount":-2}"#,
+    ] {
+        let err = transform(&fixture("duplicates.csv"), &options(bad)).unwrap_err();
+        assert_eq!(err.code(), "invalid_option", "{bad}");
+    }
+}
+
+#[test]
+fn filters_exclude_and_report_rows() {
+    let by_status = run_with(
+        "filters.csv",
+        options(r#"{"excludeStatuses":["invited","deleted"]}"#),
+    );
+    assert_eq!(by_status.report.excluded, 2);
+    assert_eq!(codes_at(&by_status, 3), ["excluded"]);
+    assert_eq!(codes_at(&by_status, 6), ["excluded"]);
+
+    let by_role = run_with("filters.csv", options(r#"{"excludeRoles":["VIEW ONLY"]}"#));
+    assert_eq!(by_role.report.excluded, 1);
+    assert!(by_role.report.diagnostics[0].message.contains("View only"));
+
+    let include = run_with(
+        "filters.csv",
+        options(r#"{"includeDomains":["example.com"]}"#),
+    );
+    let emails: Vec<&str> = include
+        .file
+        .users
+        .iter()
+        .map(|u| u.email.as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            "a@corp.example.com",
+            "b@example.com",
+            "d@example.com",
+            "e@example.com"
+        ]
+    );
+
+    let exclude = run_with(
+        "filters.csv",
+        options(r#"{"excludeDomains":["@contractor.example.org"]}"#),
+    );
+    assert_eq!(exclude.report.excluded, 1);
+    assert_eq!(exclude.report.diagnostics[0].level, Level::Info);
+}
+
+#[test]
+fn ragged_rows_warn_but_still_export() {
+    let out = run("ragged.csv");
+    assert_eq!(out.report.users_exported, 4);
+    assert_eq!(codes_at(&out, 3), ["ragged_row"]);
+    assert_eq!(codes_at(&out, 4), ["ragged_row"]);
+    // Trailing empty cells are spreadsheet padding, not raggedness.
+    assert!(codes_at(&out, 5).is_empty());
+}
+
+#[test]
+fn a_repeated_header_is_skipped_and_reported() {
+    let out = run("repeated_header.csv");
+    assert_eq!(out.report.users_exported, 2);
+    assert_eq!(out.report.rejected, 1);
+    assert_eq!(codes_at(&out, 3), ["repeated_header"]);
+}
+
+#[test]
+fn no_valid_users_is_fatal_but_keeps_the_report() {
+    let err = transform(&fixture("all_rejected.csv"), &TransformOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "no_valid_users");
+    match err.kind() {
+        ErrorKind::NoValidUsers { report } => {
+            assert_eq!((report.rows_read, report.rejected), (2, 2));
+            assert_eq!(report.diagnostics.len(), 2);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.message().contains("line 2"));
+}
+
+#[test]
+fn empty_and_non_text_input_are_fatal() {
+    let err = transform(&fixture("blank.csv"), &TransformOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "empty_input");
+    assert_eq!(
+        transform("", &TransformOptions::default())
+            .unwrap_err()
+            .code(),
+        "empty_input"
+    );
+
+    let err =
+        transform_bytes(b"Email\na@b.co\n\xc3\x28", &TransformOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotText { byte_offset: 13 });
+    let err = transform_bytes(b"PK\x03\x04\x00\x00", &TransformOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "not_text");
+}
+
+#[test]
+fn output_is_deterministic_and_in_input_order() {
+    let text = fixture("statuses.csv");
+    let a = transform(&text, &TransformOptions::default())
+        .unwrap()
+        .to_json();
+    let b = transform(&text, &TransformOptions::default())
+        .unwrap()
+        .to_json();
+    assert_eq!(a, b);
+    let out = run("statuses.csv");
+    let emails: Vec<char> = out
+        .file
+        .users
+        .iter()
+        .map(|u| u.email.chars().next().unwrap())
+        .collect();
+    assert_eq!(emails.iter().collect::<String>(), "abcdefghijklmnopqrs");
+}
+
+#[test]
+fn the_bundled_sample_accounts_for_every_row() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/stripe-sample.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let out = transform(&text, &TransformOptions::default()).unwrap();
+    let r = &out.report;
+    assert!(r.is_balanced());
+    assert_eq!(
+        (r.rows_read, r.users_exported, r.merged, r.rejected),
+        (12, 9, 1, 2)
+    );
+    let json = out.to_json();
+    for forbidden in ["\"\"", "null", "Invalid Date"] {
+        assert!(!json.contains(forbidden), "{forbidden} in {json}");
+    }
+}
