@@ -185,14 +185,6 @@ async function cmdTransform(positionals, v, io) {
   return EXIT_OK;
 }
 
-const STEP_LABELS = {
-  upload_url: 'upload URL',
-  upload: 'upload',
-  register: 'register file',
-  sync: 'start sync',
-  direct_upload: 'upload',
-};
-
 async function cmdSync(positionals, v, io) {
   const [file] = positionals;
   if (!file) throw new UsageError('sync needs a FILE (or - for stdin)');
@@ -245,14 +237,17 @@ async function cmdSync(positionals, v, io) {
     return EXIT_OK;
   }
   if (!guard.allowed) {
-    io.stderr(`refused: ${guard.message}`);
+    io.stderr(`error: ${guard.message} (pass --allow-drop to confirm)`);
     return EXIT_FAILED;
   }
   const outcome = await core.syncWithFetch(config, out.json, {
     onProgress: (p) => {
-      const status = p.status ? ` (HTTP ${p.status})` : '';
-      const attempt = p.attempt > 1 ? `, attempt ${p.attempt}` : '';
-      io.stderr(`[${p.index}/${p.total}] ${STEP_LABELS[p.step] ?? p.step}${attempt}${status}`);
+      if (p.step === 'wait') {
+        io.stderr(`      waiting ${(p.ms / 1000).toFixed(1)} s before ${p.reason}`);
+        return;
+      }
+      const attempt = p.attempt > 1 ? ` (attempt ${p.attempt})` : '';
+      io.stderr(`[${p.index}/${p.total}] ${p.label}${attempt}`);
     },
   });
   writeState(statePath, key, {

@@ -72,12 +72,18 @@ pub enum ErrorKind {
         /// The step whose response was malformed.
         step: String,
     },
-    /// A step failed after the maximum number of attempts.
+    /// A step kept getting error statuses until the attempt limit.
     RetriesExhausted {
         /// The step that kept failing.
         step: String,
-        /// The last HTTP status seen, if any (none for transport errors).
-        last_status: Option<u16>,
+        /// The last HTTP status seen.
+        last_status: u16,
+    },
+    /// A step never got a response (connection refused or reset, DNS, a
+    /// timeout, or a browser blocking a cross-origin request).
+    Network {
+        /// The step that could not be sent.
+        step: String,
     },
     /// Waiting for the next retry would exceed the total wait budget.
     WaitBudgetExceeded,
@@ -110,6 +116,7 @@ impl ErrorKind {
             ErrorKind::SyncConflict => "sync_conflict",
             ErrorKind::MalformedResponse { .. } => "malformed_response",
             ErrorKind::RetriesExhausted { .. } => "retries_exhausted",
+            ErrorKind::Network { .. } => "network",
             ErrorKind::WaitBudgetExceeded => "wait_budget_exceeded",
             ErrorKind::UnexpectedStatus { .. } => "unexpected_status",
             ErrorKind::Protocol => "protocol",

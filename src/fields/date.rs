@@ -76,7 +76,7 @@ impl Date {
     }
 
     /// Days since 1970-01-01.
-    fn days_since_epoch(&self) -> i64 {
+    pub fn days_since_epoch(&self) -> i64 {
         // Howard Hinnant's days_from_civil.
         let (m, d) = (i64::from(self.month), i64::from(self.day));
         let y = i64::from(self.year) - i64::from(m <= 2);

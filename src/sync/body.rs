@@ -1,0 +1,295 @@
+//! Request and response bodies: reading what Torii answers (tolerating the
+//! shapes its docs leave open), counting the users of the file to send, and
+//! writing the direct mode's multipart body.
+
+use std::fmt;
+
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The id Torii gave an uploaded file: a number in Torii's examples, but
+/// the shape is undocumented, so a string is kept as it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileId {
+    /// A numeric id, sent back as a JSON number.
+    Number(serde_json::Number),
+    /// A string id, sent back as a JSON string.
+    Text(String),
+}
+
+impl FileId {
+    /// The id as a JSON value, the way Torii sent it.
+    pub fn to_value(&self) -> Value {
+        match self {
+            FileId::Number(n) => Value::Number(n.clone()),
+            FileId::Text(s) => Value::String(s.clone()),
+        }
+    }
+}
+
+impl fmt::Display for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileId::Number(n) => write!(f, "{n}"),
+            FileId::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl serde::Serialize for FileId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+/// Where step 2 uploads and what step 3 registers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTarget {
+    /// The presigned URL.
+    pub url: String,
+    /// The storage path Torii wants back in `POST /files`.
+    pub file_path: String,
+}
+
+/// Reads `GET /files/url`'s answer: `{"uploadFileParameters": {url,
+/// filePath}}`, or the two fields at the top level. The error says what was
+/// missing.
+pub fn parse_upload_target(body: &str) -> Result<UploadTarget, String> {
+    let value = parse_object(body)?;
+    let params = value
+        .get("uploadFileParameters")
+        .filter(|p| p.is_object())
+        .unwrap_or(&value);
+    let field = |name: &str| {
+        params
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| format!("the response has no uploadFileParameters.{name}"))
+    };
+    Ok(UploadTarget {
+        url: field("url")?,
+        file_path: field("filePath")?,
+    })
+}
+
+/// Reads the file id from `POST /files` or `POST /files/upload`: `{"id": …}`
+/// or `{"file": {"id": …}}`.
+pub fn parse_file_id(body: &str) -> Result<FileId, String> {
+    let value = parse_object(body)?;
+    let id = value
+        .get("id")
+        .or_else(|| value.get("file").and_then(|f| f.get("id")))
+        .ok_or("the response has no id (looked for \"id\" and \"file.id\")")?;
+    match id {
+        Value::Number(n) => Ok(FileId::Number(n.clone())),
+        Value::String(s) if !s.trim().is_empty() => Ok(FileId::Text(s.trim().to_string())),
+        _ => Err("the file id in the response is neither a number nor a string".into()),
+    }
+}
+
+fn parse_object(body: &str) -> Result<Value, String> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err("the response is JSON but not an object".into()),
+        Err(_) if body.trim().is_empty() => Err("the response body is empty".into()),
+        Err(_) => Err("the response is not JSON".into()),
+    }
+}
+
+/// The human part of an error response: Torii's JSON `message`, then its
+/// `error` (what Torii's own CLI reads); S3's XML `<Message>`; or the start
+/// of the body.
+pub fn error_message(body: &str) -> Option<String> {
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(body) {
+        for key in ["message", "error"] {
+            if let Some(text) = map.get(key).and_then(Value::as_str) {
+                if !text.trim().is_empty() {
+                    return Some(shorten(text.trim()));
+                }
+            }
+        }
+    }
+    if let Some(message) = xml_element(body, "Message").or_else(|| xml_element(body, "Code")) {
+        return Some(shorten(message));
+    }
+    let text = body.trim();
+    (!text.is_empty() && !text.starts_with('<')).then(|| shorten(text))
+}
+
+fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = body.find(&open)? + open.len();
+    let len = body[start..].find("</")?;
+    Some(body[start..start + len].trim()).filter(|s| !s.is_empty())
+}
+
+/// Keeps messages readable: one line, at most 300 characters.
+fn shorten(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// Counts the users of a Torii file, checking that it is a JSON object with
+/// a `users` array, without building the users in memory.
+pub fn count_users(file_json: &str) -> Result<u32, String> {
+    #[derive(Deserialize)]
+    struct Shape {
+        users: UserCount,
+    }
+    serde_json::from_str::<Shape>(file_json)
+        .map(|shape| shape.users.0)
+        .map_err(|e| {
+            if e.is_data() && e.to_string().contains("missing field") {
+                "the file has no \"users\" list".to_string()
+            } else {
+                format!("the file is not valid Torii JSON ({e})")
+            }
+        })
+}
+
+struct UserCount(u32);
+
+impl<'de> Deserialize<'de> for UserCount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Counter;
+        impl<'de> Visitor<'de> for Counter {
+            type Value = UserCount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of users")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UserCount, A::Error> {
+                let mut count = 0u32;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    count = count.saturating_add(1);
+                }
+                Ok(UserCount(count))
+            }
+        }
+        deserializer.deserialize_seq(Counter)
+    }
+}
+
+/// The direct mode's `multipart/form-data` body: a `type` field and the
+/// file. Returns the content type (with the boundary) and the body.
+///
+/// The boundary is derived from the host's seed; it only has to be absent
+/// from the file, which is checked.
+pub fn multipart(file_name: &str, file_json: &str, seed: u64) -> (String, String) {
+    let mut n = seed;
+    let boundary = loop {
+        let candidate = format!("----stripe-torii-sync-{n:016x}");
+        if !file_json.contains(&candidate) {
+            break candidate;
+        }
+        n = n.wrapping_add(1);
+    };
+    // Quotes and line breaks would end the header parameter early.
+    let safe_name: String = file_name
+        .chars()
+        .map(|c| if c == '"' || c.is_control() { '_' } else { c })
+        .collect();
+    let body = format!(
+        "--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"type\"\r\n\r\n\
+         customIntegrationData\r\n\
+         --{boundary}\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n\
+         Content-Type: application/json\r\n\r\n\
+         {file_json}\r\n\
+         --{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_target_in_both_shapes() {
+        let nested = r#"{"uploadFileParameters":{"url":"https://s3/x","filePath":"p/x"}}"#;
+        let flat = r#"{"url":"https://s3/x","filePath":"p/x"}"#;
+        for body in [nested, flat] {
+            let t = parse_upload_target(body).unwrap();
+            assert_eq!(
+                (t.url.as_str(), t.file_path.as_str()),
+                ("https://s3/x", "p/x")
+            );
+        }
+        let missing = parse_upload_target(r#"{"uploadFileParameters":{"url":"https://s3/x"}}"#);
+        assert!(missing.unwrap_err().contains("filePath"));
+        assert!(parse_upload_target("").unwrap_err().contains("empty"));
+        assert!(parse_upload_target("<html>")
+            .unwrap_err()
+            .contains("not JSON"));
+        assert!(parse_upload_target("[1]")
+            .unwrap_err()
+            .contains("not an object"));
+    }
+
+    #[test]
+    fn file_id_in_both_shapes() {
+        assert_eq!(parse_file_id(r#"{"id":12}"#).unwrap().to_string(), "12");
+        assert_eq!(
+            parse_file_id(r#"{"file":{"id":"f-9"}}"#)
+                .unwrap()
+                .to_string(),
+            "f-9"
+        );
+        assert!(parse_file_id(r#"{"ok":true}"#)
+            .unwrap_err()
+            .contains("no id"));
+        assert!(parse_file_id(r#"{"id":null}"#).is_err());
+    }
+
+    #[test]
+    fn error_messages_from_torii_s3_and_text() {
+        let torii =
+            r#"{"statusCode":400,"error":"Bad Request","message":"users[0].email is required"}"#;
+        assert_eq!(error_message(torii).unwrap(), "users[0].email is required");
+        assert_eq!(
+            error_message(r#"{"error":"Conflict"}"#).unwrap(),
+            "Conflict"
+        );
+        let s3 = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+        assert_eq!(error_message(s3).unwrap(), "Request has expired");
+        assert_eq!(error_message("  Bad\n gateway ").unwrap(), "Bad gateway");
+        assert_eq!(error_message("<html><body>oops</body></html>"), None);
+        assert_eq!(
+            error_message(&"x".repeat(500)).unwrap().chars().count(),
+            301
+        );
+    }
+
+    #[test]
+    fn users_are_counted_without_parsing_them() {
+        assert_eq!(
+            count_users(r#"{"users":[{"email":"a@b.co"},{}],"licenses":[]}"#),
+            Ok(2)
+        );
+        assert!(count_users(r#"{"licenses":[]}"#)
+            .unwrap_err()
+            .contains("no \"users\""));
+        assert!(count_users("nope").is_err());
+        assert!(count_users(r#"{"users":3}"#).is_err());
+    }
+
+    #[test]
+    fn multipart_body_has_both_fields() {
+        let (content_type, body) = multipart("a\"b.json", r#"{"users":[]}"#, 1);
+        let boundary = content_type.split("boundary=").nth(1).unwrap();
+        assert!(body.starts_with(&format!("--{boundary}\r\n")));
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")));
+        assert!(body.contains("name=\"type\"\r\n\r\ncustomIntegrationData\r\n"));
+        assert!(body.contains("filename=\"a_b.json\""));
+        let (_, avoid) = multipart("f", "----stripe-torii-sync-0000000000000001", 1);
+        assert!(avoid.starts_with("--") && avoid.contains("0000000000000002"));
+    }
+}

@@ -1,0 +1,226 @@
+//! HTTP as plain data: the requests a session asks the host to send, the
+//! responses the host hands back, and the steps of the sequence.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One step of the upload/sync sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// `GET /files/url`: ask Torii for a presigned upload URL.
+    UploadUrl,
+    /// `PUT <presigned URL>`: upload the file to storage (no Torii key).
+    Upload,
+    /// `POST /files`: register the uploaded file, get its id.
+    Register,
+    /// `PUT /services/sync/custom`: start the sync of the app account.
+    Sync,
+    /// `POST /files/upload`: the direct mode's multipart upload.
+    DirectUpload,
+}
+
+impl Step {
+    /// The stable name hosts see (`upload_url`, `upload`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::UploadUrl => "upload_url",
+            Step::Upload => "upload",
+            Step::Register => "register",
+            Step::Sync => "sync",
+            Step::DirectUpload => "direct_upload",
+        }
+    }
+
+    /// A short label for people ("upload URL", "start sync", ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::UploadUrl => "upload URL",
+            Step::Upload => "upload",
+            Step::Register => "register file",
+            Step::Sync => "start sync",
+            Step::DirectUpload => "direct upload",
+        }
+    }
+
+    /// Whether the request goes to Torii's API (and so carries the key).
+    /// The upload goes to a third-party storage host and never does.
+    pub fn is_torii(self) -> bool {
+        self != Step::Upload
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// An HTTP method the sequence uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+impl Method {
+    /// The method as it goes on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// A request for the host to send, exactly as described.
+///
+/// `Debug` hides the `Authorization` value, so a logged request does not
+/// leak the key. Serialising (to hand it to a host) keeps it: the host must
+/// send it.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// Which step this request belongs to.
+    pub step: Step,
+    /// The HTTP method.
+    pub method: Method,
+    /// The absolute URL.
+    pub url: String,
+    /// Header names and values, in order.
+    #[serde(serialize_with = "headers_as_object")]
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    pub body: Option<String>,
+}
+
+impl Request {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if n.eq_ignore_ascii_case("authorization") {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("step", &self.step)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body_len", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+fn headers_as_object<S: serde::Serializer>(
+    headers: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(headers.iter().map(|(n, v)| (n, v)))
+}
+
+/// What came back for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// An HTTP response (any status).
+    Http {
+        /// The status code.
+        status: u16,
+        /// Header names (any case) and values.
+        headers: Vec<(String, String)>,
+        /// The body as text.
+        body: String,
+    },
+    /// The request never got a response: DNS, connection reset, timeout,
+    /// or a browser blocking it. The text says what the host saw.
+    Transport(String),
+}
+
+impl Response {
+    /// An HTTP response with no headers.
+    pub fn status(status: u16, body: impl Into<String>) -> Self {
+        Response::Http {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header to an HTTP response (no effect on a transport error).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let Response::Http { headers, .. } = &mut self {
+            headers.push((name.to_string(), value.to_string()));
+        }
+        self
+    }
+}
+
+/// The value of a header, by case-insensitive name.
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub(crate) fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_authorization() {
+        let request = Request {
+            step: Step::UploadUrl,
+            method: Method::Get,
+            url: "https://x/files/url".into(),
+            headers: vec![("Authorization".into(), "Bearer s3cr3t".into())],
+            body: None,
+        };
+        assert!(!format!("{request:?}").contains("s3cr3t"));
+        assert_eq!(request.header("authorization"), Some("Bearer s3cr3t"));
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            encode_query_value("stripe users.json"),
+            "stripe%20users.json"
+        );
+        assert_eq!(encode_query_value("a&b=é"), "a%26b%3D%C3%A9");
+    }
+}
