@@ -33,11 +33,14 @@ beforeEach(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'sts-sync-'));
 });
 
-/** Runs the CLI asynchronously (the emulator lives in this process). */
+/**
+ * Runs the CLI asynchronously (the emulator lives in this process).
+ * `key: null` runs it with no TORII_API_KEY at all.
+ */
 function runCli(args, { key = KEY } = {}) {
   return new Promise((resolve) => {
     const env = { ...process.env, TORII_API_KEY: key, XDG_CONFIG_HOME: stateDir };
-    if (key === undefined) delete env.TORII_API_KEY;
+    if (key === null) delete env.TORII_API_KEY;
     const child = spawn(process.execPath, [cli, ...args], { env });
     let stdout = '';
     let stderr = '';
@@ -157,7 +160,7 @@ test('CLI sync --direct uses one multipart upload', async () => {
 
 test('CLI sync usage errors exit 2', async () => {
   assert.equal((await runCli(['sync', sample, '--api-url', emulator.baseUrl])).code, 2);
-  const noKey = await runCli(syncArgs(), { key: undefined });
+  const noKey = await runCli(syncArgs(), { key: null });
   assert.equal(noKey.code, 2);
   assert.match(noKey.stderr, /TORII_API_KEY/);
   const http = await runCli(['sync', sample, '--app-account', ACCOUNT, '--api-url', 'http://torii.example.com/v1.0']);
