@@ -4,7 +4,8 @@
 //    the report.
 // 2. Start the local Torii emulator and sync the file to it, printing each
 //    step, the outcome and the requests the emulator saw.
-// 3. With --serve (the default on a terminal), keep the emulator running and
+// 3. Sync again with faults switched on, to show the retry policy at work.
+// 4. With --serve (the default on a terminal), keep the emulator running and
 //    serve the web page beside it until Ctrl-C.
 //
 // Nothing here talks to the real Torii.
@@ -35,17 +36,15 @@ async function main(argv) {
   const emulator = await startEmulator({ apiKey: DEMO_KEY, appAccountIds: [DEMO_ACCOUNT] });
   console.log(`emulator: ${emulator.baseUrl}`);
   const config = { apiKey: DEMO_KEY, appAccountId: DEMO_ACCOUNT, baseUrl: emulator.baseUrl };
-  const outcome = await core.syncWithFetch(config, out.json, {
-    onProgress: (p) => console.log(`  [${p.index}/${p.total}] ${p.step}${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}`),
-  });
-  console.log(`\nsynced: file id ${outcome.fileId}, ${outcome.userCount} users, ${outcome.requests} requests, ` +
-    `${outcome.retries} retries, ${outcome.totalMs} ms`);
-  for (const s of outcome.steps) console.log(`  ${s.step.padEnd(14)} ${s.attempts} attempt(s) ${s.ms} ms`);
-  console.log(bold('\nRequests the emulator received\n'));
-  for (const r of emulator.requests) {
-    const auth = r.headers.authorization ? 'with Authorization' : 'no Authorization';
-    console.log(`  ${r.method.padEnd(4)} ${r.path.padEnd(28)} -> ${r.status}  (${auth})`);
-  }
+  await syncAndShow(core, emulator, config, out.json);
+
+  console.log(bold('\n3. The same sync with faults switched on: a 503, a 429 and an expired upload URL\n'));
+  emulator.setFaults([
+    { step: 'upload_url', kind: 'status', status: 503 },
+    { step: 'upload', kind: 'expire' },
+    { step: 'register', kind: 'status', status: 429, retryAfter: '1' },
+  ]);
+  await syncAndShow(core, emulator, { ...config, previousUserCount: 9 }, out.json);
 
   if (!serve) {
     await emulator.close();
@@ -53,12 +52,31 @@ async function main(argv) {
   }
   const { startServer } = await import('./serve.mjs');
   const server = await startServer({ port: 0 });
-  console.log(bold(`\n3. Web page: ${server.url}`));
+  console.log(bold(`\n4. Web page: ${server.url}`));
   console.log(`   Torii emulator for the sync panel: ${emulator.baseUrl} (API key "${'demo…'}", app account ${DEMO_ACCOUNT})`);
   console.log('   Ctrl-C to stop.');
   await new Promise((resolve) => process.once('SIGINT', resolve));
   await server.close();
   await emulator.close();
+}
+
+/** Runs one sync with progress, then prints the outcome and what the emulator saw. */
+async function syncAndShow(core, emulator, config, json) {
+  emulator.requests.length = 0;
+  const outcome = await core.syncWithFetch(config, json, {
+    onProgress: (p) => console.log(p.step === 'wait'
+      ? `        waiting ${(p.ms / 1000).toFixed(1)} s before ${p.reason}`
+      : `  [${p.index}/${p.total}] ${p.label}${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}`),
+  });
+  console.log(`\nsynced: file id ${outcome.fileId}, ${outcome.userCount} users, ${outcome.requests} requests, ` +
+    `${outcome.retries} retries, ${outcome.totalMs} ms`);
+  for (const s of outcome.steps) console.log(`  ${s.step.padEnd(14)} ${s.attempts} attempt(s) ${s.ms} ms`);
+  console.log('\nRequests the emulator received:');
+  for (const r of emulator.requests) {
+    const auth = r.headers.authorization ? 'with Authorization' : 'no Authorization';
+    const path = r.path.replace(/\?.*/, r.step === 'upload' ? '?<signature>' : '?…');
+    console.log(`  ${r.method.padEnd(4)} ${path.padEnd(48)} -> ${String(r.status || 'dropped').padEnd(3)}  (${auth})`);
+  }
 }
 
 main(process.argv.slice(2)).catch((e) => {
