@@ -181,9 +181,15 @@ impl<'a> Records<'a> {
 
     /// True when every cell of the current record is empty or whitespace.
     pub fn is_blank(&self) -> bool {
-        self.record
-            .iter()
-            .all(|c| std::str::from_utf8(c).is_ok_and(|s| s.trim().is_empty()))
+        self.record.iter().all(|c| {
+            // ASCII cells (nearly all) are checked bytewise; others may hold
+            // Unicode spaces, which `trim` knows.
+            if c.is_ascii() {
+                c.iter().all(|&b| b.is_ascii_whitespace() || b == 0x0b)
+            } else {
+                std::str::from_utf8(c).is_ok_and(|s| s.trim().is_empty())
+            }
+        })
     }
 }
 

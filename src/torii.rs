@@ -2,41 +2,35 @@
 //!
 //! The JSON is `{"users":[…],"licenses":[…]}` as Torii documents it. Optional
 //! fields with no value are left out, never written as `""` or `null`. The
-//! license's user list is derived from the users when serialising, so a
+//! license's user list is derived from the users while writing, so a
 //! million-row file does not hold every email twice.
-
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
-use serde::Serialize;
+//!
+//! The JSON is written directly into one pre-sized string rather than
+//! through a generic serialiser: it is the hot end of the transform, and
+//! almost every string in it needs no escaping.
 
 use crate::fields::date::Date;
 use crate::fields::status::{LicenseStatus, UserStatus};
 use crate::options::LicenseTerms;
 
 /// One user of the app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Normalised (trimmed, lower-case) email: the user's key.
     pub email: String,
     /// First name(s).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name (with a suffix such as "Jr.").
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `active` or `deleted`.
     pub status: UserStatus,
     /// The status as Stripe wrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_status: Option<String>,
     /// Role names, de-duplicated, in first-seen order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     /// Last login, as a UTC calendar date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_date: Option<Date>,
     /// This user's status on the license (written in the license, not here).
-    #[serde(skip)]
     pub license_status: LicenseStatus,
 }
 
@@ -49,72 +43,113 @@ pub struct ToriiFile {
     pub license: Option<LicenseTerms>,
 }
 
+/// Bytes per user in a typical file, to size the output once.
+const BYTES_PER_USER: usize = 256;
+
 impl ToriiFile {
     /// The exact bytes to upload: compact JSON followed by one newline.
     ///
-    /// The output is deterministic: the same file always gives the same bytes.
+    /// The output is deterministic: the same file always gives the same
+    /// bytes, escaped exactly as `serde_json` would.
     pub fn to_json(&self) -> String {
-        // Serialising plain structs and strings to memory cannot fail.
-        let mut json = serde_json::to_string(self).unwrap_or_default();
-        json.push('\n');
-        json
-    }
-}
-
-impl Serialize for ToriiFile {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(if self.license.is_some() { 2 } else { 1 }))?;
-        map.serialize_entry("users", &self.users)?;
+        let mut out = String::with_capacity(64 + self.users.len() * BYTES_PER_USER);
+        out.push_str("{\"users\":[");
+        for (i, user) in self.users.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_user(&mut out, user);
+        }
+        out.push(']');
         if let Some(terms) = &self.license {
-            map.serialize_entry(
-                "licenses",
-                &[License {
-                    terms,
-                    users: &self.users,
-                }],
-            )?;
+            out.push_str(",\"licenses\":[{\"name\":");
+            write_str(&mut out, &terms.name);
+            out.push_str(",\"pricePerUser\":");
+            out.push_str(&terms.price_per_user_cents.to_string());
+            out.push_str(",\"unassignedAmount\":");
+            out.push_str(&terms.unassigned_amount.to_string());
+            out.push_str(",\"users\":[");
+            for (i, user) in self.users.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"email\":");
+                write_str(&mut out, &user.email);
+                out.push_str(",\"licenseStatus\":\"");
+                out.push_str(user.license_status.as_str());
+                out.push_str("\"}");
+            }
+            out.push_str("]}]");
         }
-        map.end()
+        out.push_str("}\n");
+        out
     }
 }
 
-/// The license view used only for serialisation.
-struct License<'a> {
-    terms: &'a LicenseTerms,
-    users: &'a [User],
-}
-
-impl Serialize for License<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("License", 4)?;
-        st.serialize_field("name", &self.terms.name)?;
-        st.serialize_field("pricePerUser", &self.terms.price_per_user_cents)?;
-        st.serialize_field("unassignedAmount", &self.terms.unassigned_amount)?;
-        st.serialize_field("users", &LicenseUsers(self.users))?;
-        st.end()
+fn write_user(out: &mut String, user: &User) {
+    out.push_str("{\"email\":");
+    write_str(out, &user.email);
+    if let Some(first) = &user.first_name {
+        out.push_str(",\"firstName\":");
+        write_str(out, first);
     }
-}
-
-struct LicenseUsers<'a>(&'a [User]);
-
-impl Serialize for LicenseUsers<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for user in self.0 {
-            seq.serialize_element(&LicenseUser {
-                email: &user.email,
-                license_status: user.license_status,
-            })?;
+    if let Some(last) = &user.last_name {
+        out.push_str(",\"lastName\":");
+        write_str(out, last);
+    }
+    out.push_str(",\"status\":\"");
+    out.push_str(user.status.as_str());
+    out.push('"');
+    if let Some(external) = &user.external_status {
+        out.push_str(",\"externalStatus\":");
+        write_str(out, external);
+    }
+    if !user.roles.is_empty() {
+        out.push_str(",\"roles\":[");
+        for (i, role) in user.roles.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(out, role);
         }
-        seq.end()
+        out.push(']');
     }
+    if let Some(date) = user.last_used_date {
+        out.push_str(",\"lastUsedDate\":\"");
+        date.write_iso(out);
+        out.push('"');
+    }
+    out.push('}');
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LicenseUser<'a> {
-    email: &'a str,
-    license_status: LicenseStatus,
+/// Writes a JSON string literal. Most strings need no escaping, so they are
+/// checked first and copied whole.
+fn write_str(out: &mut String, value: &str) {
+    out.push('"');
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(value);
+    } else {
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{08}' => out.push_str("\\b"),
+                '\u{0c}' => out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let b = c as u8;
+                    out.push_str("\\u00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@ use crate::options::{Settings, TransformOptions};
 use crate::report::{Code, Diagnostic, Layout, Report};
 use crate::torii::{ToriiFile, User};
 
+/// Distinct status cells remembered by [`Builder::map_status`].
+const STATUS_MEMO_SIZE: usize = 32;
+
 /// Cell values quoted in messages are cut to this many characters.
 const QUOTE_LIMIT: usize = 60;
 
@@ -114,24 +117,29 @@ pub fn transform_bytes(bytes: &[u8], options: &TransformOptions) -> Result<Trans
 }
 
 /// FNV-1a: emails are short and trusted, so a fast non-keyed hash is right.
-#[derive(Default)]
-struct Fnv(u64);
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
-impl Hasher for Fnv {
+/// The hasher of a map whose keys are already hashes.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
         for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            self.0 = (self.0 << 8) | u64::from(b);
         }
-        self.0 = h;
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -142,7 +150,13 @@ struct Builder<'s> {
     users: Vec<User>,
     /// Line on which each user was first seen, for merge messages.
     first_lines: Vec<u64>,
-    by_email: HashMap<String, usize, BuildHasherDefault<Fnv>>,
+    /// Index of each user by the hash of their email. Keying by the hash
+    /// instead of the email saves a copy of every email.
+    by_hash: HashMap<u64, usize, BuildHasherDefault<Identity>>,
+    /// The rare users whose email hash collided with another email's.
+    collided: HashMap<String, usize>,
+    /// Status cells seen so far and how they mapped.
+    status_memo: Vec<(String, StatusMatch)>,
     report: Report,
 }
 
@@ -158,7 +172,9 @@ impl<'s> Builder<'s> {
             columns,
             users: Vec::new(),
             first_lines: Vec::new(),
-            by_email: HashMap::default(),
+            by_hash: HashMap::default(),
+            collided: HashMap::new(),
+            status_memo: Vec::new(),
             report,
         }
     }
@@ -202,7 +218,7 @@ impl<'s> Builder<'s> {
 
         let status_col = self.columns.status;
         let status_cell = status_col.map_or("", |i| rec.cell(i)).trim();
-        let class = match self.settings.status_mapper.map(status_cell) {
+        let class = match self.map_status(status_cell) {
             StatusMatch::Known(class) => class,
             StatusMatch::Unknown => {
                 self.diagnose_user(
@@ -261,9 +277,8 @@ impl<'s> Builder<'s> {
             license_status: class,
             email,
         };
-        match self.by_email.entry(user.email.clone()) {
-            Entry::Occupied(seen) => {
-                let index = *seen.get();
+        match self.find(&user.email) {
+            Some(index) => {
                 let earlier = &self.users[index];
                 if earlier.first_name.is_none() && earlier.last_name.is_none() {
                     let names = self.names(rec);
@@ -283,8 +298,8 @@ impl<'s> Builder<'s> {
                     Some(&email),
                 );
             }
-            Entry::Vacant(slot) => {
-                slot.insert(self.users.len());
+            None => {
+                self.remember(&user.email);
                 let names = self.names(rec);
                 self.users.push(User {
                     first_name: names.first,
@@ -292,6 +307,42 @@ impl<'s> Builder<'s> {
                     ..user
                 });
                 self.first_lines.push(line);
+            }
+        }
+    }
+
+    /// Maps a status cell, remembering the answer: an export has a handful
+    /// of distinct statuses, and matching against the whole table for each
+    /// row would dominate the row's cost.
+    fn map_status(&mut self, cell: &str) -> StatusMatch {
+        if let Some((_, known)) = self.status_memo.iter().find(|(c, _)| c == cell) {
+            return *known;
+        }
+        let found = self.settings.status_mapper.map(cell);
+        if self.status_memo.len() < STATUS_MEMO_SIZE {
+            self.status_memo.push((cell.to_string(), found));
+        }
+        found
+    }
+
+    /// The index of the user with this email, if seen before.
+    fn find(&self, email: &str) -> Option<usize> {
+        match self.by_hash.get(&fnv1a(email)) {
+            Some(&index) if self.users[index].email == email => Some(index),
+            Some(_) => self.collided.get(email).copied(),
+            None => None,
+        }
+    }
+
+    /// Records that the next user pushed has this (new) email.
+    fn remember(&mut self, email: &str) {
+        let index = self.users.len();
+        match self.by_hash.entry(fnv1a(email)) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(_) => {
+                self.collided.insert(email.to_string(), index);
             }
         }
     }
@@ -471,5 +522,36 @@ fn quote(cell: &str) -> String {
     match cell.char_indices().nth(QUOTE_LIMIT) {
         Some((cut, _)) => format!("{}…", &cell[..cut]),
         None => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two different emails whose hashes collide still stay two users.
+    #[test]
+    fn hash_collisions_keep_users_apart() {
+        let settings = TransformOptions::default().resolve().unwrap();
+        let columns = Columns::positional(1, &Default::default()).unwrap();
+        let mut builder = Builder::new(&settings, columns);
+        builder.remember("a@x.co");
+        builder.users.push(User {
+            email: "a@x.co".into(),
+            first_name: None,
+            last_name: None,
+            status: UserStatus::Active,
+            external_status: None,
+            roles: Vec::new(),
+            last_used_date: None,
+            license_status: LicenseStatus::Active,
+        });
+        // Pretend "b@x.co" hashes like "a@x.co".
+        let index_of_a = builder.by_hash[&fnv1a("a@x.co")];
+        builder.by_hash.insert(fnv1a("b@x.co"), index_of_a);
+        assert_eq!(builder.find("b@x.co"), None);
+        builder.remember("b@x.co");
+        assert_eq!(builder.find("b@x.co"), Some(1));
+        assert_eq!(builder.find("a@x.co"), Some(0));
     }
 }

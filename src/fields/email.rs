@@ -68,7 +68,13 @@ fn has_email_shape(s: &str) -> bool {
     if local.is_empty() || domain.contains('@') {
         return false;
     }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let spaced = if s.is_ascii() {
+        s.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    } else {
+        s.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if spaced {
         return false;
     }
     let mut labels = domain.split('.');

@@ -38,7 +38,26 @@ pub enum LicenseStatus {
     Deleted,
 }
 
+impl UserStatus {
+    /// The value as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Deleted => "deleted",
+        }
+    }
+}
+
 impl LicenseStatus {
+    /// The value as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenseStatus::Active => "active",
+            LicenseStatus::Inactive => "inactive",
+            LicenseStatus::Deleted => "deleted",
+        }
+    }
+
     /// The user status that goes with this license status: invited members
     /// are users of the app, whose license is not in use yet.
     pub fn user_status(self) -> UserStatus {
