@@ -72,7 +72,7 @@ pub fn check_sync(input: &GuardInput) -> crate::Result<GuardVerdict> {
             crate::ErrorKind::InvalidOption {
                 option: "maxDropPercent".into(),
             },
-            format!("maxDropPercent must be between 0 and 100, got {max_drop}"),
+            "maxDropPercent must be a number between 0 and 100".to_string(),
         ));
     }
     let Some(previous) = previous.filter(|&p| p > new) else {
@@ -106,6 +106,14 @@ pub fn check_sync(input: &GuardInput) -> crate::Result<GuardVerdict> {
     })
 }
 
+/// `tenths` as a decimal: 915 → "91.5", 910 → "91".
+pub(crate) fn tenths(tenths: u64) -> String {
+    match tenths % 10 {
+        0 => (tenths / 10).to_string(),
+        digit => format!("{}.{digit}", tenths / 10),
+    }
+}
+
 /// A count as hosts send it (a JS number) checked to be a whole, non-negative
 /// number that fits in `u32`.
 fn whole_count(value: f64, option: &str) -> crate::Result<u32> {
@@ -116,7 +124,7 @@ fn whole_count(value: f64, option: &str) -> crate::Result<u32> {
             crate::ErrorKind::InvalidOption {
                 option: option.into(),
             },
-            format!("{option} must be a whole number of users, got {value}"),
+            format!("{option} must be a whole, non-negative number of users"),
         ))
     }
 }
@@ -154,6 +162,20 @@ mod tests {
         let v = verdict(Some(100.0), 9.0, None, true);
         assert!(v.allowed);
         assert!(v.message.contains("confirmed"));
+    }
+
+    #[test]
+    fn percentages_print_without_float_formatting() {
+        assert_eq!(tenths(915), "91.5");
+        assert_eq!(tenths(910), "91");
+        assert_eq!(tenths(5), "0.5");
+        let v = verdict(Some(3.0), 2.0, Some(12.5), false);
+        assert_eq!(v.drop_percent, 33.3);
+        assert!(
+            v.message.contains("33.3% (more than 12.5%)"),
+            "{}",
+            v.message
+        );
     }
 
     #[test]

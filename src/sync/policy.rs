@@ -32,7 +32,8 @@ pub fn backoff_ms(base_ms: f64, attempt: u32, random: f64) -> f64 {
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<f64>().ok().map(|secs| secs * 1000.0);
+        // Saturates for absurd values; the wait budget refuses them anyway.
+        return Some(f64::from(value.parse::<u32>().unwrap_or(u32::MAX)) * 1000.0);
     }
     http_date_ms(value).map(|at| (at - now_ms).max(0.0))
 }

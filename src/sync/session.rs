@@ -9,7 +9,7 @@ use super::config::{url_security, Settings, SyncConfig, UploadMode, UrlSecurity}
 use super::http::{encode_query_value, header, Method, Request, Response, Step};
 use super::policy::{self, Jitter};
 use crate::error::{Error, ErrorKind, Result};
-use crate::guard::{check_sync, GuardInput};
+use crate::guard::{check_sync, tenths, GuardInput};
 
 /// Torii's upload type for custom-integration files.
 const FILE_TYPE: &str = "customIntegrationData";
@@ -199,9 +199,9 @@ impl SyncSession {
                     field: "mode".into(),
                 },
                 format!(
-                    "the direct upload takes files up to 3 MB and this one is {:.1} MB; \
+                    "the direct upload takes files up to 3 MB and this one is {} MB; \
                      use the default (presigned) mode",
-                    file_json.len() as f64 / 1_048_576.0
+                    tenths((file_json.len() as u64 * 10).div_ceil(1_048_576))
                 ),
             ));
         }
@@ -589,10 +589,10 @@ impl SyncSession {
             return self.fail_quietly(Error::new(
                 ErrorKind::WaitBudgetExceeded,
                 format!(
-                    "gave up at {at}: the next retry would wait {:.1} s, beyond the {:.0} s \
+                    "gave up at {at}: the next retry would wait {} s, beyond the {} s \
                      retry budget; the last answer: {why}",
-                    delay_ms / 1000.0,
-                    budget / 1000.0
+                    tenths((delay_ms / 100.0).ceil() as u64),
+                    tenths((budget / 100.0).round() as u64)
                 ),
             ));
         }
