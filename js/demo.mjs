@@ -46,6 +46,9 @@ async function main(argv) {
   ]);
   await syncAndShow(core, emulator, { ...config, previousUserCount: 9 }, out.json);
 
+  console.log(bold('\nApps Script'));
+  console.log('appscript/dist/ is built and ready to push to the Google Sheet (see appscript/README.md).');
+
   if (!serve) {
     await emulator.close();
     return;

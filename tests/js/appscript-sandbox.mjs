@@ -1,0 +1,307 @@
+// A node:vm sandbox that has only what Apps Script has, plus in-memory fakes
+// of the Apps Script services the shim uses. The built files in
+// appscript/dist/ are loaded in filePushOrder, exactly as pushed.
+//
+// UrlFetchApp is synchronous in Apps Script, so the fake is too: a worker
+// thread performs the real HTTP request to the Torii emulator while this
+// thread blocks on Atomics.wait. The emulator must therefore live in another
+// process (see startEmulatorProcess), since this thread cannot answer.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const FETCH_WORKER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', async ({ signal, port, url, init }) => {
+  let result;
+  try {
+    const res = await fetch(url, { ...init, redirect: 'manual' });
+    result = { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+  } catch (e) {
+    result = { error: String(e.cause?.message ?? e.message) };
+  }
+  port.postMessage(result);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});`;
+
+/** Runs the emulator in a child process; resolves with its base URL and a stop function. */
+export function startEmulatorProcess(apiKey) {
+  const child = spawn(process.execPath, [join(root, 'js/cli.mjs'), 'emulator', '--port', '0'], {
+    env: { ...process.env, TORII_API_KEY: apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (line) => {
+      const baseUrl = String(line).trim();
+      const origin = baseUrl.replace(/\/v1\.0$/, '');
+      resolve({
+        baseUrl,
+        setFaults: (faults) => fetch(`${origin}/__emulator/faults`, { method: 'POST', body: JSON.stringify(faults) }),
+        requests: async () => (await fetch(`${origin}/__emulator/requests`)).json(),
+        clearRequests: () => fetch(`${origin}/__emulator/requests`, { method: 'DELETE' }),
+        files: async () => (await fetch(`${origin}/__emulator/files`)).json(),
+        stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGINT'); }),
+      });
+    });
+  });
+}
+
+/** A fake sheet: values (what getValues gives) and display strings. */
+class FakeSheet {
+  constructor(name, id) {
+    this.name = name;
+    this.id = id;
+    this.values = [];
+    this.activated = false;
+  }
+  getName() { return this.name; }
+  getSheetId() { return this.id; }
+  activate() { this.activated = true; return this; }
+  clearContents() { this.values = []; return this; }
+  appendRow(row) { this.values.push([...row]); return this; }
+  getDataRange() { return new FakeRange(this, 1, 1, this.values.length, Math.max(0, ...this.values.map((r) => r.length))); }
+  getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
+  /** The displayed text of a value, as Sheets would show it. */
+  static display(value) {
+    if (value instanceof Date) return `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
+    return value === undefined || value === null ? '' : String(value);
+  }
+}
+
+class FakeRange {
+  constructor(sheet, row, column, rows, columns) { Object.assign(this, { sheet, row, column, rows, columns }); }
+  getValues() {
+    const out = [];
+    for (let r = 0; r < this.rows; r++) {
+      const source = this.sheet.values[this.row - 1 + r] ?? [];
+      out.push(Array.from({ length: this.columns }, (_, c) => source[this.column - 1 + c] ?? ''));
+    }
+    return out;
+  }
+  getDisplayValues() { return this.getValues().map((row) => row.map(FakeSheet.display)); }
+  setValues(values) {
+    if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
+      throw new Error(`The number of rows or columns in the data does not match the range (${this.rows}x${this.columns})`);
+    }
+    values.forEach((row, r) => {
+      const target = (this.sheet.values[this.row - 1 + r] ??= []);
+      row.forEach((v, c) => { target[this.column - 1 + c] = v; });
+    });
+    return this;
+  }
+}
+
+class FakeProperties {
+  constructor() { this.store = new Map(); }
+  getProperty(key) { return this.store.has(key) ? this.store.get(key) : null; }
+  setProperty(key, value) { this.store.set(key, String(value)); return this; }
+  deleteProperty(key) { this.store.delete(key); return this; }
+  getProperties() { return Object.fromEntries(this.store); }
+}
+
+/**
+ * Builds the sandbox and loads appscript/dist in filePushOrder.
+ * @param {object} [options]
+ * @param {string} [options.distDir]  the built files
+ * @param {(title: string, prompt: string) => string} [options.alertAnswer] answers ui.alert (default OK/YES)
+ * @param {(title: string, prompt: string) => string} [options.promptAnswer] the text typed into ui.prompt
+ * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
+ */
+export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, load = true } = {}) {
+  const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
+  worker.unref();
+  const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
+  let clockOffset = 0;
+
+  const sheets = new Map();
+  let nextSheetId = 100;
+  const spreadsheet = {
+    getSheetByName: (name) => sheets.get(name) ?? null,
+    insertSheet: (name) => {
+      const sheet = new FakeSheet(name, nextSheetId++);
+      sheets.set(name, sheet);
+      return sheet;
+    },
+    getSheets: () => [...sheets.values()],
+    getUrl: () => 'https://docs.google.com/spreadsheets/d/fake-id/edit',
+    getSpreadsheetTimeZone: () => 'Europe/Paris',
+    toast: (message) => log.toasts.push(message),
+  };
+
+  const Button = { OK: 'OK', CANCEL: 'CANCEL', YES: 'YES', NO: 'NO', CLOSE: 'CLOSE' };
+  const ui = {
+    Button,
+    ButtonSet: { OK: 'OK', OK_CANCEL: 'OK_CANCEL', YES_NO: 'YES_NO', YES_NO_CANCEL: 'YES_NO_CANCEL' },
+    createMenu(title) {
+      const menu = { title, items: [] };
+      log.menus.push(menu);
+      const builder = {
+        addItem: (caption, fn) => { menu.items.push([caption, fn]); return builder; },
+        addSeparator: () => { menu.items.push(['---', null]); return builder; },
+        addToUi: () => undefined,
+      };
+      return builder;
+    },
+    alert(title, prompt, buttons) {
+      log.alerts.push({ title, prompt, buttons });
+      return alertAnswer ? alertAnswer(title, prompt) : buttons === 'YES_NO' ? Button.YES : Button.OK;
+    },
+    prompt(title, prompt) {
+      log.alerts.push({ title, prompt });
+      const text = promptAnswer ? promptAnswer(title, prompt) : '';
+      return { getSelectedButton: () => Button.OK, getResponseText: () => text };
+    },
+    showModalDialog(output, title) { log.dialogs.push({ title, html: output.html }); },
+  };
+
+  const properties = { user: new FakeProperties(), document: new FakeProperties(), script: new FakeProperties() };
+  const triggers = [];
+
+  const globals = {
+    console: { log: (...a) => log.logs.push(a.join(' ')), info: (...a) => log.logs.push(a.join(' ')), warn: (...a) => log.logs.push(a.join(' ')), error: (...a) => log.logs.push(a.join(' ')) },
+    Logger: { log: (...a) => { log.logs.push(a.join(' ')); } },
+    SpreadsheetApp: { getActiveSpreadsheet: () => spreadsheet, getUi: () => ui },
+    PropertiesService: {
+      getUserProperties: () => properties.user,
+      getDocumentProperties: () => properties.document,
+      getScriptProperties: () => properties.script,
+    },
+    Utilities: {
+      // Apps Script returns a plain array of signed bytes (-128..127), made
+      // in the script's own realm (see toScriptArray below).
+      base64Decode: (text) => {
+        const bytes = Buffer.from(text, 'base64');
+        return toScriptArray(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+      },
+      sleep: (ms) => { log.sleeps.push(ms); clockOffset += ms; },
+      formatDate: () => { throw new Error('formatDate is not used by the shim'); },
+    },
+    UrlFetchApp: { fetch: (url, options = {}) => fetchSync(url, options) },
+    LockService: {
+      getDocumentLock: () => ({
+        locked: false,
+        tryLock() { if (globals.LockService.held) return false; globals.LockService.held = true; this.locked = true; return true; },
+        releaseLock() { if (this.locked) globals.LockService.held = false; this.locked = false; },
+      }),
+      held: false,
+    },
+    ScriptApp: {
+      getProjectTriggers: () => [...triggers],
+      deleteTrigger: (t) => triggers.splice(triggers.indexOf(t), 1),
+      newTrigger(handler) {
+        const spec = { handler };
+        const builder = {
+          timeBased: () => builder,
+          atHour: (h) => { spec.hour = h; return builder; },
+          everyDays: (d) => { spec.everyDays = d; return builder; },
+          inTimezone: (tz) => { spec.timeZone = tz; return builder; },
+          create: () => {
+            const trigger = { ...spec, getHandlerFunction: () => handler };
+            triggers.push(trigger);
+            return trigger;
+          },
+        };
+        return builder;
+      },
+    },
+    HtmlService: {
+      createHtmlOutput: (html) => {
+        const output = { html, setWidth: () => output, setHeight: () => output, setTitle: () => output };
+        return output;
+      },
+    },
+    Session: { getActiveUser: () => ({ getEmail: () => 'admin@example.com' }), getScriptTimeZone: () => 'Etc/UTC' },
+  };
+
+  /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
+  function fetchSync(url, options) {
+    const headers = { ...(options.headers ?? {}) };
+    if (options.contentType) headers['Content-Type'] = options.contentType;
+    const init = { method: (options.method ?? 'get').toUpperCase(), headers };
+    if (options.payload !== undefined) init.body = options.payload;
+    log.fetches.push({ url, options });
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ signal, port: port2, url, init }, [port2]);
+    Atomics.wait(signal, 0, 0, 30_000);
+    const result = receiveMessageOnPort(port1)?.message;
+    port1.close();
+    if (!result || result.error) throw new Error(`Exception: Address unavailable: ${url.split('?')[0]} (${result?.error ?? 'timeout'})`);
+    if (result.status >= 400 && !options.muteHttpExceptions) throw new Error(`Request failed for ${url} returned code ${result.status}`);
+    return {
+      getResponseCode: () => result.status,
+      getAllHeaders: () => result.headers,
+      getHeaders: () => result.headers,
+      getContentText: () => result.body,
+    };
+  }
+
+  const context = vm.createContext(globals);
+  // Arrays handed to the script must be the script realm's own, as in Apps
+  // Script; a foreign array takes V8's slow paths and would skew timings.
+  const toScriptArray = vm.runInContext('(items) => Array.prototype.slice.call(items)', context);
+  // Apps Script's clock is the real one; here a slept wait advances it instead of blocking.
+  vm.runInContext('(() => { const realNow = Date.now; Date.now = () => realNow() + globalThis.__clockOffset(); })()', context);
+  globals.__clockOffset = () => clockOffset;
+
+  const clasp = JSON.parse(readFileSync(join(distDir, '.clasp.json'), 'utf8'));
+  for (const file of load ? clasp.filePushOrder : []) {
+    vm.runInContext(readFileSync(join(distDir, file), 'utf8'), context, { filename: file });
+  }
+
+  return {
+    context,
+    log,
+    sheets,
+    properties,
+    triggers,
+    /** Calls a global function of the script, as a menu or trigger would. */
+    call: (name, ...args) => vm.runInContext(name, context)(...args),
+    /** Evaluates an expression in the script's global scope. */
+    evaluate: (code) => vm.runInContext(code, context),
+    /** Creates a sheet with the given rows of values. */
+    addSheet(name, rows) {
+      const sheet = spreadsheet.insertSheet(name);
+      sheet.values = rows.map((r) => [...r]);
+      return sheet;
+    },
+    /** Everything the script wrote that a person or another editor could see. */
+    visibleText() {
+      const cells = [...sheets.values()].flatMap((s) => s.values.flat().map(String));
+      return [...cells, ...log.logs, ...log.alerts.map((a) => `${a.title} ${a.prompt}`), ...log.dialogs.map((d) => d.html),
+        ...Object.values(properties.document.getProperties())].join('\n');
+    },
+    close: () => worker.terminate(),
+  };
+}
+
+/** Parses CSV text into rows of cells (for building a pasted sheet in tests). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
