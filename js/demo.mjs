@@ -56,7 +56,7 @@ async function main(argv) {
   const { startServer } = await import('./serve.mjs');
   const server = await startServer({ port: 0 });
   console.log(bold(`\n4. Web page: ${server.url}`));
-  console.log(`   Torii emulator for the sync panel: ${emulator.baseUrl} (API key "${'demo…'}", app account ${DEMO_ACCOUNT})`);
+  console.log(`   Torii emulator for the sync panel: ${emulator.baseUrl} (the emulator's own test key: "${DEMO_KEY}", app account ${DEMO_ACCOUNT}; not a Torii key)`);
   console.log('   Ctrl-C to stop.');
   await new Promise((resolve) => process.once('SIGINT', resolve));
   await server.close();
