@@ -235,10 +235,14 @@ function transformUsersSheet_(config) {
 }
 
 /**
- * The sheet as CSV text. Date cells become ISO date-times (the core reads
- * them in UTC); other cells keep the value Stripe exported.
+ * The sheet as CSV text; other cells keep the value Stripe exported. Date
+ * cells (Sheets turns pasted dates into Date values) become ISO text: a
+ * date-time as its UTC instant, which the core reads exactly; a date alone
+ * (midnight in the spreadsheet's time zone) as that calendar date, because
+ * its UTC instant can fall on the previous day.
  */
 function sheetToCsv_(sheet) {
+  var timeZone = SpreadsheetApp.getActiveSpreadsheet().getSpreadsheetTimeZone();
   var range = sheet.getDataRange();
   var values = range.getValues();
   var display = range.getDisplayValues();
@@ -248,14 +252,19 @@ function sheetToCsv_(sheet) {
     for (var c = 0; c < values[r].length; c++) {
       var value = values[r][c];
       var text;
-      if (value instanceof Date) text = isNaN(value.getTime()) ? display[r][c] : value.toISOString();
-      else if (typeof value === 'number') text = String(value);
+      if (value instanceof Date) text = isNaN(value.getTime()) ? display[r][c] : dateCellText_(value, timeZone);
       else text = String(value);
       cells.push(/[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text);
     }
     lines.push(cells.join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+function dateCellText_(date, timeZone) {
+  // 'yyyy' is the calendar year; 'YYYY' (the old template's) is the week year.
+  if (Utilities.formatDate(date, timeZone, 'HH:mm:ss') === '00:00:00') return Utilities.formatDate(date, timeZone, 'yyyy-MM-dd');
+  return date.toISOString();
 }
 
 /** Settings of the optional Configuration sheet: key in column A, value in column B. */

@@ -54,6 +54,19 @@ export function startEmulatorProcess(apiKey) {
   });
 }
 
+/**
+ * Utilities.formatDate for the SimpleDateFormat letters the shim uses.
+ * 'YYYY' (week year) is refused, so a regression to the old template's bug fails loudly.
+ */
+function formatDate(date, timeZone, pattern) {
+  if (pattern.includes('YYYY')) throw new Error('YYYY is the week year; use yyyy');
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(date).map((p) => [p.type, p.value]));
+  const letters = { yyyy: parts.year, MM: parts.month, dd: parts.day, HH: parts.hour, mm: parts.minute, ss: parts.second };
+  return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (token) => letters[token]);
+}
+
 /** A fake sheet: values (what getValues gives) and display strings. */
 class FakeSheet {
   constructor(name, id) {
@@ -182,7 +195,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
         return toScriptArray(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
       },
       sleep: (ms) => { log.sleeps.push(ms); clockOffset += ms; },
-      formatDate: () => { throw new Error('formatDate is not used by the shim'); },
+      formatDate: (date, timeZone, pattern) => formatDate(date, timeZone, pattern),
     },
     UrlFetchApp: { fetch: (url, options = {}) => fetchSync(url, options) },
     LockService: {

@@ -27,8 +27,10 @@ after(() => emulator.stop());
 function pastedSandbox(options = {}) {
   const sandbox = createSandbox({ distDir, ...options });
   const rows = parseCsv(readFileSync(join(root, 'tests/fixtures/stripe-sample.csv'), 'utf8'));
-  // A Date of the script's own realm, as Sheets returns for a date cell.
+  // Dates of the script's own realm, as Sheets returns for date cells: a
+  // date-time, and a date alone (midnight in Europe/Paris, the previous day in UTC).
   rows[1][5] = sandbox.evaluate('new Date(Date.UTC(2024, 11, 30, 9, 15))');
+  rows[3][5] = sandbox.evaluate('new Date(Date.UTC(2024, 11, 30, 23, 0))');
   sandbox.addSheet('Users', rows);
   sandbox.addSheet('Configuration', [['Setting', 'Value'], ['API URL', emulator.baseUrl], ['License name', 'Stripe Team']]);
   sandbox.properties.user.setProperty('TORII_API_KEY', KEY);
@@ -95,7 +97,8 @@ test('Sync now sends the sample through the four steps and records the run', asy
   assert.equal(requests[1].headers['content-type'], 'customIntegrationData');
   const file = JSON.parse(requests[1].body);
   assert.equal(file.users.length, 9);
-  assert.equal(file.users[0].lastUsedDate, '2024-12-30', 'the Date cell was read as a date');
+  assert.equal(file.users[0].lastUsedDate, '2024-12-30', 'the date-time cell was read as a date');
+  assert.equal(file.users[2].lastUsedDate, '2024-12-31', 'a date-only cell keeps its calendar date');
   assert.equal(file.licenses[0].name, 'Stripe Team');
   assert.ok(!file.users.some((u) => u.email === 'email'), 'the header row is not a user');
   const [row] = history(sandbox);
