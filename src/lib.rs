@@ -7,7 +7,7 @@
 //! random numbers. Hosts (the Node CLI, the web page, the Apps Script shim)
 //! move bytes in and out:
 //!
-//! - [`transform`] reads the CSV text and returns the [`ToriiFile`] plus a
+//! - [`transform()`] reads the CSV text and returns the [`ToriiFile`] plus a
 //!   [`Report`] that accounts for every row.
 //! - [`sync::SyncSession`] is a sans-IO state machine that says which HTTP
 //!   request to send next and takes the response back.
@@ -21,6 +21,8 @@
 //! assert_eq!(out.report.users_exported, 1);
 //! assert!(out.to_json().contains(r#""lastUsedDate":"2024-12-30""#));
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod columns;
 pub mod error;

@@ -17,7 +17,7 @@ use crate::fields::status::{parse_class, LicenseStatus, StatusMapper};
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-/// Options of [`crate::transform`], as hosts provide them. Every field is
+/// Options of [`crate::transform()`], as hosts provide them. Every field is
 /// optional; `Default` gives Torii's sample behaviour.
 ///
 /// From JavaScript the field names are camelCase (`licenseName`,
