@@ -68,7 +68,12 @@ function readOptions() {
 async function rerun() {
   if (!state.bytes) return;
   const options = readOptions();
-  if (!options) return;
+  // Until the options are valid, nothing may be downloaded or sent that does not match the form.
+  $('download').disabled = !options;
+  if (!options) {
+    $('sync-button').disabled = true;
+    return;
+  }
   const runId = state.runId + 1;
   const result = await transformInWorker(options);
   if (runId !== state.runId) return; // a newer run started meanwhile

@@ -97,6 +97,9 @@ test('changing an option re-runs the transform', async () => {
   assert.match(await page.locator('#summary').textContent(), /excluded[1-9]/);
   await page.getByLabel('Price per user (dollars)').fill('-3');
   assert.match(await page.locator('#price-error').textContent(), /not negative/);
+  assert.equal(await page.getByRole('button', { name: 'Download JSON' }).isDisabled(), true);
+  await page.getByLabel('Price per user (dollars)').fill('3');
+  await page.waitForFunction(() => !document.querySelector('#download').disabled);
 });
 
 test('the download is byte for byte the CLI output', async () => {
