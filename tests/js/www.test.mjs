@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../js/serve.mjs';
 import { startEmulator } from '../../js/emulator.mjs';
+import { exportFile } from '../../js/bench/generate.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sample = join(root, 'tests/fixtures/stripe-sample.csv');
@@ -168,6 +169,27 @@ test('a file with no email column shows the fatal message and the headers found'
   assert.equal(await page.locator('#column-map').isVisible(), true);
   await page.locator('#column-selects select[name=email]').selectOption('Name');
   await page.locator('#fatal').getByText(/no_valid_users|not an email|email/).first().waitFor();
+});
+
+test('a 100k-row export is paginated and the page stays responsive', async () => {
+  const big = exportFile(100_000);
+  await page.evaluate(() => {
+    window.longestStall = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      window.longestStall = Math.max(window.longestStall, now - last);
+      last = now;
+    }, 20);
+  });
+  await load(big);
+  await page.waitForFunction(() => /100000 rows read/.test(document.querySelector('#file-info').textContent), null, { timeout: 60_000 });
+  assert.equal(await rowCount(), 100);
+  assert.match(await page.locator('#page-info').textContent(), /Page 1 of \d+/);
+  await page.getByRole('button', { name: 'Next' }).click();
+  assert.match(await page.locator('#page-info').textContent(), /Page 2 of/);
+  const stall = await page.evaluate(() => window.longestStall);
+  assert.ok(stall < 1500, `the main thread stalled for ${Math.round(stall)} ms`);
 });
 
 test('layouts at 1280 and 390 px, keyboard reachable, no console errors', async () => {
