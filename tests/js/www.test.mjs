@@ -144,6 +144,25 @@ test('a 429 and a 503 are retried, then the sync succeeds', async () => {
   assert.ok(steps.some((s) => /^waiting .* HTTP 429/.test(s)));
 });
 
+test('the destructive-sync guard asks first; declining sends nothing', async () => {
+  await load(sample);
+  await page.locator('#users tbody tr').first().waitFor();
+  await page.evaluate(([base, account]) => localStorage.setItem(`stripe-torii-sync:last:${base}#${account}`, '100'),
+    [emulator.baseUrl, ACCOUNT]);
+  const messages = [];
+  page.once('dialog', (d) => { messages.push(d.message()); d.dismiss(); });
+  assert.match(await syncWith(), /Sync cancelled: nothing was sent/);
+  assert.match(messages[0], /last sync sent 100 users/);
+  assert.deepEqual(emulator.requests, []);
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#sync-result').evaluate((el) => { el.textContent = ''; });
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-result:not(:empty)').waitFor();
+  assert.match(await page.locator('#sync-result').textContent(), /Synced: file id \d+, 9 users/);
+  assert.equal(await page.evaluate(([base, account]) => localStorage.getItem(`stripe-torii-sync:last:${base}#${account}`),
+    [emulator.baseUrl, ACCOUNT]), '9');
+});
+
 test('a wrong key gives a readable error', async () => {
   await load(sample);
   await page.locator('#users tbody tr').first().waitFor();
