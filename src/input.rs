@@ -5,7 +5,7 @@
 //! physical line on which each record starts, so diagnostics can point at
 //! the line a person sees in an editor even when quoted cells span lines.
 
-use csv::{ByteRecord, Reader, ReaderBuilder};
+use csv::{Reader, ReaderBuilder, StringRecord};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -90,7 +90,7 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 /// A record reader over CSV text that reuses one buffer for every record.
 pub struct Records<'a> {
     reader: Reader<&'a [u8]>,
-    record: ByteRecord,
+    record: StringRecord,
     text: &'a [u8],
     /// Line terminator counted for line numbers: `\n`, or `\r` for files
     /// with classic-Mac line endings only.
@@ -117,7 +117,7 @@ impl<'a> Records<'a> {
         };
         Records {
             reader,
-            record: ByteRecord::new(),
+            record: StringRecord::new(),
             text: bytes,
             newline,
             line: 1,
@@ -128,9 +128,11 @@ impl<'a> Records<'a> {
     /// Advances to the next record and returns the line it starts on, or
     /// `None` at the end of the text. Blank lines are never records.
     pub fn advance(&mut self) -> Option<u64> {
-        // Reading from a byte slice cannot fail with I/O errors, and byte
-        // records need no UTF-8 check, so an error here only means "stop".
-        match self.reader.read_byte_record(&mut self.record) {
+        // Reading from a byte slice cannot fail with I/O errors, and the text
+        // is UTF-8 already (the reader splits only at ASCII bytes), so an
+        // error here only means "stop". Each record is checked once, not
+        // each cell on every access.
+        match self.reader.read_record(&mut self.record) {
             Ok(true) => Some(self.start_line()),
             Ok(false) | Err(_) => None,
         }
@@ -172,11 +174,7 @@ impl<'a> Records<'a> {
 
     /// Cell `index` of the current record, or `""` when the row is shorter.
     pub fn cell(&self, index: usize) -> &str {
-        // The input was checked as UTF-8 and the reader only splits at ASCII
-        // bytes, so every cell is valid UTF-8; fall back to "" defensively.
-        self.record
-            .get(index)
-            .map_or("", |b| std::str::from_utf8(b).unwrap_or(""))
+        self.record.get(index).unwrap_or("")
     }
 
     /// True when every cell of the current record is empty or whitespace.
@@ -185,9 +183,9 @@ impl<'a> Records<'a> {
             // ASCII cells (nearly all) are checked bytewise; others may hold
             // Unicode spaces, which `trim` knows.
             if c.is_ascii() {
-                c.iter().all(|&b| b.is_ascii_whitespace() || b == 0x0b)
+                c.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0b)
             } else {
-                std::str::from_utf8(c).is_ok_and(|s| s.trim().is_empty())
+                c.trim().is_empty()
             }
         })
     }
