@@ -255,10 +255,10 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "{} errors, {} warnings, {} notes",
-            self.count(Level::Error),
-            self.count(Level::Warning),
-            self.count(Level::Info)
+            "{}, {}, {}",
+            plural(self.count(Level::Error), "error"),
+            plural(self.count(Level::Warning), "warning"),
+            plural(self.count(Level::Info), "note")
         );
         for d in &self.diagnostics {
             let level = match d.level {
@@ -273,5 +273,14 @@ impl Report {
             let _ = writeln!(out, ": {}", d.message);
         }
         out
+    }
+}
+
+/// "1 note", "2 notes".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
