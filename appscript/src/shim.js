@@ -170,7 +170,10 @@ function runSync_(run) {
       maxDropPercent: config.maxDropPercent,
       allowDrop: allowDrop,
     }, out.json, Math.floor(Math.random() * 4294967296));
-    var outcome = driveSession_(session);
+    var outcome = driveSession_(session, ui ? function (action) {
+      SpreadsheetApp.getActiveSpreadsheet().toast(action.index + '/' + action.total + ' ' + action.label +
+        (action.attempt > 1 ? ' (attempt ' + action.attempt + ')' : ''), 'Torii sync');
+    } : function () {});
     counts.setProperty(countKey, String(outcome.userCount));
     row.fileId = String(outcome.fileId);
     row.result = 'synced';
@@ -186,11 +189,15 @@ function runSync_(run) {
   }
 }
 
-/** Sends what the session asks for until it is done; throws its error if it fails. */
-function driveSession_(session) {
+/**
+ * Sends what the session asks for until it is done; throws its error if it
+ * fails. `onStep` sees every request before it is sent.
+ */
+function driveSession_(session, onStep) {
   for (;;) {
     var action = session.poll(Date.now());
     if (action.type === 'send') {
+      onStep(action);
       session.handleResponse(Date.now(), send_(action.request));
     } else if (action.type === 'wait') {
       Utilities.sleep(action.ms);

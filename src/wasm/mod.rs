@@ -10,7 +10,7 @@ mod sync;
 mod transform;
 
 pub use self::fetch::sync_with_fetch;
-pub use self::sync::{check_sync_guard, step_label, SyncSessionJs};
+pub use self::sync::{check_sync_guard, SyncSessionJs};
 pub use self::transform::{
     count_csv_records_js, transform_bytes_js, transform_js, transform_json_js, version,
 };

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{from_js, js_error, to_js};
 use crate::guard::{check_sync, GuardInput};
-use crate::sync::{Action, Request, Response, Step, SyncConfig, SyncSession};
+use crate::sync::{Action, Request, Response, SyncConfig, SyncSession};
 use crate::Error;
 
 /// A response as hosts describe it: `{ status, headers, body }` for an HTTP
@@ -43,6 +43,7 @@ impl From<HostResponse> for Response {
 enum JsAction<'a> {
     Send {
         request: &'a Request,
+        label: &'static str,
         index: u32,
         total: u32,
         attempt: u32,
@@ -103,7 +104,7 @@ impl SyncSessionJs {
         Ok(SyncSessionJs { inner })
     }
 
-    /// `poll(nowMs)` → `{type: 'send', request, index, total, attempt}`,
+    /// `poll(nowMs)` → `{type: 'send', request, label, index, total, attempt}`,
     /// `{type: 'wait', ms, reason}`, `{type: 'done', outcome}` or
     /// `{type: 'failed', error: {code, message}}`.
     pub fn poll(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
@@ -143,6 +144,7 @@ fn describe<'a>(session: &SyncSession, action: &'a Action) -> JsAction<'a> {
             let (index, total) = session.position(request.step);
             JsAction::Send {
                 request,
+                label: request.step.label(),
                 index,
                 total,
                 attempt: session.attempt(),
@@ -163,19 +165,4 @@ pub fn check_sync_guard(input: JsValue) -> Result<JsValue, JsValue> {
     let input: GuardInput = from_js(input, "guard input").map_err(|e| js_error(&e))?;
     let verdict = check_sync(&input).map_err(|e| js_error(&e))?;
     to_js(&verdict)
-}
-
-/// The label hosts show for a step ("upload URL", "start sync", ...).
-#[wasm_bindgen(js_name = stepLabel)]
-pub fn step_label(step: &str) -> Option<String> {
-    [
-        Step::UploadUrl,
-        Step::Upload,
-        Step::Register,
-        Step::Sync,
-        Step::DirectUpload,
-    ]
-    .into_iter()
-    .find(|s| s.name() == step)
-    .map(|s| s.label().to_string())
 }

@@ -106,6 +106,7 @@ test('Sync now sends the sample through the four steps and records the run', asy
   assert.equal(row[2], 9);
   assert.equal(row[5], 'synced');
   assert.match(String(row[4]), /^\d+$/);
+  assert.deepEqual(sandbox.log.toasts, ['1/4 upload URL', '2/4 upload', '3/4 register file', '4/4 start sync']);
   const dialog = sandbox.log.dialogs.at(-1);
   assert.match(dialog.html, /Users: 9/);
   assert.match(dialog.html, /File id: \d+/);

@@ -139,6 +139,7 @@ pub fn sync_session_walks_the_sequence_from_js() {
                 let step = get(&request, "step").as_string().unwrap();
                 let auth = get(&get(&request, "headers"), "Authorization");
                 assert_eq!(auth.is_undefined(), step == "upload");
+                assert!(get(&action, "label").as_string().is_some());
                 steps.push(format!(
                     "{}/{} {step} #{}",
                     get(&action, "index").as_f64().unwrap(),
