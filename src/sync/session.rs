@@ -532,8 +532,10 @@ impl SyncSession {
                 Err(what) => return self.malformed(step, &what),
             },
             Step::Sync => {
-                let outcome = self.outcome_at(now_ms);
-                self.state = State::Done(outcome);
+                // The sync step is only reached with a file id.
+                if let Some(file_id) = self.file_id.clone() {
+                    self.state = State::Done(self.outcome_at(now_ms, file_id));
+                }
                 return;
             }
         };
@@ -660,10 +662,10 @@ impl SyncSession {
         self.settings.api_key.redact(text)
     }
 
-    fn outcome_at(&self, now_ms: f64) -> Outcome {
+    fn outcome_at(&self, now_ms: f64, file_id: FileId) -> Outcome {
         let millis = |from: f64, to: f64| (to - from).max(0.0).round() as u64;
         Outcome {
-            file_id: self.file_id.clone().unwrap_or(FileId::Text(String::new())),
+            file_id,
             user_count: self.user_count,
             requests: self.requests,
             retries: self.retries,
