@@ -1,16 +1,24 @@
-// A node:vm sandbox that has only what Apps Script has, plus in-memory fakes
-// of the Apps Script services the shim uses. The built files in
-// appscript/dist/ are loaded in filePushOrder, exactly as pushed.
-//
-// UrlFetchApp is synchronous in Apps Script, so the fake is too: a worker
-// thread performs the real HTTP request to the Torii emulator while this
-// thread blocks on Atomics.wait. The emulator must therefore live in another
-// process (see startEmulatorProcess), since this thread cannot answer.
+/**
+ * @file A node:vm sandbox that has only what Apps Script has, plus in-memory
+ * fakes of the Apps Script services the shim uses. The built files in
+ * appscript/dist/ are loaded in filePushOrder, exactly as pushed.
+ *
+ * UrlFetchApp is synchronous in Apps Script, so the fake is too: a worker
+ * thread performs the real HTTP request to the Torii emulator while this
+ * thread blocks on Atomics.wait. The emulator therefore runs in a child
+ * process (startEmulatorProcess), since a blocked thread cannot answer, and
+ * is controlled through its /__emulator/ HTTP endpoints.
+ *
+ * The fakes are as strict as Apps Script where a mistake would only show up
+ * in Google's runtime: a Content-Type header is ignored (UrlFetchApp takes
+ * the `contentType` option), Utilities.sleep wants whole milliseconds up to
+ * 5 minutes, and formatDate refuses 'YYYY' (the week year).
+ */
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
@@ -31,27 +39,63 @@ parentPort.on('message', async ({ signal, port, url, init }) => {
   Atomics.notify(signal, 0);
 });`;
 
-/** Runs the emulator in a child process; resolves with its base URL and a stop function. */
+const EMULATOR_CHILD = `
+const { startEmulator } = await import(process.argv[1]);
+const emulator = await startEmulator({ apiKey: process.argv[2] });
+process.stdout.write(JSON.stringify({ baseUrl: emulator.baseUrl }) + '\\n');
+process.on('SIGTERM', () => emulator.close().then(() => process.exit(0)));`;
+
+/**
+ * Runs the Torii emulator (js/emulator.mjs) in a child process.
+ * @param {string} apiKey the one key it accepts
+ * @returns {Promise<{baseUrl: string, setFaults(faults: object[]): Promise<void>, requests(): Promise<object[]>,
+ *   clearRequests(): Promise<void>, stop(): Promise<void>}>}
+ */
 export function startEmulatorProcess(apiKey) {
-  const child = spawn(process.execPath, [join(root, 'js/cli.mjs'), 'emulator', '--port', '0'], {
-    env: { ...process.env, TORII_API_KEY: apiKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const moduleUrl = pathToFileURL(join(root, 'js/emulator.mjs')).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', EMULATOR_CHILD, moduleUrl, apiKey], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const control = async (path, init) => {
+    const res = await fetch(`${origin}/__emulator/${path}`, init);
+    if (!res.ok) throw new Error(`emulator control ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  let origin;
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.stdout.once('data', (line) => {
-      const baseUrl = String(line).trim();
-      const origin = baseUrl.replace(/\/v1\.0$/, '');
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it listened`)));
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (!output.includes('\n')) return;
+      const { baseUrl } = JSON.parse(output.slice(0, output.indexOf('\n')));
+      origin = new URL(baseUrl).origin;
       resolve({
         baseUrl,
-        setFaults: (faults) => fetch(`${origin}/__emulator/faults`, { method: 'POST', body: JSON.stringify(faults) }),
-        requests: async () => (await fetch(`${origin}/__emulator/requests`)).json(),
-        clearRequests: () => fetch(`${origin}/__emulator/requests`, { method: 'DELETE' }),
-        files: async () => (await fetch(`${origin}/__emulator/files`)).json(),
-        stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGINT'); }),
+        setFaults: async (faults) => { await control('faults', { method: 'POST', body: JSON.stringify(faults) }); },
+        requests: async () => (await control('requests')).json(),
+        clearRequests: async () => { await control('requests', { method: 'DELETE' }); },
+        stop: () => new Promise((done) => {
+          child.removeAllListeners('exit');
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
       });
     });
   });
+}
+
+const dateFormats = new Map();
+
+/** One Intl formatter per time zone (building one is slow). */
+function dateFormat(timeZone) {
+  if (!dateFormats.has(timeZone)) {
+    dateFormats.set(timeZone, new Intl.DateTimeFormat('en-CA', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    }));
+  }
+  return dateFormats.get(timeZone);
 }
 
 /**
@@ -60,14 +104,12 @@ export function startEmulatorProcess(apiKey) {
  */
 function formatDate(date, timeZone, pattern) {
   if (pattern.includes('YYYY')) throw new Error('YYYY is the week year; use yyyy');
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(dateFormat(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
   const letters = { yyyy: parts.year, MM: parts.month, dd: parts.day, HH: parts.hour, mm: parts.minute, ss: parts.second };
   return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (token) => letters[token]);
 }
 
-/** A fake sheet: values (what getValues gives) and display strings. */
+/** A fake sheet: the values getValues returns; display text is derived from them. */
 class FakeSheet {
   constructor(name, id) {
     this.name = name;
@@ -80,11 +122,16 @@ class FakeSheet {
   activate() { this.activated = true; return this; }
   clearContents() { this.values = []; return this; }
   appendRow(row) { this.values.push([...row]); return this; }
-  getDataRange() { return new FakeRange(this, 1, 1, this.values.length, Math.max(0, ...this.values.map((r) => r.length))); }
+  getDataRange() {
+    const columns = Math.max(1, ...this.values.map((r) => r.length));
+    return new FakeRange(this, 1, 1, Math.max(1, this.values.length), columns);
+  }
   getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
-  /** The displayed text of a value, as Sheets would show it. */
+  /** The displayed text of a value, as a US-locale sheet shows it. */
   static display(value) {
-    if (value instanceof Date) return `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
+    if (value instanceof Date) {
+      return Number.isNaN(value.getTime()) ? '#VALUE!' : `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
+    }
     return value === undefined || value === null ? '' : String(value);
   }
 }
@@ -125,10 +172,13 @@ class FakeProperties {
  * @param {object} [options]
  * @param {string} [options.distDir]  the built files
  * @param {(title: string, prompt: string) => string} [options.alertAnswer] answers ui.alert (default OK/YES)
- * @param {(title: string, prompt: string) => string} [options.promptAnswer] the text typed into ui.prompt
+ * @param {(title: string, prompt: string) => string|null} [options.promptAnswer] the text typed into ui.prompt
+ *   (null: Cancel)
+ * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
+ *   (a slow network, without waiting for it)
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
  */
-export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, load = true } = {}) {
+export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -139,6 +189,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   const spreadsheet = {
     getSheetByName: (name) => sheets.get(name) ?? null,
     insertSheet: (name) => {
+      if (sheets.has(name)) throw new Error(`A sheet with the name "${name}" already exists.`);
       const sheet = new FakeSheet(name, nextSheetId++);
       sheets.set(name, sheet);
       return sheet;
@@ -154,12 +205,12 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     Button,
     ButtonSet: { OK: 'OK', OK_CANCEL: 'OK_CANCEL', YES_NO: 'YES_NO', YES_NO_CANCEL: 'YES_NO_CANCEL' },
     createMenu(title) {
-      const menu = { title, items: [] };
+      const menu = { title, items: [], added: false };
       log.menus.push(menu);
       const builder = {
         addItem: (caption, fn) => { menu.items.push([caption, fn]); return builder; },
         addSeparator: () => { menu.items.push(['---', null]); return builder; },
-        addToUi: () => undefined,
+        addToUi: () => { menu.added = true; },
       };
       return builder;
     },
@@ -170,17 +221,19 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     prompt(title, prompt) {
       log.alerts.push({ title, prompt });
       const text = promptAnswer ? promptAnswer(title, prompt) : '';
-      return { getSelectedButton: () => Button.OK, getResponseText: () => text };
+      return { getSelectedButton: () => (text === null ? Button.CANCEL : Button.OK), getResponseText: () => text ?? '' };
     },
     showModalDialog(output, title) { log.dialogs.push({ title, html: output.html }); },
   };
 
   const properties = { user: new FakeProperties(), document: new FakeProperties(), script: new FakeProperties() };
   const triggers = [];
+  const lockState = { held: false };
+  const record = (...parts) => log.logs.push(parts.map(String).join(' '));
 
   const globals = {
-    console: { log: (...a) => log.logs.push(a.join(' ')), info: (...a) => log.logs.push(a.join(' ')), warn: (...a) => log.logs.push(a.join(' ')), error: (...a) => log.logs.push(a.join(' ')) },
-    Logger: { log: (...a) => { log.logs.push(a.join(' ')); } },
+    console: { log: record, info: record, warn: record, error: record },
+    Logger: { log: record },
     SpreadsheetApp: { getActiveSpreadsheet: () => spreadsheet, getUi: () => ui },
     PropertiesService: {
       getUserProperties: () => properties.user,
@@ -194,17 +247,28 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
         const bytes = Buffer.from(text, 'base64');
         return toScriptArray(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
       },
-      sleep: (ms) => { log.sleeps.push(ms); clockOffset += ms; },
+      sleep: (ms) => {
+        if (!Number.isInteger(ms) || ms < 0 || ms > 300_000) throw new Error(`Utilities.sleep: invalid milliseconds ${ms}`);
+        log.sleeps.push(ms);
+        clockOffset += ms;
+      },
       formatDate: (date, timeZone, pattern) => formatDate(date, timeZone, pattern),
     },
     UrlFetchApp: { fetch: (url, options = {}) => fetchSync(url, options) },
     LockService: {
-      getDocumentLock: () => ({
-        locked: false,
-        tryLock() { if (globals.LockService.held) return false; globals.LockService.held = true; this.locked = true; return true; },
-        releaseLock() { if (this.locked) globals.LockService.held = false; this.locked = false; },
-      }),
-      held: false,
+      getDocumentLock: () => {
+        let mine = false;
+        return {
+          tryLock() {
+            if (lockState.held) return false;
+            lockState.held = mine = true;
+            return true;
+          },
+          releaseLock() {
+            if (mine) lockState.held = mine = false;
+          },
+        };
+      },
     },
     ScriptApp: {
       getProjectTriggers: () => [...triggers],
@@ -236,11 +300,14 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
 
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
   function fetchSync(url, options) {
-    const headers = { ...(options.headers ?? {}) };
-    if (options.contentType) headers['Content-Type'] = options.contentType;
+    // Like UrlFetchApp: the content type comes from the option (form-encoded
+    // by default when there is a payload), never from a Content-Type header.
+    const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));
+    if (options.payload !== undefined) headers['Content-Type'] = options.contentType ?? 'application/x-www-form-urlencoded';
     const init = { method: (options.method ?? 'get').toUpperCase(), headers };
     if (options.payload !== undefined) init.body = options.payload;
     log.fetches.push({ url, options });
+    clockOffset += fetchLatencyMs;
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ signal, port: port2, url, init }, [port2]);
@@ -261,9 +328,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   // Arrays handed to the script must be the script realm's own, as in Apps
   // Script; a foreign array takes V8's slow paths and would skew timings.
   const toScriptArray = vm.runInContext('(items) => Array.prototype.slice.call(items)', context);
-  // Apps Script's clock is the real one; here a slept wait advances it instead of blocking.
-  vm.runInContext('(() => { const realNow = Date.now; Date.now = () => realNow() + globalThis.__clockOffset(); })()', context);
-  globals.__clockOffset = () => clockOffset;
+  // Apps Script's clock is the real one; here a slept wait or a slow fetch advances it instead of blocking.
+  vm.runInContext('(offset) => { const realNow = Date.now; Date.now = () => realNow() + offset(); }', context)(() => clockOffset);
 
   const clasp = JSON.parse(readFileSync(join(distDir, '.clasp.json'), 'utf8'));
   for (const file of load ? clasp.filePushOrder : []) {
@@ -286,11 +352,12 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       sheet.values = rows.map((r) => [...r]);
       return sheet;
     },
-    /** Everything the script wrote that a person or another editor could see. */
+    /** Everything the script wrote that a person or another editor could see (not the user's own properties). */
     visibleText() {
       const cells = [...sheets.values()].flatMap((s) => s.values.flat().map(String));
-      return [...cells, ...log.logs, ...log.alerts.map((a) => `${a.title} ${a.prompt}`), ...log.dialogs.map((d) => d.html),
-        ...Object.values(properties.document.getProperties())].join('\n');
+      return [...cells, ...log.logs, ...log.toasts, ...log.alerts.map((a) => `${a.title} ${a.prompt}`),
+        ...log.dialogs.map((d) => d.html), ...Object.values(properties.document.getProperties()),
+        ...Object.values(properties.script.getProperties())].join('\n');
     },
     close: () => worker.terminate(),
   };
