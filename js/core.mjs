@@ -2,32 +2,34 @@
 //
 // The core is built once with `wasm-pack build --target web` into pkg/; the
 // browser page loads the same files. Here the bytes are read from disk and
-// instantiated synchronously, so no `fetch` or `import.meta.url` lookup runs.
+// compiled and instantiated synchronously: no `fetch`, no promise, so a
+// one-shot CLI pays only for the compile itself.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
 const pkgDir = new URL('../pkg/', import.meta.url);
-const wasmPath = fileURLToPath(new URL('stripe_torii_sync_bg.wasm', pkgDir));
-const gluePath = new URL('stripe_torii_sync.js', pkgDir);
+const wasmUrl = new URL('stripe_torii_sync_bg.wasm', pkgDir);
+const glueUrl = new URL('stripe_torii_sync.js', pkgDir);
 
 let loaded;
 
 /**
- * Returns the initialised core module (its exports: transform, transformJson,
- * transformBytes, SyncSession, syncWithFetch, ...). Loads it on first call.
+ * Returns the initialised core module (its exports: transform,
+ * optionCatalog, parseOptions, targetKey, SyncSession, version, …). Loads
+ * it on the first call.
  * @returns {Promise<typeof import('../pkg/stripe_torii_sync.js')>}
  */
 export async function loadCore() {
   if (loaded) return loaded;
-  if (!existsSync(wasmPath)) {
-    throw new Error(`the wasm core is not built (${wasmPath} is missing); run ./dev build`);
+  let bytes;
+  try {
+    bytes = readFileSync(wasmUrl);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    throw new Error(`the wasm core is not built (${wasmUrl.pathname} is missing); run ./dev build`);
   }
-  const glue = await import(gluePath.href);
-  glue.initSync({ module: readFileSync(wasmPath) });
+  const glue = await import(glueUrl.href);
+  glue.initSync({ module: bytes });
   loaded = glue;
   return glue;
 }
-
-/** Absolute path of the built .wasm file. */
-export const WASM_PATH = wasmPath;

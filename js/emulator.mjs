@@ -9,10 +9,13 @@
 //   POST /v1.0/files/upload           direct_upload  multipart, ≤ 3 MB, validated here too
 //   PUT  /v1.0/services/sync/custom   sync
 // plus the key check, switchable faults (any status with Retry-After on 429,
-// a dropped connection, a slow answer, an expired upload URL), switchable CORS
-// (off = what a browser meets at the real Torii) and a control API under
-// /__emulator/. Every API request is recorded so tests can assert the exact
-// sequence. It binds 127.0.0.1 only and never talks to the network.
+// a dropped connection, a slow answer, an expired upload URL, a request never
+// answered, an answer whose body stalls part-way: the last two end only when
+// the client gives up or the emulator closes, so the core's request timeouts
+// can be tested against real sockets), switchable CORS (off = what a browser
+// meets at the real Torii) and a control API under /__emulator/.
+// Every API request is recorded so tests can assert the exact sequence. It
+// binds 127.0.0.1 only and never talks to the network.
 
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,8 +26,9 @@ const CONTROL_PREFIX = '/__emulator/';
 const FILE_TYPE = 'customIntegrationData';
 const DIRECT_UPLOAD_MAX_BYTES = 3 * 1024 * 1024;
 const STEPS = ['upload_url', 'upload', 'register', 'sync', 'direct_upload'];
-const FAULT_KINDS = ['status', 'drop', 'slow', 'expire'];
+const FAULT_KINDS = ['status', 'drop', 'slow', 'expire', 'silent', 'stall'];
 const DEFAULT_SLOW_MS = 1000;
+const DEFAULT_STALL_BYTES = 10;
 const API_CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
@@ -48,14 +52,20 @@ const S3_CODES = {
  * for that step with `times` left is consumed.
  * @typedef {object} Fault
  * @property {'upload_url'|'upload'|'register'|'sync'|'direct_upload'} step  the step it hits
- * @property {'status'|'drop'|'slow'|'expire'} kind
+ * @property {'status'|'drop'|'slow'|'expire'|'silent'|'stall'} kind
  *   'status': answer `status` (Torii JSON error body; S3 XML for 'upload'; Retry-After on 429);
  *   'drop': destroy the socket without answering;
  *   'slow': wait `delayMs`, then answer normally;
- *   'expire': on 'upload', refuse the upload as expired; on 'upload_url', hand out a URL that has already expired
+ *   'expire': on 'upload', refuse the upload as expired; on 'upload_url', hand out a URL that has already expired;
+ *   'silent': read and record the request, then never answer, keeping the socket open until the
+ *     client closes it or the emulator closes (the recorded status stays 0);
+ *   'stall': send the normal answer's status and headers, Content-Length included, and the first
+ *     `bytes` of its body, then nothing more, until the client closes or the emulator closes.
+ *     Not on 'upload': S3's answer there has no body to stall in
  * @property {number} [status=500]  for kind 'status': an HTTP error status, 400-599
  * @property {string} [retryAfter]  Retry-After value for a 429 (seconds or an HTTP date; default "1")
  * @property {number} [delayMs=1000] for kind 'slow'
+ * @property {number} [bytes=10]     for kind 'stall': how much of the body to send; always at least one byte short
  * @property {number} [times=1]      how many requests it hits
  * @property {string} [message]      the error message to send instead of the default
  */
@@ -68,7 +78,7 @@ const S3_CODES = {
  * @property {'upload_url'|'upload'|'register'|'sync'|'direct_upload'|'unknown'} step
  * @property {Record<string, string|string[]>} headers  lower-case names
  * @property {string} body     the body as UTF-8 text
- * @property {number} status   the status answered; 0 while pending or when the connection was dropped
+ * @property {number} status   the status answered (a 'stall' counts); 0 while pending, dropped or never answered
  * @property {number} at       arrival time, ms since the epoch
  */
 
@@ -84,7 +94,8 @@ const S3_CODES = {
  * @returns {Promise<{
  *   baseUrl: string, port: number, requests: RecordedRequest[], files: Map<number, object>,
  *   syncs: Array<{ idFile: unknown, idAppAccount: unknown }>, setFaults(faults: Fault[]): void,
- *   clearFaults(): void, setCors(enabled: boolean): void, close(): Promise<void> }>}
+ *   clearFaults(): void, setCors(enabled: boolean): void, inFlight(): number,
+ *   close(): Promise<void> }>}
  *   `requests` may be emptied in place (`requests.length = 0`); `files` maps file id -> parsed file.
  */
 export async function startEmulator({
@@ -99,7 +110,8 @@ export async function startEmulator({
     slots: new Map(), // upload token -> { filePath, signature, expiresAt }
     uploaded: new Map(), // filePath -> file text
     nextFileId: 1000,
-    timers: new Set(), // pending 'slow' waits, cancelled by close()
+    timers: new Set(), // pending 'slow' waits, cancelled by close() or the client leaving
+    inFlight: 0, // requests whose answer is not finished and whose socket is still open
   };
   const requests = [];
   const files = new Map();
@@ -107,6 +119,9 @@ export async function startEmulator({
   const ctx = { state, requests, files, syncs, log, origin: '' };
 
   const server = createServer((req, res) => {
+    state.inFlight += 1;
+    // 'close' comes once the answer is sent or the socket is gone, whichever is first.
+    res.once('close', () => { state.inFlight -= 1; });
     readBody(req)
       .then((body) => handle(ctx, req, res, body))
       // Only a client that went away mid-request gets here; there is no one left to answer.
@@ -134,7 +149,13 @@ export async function startEmulator({
     clearFaults() { state.faults = []; },
     /** Turns CORS headers on API responses on or off (off: a browser blocks the calls). */
     setCors(enabled) { state.cors = Boolean(enabled); },
-    /** Stops the server, cutting open connections and pending slow answers. */
+    /**
+     * How many requests have arrived and are not fully answered, held ones ('slow', 'silent',
+     * 'stall') included; a client that gives up and closes its socket takes its own off at once.
+     * (Not a socket count: Node's fetch opens a spare idle connection after every abort.)
+     */
+    inFlight() { return state.inFlight; },
+    /** Stops the server, cutting open connections, pending slow answers and silent or stalled requests. */
     close() {
       for (const timer of state.timers) clearTimeout(timer);
       state.timers.clear();
@@ -172,20 +193,26 @@ async function handle(ctx, req, res, bodyBytes) {
     at: Date.now(),
   };
   ctx.requests.push(record);
-  const logLine = () => ctx.log?.(`${record.method} ${url.pathname} ${step} -> ${record.status || 'dropped'}`);
+  const logLine = (outcome = record.status || 'dropped') => ctx.log?.(`${record.method} ${url.pathname} ${step} -> ${outcome}`);
+  const fault = takeFault(ctx.state, step);
+  const stallBytes = fault?.kind === 'stall' ? fault.bytes : undefined;
   const reply = (status, payload, headers) => {
     record.status = status;
-    send(ctx, res, status, payload, headers);
-    logLine();
+    send(ctx, res, status, payload, headers, stallBytes);
+    logLine(stallBytes === undefined ? status : `${status} stalled`);
   };
 
-  const fault = takeFault(ctx.state, step);
   if (fault?.kind === 'drop') {
     req.socket.destroy();
     logLine();
     return;
   }
-  if (fault?.kind === 'slow' && !(await sleep(ctx.state, fault.delayMs ?? DEFAULT_SLOW_MS))) return;
+  // Nothing to hold or clean up: the socket just stays open until the client or close() ends it.
+  if (fault?.kind === 'silent') {
+    logLine('silent');
+    return;
+  }
+  if (fault?.kind === 'slow' && !(await sleep(ctx.state, res, fault.delayMs ?? DEFAULT_SLOW_MS))) return;
   if (fault?.kind === 'status') return replyFault(step, fault, reply);
   try {
     route(ctx, req, url, bodyBytes, record.body, step, fault?.kind === 'expire', reply);
@@ -241,6 +268,12 @@ function checkFaults(faults) {
     if (copy.kind === 'expire' && copy.step !== 'upload' && copy.step !== 'upload_url') {
       throw new TypeError(`${at}: kind "expire" only applies to step "upload" or "upload_url"`);
     }
+    if (copy.kind === 'stall') {
+      // A successful S3 PUT answers with an empty body, so a stall there would quietly be a normal answer.
+      if (copy.step === 'upload') throw new TypeError(`${at}: kind "stall" does not apply to step "upload" (no body to stall in)`);
+      copy.bytes = fault.bytes ?? DEFAULT_STALL_BYTES;
+      if (!Number.isInteger(copy.bytes) || copy.bytes < 0) throw new TypeError(`${at}.bytes must be a non-negative integer`);
+    }
     if (copy.retryAfter !== undefined) copy.retryAfter = String(copy.retryAfter);
     return copy;
   });
@@ -252,14 +285,22 @@ function takeFault(state, step) {
   return fault;
 }
 
-/** Resolves true after `ms`, or never if the emulator closes first. */
-function sleep(state, ms) {
+/**
+ * Resolves true after `ms`, or false as soon as the client goes away (an
+ * abort, or close() cutting the socket), so an abandoned wait holds no timer.
+ */
+function sleep(state, res, ms) {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    const finish = (answer) => {
+      clearTimeout(timer);
       state.timers.delete(timer);
-      resolve(true);
-    }, ms);
+      res.off('close', gone);
+      resolve(answer);
+    };
+    const gone = () => finish(false);
+    const timer = setTimeout(() => finish(true), ms);
     state.timers.add(timer);
+    res.once('close', gone);
   });
 }
 
@@ -472,15 +513,28 @@ function s3Error(code, message) {
   return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>` };
 }
 
-function send(ctx, res, status, payload, headers = {}) {
+/**
+ * Answers with an explicit Content-Length, so a stalled answer (`stallBytes`
+ * set) announces the full body and the client knows it is cut short.
+ */
+function send(ctx, res, status, payload, headers = {}, stallBytes) {
   const all = { ...(ctx.state.cors ? API_CORS_HEADERS : {}), ...headers };
-  if (payload === '') {
-    res.writeHead(status, all).end();
-  } else if (payload.xml) {
-    res.writeHead(status, { ...all, 'content-type': 'application/xml' }).end(payload.xml);
-  } else {
-    res.writeHead(status, { ...all, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
+  let body = Buffer.alloc(0);
+  if (payload.xml) {
+    all['content-type'] = 'application/xml';
+    body = Buffer.from(payload.xml);
+  } else if (payload !== '') {
+    all['content-type'] = 'application/json; charset=utf-8';
+    body = Buffer.from(JSON.stringify(payload));
   }
+  res.writeHead(status, { ...all, 'content-length': body.length });
+  if (stallBytes === undefined) {
+    res.end(body);
+    return;
+  }
+  // Headers first even when no byte of the body follows; the rest never comes.
+  res.flushHeaders();
+  res.write(body.subarray(0, Math.min(stallBytes, body.length - 1)));
 }
 
 /** The control API, for other processes and the browser tests. Always CORS-enabled, never recorded. */

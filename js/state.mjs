@@ -1,40 +1,77 @@
-// The CLI's memory of past syncs: the user count of the last successful sync
-// per Torii API URL and app account, for the destructive-sync guard.
+// The CLI's memory of past syncs, per sync target (the core's targetKey):
+// the baseline record the core returned after the last successful sync, and
+// the file that was uploaded, for the destructive-sync guard and the change
+// preview. Nothing here is a secret: the state never holds the API key.
 //
-// The file holds counts, file ids and times only; never the API key.
+//   state.json            {"version": 2, "targets": {"<key>": {"baseline": {...}, "file": "files/<hash>.json"}}}
+//   files/<hash>.json     the last file synced to that target
+//
+// What a baseline means, and whether a stored one is usable, is the core's
+// decision: this module only stores and finds it.
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** The default state file, beside the user's config: $XDG_CONFIG_HOME or ~/.config. */
+/** The default state file: $XDG_CONFIG_HOME/stripe-torii-sync/state.json, or under ~/.config. */
 export function defaultStatePath(env = process.env) {
   const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   return join(base, 'stripe-torii-sync', 'state.json');
 }
 
-/** The key of one app account on one Torii API. */
-export function stateKey(apiUrl, appAccountId) {
-  return `${apiUrl.replace(/\/+$/, '')}#${appAccountId}`;
-}
-
-/** Reads the state file; a missing file is an empty state. */
-export function readState(path) {
+function readJson(path) {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8'));
-    return data && typeof data === 'object' ? data : {};
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     if (e.code === 'ENOENT') return {};
-    throw new Error(`cannot read the sync state file ${path}: ${e.message}`);
+    throw new Error(`cannot read the sync state file ${path} (${e.message}); fix or delete it`);
   }
 }
 
-/** Records one account's last sync, atomically (write then rename). */
-export function writeState(path, key, entry) {
-  const state = readState(path);
-  state[key] = entry;
+/**
+ * What is remembered for `key`: `{baseline, previousFile}`, either of which
+ * may be missing. A state file from version 1 (a flat map of keys to
+ * `{userCount, …}`) is read as baselines.
+ * @param {string} path the state file
+ * @param {string} key the core's targetKey
+ * @returns {{baseline?: unknown, previousFile?: string}}
+ */
+export function loadTarget(path, key) {
+  const state = readJson(path);
+  const entry = state?.targets?.[key] ?? (state?.version === undefined ? state?.[key] : undefined);
+  if (entry === undefined) return {};
+  if (state.version === undefined) return { baseline: entry };
+  const found = { baseline: entry?.baseline };
+  if (typeof entry?.file === 'string') {
+    try {
+      found.previousFile = readFileSync(join(dirname(path), entry.file), 'utf8');
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+  }
+  return found;
+}
+
+function writeAtomically(path, data) {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, data, { mode: 0o600 });
   renameSync(tmp, path);
+}
+
+/**
+ * Records a successful sync of `key`: the core's baseline record and the
+ * uploaded file, each written atomically.
+ * @param {string} path the state file
+ * @param {string} key the core's targetKey
+ * @param {{baseline: object, file: Uint8Array}} sync
+ */
+export function saveTarget(path, key, { baseline, file }) {
+  const state = readJson(path);
+  const next = state.version === 2 ? state : { version: 2, targets: {} };
+  const name = `files/${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
+  writeAtomically(join(dirname(path), name), file);
+  next.targets[key] = { baseline, file: name };
+  writeAtomically(path, `${JSON.stringify(next, null, 2)}\n`);
 }

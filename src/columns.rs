@@ -1,74 +1,217 @@
-//! Finding the columns: header names and aliases, explicit mappings, and
-//! the positional layout of Torii's sample for files without a header.
+//! Finding the columns: the fields a row can hold, their header aliases,
+//! explicit mappings, and the positional layout of Torii's sample for files
+//! without a header.
 //!
-//! The result, [`Columns`], tells the transform which cell holds which field.
-//! It is the only place that knows the aliases; the README's table of
-//! accepted headers is generated from the same lists ([`ALIASES`]).
+//! [`Field`] names what the transform reads and [`FieldMap`] holds one value
+//! per field, so the list of fields is written once. The result,
+//! [`Columns`], tells the transform which cell holds which field. This is
+//! the only place that knows the aliases; the README's table of accepted
+//! headers lists the same names ([`Field::aliases`]).
+
+use std::fmt;
+use std::ops::{Index, IndexMut};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::{ColumnOptions, ColumnRef};
-use crate::report::{ColumnsUsed, Layout};
 
-/// Header names accepted for each field, as written in the README. Matching
-/// ignores case, spaces, `-`, `_`, `.` and a trailing `(…)` such as `(UTC)`.
-pub const ALIASES: &[(&str, &[&str])] = &[
-    ("email", &["Email", "E-mail", "Email address"]),
-    ("name", &["Name", "Full name", "User"]),
-    ("firstName", &["First name", "Given name"]),
-    ("lastName", &["Last name", "Surname", "Family name"]),
-    ("status", &["Status"]),
-    ("roles", &["Role", "Roles", "Type"]),
-    (
-        "lastUsed",
-        &[
-            "Last login",
-            "Last active",
-            "Last used",
-            "Last seen",
-            "Last sign in",
-        ],
-    ),
-];
-
-/// Torii's sample layout for exports without a header row.
-const POSITIONAL: ColumnIndexes = ColumnIndexes {
-    email: 0,
-    name: Some(1),
-    first_name: None,
-    last_name: None,
-    status: Some(2),
-    roles: Some(3),
-    last_used: Some(5),
-};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ColumnIndexes {
-    email: usize,
-    name: Option<usize>,
-    first_name: Option<usize>,
-    last_name: Option<usize>,
-    status: Option<usize>,
-    roles: Option<usize>,
-    last_used: Option<usize>,
+/// A field of a Stripe export row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The email address: the user's key.
+    Email,
+    /// The full name, split into first and last name.
+    Name,
+    /// The first name, when the export has separate name columns.
+    FirstName,
+    /// The last name.
+    LastName,
+    /// The member status (`Active`, `Invited`, ...).
+    Status,
+    /// The role or roles.
+    Roles,
+    /// The last login.
+    LastUsed,
 }
+
+impl Field {
+    /// Every field, in the order they are listed.
+    pub const ALL: [Field; 7] = [
+        Field::Email,
+        Field::Name,
+        Field::FirstName,
+        Field::LastName,
+        Field::Status,
+        Field::Roles,
+        Field::LastUsed,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The field's name in options (`email`, `firstName`, `lastUsed`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::Name => "name",
+            Field::FirstName => "firstName",
+            Field::LastName => "lastName",
+            Field::Status => "status",
+            Field::Roles => "roles",
+            Field::LastUsed => "lastUsed",
+        }
+    }
+
+    /// Header names accepted for the field, as written in the README.
+    /// Matching ignores case, spaces, `-`, `_`, `.` and a trailing `(…)`
+    /// such as `(UTC)`.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Email => &["Email", "E-mail", "Email address"],
+            Field::Name => &["Name", "Full name", "User"],
+            Field::FirstName => &["First name", "Given name"],
+            Field::LastName => &["Last name", "Surname", "Family name"],
+            Field::Status => &["Status"],
+            Field::Roles => &["Role", "Roles", "Type"],
+            Field::LastUsed => &[
+                "Last login",
+                "Last active",
+                "Last used",
+                "Last seen",
+                "Last sign in",
+            ],
+        }
+    }
+
+    /// The field a mapping names: its option name or one of its aliases,
+    /// matched like headers (`email`, `first_name`, `Last login`).
+    ///
+    /// ```
+    /// use stripe_torii_sync::columns::Field;
+    ///
+    /// assert_eq!(Field::parse("firstName"), Some(Field::FirstName));
+    /// assert_eq!(Field::parse("last-login"), Some(Field::LastUsed));
+    /// assert_eq!(Field::parse("role"), Some(Field::Roles));
+    /// assert_eq!(Field::parse("salary"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<Field> {
+        let wanted = normalize_header(name);
+        Field::ALL.into_iter().find(|field| {
+            normalize_header(field.name()) == wanted
+                || field
+                    .aliases()
+                    .iter()
+                    .any(|a| normalize_header(a) == wanted)
+        })
+    }
+
+    /// The field a normalised header names, if any.
+    fn for_header(normalized: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| {
+            field
+                .aliases()
+                .iter()
+                .any(|alias| normalize_header(alias) == normalized)
+        })
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One value per [`Field`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldMap<T>([T; 7]);
+
+impl<T> FieldMap<T> {
+    /// A map whose value for each field is `f(field)`.
+    pub fn from_fn(mut f: impl FnMut(Field) -> T) -> Self {
+        FieldMap(Field::ALL.map(&mut f))
+    }
+
+    /// The fields and their values, in [`Field::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &T)> {
+        Field::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl<T> Index<Field> for FieldMap<T> {
+    type Output = T;
+
+    fn index(&self, field: Field) -> &T {
+        &self.0[field.index()]
+    }
+}
+
+impl<T> IndexMut<Field> for FieldMap<T> {
+    fn index_mut(&mut self, field: Field) -> &mut T {
+        &mut self.0[field.index()]
+    }
+}
+
+/// An explicit column: a header name (matched like detected headers,
+/// ignoring case and spaces) or a 1-based column number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    /// 1-based column number, as a spreadsheet user counts.
+    Position(usize),
+    /// A header name.
+    Header(String),
+}
+
+impl ColumnRef {
+    /// A mapping's text: digits are a column number, anything else a header.
+    pub fn parse(text: &str) -> ColumnRef {
+        let text = text.trim();
+        match text.parse::<usize>() {
+            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => ColumnRef::Position(n),
+            _ => ColumnRef::Header(text.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnRef::Position(n) => write!(f, "column {n}"),
+            ColumnRef::Header(h) => write!(f, "\"{h}\""),
+        }
+    }
+}
+
+/// Explicit columns for the fields that have one.
+pub type ColumnMapping = FieldMap<Option<ColumnRef>>;
+
+/// Which layout the columns were read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// The first row is a header and columns are found by name.
+    #[default]
+    Header,
+    /// No header: Torii's sample positions (0 email, 1 name, 2 status, 3 role, 5 last login).
+    Positional,
+}
+
+impl Layout {
+    /// `header` or `positional`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Header => "header",
+            Layout::Positional => "positional",
+        }
+    }
+}
+
+/// The header (or `column N`) used for each field, for the report.
+pub type ColumnsUsed = FieldMap<Option<String>>;
 
 /// Which cell holds which field, plus the header texts for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
-    /// Email cell index.
-    pub email: usize,
-    /// Full-name cell index.
-    pub name: Option<usize>,
-    /// First-name cell index.
-    pub first_name: Option<usize>,
-    /// Last-name cell index.
-    pub last_name: Option<usize>,
-    /// Status cell index.
-    pub status: Option<usize>,
-    /// Role(s) cell index.
-    pub roles: Option<usize>,
-    /// Last-used cell index.
-    pub last_used: Option<usize>,
+    at: FieldMap<Option<usize>>,
+    email: usize,
     /// Header row or positional layout.
     pub layout: Layout,
     /// Cells per row the header (or first row) had.
@@ -98,121 +241,85 @@ pub fn normalize_header(header: &str) -> String {
         .collect()
 }
 
-fn field_for(normalized: &str) -> Option<&'static str> {
-    ALIASES
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| normalize_header(n) == normalized))
-        .map(|(field, _)| *field)
-}
-
 impl Columns {
     /// Maps a header row. Explicit columns in `explicit` win over detection.
     /// Without an email column this fails with the headers found and the
     /// names accepted.
     ///
     /// ```
-    /// use stripe_torii_sync::columns::Columns;
-    /// use stripe_torii_sync::options::ColumnOptions;
+    /// use stripe_torii_sync::columns::{ColumnMapping, Columns, Field};
     ///
-    /// let c = Columns::from_header(&["E-mail", "Full Name", "Last seen"], &ColumnOptions::default()).unwrap();
-    /// assert_eq!((c.email, c.name, c.last_used), (0, Some(1), Some(2)));
+    /// let c = Columns::from_header(&["E-mail", "Full Name", "Last seen"], &ColumnMapping::default()).unwrap();
+    /// assert_eq!((c.email(), c.get(Field::Name), c.get(Field::LastUsed)), (0, Some(1), Some(2)));
     /// ```
-    pub fn from_header(headers: &[&str], explicit: &ColumnOptions) -> Result<Columns> {
+    pub fn from_header(headers: &[&str], explicit: &ColumnMapping) -> Result<Columns> {
         let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
-        let find = |field: &str| -> Option<usize> {
-            normalized.iter().position(|n| field_for(n) == Some(field))
-        };
-        let mut idx = ColumnIndexes {
-            // A header such as "Work email" is still the email column.
-            email: find("email")
-                .or_else(|| normalized.iter().position(|n| n.contains("email")))
-                .unwrap_or(usize::MAX),
-            name: find("name"),
-            first_name: find("firstName"),
-            last_name: find("lastName"),
-            status: find("status"),
-            roles: find("roles"),
-            last_used: find("lastUsed"),
-        };
+        let mut at = FieldMap::from_fn(|field| {
+            normalized
+                .iter()
+                .position(|n| Field::for_header(n) == Some(field))
+        });
+        // A header such as "Work email" is still the email column.
+        if at[Field::Email].is_none() {
+            at[Field::Email] = normalized.iter().position(|n| n.contains("email"));
+        }
         let mut columns = Columns {
+            at,
             email: 0,
-            name: None,
-            first_name: None,
-            last_name: None,
-            status: None,
-            roles: None,
-            last_used: None,
             layout: Layout::Header,
             width: headers.len(),
             headers: headers.iter().map(|h| h.trim().to_string()).collect(),
             normalized_headers: normalized,
         };
-        columns.apply_explicit(&mut idx, explicit)?;
-        if idx.email == usize::MAX {
-            return Err(missing_email_column(&columns.headers));
-        }
-        columns.set(idx);
-        Ok(columns)
+        columns.apply_explicit(explicit)?;
+        columns.finish()
     }
 
     /// Torii's sample layout for a file whose first row is already data:
     /// 0 email, 1 name, 2 status, 3 role, 5 last login. Explicit columns
     /// must be positions here, since there are no header names.
-    pub fn positional(width: usize, explicit: &ColumnOptions) -> Result<Columns> {
+    pub fn positional(width: usize, explicit: &ColumnMapping) -> Result<Columns> {
         let mut columns = Columns {
+            at: FieldMap::from_fn(|field| match field {
+                Field::Email => Some(0),
+                Field::Name => Some(1),
+                Field::Status => Some(2),
+                Field::Roles => Some(3),
+                Field::LastUsed => Some(5),
+                Field::FirstName | Field::LastName => None,
+            }),
             email: 0,
-            name: None,
-            first_name: None,
-            last_name: None,
-            status: None,
-            roles: None,
-            last_used: None,
             layout: Layout::Positional,
             width,
             headers: Vec::new(),
             normalized_headers: Vec::new(),
         };
-        let mut idx = POSITIONAL;
-        columns.apply_explicit(&mut idx, explicit)?;
-        columns.set(idx);
-        Ok(columns)
+        columns.apply_explicit(explicit)?;
+        columns.finish()
     }
 
-    fn set(&mut self, idx: ColumnIndexes) {
-        self.email = idx.email;
-        self.name = idx.name;
-        self.first_name = idx.first_name;
-        self.last_name = idx.last_name;
-        self.status = idx.status;
-        self.roles = idx.roles;
-        self.last_used = idx.last_used;
+    fn finish(mut self) -> Result<Columns> {
+        let Some(email) = self.at[Field::Email] else {
+            return Err(missing_email_column(&self.headers));
+        };
+        self.email = email;
         // Separate first/last columns are more precise than a full name.
-        if self.first_name.is_some() || self.last_name.is_some() {
-            self.name = None;
+        if self.at[Field::FirstName].is_some() || self.at[Field::LastName].is_some() {
+            self.at[Field::Name] = None;
         }
+        Ok(self)
     }
 
-    fn apply_explicit(&self, idx: &mut ColumnIndexes, explicit: &ColumnOptions) -> Result<()> {
-        if let Some(r) = &explicit.email {
-            idx.email = self.resolve("email", r)?;
-        }
-        let optional = [
-            ("name", &explicit.name, &mut idx.name),
-            ("firstName", &explicit.first_name, &mut idx.first_name),
-            ("lastName", &explicit.last_name, &mut idx.last_name),
-            ("status", &explicit.status, &mut idx.status),
-            ("roles", &explicit.roles, &mut idx.roles),
-            ("lastUsed", &explicit.last_used, &mut idx.last_used),
-        ];
-        for (field, requested, slot) in optional {
-            if let Some(r) = requested {
-                *slot = Some(self.resolve(field, r)?);
+    fn apply_explicit(&mut self, explicit: &ColumnMapping) -> Result<()> {
+        for (field, requested) in explicit.iter() {
+            if let Some(requested) = requested {
+                self.at[field] = Some(self.resolve(field, requested)?);
             }
         }
         Ok(())
     }
 
-    fn resolve(&self, field: &str, requested: &ColumnRef) -> Result<usize> {
+    fn resolve(&self, field: Field, requested: &ColumnRef) -> Result<usize> {
         let found = match requested {
             ColumnRef::Position(n) if *n >= 1 => Some(n - 1),
             ColumnRef::Position(_) => None,
@@ -233,7 +340,7 @@ impl Columns {
             };
             Error::new(
                 ErrorKind::UnknownColumn {
-                    field: field.to_string(),
+                    field,
                     requested: requested.to_string(),
                 },
                 format!(
@@ -241,6 +348,16 @@ impl Columns {
                 ),
             )
         })
+    }
+
+    /// The cell index of the email.
+    pub fn email(&self) -> usize {
+        self.email
+    }
+
+    /// The cell index of `field`, if the file has it.
+    pub fn get(&self, field: Field) -> Option<usize> {
+        self.at[field]
     }
 
     /// A readable name for cell `index`: its header, or `column N`.
@@ -252,27 +369,23 @@ impl Columns {
     }
 
     /// True when a row is the header again (compared after normalising).
-    pub fn is_header_again(&self, cells: impl Iterator<Item = String>) -> bool {
-        self.layout == Layout::Header && cells.eq(self.normalized_headers.iter().cloned())
+    pub fn is_header_again<'c>(&self, mut cells: impl Iterator<Item = &'c str>) -> bool {
+        self.layout == Layout::Header
+            && self
+                .normalized_headers
+                .iter()
+                .all(|h| cells.next().is_some_and(|c| normalize_header(c) == *h))
+            && cells.next().is_none()
     }
 
     /// The header used for each field, for the report.
     pub fn used(&self) -> ColumnsUsed {
-        let label = |i: Option<usize>| i.map(|i| self.label(i));
-        ColumnsUsed {
-            email: self.label(self.email),
-            name: label(self.name),
-            first_name: label(self.first_name),
-            last_name: label(self.last_name),
-            status: label(self.status),
-            roles: label(self.roles),
-            last_used: label(self.last_used),
-        }
+        FieldMap::from_fn(|field| self.at[field].map(|i| self.label(i)))
     }
 }
 
 fn missing_email_column(headers: &[String]) -> Error {
-    let accepted = ALIASES[0].1.join(", ");
+    let accepted = Field::Email.aliases().join(", ");
     let found = if headers.iter().all(|h| h.is_empty()) {
         "none".to_string()
     } else {
@@ -297,32 +410,37 @@ mod tests {
     fn aliases_are_case_and_space_insensitive() {
         let c = Columns::from_header(
             &["EMAIL ADDRESS", "user", "STATUS", "type", "Last Sign-In"],
-            &ColumnOptions::default(),
+            &ColumnMapping::default(),
         )
         .unwrap();
-        assert_eq!(c.email, 0);
-        assert_eq!(c.name, Some(1));
-        assert_eq!(c.status, Some(2));
-        assert_eq!(c.roles, Some(3));
-        assert_eq!(c.last_used, Some(4));
+        assert_eq!(c.email(), 0);
+        assert_eq!(c.get(Field::Name), Some(1));
+        assert_eq!(c.get(Field::Status), Some(2));
+        assert_eq!(c.get(Field::Roles), Some(3));
+        assert_eq!(c.get(Field::LastUsed), Some(4));
     }
 
     #[test]
     fn first_and_last_name_columns_win_over_a_full_name() {
         let c = Columns::from_header(
             &["Name", "First name", "Last name", "Email"],
-            &ColumnOptions::default(),
+            &ColumnMapping::default(),
         )
         .unwrap();
         assert_eq!(
-            (c.email, c.name, c.first_name, c.last_name),
+            (
+                c.email(),
+                c.get(Field::Name),
+                c.get(Field::FirstName),
+                c.get(Field::LastName)
+            ),
             (3, None, Some(1), Some(2))
         );
     }
 
     #[test]
     fn missing_email_lists_headers_and_accepted_names() {
-        let err = Columns::from_header(&["Name", "Role"], &ColumnOptions::default()).unwrap_err();
+        let err = Columns::from_header(&["Name", "Role"], &ColumnMapping::default()).unwrap_err();
         assert_eq!(err.code(), "missing_email_column");
         assert!(err.message().contains("Name, Role"));
         assert!(err.message().contains("Email, E-mail, Email address"));
@@ -330,17 +448,13 @@ mod tests {
 
     #[test]
     fn explicit_columns_by_name_and_position() {
-        let explicit = ColumnOptions {
-            email: Some(ColumnRef::Header("login".into())),
-            last_used: Some(ColumnRef::Position(1)),
-            ..Default::default()
-        };
+        let mut explicit = ColumnMapping::default();
+        explicit[Field::Email] = Some(ColumnRef::Header("login".into()));
+        explicit[Field::LastUsed] = Some(ColumnRef::Position(1));
         let c = Columns::from_header(&["When", "Login"], &explicit).unwrap();
-        assert_eq!((c.email, c.last_used), (1, Some(0)));
-        let bad = ColumnOptions {
-            email: Some(ColumnRef::Header("Mail".into())),
-            ..Default::default()
-        };
+        assert_eq!((c.email(), c.get(Field::LastUsed)), (1, Some(0)));
+        let mut bad = ColumnMapping::default();
+        bad[Field::Email] = Some(ColumnRef::Header("Mail".into()));
         let err = Columns::from_header(&["When", "Login"], &bad).unwrap_err();
         assert_eq!(err.code(), "unknown_column");
         assert!(err.message().contains("When, Login"));
@@ -348,11 +462,32 @@ mod tests {
 
     #[test]
     fn positional_layout_follows_torii_sample() {
-        let c = Columns::positional(6, &ColumnOptions::default()).unwrap();
+        let c = Columns::positional(6, &ColumnMapping::default()).unwrap();
         assert_eq!(
-            (c.email, c.name, c.status, c.roles, c.last_used),
+            (
+                c.email(),
+                c.get(Field::Name),
+                c.get(Field::Status),
+                c.get(Field::Roles),
+                c.get(Field::LastUsed)
+            ),
             (0, Some(1), Some(2), Some(3), Some(5))
         );
         assert_eq!(c.label(5), "column 6");
+    }
+
+    #[test]
+    fn a_repeated_header_is_recognised_after_normalising() {
+        let c = Columns::from_header(&["Email", "Name"], &ColumnMapping::default()).unwrap();
+        assert!(c.is_header_again(["EMAIL ", "name"].into_iter()));
+        assert!(!c.is_header_again(["Email"].into_iter()));
+        assert!(!c.is_header_again(["Email", "Name", "x"].into_iter()));
+    }
+
+    #[test]
+    fn every_field_has_a_name_that_parses_back() {
+        for field in Field::ALL {
+            assert_eq!(Field::parse(field.name()), Some(field));
+        }
     }
 }

@@ -1,13 +1,17 @@
 //! The crate's one error type.
 //!
 //! Modelled on the `csv` crate: a single [`Error`] whose [`Error::kind`] says
-//! what went wrong, and whose [`Error::code`] is a stable, machine-readable
-//! string that hosts show to users and tests match on. Messages are written
-//! for the person who has to fix the input or the configuration, and never
-//! contain the Torii API key (see [`crate::sync::SyncConfig`], which redacts
-//! it).
+//! what went wrong as data, and whose [`Error::code`] is a stable,
+//! machine-readable string that hosts show to users and tests match on.
+//! Messages are written for the person who has to fix the input or the
+//! configuration, and never contain the Torii API key (see
+//! [`crate::sync::ApiKey`], which redacts it).
 
 use std::fmt;
+
+use crate::columns::Field;
+use crate::report::Report;
+use crate::sync::Step;
 
 /// What kind of problem an [`Error`] describes.
 ///
@@ -16,13 +20,21 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The input is not UTF-8 text (or contains a NUL byte).
+    /// The input is not text the core can read: not UTF-8 (nor UTF-16 with a
+    /// byte-order mark), or it contains a NUL byte.
     NotText {
         /// Offset of the first offending byte.
         byte_offset: usize,
     },
     /// The input has no rows at all.
     EmptyInput,
+    /// The input is larger than the core can hold in WebAssembly memory.
+    InputTooLarge {
+        /// The size offered, in bytes.
+        bytes: u64,
+        /// The largest size that fits, in bytes.
+        limit: u64,
+    },
     /// No column could be recognised as the email column.
     MissingEmailColumn {
         /// The header cells that were found, in file order.
@@ -30,33 +42,58 @@ pub enum ErrorKind {
     },
     /// An explicit column mapping names a header that is not in the file.
     UnknownColumn {
-        /// The field the mapping was for (`email`, `name`, ...).
-        field: String,
-        /// The header name or index the mapping asked for.
+        /// The field the mapping was for.
+        field: Field,
+        /// The header name or number the mapping asked for.
         requested: String,
     },
     /// Every data row was rejected or excluded, so there is nothing to send.
     NoValidUsers {
         /// The report of the rows that were read, so hosts can still show
         /// every diagnostic.
-        report: Box<crate::report::Report>,
+        report: Box<Report>,
     },
-    /// A transform or sync option has an invalid value.
+    /// A transform or sync option has an invalid value, or is unknown.
     InvalidOption {
-        /// The option's name as the host spells it (`pricePerUserCents`).
+        /// The option's JavaScript name (`pricePerUserCents`), or the name the
+        /// host used when it is not an option at all.
         option: String,
+    },
+    /// A JavaScript caller passed an argument of the wrong type, or used an
+    /// object after freeing it.
+    InvalidArgument {
+        /// The argument, as `function(argument)`.
+        argument: String,
     },
     /// The sync configuration is unusable (empty key, non-https base URL, ...).
     InvalidConfig {
-        /// The configuration field at fault.
+        /// The configuration field at fault, by its JavaScript name.
         field: String,
     },
-    /// The sync would drop more users than allowed and was not confirmed.
+    /// A file offered as a previous Torii file is not one.
+    NotToriiFile,
+    /// The sync would remove more users than allowed, or the baseline to
+    /// judge it by is unreadable, and nobody confirmed it.
     DestructiveSync {
-        /// Users in the last successful sync.
+        /// Users in the last successful sync (0 when the baseline is unreadable).
         previous_users: u32,
+        /// Of those, the users the new file no longer holds.
+        removed_users: u32,
         /// Users in the file about to be sent.
         new_users: u32,
+    },
+    /// The person asked to confirm a destructive sync said no.
+    Cancelled,
+    /// The sync was refused because the file is broken: a quoted cell runs
+    /// over rows (`unterminated_quote`), so rows may be missing from it.
+    BrokenFile {
+        /// Number of `unterminated_quote` errors in the report.
+        broken_quotes: u32,
+    },
+    /// The sync was refused in strict mode because rows were rejected.
+    RowsRejected {
+        /// Rows rejected.
+        rejected: u64,
     },
     /// Torii answered 401, or 403 outside the upload step.
     Unauthorized,
@@ -70,32 +107,40 @@ pub enum ErrorKind {
     /// A response body lacked what the step needs.
     MalformedResponse {
         /// The step whose response was malformed.
-        step: String,
+        step: Step,
     },
     /// A step kept getting error statuses until the attempt limit.
     RetriesExhausted {
         /// The step that kept failing.
-        step: String,
+        step: Step,
         /// The last HTTP status seen.
         last_status: u16,
     },
-    /// A step never got a response (connection refused or reset, DNS, a
-    /// timeout, or a browser blocking a cross-origin request).
+    /// A step never got a response (connection refused or reset, DNS, or a
+    /// browser blocking a cross-origin request).
     Network {
         /// The step that could not be sent.
-        step: String,
+        step: Step,
     },
-    /// Waiting for the next retry would exceed the total wait budget.
-    WaitBudgetExceeded,
+    /// A step's requests kept timing out (no answer, or a body that stalled).
+    Timeout {
+        /// The step that timed out.
+        step: Step,
+    },
+    /// The sync's time budget ran out before the next request or wait.
+    BudgetExceeded {
+        /// The step the session was at.
+        step: Step,
+    },
     /// A response status the protocol does not expect at this step.
     UnexpectedStatus {
         /// The step that received it.
-        step: String,
+        step: Step,
         /// The HTTP status.
         status: u16,
     },
-    /// The host called the session out of order (for example `respond`
-    /// without a pending request).
+    /// The host called the session out of order (for example
+    /// `handle_response` without a pending request).
     Protocol,
 }
 
@@ -105,26 +150,45 @@ impl ErrorKind {
         match self {
             ErrorKind::NotText { .. } => "not_text",
             ErrorKind::EmptyInput => "empty_input",
+            ErrorKind::InputTooLarge { .. } => "input_too_large",
             ErrorKind::MissingEmailColumn { .. } => "missing_email_column",
             ErrorKind::UnknownColumn { .. } => "unknown_column",
             ErrorKind::NoValidUsers { .. } => "no_valid_users",
             ErrorKind::InvalidOption { .. } => "invalid_option",
+            ErrorKind::InvalidArgument { .. } => "invalid_argument",
             ErrorKind::InvalidConfig { .. } => "invalid_config",
+            ErrorKind::NotToriiFile => "not_torii_file",
             ErrorKind::DestructiveSync { .. } => "destructive_sync",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::BrokenFile { .. } => "broken_file",
+            ErrorKind::RowsRejected { .. } => "rows_rejected",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Rejected { .. } => "rejected",
             ErrorKind::SyncConflict => "sync_conflict",
             ErrorKind::MalformedResponse { .. } => "malformed_response",
             ErrorKind::RetriesExhausted { .. } => "retries_exhausted",
             ErrorKind::Network { .. } => "network",
-            ErrorKind::WaitBudgetExceeded => "wait_budget_exceeded",
+            ErrorKind::Timeout { .. } => "timeout",
+            ErrorKind::BudgetExceeded { .. } => "budget_exceeded",
             ErrorKind::UnexpectedStatus { .. } => "unexpected_status",
             ErrorKind::Protocol => "protocol",
         }
     }
+
+    /// True for the errors a person fixes by changing how the tool is
+    /// called (options, configuration, arguments): hosts exit with a usage
+    /// status for these.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ErrorKind::InvalidOption { .. }
+                | ErrorKind::InvalidConfig { .. }
+                | ErrorKind::InvalidArgument { .. }
+        )
+    }
 }
 
-/// An error from the transform or the sync session.
+/// An error from the transform, the change preview or the sync session.
 ///
 /// ```
 /// use stripe_torii_sync::{transform, ErrorKind, TransformOptions};
@@ -147,6 +211,16 @@ impl Error {
             kind,
             message: message.into(),
         }
+    }
+
+    /// An [`ErrorKind::InvalidOption`] error for `option`.
+    pub(crate) fn option(option: &str, message: impl Into<String>) -> Self {
+        Error::new(
+            ErrorKind::InvalidOption {
+                option: option.to_string(),
+            },
+            message,
+        )
     }
 
     /// What went wrong, as data.

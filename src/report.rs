@@ -1,19 +1,22 @@
-//! The transform report: counts, totals and one diagnostic per problem row.
+//! The transform report: counts per file and in total, totals by status,
+//! license status and role, one diagnostic per problem, and the change
+//! preview when there is one.
 //!
 //! The report is the proof that nothing was lost: every data row read is
 //! exported, merged into an earlier row, excluded by a filter, or rejected,
-//! and each of the last three carries a [`Diagnostic`] with its line number.
-//! [`Report::is_balanced`] checks the sum; [`Report::render_text`] is the
-//! human-readable form the CLI prints.
+//! and each of the last three carries a [`Diagnostic`] with its file and
+//! line. [`Report::is_balanced`] checks the sums; [`Report::render_text`] is
+//! the human-readable form every host shows, and [`Report::to_json`] the
+//! machine-readable one.
 
-use std::fmt::Write as _;
-
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use crate::changes::Changes;
+use crate::columns::{ColumnsUsed, Layout};
+use crate::input::decode::Encoding;
+use crate::json::ObjectWriter;
+use crate::text::plural;
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     /// The row was rejected.
     Error,
@@ -21,6 +24,17 @@ pub enum Level {
     Warning,
     /// Nothing is wrong, but the row was merged or excluded.
     Info,
+}
+
+impl Level {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
 }
 
 /// The stable code of a diagnostic. Hosts match on [`Code::as_str`].
@@ -42,6 +56,9 @@ pub enum Code {
     RaggedRow,
     /// The row repeats the header (e.g. two exports pasted together); skipped.
     RepeatedHeader,
+    /// A quoted cell runs to the end of the file or over rows of their own;
+    /// the row is rejected and the swallowed lines are read as rows.
+    UnterminatedQuote,
 }
 
 impl Code {
@@ -56,13 +73,14 @@ impl Code {
             Code::Excluded => "excluded",
             Code::RaggedRow => "ragged_row",
             Code::RepeatedHeader => "repeated_header",
+            Code::UnterminatedQuote => "unterminated_quote",
         }
     }
 
     /// The level every diagnostic with this code has.
     pub fn level(self) -> Level {
         match self {
-            Code::MissingEmail | Code::InvalidEmail => Level::Error,
+            Code::MissingEmail | Code::InvalidEmail | Code::UnterminatedQuote => Level::Error,
             Code::UnparseableDate
             | Code::UnknownStatus
             | Code::RaggedRow
@@ -72,20 +90,15 @@ impl Code {
     }
 }
 
-impl Serialize for Code {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// One problem with one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// 1-based physical line in the file where the row starts.
+    /// Index of the file in [`Report::files`].
+    pub file: usize,
+    /// 1-based physical line in the file where the row starts (for a broken
+    /// quote, where the quote opened).
     pub line: u64,
     /// The header of the cell at fault, when one cell is at fault.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     /// How serious it is.
     pub level: Level,
@@ -95,49 +108,72 @@ pub struct Diagnostic {
     pub message: String,
     /// The normalised email of the row, when it had a valid one, so hosts
     /// can mark the user the diagnostic is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
-/// Which layout the columns were read with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// The first row is a header and columns are found by name.
-    #[default]
-    Header,
-    /// No header: Torii's sample positions (0 email, 1 name, 2 status, 3 role, 5 last login).
-    Positional,
+/// What happened to the rows of one file, or of all files together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Data rows read (not counting the header and blank rows).
+    pub rows_read: u64,
+    /// Users first seen in these rows.
+    pub users_exported: u64,
+    /// Rows merged into an earlier row with the same email.
+    pub merged: u64,
+    /// Rows excluded by a filter option.
+    pub excluded: u64,
+    /// Rows rejected (no or invalid email, repeated header, broken quote).
+    pub rejected: u64,
+    /// Rows with no content at all (skipped, not counted in `rows_read`).
+    pub blank_rows_skipped: u64,
 }
 
-/// The header (or `column N`) used for each field.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ColumnsUsed {
-    /// Email column.
-    pub email: String,
-    /// Full-name column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// First-name column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    /// Last-name column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    /// Status column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Role(s) column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roles: Option<String>,
-    /// Last-used column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_used: Option<String>,
+impl Counts {
+    /// exported + merged + excluded + rejected = rows read.
+    pub fn is_balanced(&self) -> bool {
+        self.users_exported + self.merged + self.excluded + self.rejected == self.rows_read
+    }
+
+    fn add(&mut self, other: &Counts) {
+        self.rows_read += other.rows_read;
+        self.users_exported += other.users_exported;
+        self.merged += other.merged;
+        self.excluded += other.excluded;
+        self.rejected += other.rejected;
+        self.blank_rows_skipped += other.blank_rows_skipped;
+    }
+
+    fn write(&self, o: &mut ObjectWriter) {
+        o.u64("rowsRead", self.rows_read)
+            .u64("usersExported", self.users_exported)
+            .u64("merged", self.merged)
+            .u64("excluded", self.excluded)
+            .u64("rejected", self.rejected)
+            .u64("blankRowsSkipped", self.blank_rows_skipped);
+    }
+}
+
+/// How one input file was read, and what happened to its rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileReport {
+    /// The name the host gave the file (its path, or the sheet's name).
+    pub name: String,
+    /// How its bytes were decoded.
+    pub encoding: Encoding,
+    /// The field delimiter used; `None` for rows given as cells.
+    pub delimiter: Option<char>,
+    /// How columns were found.
+    pub layout: Layout,
+    /// Line of the header row, or `None` for the positional layout.
+    pub header_line: Option<u64>,
+    /// The column used for each field.
+    pub columns: ColumnsUsed,
+    /// Its rows.
+    pub counts: Counts,
 }
 
 /// Exported users by Torii user status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatusTotals {
     /// `status: "active"`.
     pub active: u64,
@@ -146,7 +182,7 @@ pub struct StatusTotals {
 }
 
 /// Exported users by license status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LicenseStatusTotals {
     /// `licenseStatus: "active"`.
     pub active: u64,
@@ -156,59 +192,51 @@ pub struct LicenseStatusTotals {
     pub deleted: u64,
 }
 
-/// Exported users per role, in first-seen order (serialised as an object).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RoleTotals(pub Vec<(String, u64)>);
-
-impl Serialize for RoleTotals {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (role, n) in &self.0 {
-            map.serialize_entry(role, n)?;
-        }
-        map.end()
-    }
-}
-
 /// Everything the transform has to say about its input.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Data rows read (not counting the header and blank rows).
-    pub rows_read: u64,
-    /// Users in the file.
-    pub users_exported: u64,
-    /// Rows merged into an earlier row with the same email.
-    pub merged: u64,
-    /// Rows excluded by a filter option.
-    pub excluded: u64,
-    /// Rows rejected (no or invalid email, repeated header).
-    pub rejected: u64,
-    /// Rows with no content at all (skipped, not counted in `rows_read`).
-    pub blank_rows_skipped: u64,
-    /// Line of the header row, or `None` for the positional layout.
-    pub header_line: Option<u64>,
-    /// The field delimiter used.
-    pub delimiter: String,
-    /// How columns were found.
-    pub layout: Layout,
-    /// The column used for each field.
-    pub columns: ColumnsUsed,
+    /// One entry per input file, in the order given.
+    pub files: Vec<FileReport>,
+    /// The counts of all files together.
+    pub totals: Counts,
     /// Exported users by status.
     pub by_status: StatusTotals,
-    /// Exported users by license status.
+    /// Exported users by license status (of the license, when there is one).
     pub by_license_status: LicenseStatusTotals,
-    /// Exported users per role.
-    pub by_role: RoleTotals,
+    /// The license's name, or `None` when the file has no license.
+    pub license: Option<String>,
+    /// Exported users per role (first spelling seen), in first-seen order.
+    pub by_role: Vec<(String, u64)>,
     /// Every problem, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// What changes against a previous Torii file, once compared.
+    pub changes: Option<Changes>,
 }
 
+/// Emails listed per kind of change in the text report.
+const CHANGES_LISTED: usize = 20;
+
 impl Report {
-    /// True when every data row is accounted for:
-    /// exported + merged + excluded + rejected = rows read.
+    /// True when every data row is accounted for, in every file and in
+    /// total: exported + merged + excluded + rejected = rows read.
     pub fn is_balanced(&self) -> bool {
-        self.users_exported + self.merged + self.excluded + self.rejected == self.rows_read
+        let mut sum = Counts::default();
+        for file in &self.files {
+            if !file.counts.is_balanced() {
+                return false;
+            }
+            sum.add(&file.counts);
+        }
+        sum == self.totals && self.totals.is_balanced()
+    }
+
+    /// Recomputes the totals from the files.
+    pub(crate) fn sum_files(&mut self) {
+        let mut totals = Counts::default();
+        for file in &self.files {
+            totals.add(&file.counts);
+        }
+        self.totals = totals;
     }
 
     /// Number of diagnostics at `level`.
@@ -216,8 +244,45 @@ impl Report {
         self.diagnostics.iter().filter(|d| d.level == level).count()
     }
 
-    /// A readable summary followed by one line per diagnostic, as the CLI
-    /// prints it on stderr.
+    /// Number of diagnostics with `code`.
+    pub fn count_code(&self, code: Code) -> usize {
+        self.diagnostics.iter().filter(|d| d.code == code).count()
+    }
+
+    /// The name of file `index`, for messages.
+    pub fn file_name(&self, index: usize) -> &str {
+        self.files.get(index).map_or("", |f| f.name.as_str())
+    }
+
+    /// "a.csv line 3" (or "line 3" for an unnamed input), as diagnostics
+    /// and merge notes name a place.
+    pub fn place(&self, file: usize, line: u64) -> String {
+        match self.file_name(file) {
+            "" => format!("line {line}"),
+            name => format!("{name} line {line}"),
+        }
+    }
+
+    /// The first line of the summary: "12 rows read: 9 exported, …".
+    pub fn headline(&self) -> String {
+        let t = &self.totals;
+        let files = if self.files.len() > 1 {
+            format!(" from {} files", self.files.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{files}: {} exported, {} merged, {} excluded, {} rejected",
+            plural(t.rows_read, "row read", "rows read"),
+            t.users_exported,
+            t.merged,
+            t.excluded,
+            t.rejected
+        )
+    }
+
+    /// A readable summary followed by one line per diagnostic, as every
+    /// host shows it.
     ///
     /// ```
     /// use stripe_torii_sync::{transform, TransformOptions};
@@ -229,58 +294,140 @@ impl Report {
     /// ```
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        // Writing to a String cannot fail.
-        let _ = writeln!(
-            out,
-            "{} rows read: {} exported, {} merged, {} excluded, {} rejected",
-            self.rows_read, self.users_exported, self.merged, self.excluded, self.rejected
-        );
-        let _ = writeln!(
-            out,
-            "status: {} active, {} deleted; license: {} active, {} inactive, {} deleted",
-            self.by_status.active,
-            self.by_status.deleted,
-            self.by_license_status.active,
-            self.by_license_status.inactive,
-            self.by_license_status.deleted
-        );
-        if !self.by_role.0.is_empty() {
+        out.push_str(&self.headline());
+        out.push('\n');
+        if self.files.len() > 1 {
+            for file in &self.files {
+                let c = &file.counts;
+                out.push_str(&format!(
+                    "  {}: {}, {} exported, {} merged, {} excluded, {} rejected\n",
+                    file.name,
+                    plural(c.rows_read, "row", "rows"),
+                    c.users_exported,
+                    c.merged,
+                    c.excluded,
+                    c.rejected
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "status: {} active, {} deleted",
+            self.by_status.active, self.by_status.deleted
+        ));
+        match &self.license {
+            Some(_) => out.push_str(&format!(
+                "; license: {} active, {} inactive, {} deleted\n",
+                self.by_license_status.active,
+                self.by_license_status.inactive,
+                self.by_license_status.deleted
+            )),
+            None => out.push_str("; no license\n"),
+        }
+        if !self.by_role.is_empty() {
             let roles: Vec<String> = self
                 .by_role
-                .0
                 .iter()
                 .map(|(role, n)| format!("{role} {n}"))
                 .collect();
-            let _ = writeln!(out, "roles: {}", roles.join(", "));
+            out.push_str(&format!("roles: {}\n", roles.join(", ")));
         }
-        let _ = writeln!(
-            out,
-            "{}, {}, {}",
-            plural(self.count(Level::Error), "error"),
-            plural(self.count(Level::Warning), "warning"),
-            plural(self.count(Level::Info), "note")
-        );
+        if let Some(changes) = &self.changes {
+            out.push_str(&changes.render_text(CHANGES_LISTED));
+        }
+        out.push_str(&format!(
+            "{}, {}, {}\n",
+            plural(self.count(Level::Error) as u64, "error", "errors"),
+            plural(self.count(Level::Warning) as u64, "warning", "warnings"),
+            plural(self.count(Level::Info) as u64, "note", "notes")
+        ));
         for d in &self.diagnostics {
-            let level = match d.level {
-                Level::Error => "error",
-                Level::Warning => "warning",
-                Level::Info => "info",
-            };
-            let _ = write!(out, "line {}: {level} {}", d.line, d.code.as_str());
+            out.push_str(&self.place(d.file, d.line));
+            out.push_str(": ");
+            out.push_str(d.level.as_str());
+            out.push(' ');
+            out.push_str(d.code.as_str());
             if let Some(column) = &d.column {
-                let _ = write!(out, " [{column}]");
+                out.push_str(" [");
+                out.push_str(column);
+                out.push(']');
             }
-            let _ = writeln!(out, ": {}", d.message);
+            out.push_str(": ");
+            out.push_str(&d.message);
+            out.push('\n');
         }
         out
     }
-}
 
-/// "1 note", "2 notes".
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    /// Appends diagnostic `d` as a JSON object, as the report and the
+    /// preview pages write it.
+    pub(crate) fn write_diagnostic(&self, d: &Diagnostic, out: &mut Vec<u8>) {
+        let mut w = ObjectWriter::new(out);
+        w.str("file", self.file_name(d.file))
+            .u64("line", d.line)
+            .opt_str("column", d.column.as_deref())
+            .str("level", d.level.as_str())
+            .str("code", d.code.as_str())
+            .str("message", &d.message)
+            .opt_str("email", d.email.as_deref());
+        w.end();
+    }
+
+    /// The report as JSON (camelCase keys), as hosts receive it and the
+    /// CLI's `--report` writes it.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512 + self.diagnostics.len() * 160);
+        let mut o = ObjectWriter::new(&mut out);
+        self.totals.write(&mut o);
+        o.array("files", &self.files, |files, file| {
+            let mut f = ObjectWriter::new(files);
+            f.str("name", &file.name)
+                .str("encoding", file.encoding.as_str())
+                .opt_str("delimiter", file.delimiter.map(String::from).as_deref())
+                .str("layout", file.layout.as_str());
+            if let Some(line) = file.header_line {
+                f.u64("headerLine", line);
+            }
+            {
+                let mut c = ObjectWriter::new(f.key("columns"));
+                for (field, used) in file.columns.iter() {
+                    c.opt_str(field.name(), used.as_deref());
+                }
+                c.end();
+            }
+            file.counts.write(&mut f);
+            f.end();
+        });
+        {
+            let mut s = Vec::new();
+            let mut w = ObjectWriter::new(&mut s);
+            w.u64("active", self.by_status.active)
+                .u64("deleted", self.by_status.deleted);
+            w.end();
+            o.raw("byStatus", &s);
+            let mut l = Vec::new();
+            let mut w = ObjectWriter::new(&mut l);
+            w.u64("active", self.by_license_status.active)
+                .u64("inactive", self.by_license_status.inactive)
+                .u64("deleted", self.by_license_status.deleted);
+            w.end();
+            o.raw("byLicenseStatus", &l);
+            o.u64("licenses", u64::from(self.license.is_some()));
+            o.opt_str("licenseName", self.license.as_deref());
+            let mut r = Vec::new();
+            let mut w = ObjectWriter::new(&mut r);
+            for (role, n) in &self.by_role {
+                w.u64(role, *n);
+            }
+            w.end();
+            o.raw("byRole", &r);
+        }
+        o.array("diagnostics", &self.diagnostics, |list, d| {
+            self.write_diagnostic(d, list)
+        });
+        if let Some(changes) = &self.changes {
+            o.raw("changes", &changes.to_json());
+        }
+        o.end();
+        out
     }
 }

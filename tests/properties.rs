@@ -1,9 +1,15 @@
-//! Property tests: no input makes the transform panic, and every row is
-//! accounted for (exported + merged + excluded + rejected = data rows read).
+//! Property tests (the project's fuzzing of everything that parses): no
+//! input makes the transform panic, every row is accounted for, the
+//! scanner reads well-formed CSV exactly as the `csv` crate does, a stray
+//! quote never loses rows silently, every encoding gives the same file,
+//! and the JSON reader agrees with `serde_json`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use serde_json::Value;
+use stripe_torii_sync::input::scan::{Record, Scanner};
+use stripe_torii_sync::options::catalog::Options;
+use stripe_torii_sync::report::Code;
 use stripe_torii_sync::{transform, transform_bytes, ErrorKind, TransformOptions};
 
 /// Cells that exercise every parser: good and bad emails, names with
@@ -14,6 +20,8 @@ fn cell() -> impl Strategy<Value = String> {
         Just(String::new()),
         Just("ada@example.com".to_string()),
         Just("ADA@Example.com ".to_string()),
+        Just("ada@bücher.example".to_string()),
+        Just("ada@xn--bcher-kva.example".to_string()),
         Just("x@y".to_string()),
         Just("Martin Luther King Jr.".to_string()),
         Just("Lovelace, Ada".to_string()),
@@ -26,6 +34,7 @@ fn cell() -> impl Strategy<Value = String> {
         Just("1735603200000".to_string()),
         Just("Never".to_string()),
         Just("\"quoted\"\nline".to_string()),
+        Just("=HYPERLINK(\"x\")".to_string()),
         "[a-z]{1,8}@[a-z]{1,6}\\.(com|org|io)",
         "\\PC{0,12}",
     ]
@@ -33,15 +42,15 @@ fn cell() -> impl Strategy<Value = String> {
 
 /// Quotes a cell the way a spreadsheet would when it needs quoting.
 fn quote(cell: &str, delimiter: char) -> String {
-    if cell.contains([delimiter, '"', '\n', '\r']) {
+    if cell.contains([delimiter, '"', '\n', '\r']) || cell.starts_with(' ') {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
         cell.to_string()
     }
 }
 
-fn check_output(json: &str) {
-    let file: Value = serde_json::from_str(json).expect("output is JSON");
+fn check_output(json: &[u8]) {
+    let file: Value = serde_json::from_slice(json).expect("output is JSON");
     let users = file["users"].as_array().expect("users array");
     assert!(!users.is_empty());
     fn no_empties(v: &Value) {
@@ -54,6 +63,65 @@ fn check_output(json: &str) {
         }
     }
     no_empties(&file);
+    // The writer escapes every string exactly as serde_json does.
+    fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(&file, &mut all);
+    let text = String::from_utf8(json.to_vec()).unwrap();
+    for s in all {
+        let escaped = serde_json::to_string(s).unwrap();
+        assert!(text.contains(&escaped), "{escaped} is written differently");
+    }
+    assert!(text.ends_with("}\n"));
+}
+
+/// A file with a header and `rows`, joined with `delimiter` and `newline`.
+fn file(rows: &[Vec<String>], delimiter: char, newline: &str) -> String {
+    let d = delimiter.to_string();
+    let mut text = ["Email", "Name", "Status", "Role", "Two-step", "Last login"].join(&d);
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|c| quote(c, delimiter)).collect();
+        text.push_str(newline);
+        text.push_str(&line.join(&d));
+    }
+    text
+}
+
+/// The records the `csv` crate reads from `text`.
+fn csv_records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn our_records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    let mut scanner = Scanner::new(text, delimiter);
+    let mut out = Vec::new();
+    while let Some(record) = scanner.next_record() {
+        assert!(
+            matches!(record, Record::Row { .. }),
+            "a well-formed file broke"
+        );
+        out.push(
+            (0..scanner.len())
+                .map(|i| scanner.cell(i).to_string())
+                .collect(),
+        );
+    }
+    out
 }
 
 proptest! {
@@ -76,27 +144,26 @@ proptest! {
     }
 
     #[test]
+    fn text_full_of_quotes_and_delimiters_never_panics(text in "[a@.,;\"\t\r\n x]{0,200}") {
+        let text = format!("Email,Name\n{text}");
+        if let Ok(out) = transform(&text, &TransformOptions::default()) {
+            prop_assert!(out.report.is_balanced());
+            check_output(&out.to_json());
+        }
+    }
+
+    #[test]
     fn every_generated_row_is_accounted_for(
         rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..8), 1..40),
         delimiter in prop_oneof![Just(','), Just(';'), Just('\t')],
         crlf in any::<bool>(),
         exclude_invited in any::<bool>(),
     ) {
-        let newline = if crlf { "\r\n" } else { "\n" };
-        let d = delimiter.to_string();
-        let mut text = ["Email", "Name", "Status", "Role", "Two-step", "Last login"].join(&d);
-        let mut data_rows = 0;
-        for row in &rows {
-            let line: Vec<String> = row.iter().map(|c| quote(c, delimiter)).collect();
-            // Rows whose cells are all blank are skipped, not read.
-            if row.iter().any(|c| !c.trim().is_empty()) {
-                data_rows += 1;
-            }
-            text.push_str(newline);
-            text.push_str(&line.join(&d));
-        }
-        let options: TransformOptions = if exclude_invited {
-            serde_json::from_str(r#"{"excludeStatuses":["invited"],"excludeDomains":["example.com"]}"#).unwrap()
+        let text = file(&rows, delimiter, if crlf { "\r\n" } else { "\n" });
+        // Rows whose cells are all blank are skipped, not read.
+        let data_rows = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count() as u64;
+        let options = if exclude_invited {
+            Options::from_json(r#"{"excludeStatuses":["invited"],"excludeDomains":["example.com"]}"#).unwrap().transform
         } else {
             TransformOptions::default()
         };
@@ -104,17 +171,98 @@ proptest! {
             Ok(out) => {
                 let r = &out.report;
                 prop_assert!(r.is_balanced(), "{:?}", r);
-                prop_assert_eq!(r.rows_read, data_rows);
-                prop_assert_eq!(r.users_exported as usize, out.file.users.len());
+                prop_assert_eq!(r.totals.rows_read, data_rows);
+                prop_assert_eq!(r.totals.users_exported as usize, out.file.len());
+                prop_assert_eq!(r.count_code(Code::UnterminatedQuote), 0);
                 check_output(&out.to_json());
             }
             Err(e) => match e.kind() {
                 ErrorKind::NoValidUsers { report } => {
                     prop_assert!(report.is_balanced());
-                    prop_assert_eq!(report.rows_read, data_rows);
+                    prop_assert_eq!(report.totals.rows_read, data_rows);
                 }
                 other => prop_assert!(false, "unexpected error {:?}: {}", other, e),
             },
         }
+    }
+
+    /// Well-formed CSV reads exactly as the `csv` crate reads it.
+    #[test]
+    fn the_scanner_reads_what_the_csv_crate_reads(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..8), 1..30),
+        delimiter in prop_oneof![Just(','), Just(';'), Just('\t')],
+        crlf in any::<bool>(),
+    ) {
+        let text = file(&rows, delimiter, if crlf { "\r\n" } else { "\n" });
+        prop_assert_eq!(our_records(&text, delimiter as u8), csv_records(&text, delimiter as u8));
+    }
+
+    /// A stray quote in any row is an `unterminated_quote` error on that
+    /// row's line, and every other row is still read: nothing is lost.
+    #[test]
+    fn a_stray_quote_never_loses_rows_silently(
+        count in 2usize..30,
+        broken in 0usize..30,
+        crlf in any::<bool>(),
+        column in 1usize..4,
+    ) {
+        let broken = broken % count;
+        let newline = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("Email,Name,Status,Role{newline}");
+        for i in 0..count {
+            let mut cells: [String; 4] = [format!("u{i}@example.com"), format!("User {i}"), "Active".into(), "Owner".into()];
+            if i == broken {
+                cells[column].insert(0, '"');
+            }
+            text.push_str(&cells.join(","));
+            text.push_str(newline);
+        }
+        let out = transform(&text, &TransformOptions::default()).unwrap();
+        let r = &out.report;
+        prop_assert!(r.is_balanced());
+        prop_assert_eq!(r.totals.rows_read, count as u64);
+        let broken_rows: Vec<u64> = r.diagnostics.iter().filter(|d| d.code == Code::UnterminatedQuote).map(|d| d.line).collect();
+        prop_assert_eq!(broken_rows, vec![broken as u64 + 2]);
+        prop_assert_eq!(r.totals.users_exported, count as u64 - 1);
+        prop_assert!(out.refusal(false, true).is_some(), "a broken file is never synced");
+    }
+
+    /// UTF-16 with a byte-order mark (Excel's "Unicode Text") gives the same
+    /// file as UTF-8.
+    #[test]
+    fn utf16_gives_the_same_file_as_utf8(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..8), 1..20),
+        big_endian in any::<bool>(),
+    ) {
+        let text = file(&rows, '\t', "\r\n");
+        let mut utf16 = if big_endian { vec![0xfe, 0xff] } else { vec![0xff, 0xfe] };
+        for unit in text.encode_utf16() {
+            utf16.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+        }
+        let a = transform_bytes(text.as_bytes(), &TransformOptions::default()).map(|o| o.to_json());
+        let b = transform_bytes(&utf16, &TransformOptions::default()).map(|o| o.to_json());
+        match (a, b) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.err(), b.err()),
+        }
+    }
+
+    /// The JSON reader accepts what serde_json accepts, with the same strings.
+    #[test]
+    fn the_json_reader_agrees_with_serde_json(text in "[\\[\\]{}\",:0-9a-z\\\\ntu.eE+-]{0,60}") {
+        let ours = stripe_torii_sync::json::parse(&text);
+        let theirs = serde_json::from_str::<Value>(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{}", text);
+    }
+
+    #[test]
+    fn strings_round_trip_through_the_writer_and_reader(s in "\\PC{0,40}|[\"\\\\\u{0}-\u{1f}]{0,10}") {
+        let mut out = Vec::new();
+        stripe_torii_sync::json::write_str(&mut out, &s);
+        prop_assert_eq!(&out, &serde_json::to_vec(&s).unwrap());
+        let text = String::from_utf8(out).unwrap();
+        let back = stripe_torii_sync::json::parse(&text).unwrap();
+        prop_assert_eq!(back.as_str(), Some(s.as_str()));
     }
 }

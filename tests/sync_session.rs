@@ -1,23 +1,48 @@
 //! The sync state machine through every path of the failure policy, with
 //! canned responses and a fake clock: no I/O and no real sleeps.
 
-use stripe_torii_sync::sync::{Action, Method, Request, Response, Step, SyncConfig, SyncSession};
-use stripe_torii_sync::{Error, ErrorKind};
+use stripe_torii_sync::options::catalog::Options;
+use stripe_torii_sync::sync::{
+    Action, ApiKey, Body, DropReason, Method, Request, Response, Step, SyncConfig, SyncSession,
+    FILE_ID_PLACEHOLDER, FILE_PATH_PLACEHOLDER, UPLOAD_URL_PLACEHOLDER,
+};
+use stripe_torii_sync::{transform, Error, ErrorKind, TransformOptions};
 
 const KEY: &str = "tk_live_Secret-Key-42";
 const BASE: &str = "https://api.toriihq.com/v1.0";
 const UPLOAD_URL: &str = "https://uploads.s3.amazonaws.com/abc?X-Amz-Signature=s";
 const FILE: &str = r#"{"users":[{"email":"ada@example.com","status":"active"},{"email":"bob@example.com","status":"active"}]}"#;
 
-/// The test configuration; `extra` (JSON members after a comma) overrides it.
+/// The test configuration; `extra` (JSON members after a comma) overrides
+/// it. Option names go through the option table as a host's would;
+/// `apiKey`, `allowDrop`, `baseline` and `previousFile` are the host's own.
 fn config(extra: &str) -> SyncConfig {
-    let mut json = serde_json::json!({ "apiKey": KEY, "appAccountId": "777" });
-    let overrides: serde_json::Value =
-        serde_json::from_str(&format!("{{{}}}", extra.trim_start_matches(','))).unwrap();
-    for (name, value) in overrides.as_object().unwrap() {
-        json[name] = value.clone();
+    let json: serde_json::Value =
+        serde_json::from_str(&format!(r#"{{"appAccountId":"777"{extra}}}"#)).unwrap();
+    let mut config = SyncConfig {
+        api_key: ApiKey::new(KEY),
+        ..Default::default()
+    };
+    let mut options = serde_json::Map::new();
+    for (name, value) in json.as_object().unwrap() {
+        match name.as_str() {
+            "apiKey" => config.api_key = ApiKey::new(value.as_str().unwrap()),
+            "allowDrop" => config.allow_drop = value.as_bool().unwrap(),
+            "baseline" => config.baseline = Some(value.to_string()),
+            "previousFile" => config.previous_file = Some(value.as_str().unwrap().to_string()),
+            _ => {
+                options.insert(name.clone(), value.clone());
+            }
+        }
     }
-    serde_json::from_value(json).unwrap()
+    config.options = Options::from_json(&serde_json::Value::Object(options).to_string())
+        .unwrap()
+        .sync;
+    config
+}
+
+fn session(config: &SyncConfig) -> SyncSession {
+    SyncSession::from_json(config, FILE.as_bytes().to_vec(), 42).unwrap()
 }
 
 fn ok_upload_url() -> Response {
@@ -42,9 +67,12 @@ fn happy(request: &Request) -> Response {
 /// What a run did: the requests sent, the waits asked for, and how it ended.
 struct Run {
     requests: Vec<Request>,
+    timeouts: Vec<u64>,
     waits: Vec<u64>,
     end: Action,
     now: f64,
+    started: f64,
+    upload_body: Vec<u8>,
 }
 
 impl Run {
@@ -65,38 +93,64 @@ impl Run {
             other => panic!("expected success, got {other:?}"),
         }
     }
+
+    fn json_body(&self, index: usize) -> serde_json::Value {
+        match &self.requests[index].body {
+            Some(Body::Json(text)) => serde_json::from_str(text).unwrap(),
+            other => panic!("not a JSON body: {other:?}"),
+        }
+    }
 }
 
 /// Drives a session to its end. `answer` gets each request and how many
 /// requests of that step came before; every request takes 10 fake ms.
-fn drive(config: &SyncConfig, mut answer: impl FnMut(&Request, usize) -> Response) -> Run {
-    let mut session = SyncSession::new(config, FILE, 42).unwrap();
+fn drive(config: &SyncConfig, answer: impl FnMut(&Request, usize) -> Response) -> Run {
+    drive_session(session(config), 10.0, answer)
+}
+
+/// Like [`drive`], with each request taking `request_ms` of fake time.
+fn drive_session(
+    mut session: SyncSession,
+    request_ms: f64,
+    mut answer: impl FnMut(&Request, usize) -> Response,
+) -> Run {
     let mut run = Run {
         requests: Vec::new(),
+        timeouts: Vec::new(),
         waits: Vec::new(),
-        end: Action::Wait {
-            ms: 0,
-            reason: String::new(),
-        },
+        end: Action::Failed(Error::new(ErrorKind::Protocol, "not run")),
         now: 1_000_000.0,
+        started: 1_000_000.0,
+        upload_body: session.upload_body().to_vec(),
     };
     for _ in 0..100 {
         match session.poll(run.now) {
-            Action::Send(request) => {
+            Action::Send {
+                request,
+                timeout_ms,
+                progress,
+            } => {
                 let earlier = run
                     .requests
                     .iter()
                     .filter(|r| r.step == request.step)
                     .count();
+                assert_eq!(
+                    progress.attempt as usize,
+                    earlier_attempts(&run, &request) + 1
+                );
                 let response = answer(&request, earlier);
-                run.now += 10.0;
+                run.now += request_ms;
+                run.timeouts.push(timeout_ms);
                 run.requests.push(request);
                 session.handle_response(run.now, response).unwrap();
             }
-            Action::Wait { ms, .. } => {
+            Action::Wait { ms, progress } => {
+                assert_eq!(progress.wait_ms, Some(ms));
                 run.waits.push(ms);
                 run.now += ms as f64;
             }
+            Action::Confirm(verdict) => panic!("unexpected confirmation: {}", verdict.message),
             end => {
                 assert_eq!(session.poll(run.now), end, "the end repeats");
                 run.end = end;
@@ -105,6 +159,15 @@ fn drive(config: &SyncConfig, mut answer: impl FnMut(&Request, usize) -> Respons
         }
     }
     panic!("the session did not end");
+}
+
+/// Attempts of this step since the session last moved to it.
+fn earlier_attempts(run: &Run, request: &Request) -> usize {
+    run.requests
+        .iter()
+        .rev()
+        .take_while(|r| r.step == request.step)
+        .count()
 }
 
 /// Fails `step` with `response` for its first `times` requests.
@@ -128,7 +191,7 @@ fn assert_no_key(run: &Run) {
         assert!(!format!("{error:?}").contains(KEY));
     }
     if let Action::Done(outcome) = &run.end {
-        assert!(!serde_json::to_string(outcome).unwrap().contains(KEY));
+        assert!(!format!("{outcome:?}").contains(KEY));
     }
     for request in &run.requests {
         assert!(!request.url.contains(KEY));
@@ -154,6 +217,11 @@ fn happy_path_sends_the_four_documented_requests() {
         Some(format!("Bearer {KEY}").as_str())
     );
     assert_eq!(url.body, None);
+    assert!(
+        run.timeouts.iter().all(|&t| t == 30_000),
+        "{:?}",
+        run.timeouts
+    );
 
     assert_eq!(upload.method, Method::Put);
     assert_eq!(upload.url, UPLOAD_URL);
@@ -163,25 +231,25 @@ fn happy_path_sends_the_four_documented_requests() {
         "the key must not go to storage"
     );
     assert_eq!(upload.header("content-type"), Some("customIntegrationData"));
-    assert_eq!(upload.body.as_deref(), Some(FILE));
+    assert_eq!(upload.body, Some(Body::Upload));
+    assert_eq!(run.upload_body, FILE.as_bytes());
 
     assert_eq!(
         (register.method, register.url.as_str()),
         (Method::Post, "https://api.toriihq.com/v1.0/files")
     );
-    let body: serde_json::Value = serde_json::from_str(register.body.as_deref().unwrap()).unwrap();
     assert_eq!(
-        body,
+        run.json_body(2),
         serde_json::json!({"path": "org/1/stripe.json", "type": "customIntegrationData"})
     );
 
     assert_eq!(sync.method, Method::Put);
     assert_eq!(sync.url, format!("{BASE}/services/sync/custom"));
-    let body: serde_json::Value = serde_json::from_str(sync.body.as_deref().unwrap()).unwrap();
     assert_eq!(
-        body,
+        run.json_body(3),
         serde_json::json!({"idFile": 9001, "idAppAccount": 777})
     );
+    let _ = (sync, register);
 
     let outcome = run.outcome();
     assert_eq!(outcome.file_id.to_string(), "9001");
@@ -192,9 +260,14 @@ fn happy_path_sends_the_four_documented_requests() {
     assert_eq!(outcome.steps.len(), 4);
     assert!(outcome.steps.iter().all(|s| s.attempts == 1 && s.ms == 10));
     assert_eq!(outcome.total_ms, 40);
-    let json = serde_json::to_value(outcome).unwrap();
-    assert_eq!(json["fileId"], 9001);
-    assert_eq!(json["steps"][0]["step"], "upload_url");
+    assert_eq!(outcome.target, format!("{BASE}#777"));
+    let baseline: serde_json::Value = serde_json::from_str(&outcome.baseline).unwrap();
+    assert_eq!(baseline["fileId"], 9001);
+    assert_eq!(baseline["userCount"], 2);
+    assert_eq!(baseline["syncedAt"], "1970-01-01T00:16:40Z");
+    assert!(outcome
+        .text
+        .starts_with("synced: file id 9001, 2 users, 4 requests, 0 retries"));
     assert_no_key(&run);
 }
 
@@ -231,10 +304,8 @@ fn alternative_response_shapes_are_accepted() {
             _ => happy(r),
         }
     });
-    let body: serde_json::Value =
-        serde_json::from_str(run.requests[3].body.as_deref().unwrap()).unwrap();
     assert_eq!(
-        body,
+        run.json_body(3),
         serde_json::json!({"idFile": "f-1", "idAppAccount": "acct-7"})
     );
     assert_eq!(run.outcome().file_id.to_string(), "f-1");
@@ -250,7 +321,8 @@ fn direct_mode_sends_one_multipart_upload() {
     let boundary = content_type
         .strip_prefix("multipart/form-data; boundary=")
         .unwrap();
-    let body = upload.body.as_deref().unwrap();
+    assert_eq!(upload.body, Some(Body::Upload));
+    let body = String::from_utf8(run.upload_body.clone()).unwrap();
     assert!(body.contains("name=\"type\"\r\n\r\ncustomIntegrationData\r\n"));
     assert!(body.contains(&format!("\r\n\r\n{FILE}\r\n--{boundary}--\r\n")));
     assert!(upload.header("authorization").is_some());
@@ -262,7 +334,8 @@ fn direct_mode_refuses_files_over_three_megabytes() {
         r#"{{"users":[{{"email":"a@b.co","firstName":"{}"}}]}}"#,
         "x".repeat(3 * 1024 * 1024)
     );
-    let err = SyncSession::new(&config(r#","mode":"direct""#), big, 1).unwrap_err();
+    let err =
+        SyncSession::from_json(&config(r#","mode":"direct""#), big.into_bytes(), 1).unwrap_err();
     assert_eq!(err.code(), "invalid_config");
     assert!(err.message().contains("3 MB"));
 }
@@ -365,7 +438,7 @@ fn transport_errors_are_retried() {
 #[test]
 fn five_attempts_at_most_then_retries_exhausted() {
     let run = drive(
-        &config(r#","waitBudgetMs":1000000"#),
+        &config(r#","timeBudgetMs":1000000"#),
         failing(
             Step::UploadUrl,
             99,
@@ -378,7 +451,7 @@ fn five_attempts_at_most_then_retries_exhausted() {
     assert_eq!(
         err.kind(),
         &ErrorKind::RetriesExhausted {
-            step: "upload_url".into(),
+            step: Step::UploadUrl,
             last_status: 503
         }
     );
@@ -397,12 +470,7 @@ fn transport_errors_that_persist_end_the_run() {
         failing(Step::Sync, 99, Response::Transport("timed out".into())),
     );
     let err = run.error();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Network {
-            step: "sync".into()
-        }
-    );
+    assert_eq!(err.kind(), &ErrorKind::Network { step: Step::Sync });
     assert!(err
         .message()
         .contains("could not reach the server at step 4/4 (start sync)"));
@@ -410,16 +478,22 @@ fn transport_errors_that_persist_end_the_run() {
 }
 
 #[test]
-fn the_wait_budget_bounds_the_total_wait() {
+fn the_time_budget_bounds_the_total_wait() {
     let slow = Response::status(429, "").with_header("Retry-After", "120");
     let run = drive(&config(""), failing(Step::UploadUrl, 1, slow));
     assert_eq!(run.steps(), ["upload_url"]);
     assert!(run.waits.is_empty(), "it must not wait past the budget");
-    assert_eq!(run.error().code(), "wait_budget_exceeded");
-    assert!(run.error().message().contains("60 s retry budget"));
+    assert_eq!(run.error().code(), "budget_exceeded");
+    assert!(
+        run.error()
+            .message()
+            .contains("the next retry would wait 120 s, beyond the sync's time budget of 60 s"),
+        "{}",
+        run.error()
+    );
 
     let run = drive(
-        &config(r#","waitBudgetMs":200000"#),
+        &config(r#","timeBudgetMs":200000"#),
         failing(
             Step::UploadUrl,
             1,
@@ -442,7 +516,7 @@ fn a_sync_conflict_is_retried_then_reported() {
     run.outcome();
 
     let run = drive(
-        &config(r#","waitBudgetMs":600000"#),
+        &config(r#","timeBudgetMs":600000"#),
         failing(Step::Sync, 99, busy),
     );
     assert_eq!(run.steps().iter().filter(|s| **s == "sync").count(), 5);
@@ -546,7 +620,7 @@ fn an_unknown_app_account_hints_at_the_id() {
     assert_eq!(
         run.error().kind(),
         &ErrorKind::UnexpectedStatus {
-            step: "sync".into(),
+            step: Step::Sync,
             status: 404
         }
     );
@@ -580,12 +654,7 @@ fn malformed_responses_name_the_step_and_what_is_missing() {
     ];
     for (step, body, expected) in cases {
         let run = drive(&config(""), failing(step, 1, Response::status(200, body)));
-        assert_eq!(
-            run.error().kind(),
-            &ErrorKind::MalformedResponse {
-                step: step.name().into()
-            }
-        );
+        assert_eq!(run.error().kind(), &ErrorKind::MalformedResponse { step });
         assert!(run.error().message().contains(expected), "{}", run.error());
     }
 }
@@ -596,9 +665,10 @@ fn invalid_configurations_are_refused() {
         (r#","apiKey":"""#, "apiKey"),
         (r#","appAccountId":" ""#, "appAccountId"),
         (r#","baseUrl":"http://api.toriihq.com/v1.0""#, "baseUrl"),
-        (r#","waitBudgetMs":-1"#, "waitBudgetMs"),
+        (r#","baseUrl":"""#, "baseUrl"),
+        (r#","requestTimeoutMs":0"#, "requestTimeoutMs"),
     ] {
-        let err = SyncSession::new(&config(extra), FILE, 1).unwrap_err();
+        let err = SyncSession::from_json(&config(extra), FILE.as_bytes().to_vec(), 1).unwrap_err();
         assert_eq!(
             err.kind(),
             &ErrorKind::InvalidConfig {
@@ -608,67 +678,160 @@ fn invalid_configurations_are_refused() {
         );
         assert!(!err.message().contains(KEY));
     }
-    assert!(serde_json::from_str::<SyncConfig>(r#"{"apiKey":"k","appAccountID":"1"}"#).is_err());
+    for bad in [
+        r#"{"timeBudgetMs":-1}"#,
+        r#"{"maxDropPercent":101}"#,
+        r#"{"appAccountID":"1"}"#,
+        r#"{"mode":"sideways"}"#,
+    ] {
+        assert_eq!(
+            Options::from_json(bad).unwrap_err().code(),
+            "invalid_option",
+            "{bad}"
+        );
+    }
 }
 
 #[test]
 fn files_without_users_are_refused() {
     for file in [r#"{"users":[]}"#, r#"{"licenses":[]}"#, "not json"] {
-        let err = SyncSession::new(&config(""), file, 1).unwrap_err();
+        let err = SyncSession::from_json(&config(""), file.as_bytes().to_vec(), 1).unwrap_err();
         assert_eq!(err.code(), "invalid_option", "{file}");
     }
 }
 
+/// Polls until the first action, which must be a confirmation.
+fn confirmation(session: &mut SyncSession) -> stripe_torii_sync::sync::GuardVerdict {
+    match session.poll(0.0) {
+        Action::Confirm(verdict) => verdict,
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+}
+
 #[test]
-fn the_guard_refuses_a_destructive_sync_unless_confirmed() {
-    let err = SyncSession::new(&config(r#","previousUserCount":10"#), FILE, 1).unwrap_err();
+fn the_guard_asks_before_a_destructive_sync() {
+    let mut s = session(&config(r#","baseline":{"userCount":10}"#));
+    let verdict = confirmation(&mut s);
+    assert_eq!(verdict.reason, Some(DropReason::TooManyRemoved));
     assert_eq!(
-        err.kind(),
-        &ErrorKind::DestructiveSync {
-            previous_users: 10,
-            new_users: 2
-        }
+        (
+            verdict.previous_users,
+            verdict.removed_users,
+            verdict.new_users
+        ),
+        (Some(10), 8, 2)
     );
-    assert!(err.message().starts_with("refused"));
-    assert!(SyncSession::new(
-        &config(r#","previousUserCount":10,"allowDrop":true"#),
-        FILE,
-        1
-    )
-    .is_ok());
-    assert!(SyncSession::new(&config(r#","previousUserCount":2"#), FILE, 1).is_ok());
-    assert!(SyncSession::new(
-        &config(r#","previousUserCount":4,"maxDropPercent":50"#),
-        FILE,
-        1
-    )
-    .is_ok());
+    assert!(verdict
+        .message
+        .starts_with("the last sync sent 10 users and this one removes 8"));
+    assert_eq!(s.verdict(), &verdict);
+    s.confirm(true).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+
+    let mut no = session(&config(r#","baseline":{"userCount":10}"#));
+    confirmation(&mut no);
+    no.confirm(false).unwrap();
+    assert!(matches!(no.poll(0.0), Action::Failed(e) if e.code() == "cancelled"));
+
+    let mut nobody = session(&config(r#","baseline":{"userCount":10}"#));
+    confirmation(&mut nobody);
+    nobody.refuse().unwrap();
+    match nobody.poll(0.0) {
+        Action::Failed(e) => {
+            assert_eq!(
+                e.kind(),
+                &ErrorKind::DestructiveSync {
+                    previous_users: 10,
+                    removed_users: 8,
+                    new_users: 2
+                }
+            );
+            assert!(e.message().starts_with("refused"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    for allowed in [
+        r#","baseline":{"userCount":10},"allowDrop":true"#,
+        r#","baseline":{"userCount":2}"#,
+        r#","baseline":{"userCount":4},"maxDropPercent":50"#,
+    ] {
+        let mut s = session(&config(allowed));
+        assert!(matches!(s.poll(0.0), Action::Send { .. }), "{allowed}");
+    }
+}
+
+#[test]
+fn an_unreadable_baseline_asks_for_confirmation() {
+    for stored in [
+        r#"{}"#,
+        r#"{"userCount":"10"}"#,
+        r#"{"userCount":null}"#,
+        r#"{"userCount":-3}"#,
+        r#"[10]"#,
+    ] {
+        let mut s = session(&config(&format!(r#","baseline":{stored}"#)));
+        let verdict = confirmation(&mut s);
+        assert_eq!(
+            verdict.reason,
+            Some(DropReason::UnreadableBaseline),
+            "{stored}"
+        );
+        assert!(verdict.message.contains("unreadable"));
+    }
+}
+
+#[test]
+fn a_swap_of_users_trips_the_guard_though_the_count_is_the_same() {
+    let before = r#"{"users":[{"email":"ada@example.com","status":"active"},{"email":"cat@example.com","status":"active"}]}"#;
+    let config = config(&format!(
+        r#","baseline":{{"userCount":2}},"previousFile":{}"#,
+        serde_json::to_string(before).unwrap()
+    ));
+    let mut s = session(&config);
+    let verdict = confirmation(&mut s);
+    assert_eq!(
+        (
+            verdict.previous_users,
+            verdict.removed_users,
+            verdict.drop_percent
+        ),
+        (Some(2), 1, 50.0)
+    );
 }
 
 #[test]
 fn waiting_is_reported_until_its_time_has_come() {
-    let mut session = SyncSession::new(&config(""), FILE, 1).unwrap();
-    assert!(matches!(session.poll(0.0), Action::Send(_)));
+    let mut session = session(&config(""));
+    assert!(matches!(session.poll(0.0), Action::Send { .. }));
     let limited = Response::status(429, "").with_header("Retry-After", "2");
     session.handle_response(0.0, limited).unwrap();
     assert!(matches!(session.poll(500.0), Action::Wait { ms: 1500, .. }));
     assert!(matches!(session.poll(1999.5), Action::Wait { ms: 1, .. }));
     match session.poll(2000.0) {
-        Action::Send(request) => assert_eq!(request.step, Step::UploadUrl),
+        Action::Send {
+            request, progress, ..
+        } => {
+            assert_eq!(request.step, Step::UploadUrl);
+            assert_eq!(
+                (progress.index, progress.total, progress.attempt),
+                (1, 4, 2)
+            );
+            assert_eq!(progress.text, "[1/4] upload URL (attempt 2)");
+        }
         other => panic!("{other:?}"),
     }
-    assert_eq!(session.attempt(), 2);
-    assert_eq!(session.position(Step::UploadUrl), (1, 4));
 }
 
 #[test]
 fn calls_out_of_order_are_protocol_errors() {
-    let mut session = SyncSession::new(&config(""), FILE, 1).unwrap();
+    let mut session = session(&config(""));
     let err = session
         .handle_response(0.0, Response::status(200, ""))
         .unwrap_err();
     assert_eq!(err.code(), "protocol");
-    assert!(matches!(session.poll(0.0), Action::Send(_)));
+    assert_eq!(session.confirm(true).unwrap_err().code(), "protocol");
+    assert!(matches!(session.poll(0.0), Action::Send { .. }));
     match session.poll(0.0) {
         Action::Failed(err) => assert_eq!(err.code(), "protocol"),
         other => panic!("{other:?}"),
@@ -677,11 +840,178 @@ fn calls_out_of_order_are_protocol_errors() {
 
 #[test]
 fn debug_output_never_shows_the_key() {
-    let mut session = SyncSession::new(&config(""), FILE, 1).unwrap();
+    let mut session = session(&config(""));
     assert!(!format!("{session:?}").contains(KEY));
-    let Action::Send(request) = session.poll(0.0) else {
+    let Action::Send { request, .. } = session.poll(0.0) else {
         panic!()
     };
     assert!(!format!("{request:?}").contains(KEY));
     assert!(!format!("{:?}", config("")).contains(KEY));
+}
+
+#[test]
+fn timeouts_are_retried_and_name_their_step() {
+    let run = drive(&config(""), failing(Step::Register, 2, Response::Timeout));
+    assert_eq!(run.steps().iter().filter(|s| **s == "register").count(), 3);
+    run.outcome();
+    let run = drive(
+        &config(r#","timeBudgetMs":1000000"#),
+        failing(Step::Register, 99, Response::Timeout),
+    );
+    assert_eq!(
+        run.error().kind(),
+        &ErrorKind::Timeout {
+            step: Step::Register
+        }
+    );
+    assert!(run
+        .error()
+        .message()
+        .contains("step 3/4 (register file) timed out 5 times"));
+}
+
+#[test]
+fn the_budget_bounds_the_whole_sync_requests_included() {
+    // Every request hangs until its 30 s timeout: the sync must end within
+    // the 60 s budget plus one timeout, at whichever step it had reached.
+    let s = SyncSession::from_json(&config(""), FILE.as_bytes().to_vec(), 42).unwrap();
+    let run = drive_session(s, 30_000.0, |_, _| Response::Timeout);
+    let err = run.error();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::BudgetExceeded {
+            step: Step::UploadUrl
+        }
+    );
+    assert!(err.message().contains("step 1/4 (upload URL)"), "{err}");
+    assert!(
+        run.now - run.started <= 60_000.0 + 30_000.0,
+        "{}",
+        run.now - run.started
+    );
+
+    let config = config(r#","requestTimeoutMs":5000,"timeBudgetMs":20000"#);
+    let s = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).unwrap();
+    let run = drive_session(s, 5_000.0, |r, _| {
+        if r.step == Step::Register {
+            Response::Timeout
+        } else {
+            happy(r)
+        }
+    });
+    assert!(run.timeouts.iter().all(|&t| t == 5_000));
+    assert_eq!(run.error().code(), "budget_exceeded");
+    assert!(run.now - run.started <= 20_000.0 + 5_000.0);
+}
+
+#[test]
+fn a_retry_after_in_the_past_backs_off_instead_of_hammering() {
+    let past =
+        Response::status(429, "").with_header("Retry-After", "Thu, 01 Jan 1970 00:00:01 GMT");
+    let run = drive(&config(""), failing(Step::UploadUrl, 1, past));
+    assert_eq!(run.waits.len(), 1);
+    assert!((250..=500).contains(&run.waits[0]), "{:?}", run.waits);
+    run.outcome();
+}
+
+#[test]
+fn spellings_of_one_target_sync_to_one_baseline() {
+    let a = drive(
+        &config(r#","appAccountId":" 0777","baseUrl":"https://API.toriihq.com/v1.0/""#),
+        |r, _| happy(r),
+    );
+    let b = drive(&config(""), |r, _| happy(r));
+    assert_eq!(a.outcome().target, b.outcome().target);
+    assert_eq!(a.requests[0].url, b.requests[0].url);
+    assert_eq!(a.json_body(3)["idAppAccount"], 777);
+}
+
+/// The dry run's plan is what a real run sends, with placeholders for what
+/// Torii answers on the way.
+#[test]
+fn the_plan_is_the_requests_a_sync_sends() {
+    let out = transform(
+        "Email\nada@example.com\nbob@example.com\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    for mode in ["presigned", "direct"] {
+        let config = config(&format!(r#","mode":"{mode}","apiVersion":"1.1""#));
+        let plan = SyncSession::plan(&config, &out, 42).unwrap();
+        let real = SyncSession::new(&config, &out, 42).unwrap();
+        let run = drive_session(real, 10.0, |r, _| happy(r));
+        assert_eq!(plan.requests.len(), run.requests.len(), "{mode}");
+        for (planned, sent) in plan.requests.iter().zip(&run.requests) {
+            let fill = |text: &str| {
+                text.replace(UPLOAD_URL_PLACEHOLDER, UPLOAD_URL)
+                    .replace(FILE_PATH_PLACEHOLDER, "org/1/stripe.json")
+                    .replace(&format!("\"{FILE_ID_PLACEHOLDER}\""), "9001")
+            };
+            assert_eq!(planned.method, sent.method);
+            assert_eq!(fill(&planned.url), sent.url);
+            let sent_headers: Vec<(String, String)> = sent
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let v = if n == "Authorization" {
+                        "Bearer [redacted]".into()
+                    } else {
+                        v.clone()
+                    };
+                    (n.clone(), v)
+                })
+                .collect();
+            assert_eq!(planned.headers, sent_headers);
+            match &sent.body {
+                Some(Body::Json(text)) => assert_eq!(
+                    planned.body.as_deref().map(fill).as_deref(),
+                    Some(text.as_str())
+                ),
+                Some(Body::Upload) => assert!(planned.body.as_deref().unwrap().contains("2 users")),
+                None => assert_eq!(planned.body, None),
+            }
+        }
+        assert!(plan.verdict.allowed);
+        assert_eq!(plan.target, format!("{BASE}#777"));
+    }
+    let keyless = config(r#","apiKey":"""#);
+    assert!(SyncSession::plan(&keyless, &out, 1).is_ok());
+}
+
+#[test]
+fn a_broken_or_strict_file_is_never_uploaded() {
+    let broken = transform(
+        "Email,Name\nada@example.com,\"Ada\nbob@example.com,Bob\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        SyncSession::new(&config(""), &broken, 1)
+            .unwrap_err()
+            .code(),
+        "broken_file"
+    );
+    assert_eq!(
+        SyncSession::plan(&config(""), &broken, 1)
+            .unwrap_err()
+            .code(),
+        "broken_file"
+    );
+    let strict = TransformOptions {
+        strict: true,
+        ..Default::default()
+    };
+    let rejected = transform("Email\nada@example.com\nnope\n", &strict).unwrap();
+    assert_eq!(
+        SyncSession::new(&config(""), &rejected, 1)
+            .unwrap_err()
+            .code(),
+        "rows_rejected"
+    );
+    let lenient = transform(
+        "Email\nada@example.com\nnope\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert!(SyncSession::new(&config(""), &lenient, 1).is_ok());
 }

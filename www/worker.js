@@ -1,81 +1,150 @@
-// The transform off the main thread, so a 100k-row export keeps the page
-// responsive. The worker keeps the file's bytes and the last result: the page
-// sends only options on a re-run, fetches one page of table rows at a time,
-// and takes the JSON file (tens of MB for 100k rows) only to download or send
-// it, as a Blob, which crosses threads without a copy.
+// Everything that touches the core runs here, off the main thread: the
+// option parsing, the transform, preview pages, the comparison with an
+// earlier file and the sync. The worker holds the exports' bytes and the
+// TransformResult; the page gets the report's file list, the report text,
+// one page of rows at a time, and the Torii file only as a Blob.
 //
-// Messages in:  {id, type: 'transform', options, bytes?}  (bytes only for a new file)
-//               {id, type: 'page', generation, start, count}
-//               {id, type: 'file', generation}
-// Messages out: {id, generation, report, userCount} | {id, rows} | {id, blob} | {id, error: {code, message, ...}}
+// In:  {id, type: 'catalog'}
+//      {id, type: 'run', entries, target, files?, previous?}   files/previous: File objects (previous: null clears it)
+//      {id, type: 'page', generation, offset, limit}
+//      {id, type: 'download', generation}
+//      {id, type: 'sync', generation, entries, apiKey, seed}
+//      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
+// Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?}};
+//      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
-import init, { transformBytes } from './pkg/stripe_torii_sync.js';
+import init, { optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
+import { loadLastSync, saveLastSync } from './store.js';
+
+const LAST_SYNC = 'the last sync from this browser';
+const LIST_LIMIT = 200; // users listed per kind of change; the counts are always whole
 
 // A page served without pkg/ (or a browser without WebAssembly) gets a clear error for each request.
 const ready = init().catch((e) => {
   throw Object.assign(new Error(`the wasm core could not be loaded: ${e.message}`), { code: 'core_unavailable' });
 });
-let bytes = null;
+
+let inputs = []; // [{name, data}]: the exports
+let picked = null; // {name, data}: a previous Torii file the person chose to compare with
+let result = null;
 let generation = 0;
-let rows = [];
-let json = '';
 let blob = null;
+let syncing = null; // the result a sync in flight holds
+let answerConfirm = null;
 
-/**
- * The users as table rows: each user with its license status and the
- * diagnostics that name its email.
- */
-function tableRows(text, diagnostics) {
-  const torii = JSON.parse(text);
-  const licenseStatus = new Map((torii.licenses?.[0]?.users ?? []).map((u) => [u.email, u.licenseStatus]));
-  const problems = new Map();
-  for (const { email, line, level, code } of diagnostics) {
-    if (email) problems.set(email, [...(problems.get(email) ?? []), { line, level, code }]);
-  }
-  return torii.users.map((user) => ({
-    ...user,
-    licenseStatus: licenseStatus.get(user.email),
-    problems: problems.get(user.email) ?? [],
-  }));
-}
+const read = (files) => Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
 
-function transform(message) {
-  if (message.bytes) bytes = message.bytes;
-  // A new generation first, so a failed run also makes the last result stale.
+function replace(next) {
+  if (result && result !== syncing) result.free();
+  result = next;
   generation += 1;
-  [json, blob, rows] = ['', null, []];
-  const result = transformBytes(bytes, message.options);
-  json = result.json;
-  rows = tableRows(json, result.report.diagnostics);
-  return { generation, report: result.report, userCount: rows.length };
+  blob = null;
 }
 
 /** Refuses a request about an older result: it would not match what the page shows. */
 function current(wanted) {
-  if (wanted !== generation) throw Object.assign(new Error('a newer result replaced this one'), { code: 'stale' });
+  if (!result || wanted !== generation) {
+    throw Object.assign(new Error('a newer result replaced this one'), { code: 'stale' });
+  }
+  return result;
 }
 
-function page({ start, count, generation: wanted }) {
-  current(wanted);
-  return { rows: rows.slice(start, start + count) };
+/** The stored last sync of the target the sync settings name, if they name one. */
+async function lastSyncOf(entries) {
+  let key;
+  try {
+    key = targetKey(parseOptions('sheet', entries).sync);
+  } catch {
+    return null; // no App Account ID yet, or a setting being typed
+  }
+  return { key, stored: await loadLastSync(key).catch(() => undefined) };
 }
 
-function file({ generation: wanted }) {
-  current(wanted);
-  blob ??= new Blob([json], { type: 'application/json' });
-  return { blob };
+function changesView(changes, since, baseline) {
+  const { added, removed, changed, unchanged } = changes;
+  return {
+    since, baseline,
+    counts: { added: added.length, removed: removed.length, changed: changed.length, unchanged },
+    added: added.slice(0, LIST_LIMIT), removed: removed.slice(0, LIST_LIMIT), changed: changed.slice(0, LIST_LIMIT),
+  };
 }
+
+/** Compares with the picked file, else with the last sync of the target; a file that is no Torii file is reported, not fatal. */
+async function compareFor(res, target) {
+  const last = picked ? null : await lastSyncOf(target);
+  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
+  if (!source) return null;
+  try {
+    return changesView(res.compare(source.data, source.name), source.name, source.baseline);
+  } catch (e) {
+    return { since: source.name, error: errorInfo(e) };
+  }
+}
+
+const handlers = {
+  catalog: () => ({ catalog: optionCatalog(), version: version() }),
+
+  async run({ entries, target, files, previous }) {
+    if (files) inputs = await read(files);
+    if (previous !== undefined) picked = previous && (await read([previous]))[0];
+    replace(null); // a failed run must not leave the last result downloadable
+    const options = parseOptions('sheet', entries).transform;
+    const next = transform(inputs, options);
+    replace(next);
+    const changes = await compareFor(next, target);
+    return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes };
+  },
+
+  page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
+
+  download({ generation: wanted }) {
+    blob ??= new Blob([current(wanted).json()], { type: 'application/json' });
+    return { blob };
+  },
+
+  async sync({ id, generation: wanted, entries, apiKey, seed }) {
+    const res = current(wanted);
+    const post = (event) => self.postMessage({ id, ...event });
+    syncing = res; // before the first await: a run meanwhile must not free it
+    try {
+      const settings = parseOptions('sheet', entries).sync;
+      const key = targetKey(settings);
+      const stored = await loadLastSync(key).catch(() => undefined);
+      if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
+      const file = res.json();
+      const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
+      const outcome = await session.runWithFetch({
+        onProgress: (progress) => post({ event: 'progress', progress }),
+        onConfirm: (verdict) => new Promise((resolve) => {
+          answerConfirm = resolve;
+          post({ event: 'confirm', verdict });
+        }),
+      });
+      const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
+      return { outcome, remembered };
+    } finally {
+      syncing = null;
+      if (res !== result) res.free();
+    }
+  },
+};
 
 /** The parts of a core error the page shows; an Error itself cannot be posted with its extra fields. */
 function errorInfo(e) {
-  return { code: e.code, message: e.message, headersFound: e.headersFound, report: e.report };
+  const { code = 'unexpected', option, field, headersFound } = e ?? {};
+  return { code, message: e?.message ?? String(e), option, field, headersFound };
 }
 
 self.onmessage = async ({ data }) => {
+  if (data.type === 'confirmed') {
+    answerConfirm?.(Boolean(data.yes));
+    answerConfirm = null;
+    return;
+  }
   let answer;
   try {
     await ready;
-    answer = { transform, page, file }[data.type](data);
+    answer = await handlers[data.type](data);
   } catch (e) {
     answer = { error: errorInfo(e) };
   }

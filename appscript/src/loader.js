@@ -11,7 +11,7 @@
  */
 var StripeToriiLoader_ = { core: null };
 
-/** @return {Object} the initialised core: transformJson, SyncSession, checkSyncGuard, version, … */
+/** @return {Object} the initialised core: transform, parseOptions, optionCatalog, targetKey, sheetSafe, connectionProbe, … */
 function toriiCore_() {
   if (!StripeToriiLoader_.core) {
     var bytes = new Uint8Array(Utilities.base64Decode(STRIPE_TORII_WASM_BASE64));

@@ -1,12 +1,16 @@
-// What the benchmark times: each contender is a function from the CSV text
-// of an export to its output, run by measure.mjs in a process of its own.
+// What the benchmark times: each contender is a function from an export to
+// its output, run by measure.mjs in a process of its own. Each takes the
+// input it naturally has: ours the file's bytes (as the CLI, the page and the
+// upload do), the sample the text its CSV parser needs.
 //
-// - wasm:             our core's transformJson (string in, JSON string out, report included)
-// - csv-raw:          the csv crate alone counting records in the same wasm: the speed ceiling
+// - wasm:             our core: transform(bytes).json(), bytes in, the Torii file's bytes out
+// - csv-raw:          the csv crate alone counting records in the same wasm (the
+//                     `baseline` build in pkg-baseline/): the speed ceiling
 // - sample-udsv:      Torii's Google Sheet sample (createJsonFile) on rows parsed by uDSV,
 //                     the fastest JS CSV parser installed: the pipeline we replace
 // - sample-papaparse: the same sample on rows parsed by PapaParse, the most common one
 
+import { readFileSync } from 'node:fs';
 import { loadCore } from '../core.mjs';
 
 /** Contender names, in table order. */
@@ -14,7 +18,7 @@ export const CONTENDERS = ['wasm', 'csv-raw', 'sample-udsv', 'sample-papaparse']
 
 /** Human labels for the table. */
 export const LABELS = {
-  wasm: 'wasm transformJson (ours)',
+  wasm: 'wasm transform + json (ours)',
   'csv-raw': 'csv crate parse only (same wasm)',
   'sample-udsv': 'sample createJsonFile + uDSV',
   'sample-papaparse': 'sample createJsonFile + PapaParse',
@@ -35,6 +39,9 @@ function formatDate(date) {
   if (month === 12 && day + 6 - date.getUTCDay() > 31) year += 1;
   return `${year}-${pad(month)}-${pad(day)}`;
 }
+
+/** Whether a contender takes the file's bytes (or its text). */
+export const TAKES_BYTES = new Set(['wasm', 'csv-raw']);
 
 /**
  * Torii's sample createJsonFile, row by row as the sheet script does it:
@@ -65,17 +72,24 @@ function createJsonFile(rows, start) {
 /**
  * Loads a contender.
  * @param {string} name one of CONTENDERS
- * @returns {Promise<(text: string) => unknown>}
+ * @returns {Promise<(input: string | Buffer) => unknown>}
  */
 export async function contender(name) {
   switch (name) {
     case 'wasm': {
       const core = await loadCore();
-      return (text) => core.transformJson(text).json;
+      return (bytes) => {
+        const result = core.transform(bytes);
+        const json = result.json();
+        result.free();
+        return json;
+      };
     }
     case 'csv-raw': {
-      const core = await loadCore();
-      return (text) => core.countCsvRecords(text);
+      const dir = new URL('../../pkg-baseline/', import.meta.url);
+      const glue = await import(new URL('stripe_torii_sync.js', dir).href);
+      glue.initSync({ module: readFileSync(new URL('stripe_torii_sync_bg.wasm', dir)) });
+      return (bytes) => glue.countCsvRecords(bytes);
     }
     case 'sample-udsv': {
       const { inferSchema, initParser } = await import('udsv');

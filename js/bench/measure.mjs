@@ -3,8 +3,9 @@
 //
 //   node js/bench/measure.mjs CONTENDER FILE RUNS
 //
-// The file is read into a string before any timing: a run is the contender's
-// function alone, string in to output out. With RUNS > 1 one untimed warm-up
+// The file is read (as bytes, or as text for the contenders that parse
+// text) before any timing: a run is the contender's function alone, input in
+// to output out. With RUNS > 1 one untimed warm-up
 // run comes first (JIT and wasm tier-up). Prints one JSON line on stdout:
 //   {"runs", "medianMs", "bestMs", "maxRssKb"}   or, when the contender throws,
 //   {"crashed": "<error>", "maxRssKb"}
@@ -12,14 +13,14 @@
 // parent to read from the exit status and stderr.
 
 import { readFileSync } from 'node:fs';
-import { contender } from './contenders.mjs';
+import { contender, TAKES_BYTES } from './contenders.mjs';
 
 const [name, file, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg);
 if (!name || !file || !Number.isInteger(runs) || runs < 1) {
   throw new Error('usage: node measure.mjs CONTENDER FILE RUNS');
 }
-const text = readFileSync(file, 'utf8');
+const text = TAKES_BYTES.has(name) ? readFileSync(file) : readFileSync(file, 'utf8');
 const run = await contender(name);
 const maxRssKb = () => process.resourceUsage().maxRSS;
 

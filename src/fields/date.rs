@@ -18,8 +18,6 @@
 //! assert!(parse_last_used("last tuesday", DateOrder::Mdy).is_err());
 //! ```
 
-use serde::{Deserialize, Serialize};
-
 /// Earliest and latest years accepted; anything else is a typo or a
 /// spreadsheet serial number, not a login date.
 const YEARS: std::ops::RangeInclusive<i64> = 1900..=9999;
@@ -59,20 +57,22 @@ impl Date {
         self.day
     }
 
-    /// Appends `YYYY-MM-DD` to `out`.
-    pub fn write_iso(&self, out: &mut String) {
-        let digits = [
-            self.year / 1000,
-            self.year / 100 % 10,
-            self.year / 10 % 10,
-            self.year % 10,
-        ];
-        out.extend(digits.iter().map(|&d| char::from(b'0' + d as u8)));
-        for part in [self.month, self.day] {
-            out.push('-');
-            out.push(char::from(b'0' + part / 10));
-            out.push(char::from(b'0' + part % 10));
-        }
+    /// The date as `YYYY-MM-DD`.
+    pub fn iso(&self) -> [u8; 10] {
+        let y = self.year;
+        let digit = |n: u16| b'0' + (n % 10) as u8;
+        [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            b'0' + self.month / 10,
+            b'0' + self.month % 10,
+            b'-',
+            b'0' + self.day / 10,
+            b'0' + self.day % 10,
+        ]
     }
 
     /// Days since 1970-01-01.
@@ -104,6 +104,14 @@ impl Date {
         Date::from_ymd(year as u16, month as u8, day as u8)
     }
 
+    /// The UTC date of `ms` milliseconds since the Unix epoch.
+    pub fn from_epoch_ms(ms: f64) -> Option<Date> {
+        if !ms.is_finite() {
+            return None;
+        }
+        Date::from_days_since_epoch((ms / 86_400_000.0).floor() as i64)
+    }
+
     fn plus_days(self, days: i64) -> Option<Date> {
         if days == 0 {
             return Some(self);
@@ -115,7 +123,9 @@ impl Date {
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -123,29 +133,52 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::with_capacity(10);
-        self.write_iso(&mut s);
-        f.write_str(&s)
+        // The ISO form is ASCII digits and dashes.
+        f.write_str(std::str::from_utf8(&self.iso()).unwrap_or_default())
     }
 }
 
-impl Serialize for Date {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut iso = String::with_capacity(10);
-        self.write_iso(&mut iso);
-        s.serialize_str(&iso)
-    }
+/// `ms` milliseconds since the Unix epoch as an ISO 8601 UTC timestamp
+/// (`2026-12-01T17:51:35Z`), or `None` outside the years 1900–9999.
+///
+/// ```
+/// use stripe_torii_sync::fields::date::iso_timestamp;
+///
+/// assert_eq!(iso_timestamp(1_735_603_200_000.0).as_deref(), Some("2024-12-31T00:00:00Z"));
+/// assert_eq!(iso_timestamp(f64::NAN), None);
+/// ```
+pub fn iso_timestamp(ms: f64) -> Option<String> {
+    let date = Date::from_epoch_ms(ms)?;
+    let seconds = (ms / 1000.0).floor().rem_euclid(86_400.0) as u32;
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    Some(format!("{date}T{h:02}:{m:02}:{s:02}Z"))
 }
 
 /// Which number comes first in a slash date such as `3/4/2025`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DateOrder {
     /// Month first (`M/D/YYYY`), the default.
     #[default]
     Mdy,
     /// Day first (`D/M/YYYY`).
     Dmy,
+}
+
+impl DateOrder {
+    /// The option's spelling: `mdy` or `dmy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateOrder::Mdy => "mdy",
+            DateOrder::Dmy => "dmy",
+        }
+    }
+
+    /// Parses `mdy` or `dmy` (any case).
+    pub fn parse(text: &str) -> Option<DateOrder> {
+        [DateOrder::Mdy, DateOrder::Dmy]
+            .into_iter()
+            .find(|order| order.as_str().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 /// Why a non-empty cell is not a date.
@@ -194,7 +227,7 @@ const NO_DATE: &[&str] = &["never", "-", "—", "–", "n/a", "na", "none", "nul
 /// Parses a last-used cell. `Ok(None)` for empty, "Never", "-", "—", "–",
 /// "N/A", "NA", "none" and "null" (any case).
 pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, DateParseError> {
-    let s = cell.trim();
+    let s = crate::text::trim(cell);
     if s.is_empty() || NO_DATE.iter().any(|n| n.eq_ignore_ascii_case(s)) {
         return Ok(None);
     }
@@ -352,8 +385,9 @@ fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
     shift_to_utc(date, &mut c)
 }
 
-/// A month name or abbreviation (`Dec`, `Dec.`, `December`, `Sept`).
-fn month_number(word: &[u8]) -> Option<i64> {
+/// A month name or its abbreviation (`Dec`, `December`, `Sept`), any case:
+/// shared by the date parser and the HTTP-date form of `Retry-After`.
+pub(crate) fn month_number(word: &[u8]) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "january",
         "february",
@@ -653,9 +687,11 @@ mod tests {
 
     #[test]
     fn writes_iso() {
-        let mut s = String::new();
-        Date::from_ymd(1999, 1, 9).unwrap().write_iso(&mut s);
-        assert_eq!(s, "1999-01-09");
+        assert_eq!(&Date::from_ymd(1999, 1, 9).unwrap().iso(), b"1999-01-09");
+        assert_eq!(
+            Date::from_ymd(2025, 12, 31).unwrap().to_string(),
+            "2025-12-31"
+        );
     }
 }
 
@@ -674,6 +710,29 @@ mod properties {
         #[test]
         fn dateish_strings_never_panic(s in "[0-9]{1,4}[-/ .:]?[0-9]{0,2}[-/ T:]?[0-9]{0,4}[ T:+-]?[0-9:]{0,8}( ?(UTC|Z|PM|AM|[+-][0-9]{2}:?[0-9]{0,2}))?") {
             let _ = parse_last_used(&s, DateOrder::Mdy);
+        }
+
+        /// The calendar arithmetic agrees with chrono's (a dev-dependency
+        /// only: the core keeps its 30 lines instead of chrono's size).
+        #[test]
+        fn the_calendar_agrees_with_chrono(days in -25_567i64..2_900_000) {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+            let theirs = epoch + chrono::Days::new(0) + chrono::TimeDelta::days(days);
+            let ours = Date::from_days_since_epoch(days).unwrap();
+            use chrono::Datelike;
+            prop_assert_eq!(
+                (i64::from(ours.year()), u32::from(ours.month()), u32::from(ours.day())),
+                (i64::from(theirs.year()), theirs.month(), theirs.day())
+            );
+            let valid = Date::from_ymd(ours.year(), ours.month(), ours.day()).is_some();
+            prop_assert!(valid);
+        }
+
+        #[test]
+        fn invalid_days_agree_with_chrono(year in 1900u16..2500, month in 1u8..=12, day in 1u8..=31) {
+            let ours = Date::from_ymd(year, month, day).is_some();
+            let theirs = chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(day)).is_some();
+            prop_assert_eq!(ours, theirs);
         }
 
         #[test]

@@ -14,18 +14,41 @@
 //! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("Ada"), Some("Lovelace")));
 //! ```
 
+use std::borrow::Cow;
+
 use super::email::looks_like_email;
 
 /// Words that stay with the last name ("King Jr.", "Ford II").
 const SUFFIXES: &[&str] = &["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"];
 
-/// First and last name, either of which may be absent.
+/// First and last name, either of which may be absent. Each is a slice of
+/// the cell when the cell needs no rewriting (the common case).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NameParts {
+pub struct NameParts<'a> {
     /// Everything but the last name, or the single word of a one-word name.
-    pub first: Option<String>,
+    pub first: Option<Cow<'a, str>>,
     /// The last word (with a suffix such as "Jr." attached).
-    pub last: Option<String>,
+    pub last: Option<Cow<'a, str>>,
+}
+
+/// A first-name or last-name cell: whitespace collapsed, and nothing when it
+/// is empty or is an email address. Borrowed when the cell needs no change.
+///
+/// ```
+/// use stripe_torii_sync::fields::name::name_part;
+///
+/// assert_eq!(name_part(" Ada  Augusta ").as_deref(), Some("Ada Augusta"));
+/// assert_eq!(name_part("ada@example.com"), None);
+/// assert_eq!(name_part("  "), None);
+/// ```
+pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
+    let trimmed = cell.trim();
+    let part = if is_plain(trimmed) {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    (!part.is_empty() && !looks_like_email(&part)).then_some(part)
 }
 
 fn is_suffix(word: &str) -> bool {
@@ -33,7 +56,7 @@ fn is_suffix(word: &str) -> bool {
 }
 
 /// Splits a full-name cell. Never returns empty strings.
-pub fn split_name(cell: &str) -> NameParts {
+pub fn split_name(cell: &str) -> NameParts<'_> {
     let trimmed = cell.trim();
     if is_plain(trimmed) {
         return split_plain(trimmed);
@@ -55,8 +78,8 @@ pub fn split_name(cell: &str) -> NameParts {
         }
         if !before.is_empty() && !after.is_empty() {
             return NameParts {
-                first: Some(after.to_string()),
-                last: Some(before.to_string()),
+                first: Some(Cow::Owned(after.to_string())),
+                last: Some(Cow::Owned(before.to_string())),
             };
         }
         return split_words(&format!("{before} {after}"));
@@ -64,27 +87,38 @@ pub fn split_name(cell: &str) -> NameParts {
     split_words(&collapsed)
 }
 
-/// The common case, worth a fast path: ASCII words separated by single
-/// spaces, with no comma (not "Last, First") and no `@` (not an email).
+/// The common case, worth a fast path: words separated by single spaces,
+/// with no other whitespace or control character, no comma (not "Last,
+/// First") and no `@` (not an email). Non-ASCII letters are plain too.
 fn is_plain(name: &str) -> bool {
     let mut previous = b' ';
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            let ok = match b {
-                b' ' => previous != b' ',
-                b',' | b'@' => false,
-                _ => b.is_ascii_graphic(),
-            };
-            previous = b;
-            ok
-        })
+    let mut ascii = true;
+    let plain = name.bytes().all(|b| {
+        let ok = match b {
+            b' ' => previous != b' ',
+            b',' | b'@' => false,
+            0x80.. => {
+                ascii = false;
+                true
+            }
+            _ => b.is_ascii_graphic(),
+        };
+        previous = b;
+        ok
+    });
+    plain
+        && previous != b' '
+        && (ascii
+            || !name
+                .chars()
+                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())))
 }
 
 /// [`split_words`] on an [`is_plain`] name, by slicing.
-fn split_plain(name: &str) -> NameParts {
+fn split_plain(name: &str) -> NameParts<'_> {
     let Some(space) = name.rfind(' ') else {
         return NameParts {
-            first: Some(name.to_string()),
+            first: Some(Cow::Borrowed(name)),
             last: None,
         };
     };
@@ -94,13 +128,13 @@ fn split_plain(name: &str) -> NameParts {
         _ => space,
     };
     NameParts {
-        first: Some(name[..split_at].to_string()),
-        last: Some(name[split_at + 1..].to_string()),
+        first: Some(Cow::Borrowed(&name[..split_at])),
+        last: Some(Cow::Borrowed(&name[split_at + 1..])),
     }
 }
 
 /// Splits whitespace-separated words: the last (plus a suffix) is the last name.
-fn split_words(text: &str) -> NameParts {
+fn split_words(text: &str) -> NameParts<'static> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
         2
@@ -110,12 +144,12 @@ fn split_words(text: &str) -> NameParts {
     match words.len() {
         0 => NameParts::default(),
         1 => NameParts {
-            first: Some(words[0].to_string()),
+            first: Some(Cow::Owned(words[0].to_string())),
             last: None,
         },
         n => NameParts {
-            first: Some(words[..n - last_len].join(" ")),
-            last: Some(words[n - last_len..].join(" ")),
+            first: Some(Cow::Owned(words[..n - last_len].join(" "))),
+            last: Some(Cow::Owned(words[n - last_len..].join(" "))),
         },
     }
 }
@@ -139,12 +173,17 @@ mod tests {
             assert!(is_plain(name));
             assert_eq!(split_plain(name), split_words(name), "{name}");
         }
+        for name in ["Zoë Smith", "José de la Cruz", "Søren"] {
+            assert!(is_plain(name));
+            assert_eq!(split_plain(name), split_words(name), "{name}");
+        }
         for name in [
             "Lovelace, Ada",
             "ada@example.com",
             "Ada  Lovelace",
             "Ada\tLovelace",
-            "Zoë Smith",
+            "Zoë\u{a0}Smith",
+            "Ada ",
             "",
         ] {
             assert!(!is_plain(name), "{name}");
@@ -154,8 +193,9 @@ mod tests {
     fn parts(cell: &str) -> (Option<&'static str>, Option<&'static str>) {
         let n = split_name(cell);
         (
-            n.first.map(|s| &*Box::leak(s.into_boxed_str())),
-            n.last.map(|s| &*Box::leak(s.into_boxed_str())),
+            n.first
+                .map(|s| &*Box::leak(s.into_owned().into_boxed_str())),
+            n.last.map(|s| &*Box::leak(s.into_owned().into_boxed_str())),
         )
     }
 

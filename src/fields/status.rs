@@ -14,11 +14,10 @@
 //! assert_eq!(mapper.map("FROZEN"), StatusMatch::Known(LicenseStatus::Deleted));
 //! ```
 
-use serde::{Deserialize, Serialize};
+use crate::text::{collapse_fold, FastMap};
 
 /// Torii's user `status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
     /// Shown as a user of the app.
     Active,
@@ -27,8 +26,7 @@ pub enum UserStatus {
 }
 
 /// Torii's `licenseStatus`, which is also the class a Stripe status maps to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LicenseStatus {
     /// Active member.
     Active,
@@ -66,6 +64,16 @@ impl LicenseStatus {
             LicenseStatus::Deleted => UserStatus::Deleted,
         }
     }
+
+    /// Precedence when two rows of one user disagree: active wins over
+    /// invited (inactive), which wins over deleted.
+    pub fn rank(self) -> u8 {
+        match self {
+            LicenseStatus::Active => 3,
+            LicenseStatus::Inactive => 2,
+            LicenseStatus::Deleted => 1,
+        }
+    }
 }
 
 /// The built-in table, in lower case with single spaces.
@@ -98,10 +106,18 @@ pub enum StatusMatch {
     Unknown,
 }
 
-/// Maps status cells using the built-in table plus user overrides.
-#[derive(Debug, Clone, Default)]
+/// Maps status cells using the built-in table plus user overrides, by a
+/// hash lookup of the cell's collapsed, lower-cased wording: the cost of a
+/// cell does not grow with the number of overrides.
+#[derive(Debug, Clone)]
 pub struct StatusMapper {
-    overrides: Vec<(String, LicenseStatus)>,
+    classes: FastMap<String, LicenseStatus>,
+}
+
+impl Default for StatusMapper {
+    fn default() -> Self {
+        StatusMapper::new(Vec::new())
+    }
 }
 
 impl StatusMapper {
@@ -109,50 +125,25 @@ impl StatusMapper {
     /// Override wording is matched like cells: trimmed, any case, with runs
     /// of spaces counting as one.
     pub fn new(overrides: Vec<(String, LicenseStatus)>) -> Self {
-        let overrides = overrides
-            .into_iter()
-            .map(|(wording, class)| (crate::options::collapse_lower(&wording), class))
+        let mut classes: FastMap<String, LicenseStatus> = TABLE
+            .iter()
+            .map(|&(wording, class)| (wording.to_string(), class))
             .collect();
-        StatusMapper { overrides }
+        for (wording, class) in overrides {
+            classes.insert(collapse_fold(&wording), class);
+        }
+        StatusMapper { classes }
     }
 
-    /// Maps one cell (trimmed, case-insensitive).
+    /// Maps one cell (trimmed, case-insensitive, whitespace runs as one).
     pub fn map(&self, cell: &str) -> StatusMatch {
-        let cell = cell.trim();
-        if cell.is_empty() {
+        let wording = collapse_fold(cell);
+        if wording.is_empty() {
             return StatusMatch::Known(LicenseStatus::Active);
         }
-        let overrides = self.overrides.iter().map(|(w, c)| (w.as_str(), *c));
-        match overrides
-            .chain(TABLE.iter().copied())
-            .find(|(w, _)| same_words(cell, w))
-            .map(|(_, class)| class)
-        {
-            Some(class) => StatusMatch::Known(class),
+        match self.classes.get(&wording) {
+            Some(&class) => StatusMatch::Known(class),
             None => StatusMatch::Unknown,
-        }
-    }
-}
-
-/// Compares a cell with lower-case, single-spaced wording, ignoring case
-/// and the width of whitespace runs, without allocating.
-fn same_words(cell: &str, wording: &str) -> bool {
-    let mut words = cell.split_whitespace();
-    let mut expected = wording.split(' ');
-    loop {
-        match (words.next(), expected.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) => {
-                let same = if a.is_ascii() {
-                    a.eq_ignore_ascii_case(b)
-                } else {
-                    a.to_lowercase() == b
-                };
-                if !same {
-                    return false;
-                }
-            }
-            _ => return false,
         }
     }
 }
@@ -169,6 +160,9 @@ pub fn parse_class(s: &str) -> Option<LicenseStatus> {
     .find(|(name, _)| name.eq_ignore_ascii_case(s))
     .map(|(_, class)| class)
 }
+
+/// The class names [`parse_class`] accepts, for messages and option help.
+pub const CLASS_NAMES: [&str; 3] = ["active", "inactive", "deleted"];
 
 #[cfg(test)]
 mod tests {

@@ -4,26 +4,24 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::Value;
+use crate::json::{self, parse, write_str, Reader, Value};
 
 /// The id Torii gave an uploaded file: a number in Torii's examples, but
 /// the shape is undocumented, so a string is kept as it came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileId {
-    /// A numeric id, sent back as a JSON number.
-    Number(serde_json::Number),
+    /// A numeric id, kept as written and sent back as a JSON number.
+    Number(String),
     /// A string id, sent back as a JSON string.
     Text(String),
 }
 
 impl FileId {
-    /// The id as a JSON value, the way Torii sent it.
-    pub fn to_value(&self) -> Value {
+    /// Appends the id as a JSON value, the way Torii sent it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            FileId::Number(n) => Value::Number(n.clone()),
-            FileId::Text(s) => Value::String(s.clone()),
+            FileId::Number(n) => out.extend_from_slice(n.as_bytes()),
+            FileId::Text(s) => write_str(out, s),
         }
     }
 }
@@ -31,15 +29,8 @@ impl FileId {
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileId::Number(n) => write!(f, "{n}"),
-            FileId::Text(s) => f.write_str(s),
+            FileId::Number(n) | FileId::Text(n) => f.write_str(n),
         }
-    }
-}
-
-impl serde::Serialize for FileId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(serializer)
     }
 }
 
@@ -85,14 +76,14 @@ pub fn parse_file_id(body: &str) -> Result<FileId, String> {
         .or_else(|| value.get("file").and_then(|f| f.get("id")))
         .ok_or("the response has no id (looked for \"id\" and \"file.id\")")?;
     match id {
-        Value::Number(n) => Ok(FileId::Number(n.clone())),
+        Value::Number(n) => Ok(FileId::Number(n.to_string())),
         Value::String(s) if !s.trim().is_empty() => Ok(FileId::Text(s.trim().to_string())),
         _ => Err("the file id in the response is neither a number nor a string".into()),
     }
 }
 
-fn parse_object(body: &str) -> Result<Value, String> {
-    match serde_json::from_str::<Value>(body) {
+fn parse_object(body: &str) -> Result<Value<'_>, String> {
+    match parse(body) {
         Ok(value @ Value::Object(_)) => Ok(value),
         Ok(_) => Err("the response is JSON but not an object".into()),
         Err(_) if body.trim().is_empty() => Err("the response body is empty".into()),
@@ -104,20 +95,20 @@ fn parse_object(body: &str) -> Result<Value, String> {
 /// `error` (what Torii's own CLI reads); S3's XML `<Message>`; or the start
 /// of the body.
 pub fn error_message(body: &str) -> Option<String> {
-    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(body) {
+    if let Ok(value @ Value::Object(_)) = parse(body) {
         for key in ["message", "error"] {
-            if let Some(text) = map.get(key).and_then(Value::as_str) {
+            if let Some(text) = value.get(key).and_then(Value::as_str) {
                 if !text.trim().is_empty() {
-                    return Some(shorten(text.trim()));
+                    return Some(one_line(text.trim()));
                 }
             }
         }
     }
     if let Some(message) = xml_element(body, "Message").or_else(|| xml_element(body, "Code")) {
-        return Some(shorten(message));
+        return Some(one_line(message));
     }
     let text = body.trim();
-    (!text.is_empty() && !text.starts_with('<')).then(|| shorten(text))
+    (!text.is_empty() && !text.starts_with('<')).then(|| one_line(text))
 }
 
 fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
@@ -128,7 +119,7 @@ fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Keeps messages readable: one line, at most 300 characters.
-fn shorten(text: &str) -> String {
+fn one_line(text: &str) -> String {
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match line.char_indices().nth(300) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
@@ -139,41 +130,28 @@ fn shorten(text: &str) -> String {
 /// Counts the users of a Torii file, checking that it is a JSON object with
 /// a `users` array, without building the users in memory.
 pub fn count_users(file_json: &str) -> Result<u32, String> {
-    #[derive(Deserialize)]
-    struct Shape {
-        users: UserCount,
+    let mut reader = Reader::new(file_json);
+    let mut count: Option<u32> = None;
+    let mut walk = |reader: &mut Reader| -> Result<(), json::SyntaxError> {
+        reader.object(|r, key| {
+            if key != "users" {
+                return r.skip();
+            }
+            let mut n = 0u32;
+            r.array(|r| {
+                n = n.saturating_add(1);
+                r.skip()
+            })?;
+            count = Some(n);
+            Ok(())
+        })?;
+        reader.finish()
+    };
+    if reader.peek() != Some(b'{') {
+        return Err("the file is not a JSON object".into());
     }
-    serde_json::from_str::<Shape>(file_json)
-        .map(|shape| shape.users.0)
-        .map_err(|e| {
-            if e.is_data() && e.to_string().contains("missing field") {
-                "the file has no \"users\" list".to_string()
-            } else {
-                format!("the file is not valid Torii JSON ({e})")
-            }
-        })
-}
-
-struct UserCount(u32);
-
-impl<'de> Deserialize<'de> for UserCount {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Counter;
-        impl<'de> Visitor<'de> for Counter {
-            type Value = UserCount;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of users")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UserCount, A::Error> {
-                let mut count = 0u32;
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    count = count.saturating_add(1);
-                }
-                Ok(UserCount(count))
-            }
-        }
-        deserializer.deserialize_seq(Counter)
-    }
+    walk(&mut reader).map_err(|e| format!("the file is not valid Torii JSON ({e})"))?;
+    count.ok_or_else(|| "the file has no \"users\" list".to_string())
 }
 
 /// The direct mode's `multipart/form-data` body: a `type` field and the
@@ -181,11 +159,11 @@ impl<'de> Deserialize<'de> for UserCount {
 ///
 /// The boundary is derived from the host's seed; it only has to be absent
 /// from the file, which is checked.
-pub fn multipart(file_name: &str, file_json: &str, seed: u64) -> (String, String) {
+pub fn multipart(file_name: &str, file_json: &[u8], seed: u64) -> (String, Vec<u8>) {
     let mut n = seed;
     let boundary = loop {
         let candidate = format!("----stripe-torii-sync-{n:016x}");
-        if !file_json.contains(&candidate) {
+        if !contains(file_json, candidate.as_bytes()) {
             break candidate;
         }
         n = n.wrapping_add(1);
@@ -195,17 +173,24 @@ pub fn multipart(file_name: &str, file_json: &str, seed: u64) -> (String, String
         .chars()
         .map(|c| if c == '"' || c.is_control() { '_' } else { c })
         .collect();
-    let body = format!(
+    let head = format!(
         "--{boundary}\r\n\
          Content-Disposition: form-data; name=\"type\"\r\n\r\n\
          customIntegrationData\r\n\
          --{boundary}\r\n\
          Content-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n\
-         Content-Type: application/json\r\n\r\n\
-         {file_json}\r\n\
-         --{boundary}--\r\n"
+         Content-Type: application/json\r\n\r\n"
     );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let mut body = Vec::with_capacity(head.len() + file_json.len() + tail.len());
+    body.extend_from_slice(head.as_bytes());
+    body.extend_from_slice(file_json);
+    body.extend_from_slice(tail.as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -283,13 +268,15 @@ mod tests {
 
     #[test]
     fn multipart_body_has_both_fields() {
-        let (content_type, body) = multipart("a\"b.json", r#"{"users":[]}"#, 1);
+        let (content_type, body) = multipart("a\"b.json", br#"{"users":[]}"#, 1);
+        let body = String::from_utf8(body).unwrap();
         let boundary = content_type.split("boundary=").nth(1).unwrap();
         assert!(body.starts_with(&format!("--{boundary}\r\n")));
         assert!(body.ends_with(&format!("--{boundary}--\r\n")));
         assert!(body.contains("name=\"type\"\r\n\r\ncustomIntegrationData\r\n"));
         assert!(body.contains("filename=\"a_b.json\""));
-        let (_, avoid) = multipart("f", "----stripe-torii-sync-0000000000000001", 1);
+        let (_, avoid) = multipart("f", b"----stripe-torii-sync-0000000000000001", 1);
+        let avoid = String::from_utf8(avoid).unwrap();
         assert!(avoid.starts_with("--") && avoid.contains("0000000000000002"));
     }
 }

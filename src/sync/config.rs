@@ -1,23 +1,23 @@
-//! The sync configuration: what hosts send, its validation, and the
+//! The sync configuration: what hosts set, its validation, and the
 //! redaction of the API key.
 
 use std::fmt;
 
-use serde::Deserialize;
-
+use super::target::{url_security, Target, UrlSecurity};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Torii's public API.
 pub const DEFAULT_BASE_URL: &str = "https://api.toriihq.com/v1.0";
 /// The name the uploaded file gets in Torii.
 pub const DEFAULT_FILE_NAME: &str = "stripe-users.json";
-/// The total time a session may spend waiting between retries. It keeps a
-/// whole sync well inside Apps Script's 6-minute execution limit.
-pub const DEFAULT_WAIT_BUDGET_MS: f64 = 60_000.0;
+/// The longest a whole sync may take, requests and waits included. It
+/// keeps a sync well inside Apps Script's 6-minute execution limit.
+pub const DEFAULT_TIME_BUDGET_MS: u64 = 60_000;
+/// The longest one request may wait for its answer, body included.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
 
 /// How the file reaches Torii.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum UploadMode {
     /// Torii's documented four steps: ask for a presigned URL, PUT the file
     /// there, register it, start the sync.
@@ -28,8 +28,7 @@ pub enum UploadMode {
 }
 
 /// The API key, kept out of every `Debug` print.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ApiKey(String);
 
 impl ApiKey {
@@ -46,7 +45,7 @@ impl ApiKey {
     /// Replaces every occurrence of the key in `text` (Torii or a transport
     /// layer might echo it back) so it can be shown safely.
     pub(crate) fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
+        if self.0.trim().is_empty() {
             text.to_string()
         } else {
             text.replace(&self.0, "[redacted]")
@@ -60,111 +59,106 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// The sync configuration as hosts send it (camelCase from JavaScript).
+/// The sync options of the option table ([`crate::options::catalog`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncOptions {
+    /// The custom integration's App Account ID.
+    pub app_account_id: Option<String>,
+    /// API base URL (default [`DEFAULT_BASE_URL`]); https, or http on loopback.
+    pub base_url: Option<String>,
+    /// Value of an `X-API-Version` header, when set.
+    pub api_version: Option<String>,
+    /// Name of the uploaded file (default [`DEFAULT_FILE_NAME`]).
+    pub file_name: Option<String>,
+    /// Upload mode (default presigned).
+    pub mode: UploadMode,
+    /// The whole sync's time budget in milliseconds (default 60 000).
+    pub time_budget_ms: Option<u64>,
+    /// One request's timeout in milliseconds (default 30 000).
+    pub request_timeout_ms: Option<u64>,
+    /// Largest share of users a sync may remove without confirmation, in
+    /// percent (default 20).
+    pub max_drop_percent: Option<f64>,
+}
+
+/// Everything a sync needs besides the file: the options, the key, and
+/// what the host remembers of the last sync of this target.
 ///
 /// `Debug` never shows the API key:
 ///
 /// ```
-/// use stripe_torii_sync::sync::SyncConfig;
+/// use stripe_torii_sync::sync::{ApiKey, SyncConfig};
 ///
-/// let config: SyncConfig = serde_json::from_str(
-///     r#"{"apiKey":"secret-123","appAccountId":"42"}"#,
-/// ).unwrap();
+/// let config = SyncConfig { api_key: ApiKey::new("secret-123"), ..Default::default() };
 /// assert!(!format!("{config:?}").contains("secret-123"));
 /// ```
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncConfig {
+    /// The options.
+    pub options: SyncOptions,
     /// Torii API key, sent as `Authorization: Bearer <key>` to Torii only.
     pub api_key: ApiKey,
-    /// The custom integration's App Account ID.
-    pub app_account_id: String,
-    /// API base URL (default [`DEFAULT_BASE_URL`]); https, or http on loopback.
-    pub base_url: Option<String>,
-    /// Name of the uploaded file (default [`DEFAULT_FILE_NAME`]).
-    pub file_name: Option<String>,
-    /// Value of an `X-API-Version` header, when set.
-    pub api_version: Option<String>,
-    /// Upload mode (default presigned).
-    pub mode: UploadMode,
-    /// Total retry wait allowed, in milliseconds (default 60 000).
-    pub wait_budget_ms: Option<f64>,
-    /// Users in the last successful sync of this account, for the guard.
-    pub previous_user_count: Option<f64>,
-    /// Largest drop allowed without confirmation, in percent (default 20).
-    pub max_drop_percent: Option<f64>,
-    /// The user confirmed a sync that drops more users than that.
+    /// The person already confirmed a sync that removes many users.
     pub allow_drop: bool,
+    /// The host's record of the last successful sync of this target, as
+    /// JSON text (what [`crate::sync::Outcome::baseline`] gave it), if any.
+    pub baseline: Option<String>,
+    /// The JSON of the last file synced to this target, if the host kept it.
+    pub previous_file: Option<String>,
 }
 
 /// A checked configuration the session runs on.
 #[derive(Debug, Clone)]
-pub(crate) struct Settings {
+pub(crate) struct SyncSettings {
     pub api_key: ApiKey,
-    pub app_account_id: String,
-    pub base_url: String,
+    pub target: Target,
     pub file_name: String,
     pub api_version: Option<String>,
     pub mode: UploadMode,
-    pub wait_budget_ms: f64,
+    pub time_budget_ms: f64,
+    pub request_timeout_ms: f64,
+    pub max_drop_percent: f64,
+    pub allow_drop: bool,
     /// Whether http (not https) is acceptable for the upload URL Torii
     /// returns: only when the API itself is on loopback (the emulator).
     pub loopback: bool,
 }
 
 impl SyncConfig {
-    /// Checks the configuration.
+    /// Checks the configuration. With `need_key` false (a dry run) the key
+    /// may be missing.
     ///
     /// # Errors
     ///
-    /// `invalid_config` naming the field: an empty API key or app account ID,
-    /// a header value with line breaks, a base URL that is not https (http is
-    /// allowed on loopback only), an empty file name or a negative budget.
-    pub(crate) fn validate(&self) -> Result<Settings> {
+    /// `invalid_config` naming the field: an empty API key or app account
+    /// ID, a header value with line breaks, a base URL that is not https
+    /// (http is allowed on loopback only) or is empty, an empty file name,
+    /// or a zero request timeout.
+    pub(crate) fn validate(&self, need_key: bool) -> Result<SyncSettings> {
         let key = self.api_key.expose();
-        if key.trim().is_empty() {
+        if need_key && key.trim().is_empty() {
             return Err(invalid("apiKey", "the Torii API key is empty"));
         }
-        if !is_header_safe(key) {
+        if !key.is_empty() && !is_header_safe(key) {
             return Err(invalid(
                 "apiKey",
                 "the Torii API key contains spaces or control characters; paste it again",
             ));
         }
-        let app_account_id = self.app_account_id.trim();
-        if app_account_id.is_empty() {
-            return Err(invalid("appAccountId", "the App Account ID is empty"));
-        }
-        let base_url = self
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_BASE_URL)
-            .trim_end_matches('/')
-            .to_string();
-        let loopback = match url_security(&base_url) {
-            Some(UrlSecurity::Https) => false,
+        let o = &self.options;
+        let target = Target::new(
+            o.base_url.as_deref(),
+            o.app_account_id.as_deref().unwrap_or(""),
+        )?;
+        let loopback = match url_security(target.base_url()) {
             Some(UrlSecurity::LoopbackHttp) => true,
-            None => {
-                return Err(invalid(
-                    "baseUrl",
-                    &format!(
-                        "the API base URL must start with https:// (http is allowed for \
-                         localhost only), got {base_url:?}"
-                    ),
-                ))
-            }
+            Some(UrlSecurity::Https) | None => false,
         };
-        let file_name = self
-            .file_name
-            .as_deref()
-            .unwrap_or(DEFAULT_FILE_NAME)
-            .trim();
+        let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
         if file_name.is_empty() {
             return Err(invalid("fileName", "the file name is empty"));
         }
-        let api_version = self
+        let api_version = o
             .api_version
             .as_deref()
             .map(str::trim)
@@ -175,27 +169,31 @@ impl SyncConfig {
                 "the API version has invalid characters",
             ));
         }
-        let wait_budget_ms = self.wait_budget_ms.unwrap_or(DEFAULT_WAIT_BUDGET_MS);
-        if !(wait_budget_ms.is_finite() && wait_budget_ms >= 0.0) {
+        let request_timeout_ms = o.request_timeout_ms.unwrap_or(DEFAULT_REQUEST_TIMEOUT_MS);
+        if request_timeout_ms == 0 {
             return Err(invalid(
-                "waitBudgetMs",
-                "the wait budget must be a non-negative number of milliseconds",
+                "requestTimeoutMs",
+                "the request timeout must be at least 1 ms",
             ));
         }
-        Ok(Settings {
+        Ok(SyncSettings {
             api_key: self.api_key.clone(),
-            app_account_id: app_account_id.to_string(),
-            base_url,
+            target,
             file_name: file_name.to_string(),
             api_version: api_version.map(str::to_string),
-            mode: self.mode,
-            wait_budget_ms,
+            mode: o.mode,
+            time_budget_ms: o.time_budget_ms.unwrap_or(DEFAULT_TIME_BUDGET_MS) as f64,
+            request_timeout_ms: request_timeout_ms as f64,
+            max_drop_percent: o
+                .max_drop_percent
+                .unwrap_or(super::guard::DEFAULT_MAX_DROP_PERCENT),
+            allow_drop: self.allow_drop,
             loopback,
         })
     }
 }
 
-fn invalid(field: &str, message: &str) -> Error {
+pub(crate) fn invalid(field: &str, message: &str) -> Error {
     Error::new(
         ErrorKind::InvalidConfig {
             field: field.to_string(),
@@ -209,45 +207,6 @@ fn is_header_safe(value: &str) -> bool {
     value.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// How a URL may be used for requests that carry the key or the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UrlSecurity {
-    Https,
-    LoopbackHttp,
-}
-
-/// Classifies an absolute URL: https anywhere, http on loopback only
-/// (`localhost`, `127.x.x.x`, `[::1]`); `None` for anything else.
-pub(crate) fn url_security(url: &str) -> Option<UrlSecurity> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    // user:password@ in a URL would be sent to whoever the host is.
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let host = if let Some(bracketed) = authority.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or("")
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic()) {
-        return None;
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Some(UrlSecurity::Https),
-        "http" if is_loopback(host) => Some(UrlSecurity::LoopbackHttp),
-        _ => None,
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || (host.starts_with("127.")
-            && host.split('.').count() == 4
-            && host.split('.').all(|part| part.parse::<u8>().is_ok()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,8 +214,11 @@ mod tests {
     fn config(key: &str, account: &str, base: Option<&str>) -> SyncConfig {
         SyncConfig {
             api_key: ApiKey::new(key),
-            app_account_id: account.into(),
-            base_url: base.map(str::to_string),
+            options: SyncOptions {
+                app_account_id: Some(account.into()),
+                base_url: base.map(str::to_string),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -270,51 +232,33 @@ mod tests {
 
     #[test]
     fn defaults_apply() {
-        let s = config("k", "1", None).validate().unwrap();
-        assert_eq!(s.base_url, DEFAULT_BASE_URL);
+        let s = config("k", "1", None).validate(true).unwrap();
+        assert_eq!(s.target.base_url(), DEFAULT_BASE_URL);
         assert_eq!(s.file_name, DEFAULT_FILE_NAME);
-        assert_eq!(s.wait_budget_ms, DEFAULT_WAIT_BUDGET_MS);
+        assert_eq!(s.time_budget_ms, 60_000.0);
+        assert_eq!(s.request_timeout_ms, 30_000.0);
         assert!(!s.loopback);
     }
 
     #[test]
     fn empty_key_and_account_are_refused() {
         assert_eq!(
-            field_of(config(" ", "1", None).validate().unwrap_err()),
+            field_of(config(" ", "1", None).validate(true).unwrap_err()),
+            "apiKey"
+        );
+        assert!(config("", "1", None).validate(false).is_ok());
+        assert_eq!(
+            field_of(config("k\n", "1", None).validate(true).unwrap_err()),
             "apiKey"
         );
         assert_eq!(
-            field_of(config("k\n", "1", None).validate().unwrap_err()),
-            "apiKey"
-        );
-        assert_eq!(
-            field_of(config("k", "", None).validate().unwrap_err()),
+            field_of(config("k", " ", None).validate(true).unwrap_err()),
             "appAccountId"
         );
-    }
-
-    #[test]
-    fn base_url_must_be_https_unless_loopback() {
-        for ok in [
-            "https://api.toriihq.com/v1.0/",
-            "http://127.0.0.1:8080/v1.0",
-            "http://localhost/v1.0",
-            "http://[::1]:9/v1.0",
-        ] {
-            let s = config("k", "1", Some(ok)).validate().unwrap();
-            assert!(!s.base_url.ends_with('/'));
-        }
-        for bad in [
-            "http://torii.example.com/v1.0",
-            "ftp://127.0.0.1",
-            "api.toriihq.com",
-            "https://user:pw@api.toriihq.com",
-            "http://127.0.0.1.evil.com/",
-            "https://",
-        ] {
-            let err = config("k", "1", Some(bad)).validate().unwrap_err();
-            assert_eq!(field_of(err), "baseUrl", "{bad}");
-        }
+        assert_eq!(
+            field_of(config("k", "1", Some("")).validate(true).unwrap_err()),
+            "baseUrl"
+        );
     }
 
     #[test]

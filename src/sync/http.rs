@@ -3,11 +3,8 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 /// One step of the upload/sync sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// `GET /files/url`: ask Torii for a presigned upload URL.
     UploadUrl,
@@ -58,8 +55,7 @@ impl fmt::Display for Step {
 }
 
 /// An HTTP method the sequence uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// `GET`.
     Get,
@@ -80,12 +76,23 @@ impl Method {
     }
 }
 
+/// A request body. JSON bodies never hold the key, so `Debug` shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// A small JSON body, as text.
+    Json(String),
+    /// The session's upload body: the Torii file (presigned mode) or its
+    /// multipart wrapping (direct mode); see
+    /// [`crate::sync::SyncSession::upload_body`]. It is not copied into
+    /// every request.
+    Upload,
+}
+
 /// A request for the host to send, exactly as described.
 ///
 /// `Debug` hides the `Authorization` value, so a logged request does not
-/// leak the key. Serialising (to hand it to a host) keeps it: the host must
-/// send it.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+/// leak the key.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// Which step this request belongs to.
     pub step: Step,
@@ -94,19 +101,15 @@ pub struct Request {
     /// The absolute URL.
     pub url: String,
     /// Header names and values, in order.
-    #[serde(serialize_with = "headers_as_object")]
     pub headers: Vec<(String, String)>,
     /// The body, if any.
-    pub body: Option<String>,
+    pub body: Option<Body>,
 }
 
 impl Request {
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 }
 
@@ -124,21 +127,19 @@ impl fmt::Debug for Request {
                 (n.as_str(), shown)
             })
             .collect();
+        let body = match &self.body {
+            None => "none".to_string(),
+            Some(Body::Json(text)) => format!("{} bytes of JSON", text.len()),
+            Some(Body::Upload) => "the upload".to_string(),
+        };
         f.debug_struct("Request")
             .field("step", &self.step)
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &headers)
-            .field("body_len", &self.body.as_ref().map(String::len))
+            .field("body", &body)
             .finish()
     }
-}
-
-fn headers_as_object<S: serde::Serializer>(
-    headers: &[(String, String)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(headers.iter().map(|(n, v)| (n, v)))
 }
 
 /// What came back for a request.
@@ -153,9 +154,11 @@ pub enum Response {
         /// The body as text.
         body: String,
     },
-    /// The request never got a response: DNS, connection reset, timeout,
+    /// The request never got a response: DNS, connection refused or reset,
     /// or a browser blocking it. The text says what the host saw.
     Transport(String),
+    /// No answer (or no complete body) came within the request's timeout.
+    Timeout,
 }
 
 impl Response {
@@ -168,7 +171,7 @@ impl Response {
         }
     }
 
-    /// Adds a header to an HTTP response (no effect on a transport error).
+    /// Adds a header to an HTTP response (no effect on the other kinds).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let Response::Http { headers, .. } = &mut self {
             headers.push((name.to_string(), value.to_string()));
@@ -209,7 +212,7 @@ mod tests {
             method: Method::Get,
             url: "https://x/files/url".into(),
             headers: vec![("Authorization".into(), "Bearer s3cr3t".into())],
-            body: None,
+            body: Some(Body::Json("{}".into())),
         };
         assert!(!format!("{request:?}").contains("s3cr3t"));
         assert_eq!(request.header("authorization"), Some("Bearer s3cr3t"));

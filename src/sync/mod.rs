@@ -14,21 +14,38 @@
 //! or, in direct mode, one multipart `POST {base}/files/upload` and step 4.
 //!
 //! Like `ureq-proto` and `quinn-proto`, the session does no I/O: it hands
-//! out [`Action`]s (send this [`Request`], wait, done, failed) and takes
-//! [`Response`]s. The host passes the time and a jitter seed, so every path
-//! (retries, waits, budgets) is deterministic under test.
+//! out [`Action`]s (confirm this, send this [`Request`], wait, done, failed)
+//! and takes [`Response`]s. The host passes the time and a jitter seed, so
+//! every path (retries, waits, timeouts, the budget) is deterministic
+//! under test.
 //!
 //! Submodules: [`config`] (what hosts set, validated, key redacted),
-//! [`http`] (requests and responses as data), [`policy`] (retry rules),
-//! [`body`] (reading and writing bodies), and the session itself.
+//! [`target`] (one identity per API and account), [`guard`] (the
+//! destructive-sync guard), [`http`] (requests and responses as data),
+//! [`policy`] (retry rules), [`body`] (reading and writing bodies),
+//! `request` (building requests and dry-run plans), `verdict` (judging
+//! answers), [`progress`] (what hosts show), [`probe`] (the connection
+//! test), and the session itself.
 
 pub mod body;
 pub mod config;
+pub mod guard;
 pub mod http;
 pub mod policy;
+pub mod probe;
+pub mod progress;
+mod request;
 mod session;
+pub mod target;
+mod verdict;
 
 pub use body::FileId;
-pub use config::{ApiKey, SyncConfig, UploadMode};
-pub use http::{Method, Request, Response, Step};
-pub use session::{Action, Outcome, StepReport, SyncSession, DIRECT_UPLOAD_MAX_BYTES};
+pub use config::{ApiKey, SyncConfig, SyncOptions, UploadMode};
+pub use guard::{Baseline, DropReason, GuardVerdict};
+pub use http::{Body, Method, Request, Response, Step};
+pub use progress::Progress;
+pub use request::{
+    PlannedRequest, FILE_ID_PLACEHOLDER, FILE_PATH_PLACEHOLDER, UPLOAD_URL_PLACEHOLDER,
+};
+pub use session::{Action, Outcome, Plan, StepReport, SyncSession, DIRECT_UPLOAD_MAX_BYTES};
+pub use target::Target;

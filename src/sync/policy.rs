@@ -2,7 +2,7 @@
 //! limits. Randomness (the jitter) comes from a seed the host passes in, so
 //! a session is deterministic for a given seed and clock.
 
-use crate::fields::date::Date;
+use crate::fields::date::{month_number, Date};
 
 /// At most this many attempts of one step.
 pub const MAX_ATTEMPTS_PER_STEP: u32 = 5;
@@ -27,15 +27,19 @@ pub fn backoff_ms(base_ms: f64, attempt: u32, random: f64) -> f64 {
 
 /// The wait a `Retry-After` header asks for, in milliseconds: delay-seconds
 /// or an HTTP date (RFC 9110 IMF-fixdate, e.g. `Wed, 21 Oct 2015 07:28:00
-/// GMT`) relative to `now_ms`. A date in the past means no wait. `None` when
-/// the value is neither.
+/// GMT`) relative to `now_ms`. `None` when the value is neither, or asks for
+/// no wait at all (0, or a date in the past, as a server with a wrong
+/// clock sends): the caller then backs off as usual instead of hammering
+/// the server at once.
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // Saturates for absurd values; the wait budget refuses them anyway.
-        return Some(f64::from(value.parse::<u32>().unwrap_or(u32::MAX)) * 1000.0);
-    }
-    http_date_ms(value).map(|at| (at - now_ms).max(0.0))
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Saturates for absurd values; the time budget refuses them anyway.
+        f64::from(value.parse::<u32>().unwrap_or(u32::MAX)) * 1000.0
+    } else {
+        http_date_ms(value)? - now_ms
+    };
+    (wait > 0.0).then_some(wait)
 }
 
 /// Milliseconds since the Unix epoch of an IMF-fixdate.
@@ -43,7 +47,7 @@ fn http_date_ms(value: &str) -> Option<f64> {
     let mut parts = value.split_whitespace();
     let _weekday = parts.next()?.strip_suffix(',')?;
     let day: u8 = parts.next()?.parse().ok()?;
-    let month = month_number(parts.next()?)?;
+    let month = u8::try_from(month_number(parts.next()?.as_bytes())?).ok()?;
     let year: u16 = parts.next()?.parse().ok()?;
     let mut clock = parts.next()?.split(':').map(|p| p.parse::<u32>().ok());
     let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
@@ -56,16 +60,6 @@ fn http_date_ms(value: &str) -> Option<f64> {
     let days = Date::from_ymd(year, month, day)?.days_since_epoch();
     let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     Some(seconds as f64 * 1000.0)
-}
-
-fn month_number(name: &str) -> Option<u8> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(name))
-        .map(|i| i as u8 + 1)
 }
 
 /// A small deterministic generator (SplitMix64) for the jitter. Not for
@@ -106,7 +100,7 @@ mod tests {
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {
         assert_eq!(retry_after_ms("3", 0.0), Some(3000.0));
-        assert_eq!(retry_after_ms(" 0 ", 0.0), Some(0.0));
+        assert_eq!(retry_after_ms(" 0 ", 0.0), None);
         let at = http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(at, 784_111_777_000.0);
         assert_eq!(
@@ -115,7 +109,8 @@ mod tests {
         );
         assert_eq!(
             retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", at + 1.0),
-            Some(0.0)
+            None,
+            "a date in the past falls back to the normal backoff"
         );
         for bad in [
             "",

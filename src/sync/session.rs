@@ -1,18 +1,27 @@
 //! The session: the state machine that walks the request sequence, applies
-//! the retry policy and produces the outcome.
-
-use serde::Serialize;
-use serde_json::json;
+//! the retry policy and the time budget, and produces the outcome.
+//!
+//! Requests are built in [`super::request`], answers judged in
+//! [`super::verdict`]; this module owns only the transitions and the
+//! bookkeeping. Each state holds the data of the step it is at, so no
+//! step can be reached without what it needs.
 
 use super::body::{self, FileId, UploadTarget};
-use super::config::{url_security, Settings, SyncConfig, UploadMode, UrlSecurity};
-use super::http::{encode_query_value, header, Method, Request, Response, Step};
+use super::config::{SyncConfig, SyncSettings, UploadMode};
+use super::guard::{check, Baseline, GuardVerdict};
+use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
+use super::progress::Progress;
+use super::request::{self, Next, PlannedRequest};
+use super::target::{url_security, UrlSecurity};
+use super::verdict::{self, Delay, RetryCause, Verdict};
+use crate::changes::{compare, removal_between, Changes, Snapshot};
 use crate::error::{Error, ErrorKind, Result};
-use crate::guard::{check_sync, tenths, GuardInput};
+use crate::fields::date::iso_timestamp;
+use crate::json::ObjectWriter;
+use crate::text::{plural, tenths};
+use crate::transform::Transformed;
 
-/// Torii's upload type for custom-integration files.
-const FILE_TYPE: &str = "customIntegrationData";
 /// The direct mode's documented size limit.
 pub const DIRECT_UPLOAD_MAX_BYTES: usize = 3 * 1024 * 1024;
 /// How many times an upload refused by storage (an expired presigned URL)
@@ -22,15 +31,27 @@ const UPLOAD_RESTARTS: u32 = 1;
 /// What the host should do next. Returned by [`SyncSession::poll`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// The guard wants a person to confirm this sync: ask, then call
+    /// [`SyncSession::confirm`]. A host with nobody to ask (a schedule)
+    /// answers no.
+    Confirm(GuardVerdict),
     /// Send this request, then pass its response to
-    /// [`SyncSession::handle_response`].
-    Send(Request),
+    /// [`SyncSession::handle_response`]. Give up on it (and pass
+    /// [`Response::Timeout`]) after `timeout_ms`, body included.
+    Send {
+        /// The request.
+        request: Request,
+        /// How long the host waits for the whole answer.
+        timeout_ms: u64,
+        /// What to show.
+        progress: Progress,
+    },
     /// Wait this long, then poll again.
     Wait {
         /// Milliseconds still to wait.
         ms: u64,
-        /// Why, for progress displays (e.g. "HTTP 503 at step 1/4").
-        reason: String,
+        /// What to show.
+        progress: Progress,
     },
     /// The sync was started; nothing more to send.
     Done(Outcome),
@@ -39,8 +60,7 @@ pub enum Action {
 }
 
 /// Time and attempts spent on one step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {
     /// The step.
     pub step: Step,
@@ -51,8 +71,7 @@ pub struct StepReport {
 }
 
 /// The result of a successful session. It holds no secret.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The id Torii gave the uploaded file.
     pub file_id: FileId,
@@ -64,41 +83,80 @@ pub struct Outcome {
     pub retries: u32,
     /// Per step, in the order first reached.
     pub steps: Vec<StepReport>,
-    /// Milliseconds from the first poll to the end.
+    /// Milliseconds from the first request to the end.
     pub total_ms: u64,
+    /// The target's key, under which the host stores [`Outcome::baseline`].
+    pub target: String,
+    /// The record the host keeps for the next sync's guard (JSON).
+    pub baseline: String,
+    /// The change summary against the last synced file, when it was known.
+    pub changes: Option<String>,
+    /// A line for people: `synced: file id 7, 9 users, 4 requests, …`.
+    pub text: String,
+}
+
+/// A dry run: what a sync would send and what the guard says, with
+/// nothing sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The requests, in order, built by the code that builds the real ones.
+    pub requests: Vec<PlannedRequest>,
+    /// The guard's verdict.
+    pub verdict: GuardVerdict,
+    /// The changes against the last synced file, when the host has it.
+    pub changes: Option<Changes>,
+    /// The target's key.
+    pub target: String,
+    /// Users in the file.
+    pub user_count: u32,
+    /// Bytes of the file.
+    pub bytes: usize,
+}
+
+impl Plan {
+    /// What a dry run prints: the target, each request, the guard's verdict
+    /// and the changes.
+    pub fn render_text(&self) -> String {
+        let mut out = format!(
+            "dry run: would sync {} ({} bytes) to {}; nothing was sent\n",
+            plural(u64::from(self.user_count), "user", "users"),
+            self.bytes,
+            self.target
+        );
+        for r in &self.requests {
+            out.push_str(&format!("  {}. {} {}", r.index, r.method.as_str(), r.url));
+            if !r
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            {
+                out.push_str(" (no Authorization header)");
+            }
+            if let Some(body) = &r.body {
+                out.push_str(&format!("\n     body: {body}"));
+            }
+            out.push('\n');
+        }
+        out.push_str(&format!("guard: {}\n", self.verdict.message));
+        if let Some(changes) = &self.changes {
+            out.push_str(&changes.render_text(20));
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone)]
 enum State {
-    Ready(Step),
-    InFlight(Step),
+    Confirm,
+    Ready(Next),
+    InFlight(Next),
     Waiting {
-        step: Step,
+        next: Next,
         until_ms: f64,
         after: String,
     },
     Done(Outcome),
     Failed(Error),
-}
-
-/// Why a step is being retried, which decides the error once retries run out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RetryCause {
-    Status(u16),
-    Transport,
-    Conflict,
-}
-
-/// How one response moves the session.
-enum Verdict {
-    Advance(String),
-    Retry {
-        delay_ms: f64,
-        why: String,
-        cause: RetryCause,
-    },
-    RestartFromUploadUrl(String),
-    Fail(Error),
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +167,139 @@ struct StepClock {
     last_seen_ms: f64,
 }
 
+/// Everything a session or a plan is built from: checked settings, the
+/// bytes to upload, and the guard's verdict.
+struct Prepared {
+    settings: SyncSettings,
+    file: Vec<u8>,
+    user_count: u32,
+    verdict: GuardVerdict,
+    changes: Option<Changes>,
+}
+
+impl Prepared {
+    fn from_transform(
+        config: &SyncConfig,
+        transformed: &Transformed,
+        need_key: bool,
+    ) -> Result<Prepared> {
+        let settings = config.validate(need_key)?;
+        if let Some(refusal) = transformed.refusal(transformed.strict, true) {
+            return Err(refusal);
+        }
+        let file = transformed.to_json();
+        let changes = match &config.previous_file {
+            Some(previous) => {
+                let snapshot = Snapshot::parse(previous)?;
+                Some(compare(&transformed.file, &snapshot))
+            }
+            None => None,
+        };
+        let user_count = transformed.file.len().min(u32::MAX as usize) as u32;
+        Prepared::finish(config, settings, file, user_count, changes)
+    }
+
+    fn from_json(config: &SyncConfig, file: Vec<u8>, need_key: bool) -> Result<Prepared> {
+        let settings = config.validate(need_key)?;
+        let invalid_file = |message: String| Error::option("file", message);
+        let text = std::str::from_utf8(&file)
+            .map_err(|_| invalid_file("the file is not UTF-8 text".into()))?;
+        let user_count = body::count_users(text).map_err(invalid_file)?;
+        let removal = match &config.previous_file {
+            Some(previous) => {
+                let previous = Snapshot::parse(previous)?;
+                let new = Snapshot::parse(text)?;
+                Some(removal_between(&previous, &new))
+            }
+            None => None,
+        };
+        let mut prepared = Prepared::finish(config, settings, file, user_count, None)?;
+        if removal.is_some() {
+            prepared.verdict = check(
+                &Baseline::read(config.baseline.as_deref()),
+                removal,
+                user_count,
+                prepared.settings.max_drop_percent,
+                prepared.settings.allow_drop,
+            );
+        }
+        Ok(prepared)
+    }
+
+    fn finish(
+        config: &SyncConfig,
+        settings: SyncSettings,
+        file: Vec<u8>,
+        user_count: u32,
+        changes: Option<Changes>,
+    ) -> Result<Prepared> {
+        if user_count == 0 {
+            return Err(Error::option(
+                "file",
+                "the file has no users; Torii needs at least one",
+            ));
+        }
+        if settings.mode == UploadMode::Direct && file.len() > DIRECT_UPLOAD_MAX_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig {
+                    field: "mode".into(),
+                },
+                format!(
+                    "the direct upload takes files up to 3 MB and this one is {} MB; use the \
+                     default (presigned) mode",
+                    tenths((file.len() as u64 * 10).div_ceil(1_048_576))
+                ),
+            ));
+        }
+        let verdict = check(
+            &Baseline::read(config.baseline.as_deref()),
+            changes.as_ref().map(Changes::removal),
+            user_count,
+            settings.max_drop_percent,
+            settings.allow_drop,
+        );
+        Ok(Prepared {
+            settings,
+            file,
+            user_count,
+            verdict,
+            changes,
+        })
+    }
+
+    fn plan(self, seed: u64) -> Plan {
+        let (direct_content_type, _) = self.direct_body(seed);
+        let summary = match self.settings.mode {
+            UploadMode::Presigned => format!(
+                "the Torii file: {}, {} bytes",
+                plural(u64::from(self.user_count), "user", "users"),
+                self.file.len()
+            ),
+            UploadMode::Direct => format!(
+                "multipart: type=customIntegrationData and the Torii file ({}, {} bytes)",
+                plural(u64::from(self.user_count), "user", "users"),
+                self.file.len()
+            ),
+        };
+        Plan {
+            requests: request::plan(&self.settings, &direct_content_type, &summary),
+            verdict: self.verdict,
+            changes: self.changes,
+            target: self.settings.target.key(),
+            user_count: self.user_count,
+            bytes: self.file.len(),
+        }
+    }
+
+    /// The direct mode's content type and body (empty in presigned mode).
+    fn direct_body(&self, seed: u64) -> (String, Vec<u8>) {
+        match self.settings.mode {
+            UploadMode::Direct => body::multipart(&self.settings.file_name, &self.file, seed),
+            UploadMode::Presigned => (String::new(), Vec::new()),
+        }
+    }
+}
+
 /// The upload/sync sequence as a sans-IO state machine.
 ///
 /// The session never performs I/O, reads a clock or draws random numbers:
@@ -117,13 +308,20 @@ struct StepClock {
 /// like this:
 ///
 /// ```
-/// use stripe_torii_sync::sync::{Action, Response, SyncConfig, SyncSession};
+/// use stripe_torii_sync::sync::{Action, ApiKey, Response, SyncConfig, SyncOptions, SyncSession};
+/// use stripe_torii_sync::{transform, TransformOptions};
 ///
-/// let config: SyncConfig = serde_json::from_str(
-///     r#"{"apiKey":"k","appAccountId":"42","baseUrl":"http://127.0.0.1:9/v1.0"}"#,
-/// ).unwrap();
-/// let file = r#"{"users":[{"email":"ada@example.com","status":"active"}]}"#;
-/// let mut session = SyncSession::new(&config, file, 1).unwrap();
+/// let out = transform("Email\nada@example.com\n", &TransformOptions::default()).unwrap();
+/// let config = SyncConfig {
+///     api_key: ApiKey::new("k"),
+///     options: SyncOptions {
+///         app_account_id: Some("42".into()),
+///         base_url: Some("http://127.0.0.1:9/v1.0".into()),
+///         ..Default::default()
+///     },
+///     ..Default::default()
+/// };
+/// let mut session = SyncSession::new(&config, &out, 1).unwrap();
 /// let answers = [
 ///     r#"{"uploadFileParameters":{"url":"http://127.0.0.1:9/s3/a","filePath":"up/a"}}"#,
 ///     "",
@@ -134,11 +332,12 @@ struct StepClock {
 /// let mut answers = answers.iter();
 /// let outcome = loop {
 ///     match session.poll(now) {
-///         Action::Send(request) => {
+///         Action::Send { .. } => {
 ///             let body = answers.next().unwrap();
 ///             session.handle_response(now, Response::status(200, *body)).unwrap();
 ///         }
 ///         Action::Wait { ms, .. } => now += ms as f64,
+///         Action::Confirm(verdict) => panic!("{}", verdict.message),
 ///         Action::Done(outcome) => break outcome,
 ///         Action::Failed(error) => panic!("{error}"),
 ///     }
@@ -148,99 +347,87 @@ struct StepClock {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SyncSession {
-    settings: Settings,
-    file_json: String,
+    settings: SyncSettings,
+    upload_body: Vec<u8>,
+    direct_content_type: String,
     user_count: u32,
-    seed: u64,
+    verdict: GuardVerdict,
+    changes: Option<Changes>,
     jitter: Jitter,
     state: State,
-    upload: Option<UploadTarget>,
-    file_id: Option<FileId>,
     restarts_left: u32,
     attempts: u32,
     clocks: Vec<StepClock>,
     requests: u32,
     retries: u32,
-    waited_ms: f64,
     started_ms: Option<f64>,
+    last_problem: Option<String>,
 }
 
 impl SyncSession {
-    /// Starts a session that will upload `file_json` (a Torii file, as
-    /// produced by [`crate::Transformed::to_json`]) and sync it.
+    /// Starts a session that uploads and syncs a transform's file, guarded
+    /// against the baseline and previous file in `config`.
     ///
     /// # Errors
     ///
     /// - `invalid_config`: see [`SyncConfig`]; also a direct-mode file over 3 MB.
-    /// - `invalid_option`: the file is not a Torii file with at least one
-    ///   user, or a guard setting is invalid.
-    /// - `destructive_sync`: the file drops more users than allowed since
-    ///   the last sync, and `allowDrop` is not set.
-    pub fn new(config: &SyncConfig, file_json: impl Into<String>, seed: u64) -> Result<Self> {
-        let settings = config.validate()?;
-        let file_json = file_json.into();
-        let invalid_file = |message: String| {
-            Error::new(
-                ErrorKind::InvalidOption {
-                    option: "file".into(),
-                },
-                message,
-            )
+    /// - `broken_file`: the transform found a broken quote; `rows_rejected`:
+    ///   it rejected rows in strict mode. Such a file is never uploaded.
+    /// - `not_torii_file`: the previous file is not a Torii file.
+    pub fn new(config: &SyncConfig, transformed: &Transformed, seed: u64) -> Result<Self> {
+        let prepared = Prepared::from_transform(config, transformed, true)?;
+        Ok(SyncSession::start(prepared, seed))
+    }
+
+    /// Starts a session that uploads and syncs a Torii file given as JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`SyncSession::new`]; `invalid_option` when the file is not a
+    /// Torii file with at least one user.
+    pub fn from_json(config: &SyncConfig, file_json: Vec<u8>, seed: u64) -> Result<Self> {
+        let prepared = Prepared::from_json(config, file_json, true)?;
+        Ok(SyncSession::start(prepared, seed))
+    }
+
+    /// What a sync of `transformed` would send, and what the guard says,
+    /// without an API key and without sending anything.
+    ///
+    /// # Errors
+    ///
+    /// As [`SyncSession::new`], except that the key may be missing.
+    pub fn plan(config: &SyncConfig, transformed: &Transformed, seed: u64) -> Result<Plan> {
+        Ok(Prepared::from_transform(config, transformed, false)?.plan(seed))
+    }
+
+    fn start(prepared: Prepared, seed: u64) -> SyncSession {
+        let (direct_content_type, direct) = prepared.direct_body(seed);
+        let upload_body = match prepared.settings.mode {
+            UploadMode::Presigned => prepared.file,
+            UploadMode::Direct => direct,
         };
-        let user_count = body::count_users(&file_json).map_err(invalid_file)?;
-        if user_count == 0 {
-            return Err(invalid_file(
-                "the file has no users; Torii needs at least one".into(),
-            ));
-        }
-        if settings.mode == UploadMode::Direct && file_json.len() > DIRECT_UPLOAD_MAX_BYTES {
-            return Err(Error::new(
-                ErrorKind::InvalidConfig {
-                    field: "mode".into(),
-                },
-                format!(
-                    "the direct upload takes files up to 3 MB and this one is {} MB; \
-                     use the default (presigned) mode",
-                    tenths((file_json.len() as u64 * 10).div_ceil(1_048_576))
-                ),
-            ));
-        }
-        let verdict = check_sync(&GuardInput {
-            previous_user_count: config.previous_user_count,
-            user_count: f64::from(user_count),
-            max_drop_percent: config.max_drop_percent,
-            allow_drop: config.allow_drop,
-        })?;
-        if !verdict.allowed {
-            return Err(Error::new(
-                ErrorKind::DestructiveSync {
-                    previous_users: config.previous_user_count.unwrap_or(0.0) as u32,
-                    new_users: user_count,
-                },
-                verdict.message,
-            ));
-        }
-        let first = match settings.mode {
-            UploadMode::Presigned => Step::UploadUrl,
-            UploadMode::Direct => Step::DirectUpload,
+        let state = if prepared.verdict.allowed {
+            State::Ready(Next::first(prepared.settings.mode))
+        } else {
+            State::Confirm
         };
-        Ok(SyncSession {
-            settings,
-            file_json,
-            user_count,
-            seed,
+        SyncSession {
+            settings: prepared.settings,
+            upload_body,
+            direct_content_type,
+            user_count: prepared.user_count,
+            verdict: prepared.verdict,
+            changes: prepared.changes,
             jitter: Jitter::new(seed),
-            state: State::Ready(first),
-            upload: None,
-            file_id: None,
+            state,
             restarts_left: UPLOAD_RESTARTS,
             attempts: 0,
             clocks: Vec::new(),
             requests: 0,
             retries: 0,
-            waited_ms: 0.0,
             started_ms: None,
-        })
+            last_problem: None,
+        }
     }
 
     /// Users in the file this session sends.
@@ -248,23 +435,25 @@ impl SyncSession {
         self.user_count
     }
 
-    /// Where `step` sits in this session's sequence, as (1-based index,
-    /// number of steps): `(2, 4)` for the upload in presigned mode.
-    pub fn position(&self, step: Step) -> (u32, u32) {
-        match (self.settings.mode, step) {
-            (UploadMode::Direct, Step::Sync) => (2, 2),
-            (UploadMode::Direct, _) => (1, 2),
-            (_, Step::UploadUrl) => (1, 4),
-            (_, Step::Upload) => (2, 4),
-            (_, Step::Register) => (3, 4),
-            (_, Step::Sync | Step::DirectUpload) => (4, 4),
-        }
+    /// The guard's verdict on this sync.
+    pub fn verdict(&self) -> &GuardVerdict {
+        &self.verdict
     }
 
-    /// The attempt number of the request last handed out for its step (1 for
-    /// the first try).
-    pub fn attempt(&self) -> u32 {
-        self.attempts
+    /// The changes against the last synced file, when the host gave it.
+    pub fn changes(&self) -> Option<&Changes> {
+        self.changes.as_ref()
+    }
+
+    /// The target's key, under which hosts keep the baseline.
+    pub fn target(&self) -> String {
+        self.settings.target.key()
+    }
+
+    /// The bytes of [`crate::sync::Body::Upload`]: the Torii file, or its
+    /// multipart wrapping in direct mode.
+    pub fn upload_body(&self) -> &[u8] {
+        &self.upload_body
     }
 
     /// The outcome, once the session is done.
@@ -279,34 +468,106 @@ impl SyncSession {
     ///
     /// After [`Action::Send`], the next call must be
     /// [`SyncSession::handle_response`]; polling again first fails the
-    /// session with a `protocol` error. [`Action::Done`] and
-    /// [`Action::Failed`] repeat on every later poll.
+    /// session with a `protocol` error. After [`Action::Confirm`], it must
+    /// be [`SyncSession::confirm`]. [`Action::Done`] and [`Action::Failed`]
+    /// repeat on every later poll.
     pub fn poll(&mut self, now_ms: f64) -> Action {
-        self.started_ms.get_or_insert(now_ms);
-        match self.state.clone() {
-            State::Ready(step) => self.send(step, now_ms),
-            State::Waiting { step, until_ms, .. } if now_ms >= until_ms => self.send(step, now_ms),
+        match std::mem::replace(&mut self.state, State::Confirm) {
+            State::Confirm => {
+                self.state = State::Confirm;
+                Action::Confirm(self.verdict.clone())
+            }
+            State::Ready(next) => self.send(next, now_ms),
+            State::Waiting { next, until_ms, .. } if now_ms >= until_ms => self.send(next, now_ms),
             State::Waiting {
-                step,
+                next,
                 until_ms,
                 after,
-            } => Action::Wait {
-                ms: (until_ms - now_ms).ceil() as u64,
-                reason: format!("retrying {} after {after}", self.where_(step)),
-            },
-            State::InFlight(step) => self.fail(Error::new(
+            } => {
+                let ms = (until_ms - now_ms).ceil() as u64;
+                let step = next.step();
+                let progress =
+                    Progress::waiting(step, self.position(step), self.attempts + 1, ms, &after);
+                self.state = State::Waiting {
+                    next,
+                    until_ms,
+                    after,
+                };
+                Action::Wait { ms, progress }
+            }
+            State::InFlight(next) => self.fail(Error::new(
                 ErrorKind::Protocol,
                 format!(
-                    "poll was called while the {step} request was in flight; \
-                     pass its response to handle_response first"
+                    "poll was called while the {} request was in flight; pass its response \
+                     to handle_response first",
+                    next.step()
                 ),
             )),
-            State::Done(outcome) => Action::Done(outcome),
-            State::Failed(error) => Action::Failed(error),
+            State::Done(outcome) => {
+                self.state = State::Done(outcome.clone());
+                Action::Done(outcome)
+            }
+            State::Failed(error) => {
+                self.state = State::Failed(error.clone());
+                Action::Failed(error)
+            }
         }
     }
 
-    /// Takes the response (or transport error) for the request last sent.
+    /// The person's answer to [`Action::Confirm`]: yes sends the sync, no
+    /// ends the session with a `cancelled` error.
+    ///
+    /// # Errors
+    ///
+    /// A `protocol` error, leaving the session unchanged, when nothing is
+    /// waiting for confirmation.
+    pub fn confirm(&mut self, yes: bool) -> Result<()> {
+        if !matches!(self.state, State::Confirm) {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                "confirm was called with nothing to confirm",
+            ));
+        }
+        self.state = if yes {
+            self.verdict.allowed = true;
+            State::Ready(Next::first(self.settings.mode))
+        } else {
+            State::Failed(Error::new(
+                ErrorKind::Cancelled,
+                "nothing was sent: the sync was not confirmed",
+            ))
+        };
+        Ok(())
+    }
+
+    /// Declines [`Action::Confirm`] for a host with nobody to ask (a
+    /// scheduled run, a command line without `--allow-drop`): the session
+    /// ends with a `destructive_sync` error carrying the verdict's numbers.
+    ///
+    /// # Errors
+    ///
+    /// A `protocol` error when nothing is waiting for confirmation.
+    pub fn refuse(&mut self) -> Result<()> {
+        if !matches!(self.state, State::Confirm) {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                "refuse was called with nothing to confirm",
+            ));
+        }
+        let v = &self.verdict;
+        self.state = State::Failed(Error::new(
+            ErrorKind::DestructiveSync {
+                previous_users: v.previous_users.unwrap_or(0),
+                removed_users: v.removed_users,
+                new_users: v.new_users,
+            },
+            format!("refused, as nobody confirmed it: {}", v.message),
+        ));
+        Ok(())
+    }
+
+    /// Takes the response (or transport error, or timeout) for the request
+    /// last sent.
     ///
     /// # Errors
     ///
@@ -314,30 +575,49 @@ impl SyncSession {
     /// in flight. Failures of the sync itself are not errors here: the next
     /// [`SyncSession::poll`] returns [`Action::Failed`].
     pub fn handle_response(&mut self, now_ms: f64, response: Response) -> Result<()> {
-        let State::InFlight(step) = self.state else {
+        let State::InFlight(next) = &self.state else {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 "handle_response was called with no request in flight",
             ));
         };
+        let next = next.clone();
+        let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
             clock.last_seen_ms = now_ms;
         }
-        match self.judge(step, &response, now_ms) {
-            Verdict::Advance(body) => self.advance(step, &body, now_ms),
-            Verdict::Retry {
-                delay_ms,
-                why,
-                cause,
-            } => self.retry(step, delay_ms, &why, cause, now_ms),
-            Verdict::RestartFromUploadUrl(why) => self.restart(&why, response),
-            Verdict::Fail(error) => self.fail_quietly(error),
+        let at = self.at(step);
+        let key = &self.settings.api_key;
+        match verdict::judge(
+            step,
+            response,
+            &at,
+            key,
+            self.settings.request_timeout_ms,
+            now_ms,
+        ) {
+            Verdict::Advance(body) => self.advance(next, &body, now_ms),
+            Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
+            Verdict::RestartFromUploadUrl(why) => self.restart(&why),
+            Verdict::Fail(error) => self.state = State::Failed(error),
         }
         Ok(())
     }
 
-    fn send(&mut self, step: Step, now_ms: f64) -> Action {
-        let request = self.request(step);
+    fn send(&mut self, next: Next, now_ms: f64) -> Action {
+        let started = *self.started_ms.get_or_insert(now_ms);
+        let step = next.step();
+        if now_ms - started >= self.settings.time_budget_ms {
+            let error = verdict::out_of_time(
+                step,
+                &self.at(step),
+                self.settings.time_budget_ms,
+                None,
+                self.last_problem.as_deref(),
+            );
+            return self.fail(error);
+        }
+        let request = request::build(&self.settings, &next, &self.direct_content_type);
         self.attempts += 1;
         self.requests += 1;
         match self.clocks.iter_mut().find(|c| c.step == step) {
@@ -349,198 +629,37 @@ impl SyncSession {
                 last_seen_ms: now_ms,
             }),
         }
-        self.state = State::InFlight(step);
-        Action::Send(request)
-    }
-
-    fn request(&self, step: Step) -> Request {
-        let s = &self.settings;
-        let base = &s.base_url;
-        let (method, url, content_type, body) = match step {
-            Step::UploadUrl => (
-                Method::Get,
-                format!(
-                    "{base}/files/url?name={}&type={FILE_TYPE}",
-                    encode_query_value(&s.file_name)
-                ),
-                None,
-                None,
-            ),
-            Step::Upload => (
-                Method::Put,
-                self.upload
-                    .as_ref()
-                    .map(|u| u.url.clone())
-                    .unwrap_or_default(),
-                Some(FILE_TYPE.to_string()),
-                Some(self.file_json.clone()),
-            ),
-            Step::Register => {
-                let path = self.upload.as_ref().map(|u| u.file_path.as_str());
-                let body = json!({ "path": path, "type": FILE_TYPE });
-                (
-                    Method::Post,
-                    format!("{base}/files"),
-                    Some("application/json".into()),
-                    Some(body.to_string()),
-                )
-            }
-            Step::Sync => {
-                let id = self.file_id.as_ref().map(FileId::to_value);
-                let body = json!({ "idFile": id, "idAppAccount": self.app_account_value() });
-                (
-                    Method::Put,
-                    format!("{base}/services/sync/custom"),
-                    Some("application/json".into()),
-                    Some(body.to_string()),
-                )
-            }
-            Step::DirectUpload => {
-                let (content_type, body) =
-                    body::multipart(&s.file_name, &self.file_json, self.seed);
-                (
-                    Method::Post,
-                    format!("{base}/files/upload"),
-                    Some(content_type),
-                    Some(body),
-                )
-            }
-        };
-        let mut headers = Vec::new();
-        if step.is_torii() {
-            headers.push((
-                "Authorization".to_string(),
-                format!("Bearer {}", s.api_key.expose()),
-            ));
-            headers.push(("Accept".to_string(), "application/json".to_string()));
-            if let Some(version) = &s.api_version {
-                headers.push(("X-API-Version".to_string(), version.clone()));
-            }
-        }
-        if let Some(content_type) = content_type {
-            headers.push(("Content-Type".to_string(), content_type));
-        }
-        Request {
-            step,
-            method,
-            url,
-            headers,
-            body,
+        let progress = Progress::sending(step, self.position(step), self.attempts);
+        self.state = State::InFlight(next);
+        Action::Send {
+            request,
+            timeout_ms: self.settings.request_timeout_ms as u64,
+            progress,
         }
     }
 
-    /// Torii's examples send the app account as a number; an ID that is
-    /// not all digits goes as the string it is.
-    fn app_account_value(&self) -> serde_json::Value {
-        let id = &self.settings.app_account_id;
-        match id.parse::<u64>() {
-            Ok(n) if id.bytes().all(|b| b.is_ascii_digit()) && n < (1 << 53) => json!(n),
-            _ => json!(id),
-        }
-    }
-
-    fn judge(&mut self, step: Step, response: &Response, now_ms: f64) -> Verdict {
-        let (status, headers, body) = match response {
-            Response::Http {
-                status,
-                headers,
-                body,
-            } => (*status, headers, body),
-            Response::Transport(detail) => {
-                let why = format!("no response ({})", self.redact(detail));
-                return Verdict::Retry {
-                    delay_ms: self.backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
-                    why,
-                    cause: RetryCause::Transport,
-                };
-            }
-        };
-        if (200..300).contains(&status) {
-            return Verdict::Advance(body.clone());
-        }
-        let detail = body::error_message(body).map(|m| self.redact(&m));
-        let described = match &detail {
-            Some(message) => format!("HTTP {status}: {message}"),
-            None => format!("HTTP {status}"),
-        };
-        let at = self.where_(step);
-        match (step, status) {
-            (_, 500 | 502 | 503 | 504) => Verdict::Retry {
-                delay_ms: self.backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
-                why: described,
-                cause: RetryCause::Status(status),
-            },
-            (_, 429) => Verdict::Retry {
-                delay_ms: header(headers, "retry-after")
-                    .and_then(|v| policy::retry_after_ms(v, now_ms))
-                    .unwrap_or(policy::DEFAULT_RETRY_AFTER_MS),
-                why: described,
-                cause: RetryCause::Status(status),
-            },
-            (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl(described),
-            (Step::Sync, 409) => Verdict::Retry {
-                delay_ms: self.backoff(policy::CONFLICT_BASE_DELAY_MS),
-                why: described,
-                cause: RetryCause::Conflict,
-            },
-            (_, 401 | 403) if step.is_torii() => Verdict::Fail(Error::new(
-                ErrorKind::Unauthorized,
-                format!(
-                    "Torii rejected the API key ({described}) at {at}. Check the key under \
-                     Settings → API Access in Torii; keys can expire"
-                ),
-            )),
-            (_, 400 | 422) if step.is_torii() => Verdict::Fail(Error::new(
-                ErrorKind::Rejected { status },
-                format!(
-                    "Torii refused {at}: {}",
-                    detail.unwrap_or_else(|| format!("HTTP {status} with no message"))
-                ),
-            )),
-            _ => {
-                let hint = if step == Step::Sync && status == 404 {
-                    "; check the App Account ID"
-                } else {
-                    ""
-                };
-                Verdict::Fail(Error::new(
-                    ErrorKind::UnexpectedStatus {
-                        step: step.name().into(),
-                        status,
-                    },
-                    format!("unexpected answer at {at}: {described}{hint}"),
-                ))
-            }
-        }
-    }
-
-    fn advance(&mut self, step: Step, body: &str, now_ms: f64) {
-        let next = match step {
-            Step::UploadUrl => match self.upload_target(body) {
-                Ok(target) => {
-                    self.upload = Some(target);
-                    Step::Upload
-                }
+    fn advance(&mut self, next: Next, body: &str, now_ms: f64) {
+        let step = next.step();
+        let following = match next {
+            Next::UploadUrl => match self.upload_target(body) {
+                Ok(target) => Next::Upload(target),
                 Err(what) => return self.malformed(step, &what),
             },
-            Step::Upload => Step::Register,
-            Step::Register | Step::DirectUpload => match body::parse_file_id(body) {
-                Ok(id) => {
-                    self.file_id = Some(id);
-                    Step::Sync
-                }
+            Next::Upload(target) => Next::Register {
+                file_path: target.file_path,
+            },
+            Next::Register { .. } | Next::DirectUpload => match body::parse_file_id(body) {
+                Ok(id) => Next::Sync(id),
                 Err(what) => return self.malformed(step, &what),
             },
-            Step::Sync => {
-                // The sync step is only reached with a file id.
-                if let Some(file_id) = self.file_id.clone() {
-                    self.state = State::Done(self.outcome_at(now_ms, file_id));
-                }
+            Next::Sync(file_id) => {
+                self.state = State::Done(self.outcome_at(now_ms, file_id));
                 return;
             }
         };
         self.attempts = 0;
-        self.state = State::Ready(next);
+        self.last_problem = None;
+        self.state = State::Ready(following);
     }
 
     fn upload_target(&self, body: &str) -> std::result::Result<UploadTarget, String> {
@@ -552,91 +671,66 @@ impl SyncSession {
         }
     }
 
-    fn retry(&mut self, step: Step, delay_ms: f64, why: &str, cause: RetryCause, now_ms: f64) {
-        let at = self.where_(step);
-        let attempts = self.attempts;
-        if attempts >= policy::MAX_ATTEMPTS_PER_STEP {
-            let error = match cause {
-                RetryCause::Conflict => Error::new(
-                    ErrorKind::SyncConflict,
-                    format!(
-                        "another sync is already running for this app account (Torii answered \
-                         409 {attempts} times); try again when it has finished"
-                    ),
-                ),
-                RetryCause::Status(status) => Error::new(
-                    ErrorKind::RetriesExhausted {
-                        step: step.name().into(),
-                        last_status: status,
-                    },
-                    format!("{at} failed {attempts} times; the last answer: {why}"),
-                ),
-                // In a browser this is also what a blocked cross-origin
-                // request looks like, so say so.
-                RetryCause::Transport => Error::new(
-                    ErrorKind::Network {
-                        step: step.name().into(),
-                    },
-                    format!(
-                        "could not reach the server at {at} after {attempts} attempts: {why}. \
-                         Check the network and the API URL; in a web page, the browser may \
-                         have blocked a cross-origin request"
-                    ),
-                ),
-            };
-            return self.fail_quietly(error);
+    fn retry(&mut self, next: Next, delay: Delay, why: String, cause: RetryCause, now_ms: f64) {
+        let step = next.step();
+        let at = self.at(step);
+        if self.attempts >= policy::MAX_ATTEMPTS_PER_STEP {
+            self.state = State::Failed(verdict::exhausted(step, &at, self.attempts, cause, &why));
+            return;
         }
-        let budget = self.settings.wait_budget_ms;
-        if self.waited_ms + delay_ms > budget {
-            return self.fail_quietly(Error::new(
-                ErrorKind::WaitBudgetExceeded,
-                format!(
-                    "gave up at {at}: the next retry would wait {} s, beyond the {} s \
-                     retry budget; the last answer: {why}",
-                    tenths((delay_ms / 100.0).ceil() as u64),
-                    tenths((budget / 100.0).round() as u64)
-                ),
+        let delay_ms = match delay {
+            Delay::Backoff(base) => {
+                policy::backoff_ms(base, self.attempts, self.jitter.next_unit())
+            }
+            Delay::Exact(ms) => ms,
+        };
+        let started = self.started_ms.unwrap_or(now_ms);
+        if now_ms + delay_ms - started > self.settings.time_budget_ms {
+            self.state = State::Failed(verdict::out_of_time(
+                step,
+                &at,
+                self.settings.time_budget_ms,
+                Some(delay_ms),
+                Some(&why),
             ));
+            return;
         }
-        self.waited_ms += delay_ms;
         self.retries += 1;
+        self.last_problem = Some(why.clone());
         self.state = State::Waiting {
-            step,
+            next,
             until_ms: now_ms + delay_ms,
-            after: why.to_string(),
+            after: why,
         };
     }
 
-    fn restart(&mut self, why: &str, response: Response) {
+    fn restart(&mut self, why: &str) {
         if self.restarts_left == 0 {
-            let status = match response {
-                Response::Http { status, .. } => status,
-                Response::Transport(_) => 0,
-            };
-            return self.fail_quietly(Error::new(
-                ErrorKind::Rejected { status },
+            self.state = State::Failed(Error::new(
+                ErrorKind::Rejected { status: 0 },
                 format!(
                     "the storage service refused the upload again after a fresh upload URL \
                      ({why})"
                 ),
             ));
+            return;
         }
         // A refused presigned URL has usually expired (it lives 5 minutes):
         // a fresh one from step 1 fixes that.
         self.restarts_left -= 1;
         self.retries += 1;
-        self.upload = None;
         self.attempts = 0;
-        self.state = State::Ready(Step::UploadUrl);
+        self.state = State::Ready(Next::UploadUrl);
     }
 
     fn malformed(&mut self, step: Step, what: &str) {
-        let at = self.where_(step);
-        self.fail_quietly(Error::new(
-            ErrorKind::MalformedResponse {
-                step: step.name().into(),
-            },
-            format!("unexpected response at {at}: {}", self.redact(what)),
+        let at = self.at(step);
+        self.state = State::Failed(Error::new(
+            ErrorKind::MalformedResponse { step },
+            format!(
+                "unexpected response at {at}: {}",
+                self.settings.api_key.redact(what)
+            ),
         ));
     }
 
@@ -645,25 +739,38 @@ impl SyncSession {
         Action::Failed(error)
     }
 
-    fn fail_quietly(&mut self, error: Error) {
-        self.state = State::Failed(error);
+    fn position(&self, step: Step) -> (u32, u32) {
+        request::position(self.settings.mode, step)
     }
 
-    fn backoff(&mut self, base_ms: f64) -> f64 {
-        policy::backoff_ms(base_ms, self.attempts, self.jitter.next_unit())
-    }
-
-    fn where_(&self, step: Step) -> String {
+    fn at(&self, step: Step) -> String {
         let (index, total) = self.position(step);
         format!("step {index}/{total} ({step})")
     }
 
-    fn redact(&self, text: &str) -> String {
-        self.settings.api_key.redact(text)
-    }
-
     fn outcome_at(&self, now_ms: f64, file_id: FileId) -> Outcome {
         let millis = |from: f64, to: f64| (to - from).max(0.0).round() as u64;
+        let total_ms = millis(self.started_ms.unwrap_or(now_ms), now_ms);
+        let mut baseline = Vec::new();
+        let mut o = ObjectWriter::new(&mut baseline);
+        o.u64("userCount", u64::from(self.user_count));
+        {
+            let out = o.key("fileId");
+            file_id.write_json(out);
+        }
+        o.opt_str("syncedAt", iso_timestamp(now_ms).as_deref());
+        o.end();
+        let changes = self.changes.as_ref().map(Changes::summary);
+        let mut text = format!(
+            "synced: file id {file_id}, {}, {}, {}, {total_ms} ms",
+            plural(u64::from(self.user_count), "user", "users"),
+            plural(u64::from(self.requests), "request", "requests"),
+            plural(u64::from(self.retries), "retry", "retries")
+        );
+        if let Some(changes) = &changes {
+            text.push('\n');
+            text.push_str(changes);
+        }
         Outcome {
             file_id,
             user_count: self.user_count,
@@ -678,7 +785,11 @@ impl SyncSession {
                     ms: millis(c.first_sent_ms, c.last_seen_ms),
                 })
                 .collect(),
-            total_ms: millis(self.started_ms.unwrap_or(now_ms), now_ms),
+            total_ms,
+            target: self.settings.target.key(),
+            baseline: String::from_utf8(baseline).unwrap_or_default(),
+            changes,
+            text,
         }
     }
 }

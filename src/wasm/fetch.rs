@@ -1,123 +1,204 @@
-//! `syncWithFetch`: the sync driven by the host's `fetch` (browsers through
-//! gloo-net, and Node 20), with waits on the host's `setTimeout`.
+//! `runWithFetch`: a session driven by the host's `fetch` (browsers, web
+//! workers and Node 20), with waits and request timeouts on the host's
+//! `setTimeout`.
 //!
-//! This is the only place the wasm reads a clock or draws a random number,
-//! and only to feed them to the sans-IO session, which stays deterministic.
+//! This is the only place the wasm reads a clock, and only to feed it to
+//! the sans-IO session, which stays deterministic. Every request gets an
+//! `AbortSignal` that fires at the session's timeout, so a server that
+//! accepts and never answers, or stalls in the middle of a body, ends the
+//! request as a timeout instead of holding it for minutes.
+//!
+//! `fetch` is called directly with the URL the core built, as a string:
+//! wrappers that rebuild the URL (gloo-net appends a `&` and re-encodes the
+//! query) would change a presigned upload URL's signed query.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{from_js, js_error, to_js};
-use crate::sync::{Action, Method, Request, Response, SyncConfig, SyncSession};
+use super::sync::{outcome_json, progress_json, verdict_json, SyncSessionJs};
+use super::{js_error, json, set, throw};
+use crate::sync::{Action, Body, Progress, Request, Response, SyncSession};
 
 #[wasm_bindgen]
 extern "C" {
-    // Bound lazily by wasm-bindgen, so hosts without `setTimeout` (Apps
-    // Script) can still load the module; they use `SyncSession` instead.
+    // Bound lazily by wasm-bindgen, so hosts without them (Apps Script) can
+    // still load the module; they drive `SyncSession` themselves.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    fn set_timeout(handler: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn fetch(url: &str, init: &JsValue) -> Result<Promise, JsValue>;
+
+    #[derive(Clone)]
+    type AbortController;
+    #[wasm_bindgen(constructor, catch)]
+    fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &AbortController) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &AbortController);
 }
 
-/// `syncWithFetch(config, fileJson, { onProgress }?)` → `Promise<Outcome>`.
-///
-/// Runs a whole [`SyncSession`] with `fetch`. `onProgress` is called before
-/// every request with `{ step, label, index, total, attempt }`, and before
-/// every wait with `{ step: 'wait', ms, reason }`. Rejects with an `Error`
-/// carrying the session's `code` (e.g. `unauthorized`, `network`).
-#[wasm_bindgen(js_name = syncWithFetch)]
-pub async fn sync_with_fetch(
-    config: JsValue,
-    file_json: String,
-    options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let config: SyncConfig = from_js(config, "sync config").map_err(|e| js_error(&e))?;
-    let on_progress = progress_callback(&options)?;
-    // The jitter only spreads retries of concurrent clients apart.
-    let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-    let mut session = SyncSession::new(&config, file_json, seed).map_err(|e| js_error(&e))?;
-    loop {
-        match session.poll(js_sys::Date::now()) {
-            Action::Send(request) => {
-                if let Some(callback) = &on_progress {
-                    let (index, total) = session.position(request.step);
-                    let event = serde_json::json!({
-                        "step": request.step.name(),
-                        "label": request.step.label(),
-                        "index": index,
-                        "total": total,
-                        "attempt": session.attempt(),
-                    });
-                    callback.call1(&JsValue::NULL, &to_js(&event)?)?;
+#[wasm_bindgen(js_class = SyncSession)]
+impl SyncSessionJs {
+    /// `runWithFetch({onProgress, onConfirm}?)` → `Promise<outcome>`: runs the
+    /// whole session with `fetch`, and uses the session up.
+    ///
+    /// `onProgress(progress)` is told of every request and wait (`progress`
+    /// as in `poll`). `onConfirm(verdict)` answers a destructive sync with
+    /// `true` or `false` (or a promise of it); without it, such a sync is
+    /// refused with `destructive_sync`. Rejects with an `Error` carrying the
+    /// session's `code` (`unauthorized`, `timeout`, `network`, ...).
+    #[wasm_bindgen(js_name = runWithFetch)]
+    pub async fn run_with_fetch(self, options: JsValue) -> Result<JsValue, JsValue> {
+        let on_progress = throw(callback(&options, "onProgress"))?;
+        let on_confirm = throw(callback(&options, "onConfirm"))?;
+        let mut session = self.into_inner();
+        loop {
+            match session.poll(js_sys::Date::now()) {
+                Action::Confirm(verdict) => {
+                    let answer = match &on_confirm {
+                        Some(ask) => {
+                            let answer =
+                                ask.call1(&JsValue::NULL, &json(&verdict_json(&verdict)))?;
+                            Some(JsFuture::from(Promise::resolve(&answer)).await? == JsValue::TRUE)
+                        }
+                        None => None,
+                    };
+                    throw(match answer {
+                        Some(yes) => session.confirm(yes),
+                        None => session.refuse(),
+                    })?;
                 }
-                let response = send(&request).await;
-                session
-                    .handle_response(js_sys::Date::now(), response)
-                    .map_err(|e| js_error(&e))?;
-            }
-            Action::Wait { ms, reason } => {
-                if let Some(callback) = &on_progress {
-                    let event = serde_json::json!({ "step": "wait", "ms": ms, "reason": reason });
-                    callback.call1(&JsValue::NULL, &to_js(&event)?)?;
+                Action::Send {
+                    request,
+                    timeout_ms,
+                    progress,
+                } => {
+                    notify(&on_progress, &progress)?;
+                    let response = send(&request, &session, timeout_ms).await;
+                    throw(session.handle_response(js_sys::Date::now(), response))?;
                 }
-                sleep(ms).await?;
+                Action::Wait { ms, progress } => {
+                    notify(&on_progress, &progress)?;
+                    sleep(ms).await?;
+                }
+                Action::Done(outcome) => return Ok(json(&outcome_json(&outcome))),
+                Action::Failed(error) => return Err(js_error(&error)),
             }
-            Action::Done(outcome) => return to_js(&outcome),
-            Action::Failed(error) => return Err(js_error(&error)),
         }
     }
 }
 
-fn progress_callback(options: &JsValue) -> Result<Option<Function>, JsValue> {
+fn callback(options: &JsValue, name: &str) -> crate::Result<Option<Function>> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
-    let value = Reflect::get(options, &JsValue::from_str("onProgress"))?;
+    let value = Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.dyn_into::<Function>().map(Some).map_err(|_| {
-        js_error(&crate::Error::new(
-            crate::ErrorKind::InvalidOption {
-                option: "onProgress".into(),
-            },
-            "onProgress must be a function",
-        ))
+    value.dyn_into::<Function>().map(Some).map_err(|value| {
+        super::args::invalid(
+            &format!("runWithFetch(options).{name}"),
+            "a function",
+            &value,
+        )
     })
 }
 
-/// Sends one request; any failure to get a response becomes a transport
-/// error for the session to judge.
-async fn send(request: &Request) -> Response {
-    match try_send(request).await {
+fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsValue> {
+    if let Some(callback) = on_progress {
+        callback.call1(&JsValue::NULL, &json(&progress_json(progress)))?;
+    }
+    Ok(())
+}
+
+/// Sends one request with a timeout covering the whole answer, body
+/// included. Any failure to get a complete answer becomes a transport
+/// error or a timeout for the session to judge.
+async fn send(request: &Request, session: &SyncSession, timeout_ms: u64) -> Response {
+    let Ok(controller) = AbortController::new() else {
+        return Response::Transport("this host has no AbortController".into());
+    };
+    let aborted = std::rc::Rc::new(std::cell::Cell::new(false));
+    let abort = {
+        let (controller, aborted) = (controller.clone(), aborted.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            aborted.set(true);
+            controller.abort();
+        })
+    };
+    let timer = set_timeout(abort.as_ref(), timeout_ms as f64);
+    let result = try_send(request, session, &controller.signal()).await;
+    clear_timeout(&timer);
+    drop(abort);
+    match result {
         Ok(response) => response,
-        Err(error) => Response::Transport(error.to_string()),
+        Err(_) if aborted.get() => Response::Timeout,
+        Err(error) => Response::Transport(describe(&error)),
     }
 }
 
-async fn try_send(request: &Request) -> Result<Response, gloo_net::Error> {
-    let method = match request.method {
-        Method::Get => gloo_net::http::Method::GET,
-        Method::Post => gloo_net::http::Method::POST,
-        Method::Put => gloo_net::http::Method::PUT,
-    };
-    let mut builder = gloo_net::http::RequestBuilder::new(&request.url).method(method);
+async fn try_send(
+    request: &Request,
+    session: &SyncSession,
+    signal: &JsValue,
+) -> Result<Response, JsValue> {
+    let init = Object::new();
+    set(&init, "method", &request.method.as_str().into());
+    let headers = Object::new();
     for (name, value) in &request.headers {
-        builder = builder.header(name, value);
+        set(&headers, name, &value.as_str().into());
     }
-    let built = match &request.body {
-        Some(body) => builder.body(body.as_str())?,
-        None => builder.build()?,
-    };
-    let response = built.send().await?;
-    let status = response.status();
-    let headers = response.headers().entries().collect();
-    let body = response.text().await?;
+    set(&init, "headers", &headers);
+    match &request.body {
+        Some(Body::Json(text)) => set(&init, "body", &text.as_str().into()),
+        Some(Body::Upload) => set(&init, "body", &Uint8Array::from(session.upload_body())),
+        None => {}
+    }
+    set(&init, "signal", signal);
+    // Never follow a redirect: a redirected upload would leave the signed URL.
+    set(&init, "redirect", &"manual".into());
+    let response = JsFuture::from(fetch(&request.url, &init)?).await?;
+    let status = Reflect::get(&response, &"status".into())?
+        .as_f64()
+        .unwrap_or(0.0) as u16;
+    let mut headers = Vec::new();
+    let given = Reflect::get(&response, &"headers".into())?;
+    if let Ok(Some(entries)) = js_sys::try_iter(&given) {
+        for entry in entries {
+            let pair = js_sys::Array::from(&entry?);
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                headers.push((name, value));
+            }
+        }
+    }
+    let text = Reflect::get(&response, &"text".into())?.dyn_into::<Function>()?;
+    let body = JsFuture::from(Promise::from(text.call0(&response)?)).await?;
     Ok(Response::Http {
         status,
         headers,
-        body,
+        body: body.as_string().unwrap_or_default(),
     })
+}
+
+/// A transport error as the host described it (`TypeError: fetch failed`).
+fn describe(error: &JsValue) -> String {
+    let text = |key: &str| {
+        Reflect::get(error, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    match (text("name"), text("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (None, Some(message)) => message,
+        _ => error
+            .as_string()
+            .unwrap_or_else(|| "the request failed".into()),
+    }
 }
 
 async fn sleep(ms: u64) -> Result<(), JsValue> {

@@ -4,77 +4,70 @@
 //! nothing more; the logic lives in the rest of the crate. The same `.wasm`
 //! serves Node, the browser and Apps Script, so nothing here may import a
 //! host-specific global at load time.
+//!
+//! Values cross as JSON text the core writes (parsed with the host's
+//! `JSON.parse`), bytes cross as `Uint8Array`s, and arguments are read
+//! field by field (`args`). Every error is a JS `Error` with a `code`.
+//!
+//! | export | what |
+//! |---|---|
+//! | `version()` | the core's version |
+//! | `optionCatalog()` | every option, for flags, forms and the Configuration sheet |
+//! | `parseOptions(host, entries)` | options from `[name, text]` pairs of the CLI or the sheet |
+//! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
+//! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
+//! | `checkInputSize(bytes)` | refuses an input too large for the core, before it is read |
+//! | `transform(input, options)` | a `TransformResult` |
+//! | `SyncSession` | the sans-IO upload/sync state machine |
+//! | `connectionProbe(config)`, `connectionResult(response)` | the connection test |
 
+mod args;
 mod fetch;
 mod sync;
 mod transform;
 
-pub use self::fetch::sync_with_fetch;
-pub use self::sync::{check_sync_guard, SyncSessionJs};
+pub use self::sync::{connection_probe, connection_result, target_key, SyncSessionJs};
 pub use self::transform::{
-    count_csv_records_js, transform_bytes_js, transform_js, transform_json_js, version,
+    check_input_size_js, option_catalog, parse_options, sheet_safe_js, transform_js, version,
+    TransformResult,
 };
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use crate::error::{Error, ErrorKind};
 
 /// Converts a core [`Error`] into a JS `Error` with a `code` property (and,
-/// for a missing email column, `headersFound`).
+/// for a missing email column, `headersFound`; for no valid users, the
+/// `report`).
 pub(crate) fn js_error(err: &Error) -> JsValue {
     let js = js_sys::Error::new(err.message());
     set(&js, "code", &JsValue::from_str(err.code()));
-    if let ErrorKind::MissingEmailColumn { headers_found } = err.kind() {
-        let list: js_sys::Array = headers_found.iter().map(|h| JsValue::from_str(h)).collect();
-        set(&js, "headersFound", &list);
-    }
-    if let ErrorKind::NoValidUsers { report } = err.kind() {
-        if let Ok(report) = to_js(report) {
-            set(&js, "report", &report);
+    match err.kind() {
+        ErrorKind::MissingEmailColumn { headers_found } => {
+            let list: js_sys::Array = headers_found.iter().map(|h| JsValue::from_str(h)).collect();
+            set(&js, "headersFound", &list);
         }
+        ErrorKind::NoValidUsers { report } => set(&js, "report", &json(&report.to_json())),
+        ErrorKind::InvalidOption { option } => set(&js, "option", &JsValue::from_str(option)),
+        ErrorKind::InvalidConfig { field } => set(&js, "field", &JsValue::from_str(field)),
+        _ => {}
     }
     js.into()
 }
 
-fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
-    // Reflect::set only fails on frozen or proxy targets; a fresh Error is neither.
-    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Reflect::set only fails on frozen or proxy targets; ours are fresh.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Converts a value to a plain JS object by way of JSON.
-///
-/// JSON is the bridge in both directions instead of serde-wasm-bindgen: it
-/// keeps the `.wasm` smaller, gives plain objects (never `Map`s), and lets
-/// `deny_unknown_fields` catch misspelt options, which a field-by-field
-/// reader never sees.
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| js_error(&Error::new(ErrorKind::Protocol, e.to_string())))?;
-    js_sys::JSON::parse(&json)
+/// JSON text the core wrote, as a plain JS value.
+pub(crate) fn json(text: &[u8]) -> JsValue {
+    let text = std::str::from_utf8(text).unwrap_or("null");
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
-/// Reads options or config from JS; `undefined`/`null` give the default.
-/// `what` names the argument in error messages.
-pub(crate) fn from_js<T: DeserializeOwned + Default>(
-    value: JsValue,
-    what: &str,
-) -> Result<T, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    let invalid = |detail: String| {
-        Error::new(
-            ErrorKind::InvalidOption {
-                option: what.to_string(),
-            },
-            format!("invalid {what}: {detail}"),
-        )
-    };
-    let json = js_sys::JSON::stringify(&value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| invalid("not a plain object".to_string()))?;
-    serde_json::from_str(&json).map_err(|e| invalid(e.to_string()))
+/// Maps a core result to what wasm-bindgen throws.
+pub(crate) fn throw<T>(result: crate::Result<T>) -> Result<T, JsValue> {
+    result.map_err(|e| js_error(&e))
 }

@@ -1,87 +1,71 @@
 //! JS bindings of the sync: the `SyncSession` class (the sans-IO state
 //! machine, for hosts that send requests themselves, like Apps Script's
-//! `UrlFetchApp`) and `checkSyncGuard`.
+//! `UrlFetchApp`), `targetKey`, and the JSON forms of actions, verdicts,
+//! outcomes and plans.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, js_error, to_js};
-use crate::guard::{check_sync, GuardInput};
-use crate::sync::{Action, Request, Response, SyncConfig, SyncSession};
-use crate::Error;
+use super::args::{self, invalid};
+use super::{json, set, throw};
+use crate::changes::Changes;
+use crate::error::Result;
+use crate::json::ObjectWriter;
+use crate::sync::{
+    Action, Body, GuardVerdict, Outcome, Plan, Progress, Request, Response, SyncSession, Target,
+};
 
-/// A response as hosts describe it: `{ status, headers, body }` for an HTTP
-/// answer, or `{ transportError }` when there was none.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct HostResponse {
-    status: Option<u16>,
-    headers: BTreeMap<String, String>,
-    body: String,
-    transport_error: Option<String>,
+/// `targetKey({baseUrl?, appAccountId})`: the one key every host stores and
+/// looks up the guard's baseline by. Throws `invalid_config`.
+#[wasm_bindgen(js_name = targetKey)]
+pub fn target_key(target: JsValue) -> Result<String, JsValue> {
+    throw((|| {
+        let config = args::sync_config(&target, "targetKey(target)")?;
+        let o = &config.options;
+        Ok(Target::new(
+            o.base_url.as_deref(),
+            o.app_account_id.as_deref().unwrap_or(""),
+        )?
+        .key())
+    })())
 }
 
-impl From<HostResponse> for Response {
-    fn from(r: HostResponse) -> Response {
-        match (r.transport_error, r.status) {
-            (Some(detail), _) => Response::Transport(detail),
-            (None, Some(status)) => Response::Http {
-                status,
-                headers: r.headers.into_iter().collect(),
-                body: r.body,
-            },
-            (None, None) => Response::Transport("the host passed a response with no status".into()),
-        }
-    }
+/// `connectionProbe(config)` → the request of the connection test (as in a
+/// `send` action): one authenticated request that uploads nothing. Throws
+/// `invalid_config`.
+#[wasm_bindgen(js_name = connectionProbe)]
+pub fn connection_probe(config: JsValue) -> Result<JsValue, JsValue> {
+    throw((|| {
+        let config = args::sync_config(&config, "connectionProbe(config)")?;
+        let request = crate::sync::probe::probe_request(&config)?;
+        Ok(json(&request_json(&request)))
+    })())
 }
 
-/// An [`Action`] as the plain object JS receives.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-enum JsAction<'a> {
-    Send {
-        request: &'a Request,
-        label: &'static str,
-        index: u32,
-        total: u32,
-        attempt: u32,
-    },
-    Wait {
-        ms: u64,
-        reason: &'a str,
-    },
-    Done {
-        outcome: &'a crate::sync::Outcome,
-    },
-    Failed {
-        error: JsError<'a>,
-    },
-}
-
-#[derive(Serialize)]
-struct JsError<'a> {
-    code: &'a str,
-    message: &'a str,
-}
-
-impl<'a> From<&'a Error> for JsError<'a> {
-    fn from(e: &'a Error) -> Self {
-        JsError {
-            code: e.code(),
-            message: e.message(),
-        }
-    }
+/// `connectionResult(response)` → `{result, message}`: `result` is
+/// `accepted`, `rejected`, `unreachable` or `unexpected`; `response` as
+/// for `handleResponse`.
+#[wasm_bindgen(js_name = connectionResult)]
+pub fn connection_result(response: JsValue) -> Result<JsValue, JsValue> {
+    throw((|| {
+        let response = read_response(&response)?;
+        let (result, message) = crate::sync::probe::probe_result(&response);
+        let mut out = Vec::new();
+        let mut o = ObjectWriter::new(&mut out);
+        o.str("result", result.as_str()).str("message", &message);
+        o.end();
+        Ok(json(&out))
+    })())
 }
 
 /// The upload/sync state machine, for hosts that do their own HTTP.
 ///
 /// ```js
-/// const session = new SyncSession(config, json, seed);
+/// const session = result.startSync(config, seed);
 /// for (;;) {
 ///   const action = session.poll(Date.now());
-///   if (action.type === 'send') session.handleResponse(Date.now(), send(action.request));
+///   if (action.type === 'confirm') ask(action.verdict) ? session.confirm(true) : session.confirm(false);
+///   else if (action.type === 'send') session.handleResponse(Date.now(), send(action.request, action.timeoutMs));
 ///   else if (action.type === 'wait') sleep(action.ms);
 ///   else break; // 'done' (action.outcome) or 'failed' (action.error)
 /// }
@@ -91,43 +75,92 @@ pub struct SyncSessionJs {
     inner: SyncSession,
 }
 
+impl SyncSessionJs {
+    pub(crate) fn wrap(inner: SyncSession) -> Self {
+        SyncSessionJs { inner }
+    }
+
+    pub(crate) fn into_inner(self) -> SyncSession {
+        self.inner
+    }
+}
+
 #[wasm_bindgen(js_class = SyncSession)]
 impl SyncSessionJs {
-    /// `new SyncSession(config, fileJson, seed)`. `seed` (any number) seeds
-    /// the retry jitter. Throws `invalid_config`, `invalid_option` or
-    /// `destructive_sync`.
+    /// `new SyncSession(config, fileJson, seed)`: a session for a Torii file
+    /// given as JSON (bytes or text). `seed` (any number) seeds the retry
+    /// jitter. Throws `invalid_config` or `invalid_option`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, file_json: String, seed: f64) -> Result<SyncSessionJs, JsValue> {
-        let config: SyncConfig = from_js(config, "sync config").map_err(|e| js_error(&e))?;
-        // Any JS number is a fine seed; saturating conversion keeps it total.
-        let inner = SyncSession::new(&config, file_json, seed as u64).map_err(|e| js_error(&e))?;
-        Ok(SyncSessionJs { inner })
+    pub fn new(
+        config: JsValue,
+        file_json: JsValue,
+        seed: JsValue,
+    ) -> Result<SyncSessionJs, JsValue> {
+        throw((|| {
+            let config = args::sync_config(&config, "new SyncSession(config)")?;
+            let file = args::bytes(&file_json, "new SyncSession(fileJson)")?;
+            let seed = args::number(&seed, "new SyncSession(seed)")?;
+            Ok(SyncSessionJs::wrap(SyncSession::from_json(
+                &config,
+                file,
+                seed.abs() as u64,
+            )?))
+        })())
     }
 
-    /// `poll(nowMs)` → `{type: 'send', request, label, index, total, attempt}`,
-    /// `{type: 'wait', ms, reason}`, `{type: 'done', outcome}` or
-    /// `{type: 'failed', error: {code, message}}`.
-    pub fn poll(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
-        let action = self.inner.poll(now_ms);
-        to_js(&describe(&self.inner, &action))
+    /// `poll(nowMs)` → `{type: 'confirm', verdict}`, `{type: 'send', request,
+    /// timeoutMs, progress}`, `{type: 'wait', ms, progress}`, `{type: 'done',
+    /// outcome}` or `{type: 'failed', error: {code, message}}`.
+    pub fn poll(&mut self, now_ms: JsValue) -> Result<JsValue, JsValue> {
+        let now = throw(args::number(&now_ms, "poll(nowMs)"))?;
+        let action = self.inner.poll(now);
+        Ok(action_js(&self.inner, &action))
     }
 
-    /// `handleResponse(nowMs, response)` with `{status, headers, body}` or
-    /// `{transportError}`. Throws `protocol` when no request is in flight.
+    /// `handleResponse(nowMs, response)` with `{status, headers, body}`,
+    /// `{transportError}` or `{timeout: true}`. Throws `protocol` when no
+    /// request is in flight.
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, now_ms: f64, response: JsValue) -> Result<(), JsValue> {
-        let response: HostResponse = from_js(response, "response").map_err(|e| js_error(&e))?;
-        self.inner
-            .handle_response(now_ms, response.into())
-            .map_err(|e| js_error(&e))
+    pub fn handle_response(&mut self, now_ms: JsValue, response: JsValue) -> Result<(), JsValue> {
+        throw((|| {
+            let now = args::number(&now_ms, "handleResponse(nowMs)")?;
+            let response = read_response(&response)?;
+            self.inner.handle_response(now, response)
+        })())
     }
 
-    /// The outcome once done, else `undefined`.
-    pub fn outcome(&self) -> Result<JsValue, JsValue> {
-        match self.inner.outcome() {
-            Some(outcome) => to_js(outcome),
-            None => Ok(JsValue::UNDEFINED),
+    /// `confirm(yes)`: the person's answer to a `confirm` action.
+    pub fn confirm(&mut self, yes: JsValue) -> Result<(), JsValue> {
+        throw((|| {
+            let yes = args::boolean(&yes, "confirm(yes)")?;
+            self.inner.confirm(yes)
+        })())
+    }
+
+    /// `refuse()`: a `confirm` action with nobody to ask (a schedule, a
+    /// command line without `--allow-drop`); the session fails with
+    /// `destructive_sync`.
+    pub fn refuse(&mut self) -> Result<(), JsValue> {
+        throw(self.inner.refuse())
+    }
+
+    /// The guard's verdict on this sync.
+    pub fn verdict(&self) -> JsValue {
+        json(&verdict_json(self.inner.verdict()))
+    }
+
+    /// The changes against the last synced file, when the config had it.
+    pub fn changes(&self) -> JsValue {
+        match self.inner.changes() {
+            Some(changes) => json(&changes.to_json()),
+            None => JsValue::UNDEFINED,
         }
+    }
+
+    /// The target's key, under which the host keeps the outcome's baseline.
+    #[wasm_bindgen(getter)]
+    pub fn target(&self) -> String {
+        self.inner.target()
     }
 
     /// Users in the file this session sends.
@@ -135,34 +168,248 @@ impl SyncSessionJs {
     pub fn user_count(&self) -> u32 {
         self.inner.user_count()
     }
-}
 
-/// An action with the position of its step, as JS receives it.
-fn describe<'a>(session: &SyncSession, action: &'a Action) -> JsAction<'a> {
-    match action {
-        Action::Send(request) => {
-            let (index, total) = session.position(request.step);
-            JsAction::Send {
-                request,
-                label: request.step.label(),
-                index,
-                total,
-                attempt: session.attempt(),
-            }
+    /// The outcome once done, else `undefined`.
+    pub fn outcome(&self) -> JsValue {
+        match self.inner.outcome() {
+            Some(outcome) => json(&outcome_json(outcome)),
+            None => JsValue::UNDEFINED,
         }
-        Action::Wait { ms, reason } => JsAction::Wait { ms: *ms, reason },
-        Action::Done(outcome) => JsAction::Done { outcome },
-        Action::Failed(error) => JsAction::Failed {
-            error: error.into(),
-        },
     }
 }
 
-/// `checkSyncGuard({ previousUserCount?, userCount, maxDropPercent?, allowDrop? })`
-/// → `{ allowed, dropPercent, message }`: whether a sync may go ahead.
-#[wasm_bindgen(js_name = checkSyncGuard)]
-pub fn check_sync_guard(input: JsValue) -> Result<JsValue, JsValue> {
-    let input: GuardInput = from_js(input, "guard input").map_err(|e| js_error(&e))?;
-    let verdict = check_sync(&input).map_err(|e| js_error(&e))?;
-    to_js(&verdict)
+/// A response as hosts describe it.
+fn read_response(value: &JsValue) -> Result<Response> {
+    const WHAT: &str = "handleResponse(response)";
+    if !value.is_object() {
+        return Err(invalid(WHAT, "an object", value));
+    }
+    let get =
+        |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let timeout = get("timeout");
+    if timeout.as_bool() == Some(true) {
+        return Ok(Response::Timeout);
+    }
+    let transport = get("transportError");
+    if !transport.is_undefined() && !transport.is_null() {
+        let detail = transport
+            .as_string()
+            .unwrap_or_else(|| "the host reported a transport error".into());
+        return Ok(Response::Transport(detail));
+    }
+    let status = get("status");
+    let status = match status.as_f64() {
+        Some(n) if n.fract() == 0.0 && (100.0..=599.0).contains(&n) => n as u16,
+        _ => {
+            return Err(invalid(
+                &format!("{WHAT}.status"),
+                "an HTTP status from 100 to 599",
+                &status,
+            ))
+        }
+    };
+    let body = get("body");
+    let body = if body.is_undefined() || body.is_null() {
+        String::new()
+    } else {
+        args::string(&body, &format!("{WHAT}.body"))?
+    };
+    let mut headers = Vec::new();
+    let given = get("headers");
+    if !given.is_undefined() && !given.is_null() {
+        if !given.is_object() {
+            return Err(invalid(&format!("{WHAT}.headers"), "an object", &given));
+        }
+        let object: &Object = given.unchecked_ref();
+        for key in Object::keys(object).iter() {
+            let name = key.as_string().unwrap_or_default();
+            let value = Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+            if let Some(value) = value.as_string() {
+                headers.push((name, value));
+            }
+        }
+    }
+    Ok(Response::Http {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// An action as the object JS receives; the upload body is a `Uint8Array`.
+pub(crate) fn action_js(session: &SyncSession, action: &Action) -> JsValue {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    let mut upload = false;
+    match action {
+        Action::Confirm(verdict) => {
+            o.str("type", "confirm")
+                .raw("verdict", &verdict_json(verdict));
+        }
+        Action::Send {
+            request,
+            timeout_ms,
+            progress,
+        } => {
+            upload = request.body == Some(Body::Upload);
+            o.str("type", "send")
+                .raw("request", &request_json(request))
+                .u64("timeoutMs", *timeout_ms)
+                .raw("progress", &progress_json(progress));
+        }
+        Action::Wait { ms, progress } => {
+            o.str("type", "wait")
+                .u64("ms", *ms)
+                .raw("progress", &progress_json(progress));
+        }
+        Action::Done(outcome) => {
+            o.str("type", "done").raw("outcome", &outcome_json(outcome));
+        }
+        Action::Failed(error) => {
+            let mut e = Vec::new();
+            let mut w = ObjectWriter::new(&mut e);
+            w.str("code", error.code()).str("message", error.message());
+            w.end();
+            o.str("type", "failed").raw("error", &e);
+        }
+    }
+    o.end();
+    let value = json(&out);
+    if upload {
+        let request = Reflect::get(&value, &"request".into()).unwrap_or(JsValue::UNDEFINED);
+        set(&request, "body", &Uint8Array::from(session.upload_body()));
+    }
+    value
+}
+
+/// The request's fields; the body is JSON text, or `null` for the upload,
+/// whose bytes the caller adds.
+fn request_json(request: &Request) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    o.str("step", request.step.name())
+        .str("method", request.method.as_str())
+        .str("url", &request.url);
+    {
+        let mut headers = Vec::new();
+        let mut h = ObjectWriter::new(&mut headers);
+        for (name, value) in &request.headers {
+            h.str(name, value);
+        }
+        h.end();
+        o.raw("headers", &headers);
+    }
+    match &request.body {
+        Some(Body::Json(text)) => {
+            o.str("body", text);
+        }
+        _ => {
+            o.raw("body", b"null");
+        }
+    }
+    o.end();
+    out
+}
+
+pub(crate) fn progress_json(progress: &Progress) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    o.str("step", progress.step.name())
+        .str("label", progress.step.label())
+        .u64("index", u64::from(progress.index))
+        .u64("total", u64::from(progress.total))
+        .u64("attempt", u64::from(progress.attempt));
+    if let Some(ms) = progress.wait_ms {
+        o.u64("waitMs", ms);
+    }
+    o.str("text", &progress.text);
+    o.end();
+    out
+}
+
+pub(crate) fn verdict_json(v: &GuardVerdict) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    o.bool("allowed", v.allowed)
+        .opt_str("reason", v.reason.map(|r| r.as_str()));
+    if let Some(previous) = v.previous_users {
+        o.u64("previousUsers", u64::from(previous));
+    }
+    o.u64("removedUsers", u64::from(v.removed_users))
+        .u64("newUsers", u64::from(v.new_users));
+    let tenths = crate::text::to_tenths(v.drop_percent);
+    {
+        let key = o.key("dropPercent");
+        crate::json::write_u64(key, tenths / 10);
+        if !tenths.is_multiple_of(10) {
+            key.push(b'.');
+            crate::json::write_u64(key, tenths % 10);
+        }
+    }
+    o.str("message", &v.message);
+    o.end();
+    out
+}
+
+pub(crate) fn outcome_json(outcome: &Outcome) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    {
+        let key = o.key("fileId");
+        outcome.file_id.write_json(key);
+    }
+    o.u64("userCount", u64::from(outcome.user_count))
+        .u64("requests", u64::from(outcome.requests))
+        .u64("retries", u64::from(outcome.retries));
+    o.array("steps", &outcome.steps, |list, step| {
+        let mut w = ObjectWriter::new(list);
+        w.str("step", step.step.name())
+            .u64("attempts", u64::from(step.attempts))
+            .u64("ms", step.ms);
+        w.end();
+    });
+    o.u64("totalMs", outcome.total_ms)
+        .str("target", &outcome.target)
+        .raw("baseline", outcome.baseline.as_bytes())
+        .opt_str("changes", outcome.changes.as_deref())
+        .str("text", &outcome.text);
+    o.end();
+    out
+}
+
+fn changes_or_null(changes: Option<&Changes>) -> Vec<u8> {
+    match changes {
+        Some(changes) => changes.to_json(),
+        None => b"null".to_vec(),
+    }
+}
+
+pub(crate) fn plan_json(plan: &Plan) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    o.array("requests", &plan.requests, |list, r| {
+        let mut w = ObjectWriter::new(list);
+        w.str("step", r.step.name())
+            .u64("index", u64::from(r.index))
+            .u64("total", u64::from(r.total))
+            .str("method", r.method.as_str())
+            .str("url", &r.url);
+        {
+            let mut h = ObjectWriter::new(w.key("headers"));
+            for (name, value) in &r.headers {
+                h.str(name, value);
+            }
+            h.end();
+        }
+        w.opt_str("body", r.body.as_deref());
+        w.end();
+    });
+    o.raw("verdict", &verdict_json(&plan.verdict))
+        .raw("changes", &changes_or_null(plan.changes.as_ref()))
+        .str("target", &plan.target)
+        .u64("userCount", u64::from(plan.user_count))
+        .u64("bytes", plan.bytes as u64)
+        .str("text", &plan.render_text());
+    o.end();
+    out
 }

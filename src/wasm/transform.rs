@@ -1,52 +1,22 @@
-//! JS bindings of the transform: `transform`, `transformJson`,
-//! `transformBytes` and `countCsvRecords`.
+//! JS bindings of the transform: `transform` and its `TransformResult`, the
+//! option table, and the small helpers every host shares.
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::{from_js, js_error, to_js};
-use crate::options::TransformOptions;
-use crate::transform::{transform, transform_bytes, Transformed};
-
-/// `transform(csvText, options?)` → `{ file, report, reportText }`.
-///
-/// `file` is the Torii file as a plain object, parsed from the exact JSON
-/// text `transformJson` returns, so both always agree. Throws an `Error`
-/// with a `code` on a fatal problem.
-#[wasm_bindgen(js_name = transform)]
-pub fn transform_js(csv_text: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let out = run(|o| transform(csv_text, o), options)?;
-    let file = js_sys::JSON::parse(&out.to_json())?;
-    result(&out, "file", &file)
-}
-
-/// `transformJson(csvText, options?)` → `{ json, report, reportText }`.
-///
-/// `json` is the exact file body to upload or download.
-#[wasm_bindgen(js_name = transformJson)]
-pub fn transform_json_js(csv_text: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let out = run(|o| transform(csv_text, o), options)?;
-    result(&out, "json", &JsValue::from_str(&out.to_json()))
-}
-
-/// `transformBytes(bytes, options?)` → `{ json, report, reportText }`.
-///
-/// For hosts that read files as bytes: the core checks the encoding and
-/// names the offset of the first byte that is not UTF-8.
-#[wasm_bindgen(js_name = transformBytes)]
-pub fn transform_bytes_js(bytes: &Uint8Array, options: JsValue) -> Result<JsValue, JsValue> {
-    let bytes = bytes.to_vec();
-    let out = run(|o| transform_bytes(&bytes, o), options)?;
-    result(&out, "json", &JsValue::from_str(&out.to_json()))
-}
-
-/// `countCsvRecords(csvText)`: records in the text, counted by the `csv`
-/// crate alone. A quick row count, and the benchmark's raw-parse baseline.
-#[wasm_bindgen(js_name = countCsvRecords)]
-pub fn count_csv_records_js(csv_text: &str) -> f64 {
-    // Record counts are far below 2^53, so the conversion is exact.
-    crate::input::count_records(csv_text) as f64
-}
+use super::args::{self, invalid};
+use super::sync::{plan_json, SyncSessionJs};
+use super::{json, throw};
+use crate::changes::{compare, snapshot_rows, Snapshot};
+use crate::error::{Error, Result};
+use crate::json::{write_array, write_str, write_u64, ObjectWriter};
+use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, OPTIONS};
+use crate::preview::{diagnostic_cells, Preview, DIAGNOSTIC_COLUMNS, PREVIEW_COLUMNS};
+use crate::sync::SyncSession;
+use crate::text::sheet_safe;
+use crate::torii::JsonPosition;
+use crate::transform::{transform_inputs, Input, Transformed};
 
 /// `version()`: the core's version, for hosts to show and log.
 #[wasm_bindgen]
@@ -54,22 +24,608 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-fn run(
-    f: impl FnOnce(&TransformOptions) -> crate::Result<Transformed>,
-    options: JsValue,
-) -> Result<Transformed, JsValue> {
-    let options: TransformOptions = from_js(options, "options").map_err(|e| js_error(&e))?;
-    f(&options).map_err(|e| js_error(&e))
+/// `countCsvRecords(bytes)`: records in the text, counted by the `csv`
+/// crate alone: the benchmark's raw-parse baseline, built only with the
+/// `baseline` feature (`./dev bench` builds it into `pkg-baseline/`).
+#[cfg(feature = "baseline")]
+#[wasm_bindgen(js_name = countCsvRecords)]
+pub fn count_csv_records(bytes: &[u8]) -> f64 {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut count = 0u64;
+    while reader.read_byte_record(&mut record).unwrap_or(false) {
+        count += 1;
+    }
+    count as f64
 }
 
-fn result(out: &Transformed, key: &str, value: &JsValue) -> Result<JsValue, JsValue> {
-    let obj = Object::new();
-    Reflect::set(&obj, &key.into(), value)?;
-    Reflect::set(&obj, &"report".into(), &to_js(&out.report)?)?;
-    Reflect::set(
-        &obj,
-        &"reportText".into(),
-        &JsValue::from_str(&out.report.render_text()),
-    )?;
-    Ok(obj.into())
+/// `checkInputSize(bytes)`: throws `input_too_large` when an input of
+/// `bytes` bytes (all files together) is more than the core can hold, so a
+/// host can refuse a file before reading it.
+#[wasm_bindgen(js_name = checkInputSize)]
+pub fn check_input_size_js(bytes: JsValue) -> Result<(), JsValue> {
+    throw((|| {
+        let bytes = args::number(&bytes, "checkInputSize(bytes)")?;
+        crate::input::check_input_size(bytes.max(0.0) as u64)
+    })())
+}
+
+/// `optionCatalog()` → `[{jsName, cliFlag, cliForm, cliPicks, label, sheet,
+/// kind, default, allowed, help, scope}]`: every transform and sync option.
+#[wasm_bindgen(js_name = optionCatalog)]
+pub fn option_catalog() -> JsValue {
+    let mut out = Vec::new();
+    write_array(&mut out, OPTIONS, |out, o| {
+        let mut w = ObjectWriter::new(out);
+        let (form, picks) = match o.cli_form {
+            CliForm::Value => ("value", None),
+            CliForm::Switch => ("switch", None),
+            CliForm::SwitchOff => ("switchOff", None),
+            CliForm::Picks(value) => ("picks", Some(value)),
+        };
+        w.str("jsName", o.js_name)
+            .str("cliFlag", o.cli_flag)
+            .str("cliForm", form)
+            .opt_str("cliPicks", picks)
+            .str("label", o.label)
+            .str(
+                "sheet",
+                match o.sheet {
+                    SheetPlace::Configuration => "configuration",
+                    SheetPlace::Settings => "settings",
+                },
+            )
+            .str("kind", o.kind.as_str())
+            .str("default", o.default)
+            .strs("allowed", o.allowed.iter().copied())
+            .str("help", o.help)
+            .str(
+                "scope",
+                match o.scope {
+                    Scope::Transform => "transform",
+                    Scope::Sync => "sync",
+                },
+            )
+            .bool(
+                "repeatable",
+                o.kind == Kind::List || o.kind == Kind::StatusMap,
+            );
+        w.end();
+    });
+    json(&out)
+}
+
+/// `parseOptions(host, entries)` → `{transform, sync}`: options from
+/// `[name, text]` pairs as the CLI (`host` `"cli"`, names are flags), a form
+/// or the Settings dialog (`"sheet"`, names are labels) or the Configuration
+/// sheet (`"configuration"`: labels, without the options kept with the key)
+/// give them. The result's objects are what `transform` and
+/// `startSync` take. Throws `invalid_option` naming the flag or setting.
+#[wasm_bindgen(js_name = parseOptions)]
+pub fn parse_options(host: JsValue, entries: JsValue) -> Result<JsValue, JsValue> {
+    throw(parse_options_inner(&host, &entries))
+}
+
+fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
+    let host = match host.as_string().as_deref() {
+        Some("cli") => Host::Cli,
+        Some("sheet") => Host::Sheet,
+        Some("configuration") => Host::Configuration,
+        _ => {
+            return Err(invalid(
+                "parseOptions(host)",
+                "\"cli\", \"sheet\" or \"configuration\"",
+                host,
+            ))
+        }
+    };
+    if !Array::is_array(entries) {
+        return Err(invalid(
+            "parseOptions(entries)",
+            "an array of [name, text] pairs",
+            entries,
+        ));
+    }
+    let mut pairs = Vec::new();
+    for entry in Array::from(entries).iter() {
+        let pair = entry
+            .dyn_ref::<Array>()
+            .filter(|a| a.length() == 2)
+            .and_then(|a| Some((a.get(0).as_string()?, text_of(&a.get(1))?)))
+            .ok_or_else(|| invalid("parseOptions(entries[])", "a [name, text] pair", &entry))?;
+        pairs.push(pair);
+    }
+    let options = Options::from_text(host, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))?;
+    Ok(json(&options_json(&options)))
+}
+
+/// A sheet cell or flag value as text: strings as they are, numbers and
+/// booleans as they print.
+fn text_of(value: &JsValue) -> Option<String> {
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(b.to_string());
+    }
+    let n = value.as_f64()?;
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        Some((n as i64).to_string())
+    } else {
+        // Other numbers are not a value any option takes as text.
+        Some("not a plain number".into())
+    }
+}
+
+/// Options as the JS objects `transform` and the sync take.
+fn options_json(options: &Options) -> Vec<u8> {
+    let t = &options.transform;
+    let s = &options.sync;
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    {
+        let mut inner = Vec::new();
+        let mut w = ObjectWriter::new(&mut inner);
+        w.opt_str("licenseName", t.license_name.as_deref());
+        if let Some(n) = t.price_per_user_cents {
+            w.u64("pricePerUserCents", n);
+        }
+        if let Some(n) = t.unassigned_amount {
+            w.u64("unassignedAmount", n);
+        }
+        if let Some(b) = t.include_license {
+            w.bool("includeLicense", b);
+        }
+        if t.date_order != Default::default() {
+            w.str("dateOrder", t.date_order.as_str());
+        }
+        let list = |w: &mut ObjectWriter, key: &str, items: &[String]| {
+            if !items.is_empty() {
+                w.strs(key, items.iter().map(String::as_str));
+            }
+        };
+        list(&mut w, "excludeStatuses", &t.exclude_statuses);
+        list(&mut w, "excludeRoles", &t.exclude_roles);
+        list(&mut w, "includeDomains", &t.include_domains);
+        list(&mut w, "excludeDomains", &t.exclude_domains);
+        if !t.status_map.is_empty() {
+            let mut map = Vec::new();
+            let mut m = ObjectWriter::new(&mut map);
+            for (wording, class) in &t.status_map {
+                m.str(wording, class);
+            }
+            m.end();
+            w.raw("statusMap", &map);
+        }
+        if t.columns.iter().any(|(_, c)| c.is_some()) {
+            let mut map = Vec::new();
+            let mut m = ObjectWriter::new(&mut map);
+            for (field, column) in t.columns.iter() {
+                match column {
+                    Some(crate::columns::ColumnRef::Position(n)) => {
+                        m.u64(field.name(), *n as u64);
+                    }
+                    Some(crate::columns::ColumnRef::Header(h)) => {
+                        m.str(field.name(), h);
+                    }
+                    None => {}
+                }
+            }
+            m.end();
+            w.raw("columns", &map);
+        }
+        if let Some(d) = t.delimiter {
+            w.str(
+                "delimiter",
+                if d == b'\t' {
+                    "tab"
+                } else if d == b';' {
+                    ";"
+                } else {
+                    ","
+                },
+            );
+        }
+        if t.strict {
+            w.bool("strict", true);
+        }
+        w.end();
+        o.raw("transform", &inner);
+    }
+    {
+        let mut inner = Vec::new();
+        let mut w = ObjectWriter::new(&mut inner);
+        w.opt_str("appAccountId", s.app_account_id.as_deref())
+            .opt_str("baseUrl", s.base_url.as_deref())
+            .opt_str("apiVersion", s.api_version.as_deref())
+            .opt_str("fileName", s.file_name.as_deref());
+        if s.mode == crate::sync::UploadMode::Direct {
+            w.str("mode", "direct");
+        }
+        if let Some(n) = s.time_budget_ms {
+            w.u64("timeBudgetMs", n);
+        }
+        if let Some(n) = s.request_timeout_ms {
+            w.u64("requestTimeoutMs", n);
+        }
+        if let Some(p) = s.max_drop_percent {
+            // Tenths are what the percent option takes from text.
+            let tenths = crate::text::to_tenths(p);
+            let key = w.key("maxDropPercent");
+            write_u64(key, tenths / 10);
+            if !tenths.is_multiple_of(10) {
+                key.push(b'.');
+                write_u64(key, tenths % 10);
+            }
+        }
+        w.end();
+        o.raw("sync", &inner);
+    }
+    o.end();
+    out
+}
+
+/// `sheetSafe(values)`: each string (or each string of each row) as a
+/// spreadsheet must receive it to show it as text, never as a formula.
+#[wasm_bindgen(js_name = sheetSafe)]
+pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
+    if !Array::is_array(&values) {
+        return Err(super::js_error(&invalid(
+            "sheetSafe(values)",
+            "an array",
+            &values,
+        )));
+    }
+    let safe = |v: JsValue| -> JsValue {
+        match v.as_string() {
+            Some(text) => JsValue::from_str(&sheet_safe(&text)),
+            None => v,
+        }
+    };
+    let out = Array::new();
+    for item in Array::from(&values).iter() {
+        if Array::is_array(&item) {
+            out.push(&Array::from(&item).iter().map(safe).collect::<Array>());
+        } else {
+            out.push(&safe(item));
+        }
+    }
+    Ok(out.into())
+}
+
+/// The inputs of `transform`: bytes or a string (one unnamed file), or
+/// `{name, data}`, or `{name, rows}` (rows of cells, as a sheet gives them),
+/// or an array of those.
+fn inputs(value: &JsValue) -> Result<Vec<Input>> {
+    const WHAT: &str = "transform(input)";
+    let one = |item: &JsValue, at: &str| -> Result<Input> {
+        if item.is_object()
+            && !item.is_instance_of::<Uint8Array>()
+            && !item.is_instance_of::<js_sys::ArrayBuffer>()
+            && !Array::is_array(item)
+        {
+            let name = Reflect::get(item, &"name".into()).unwrap_or(JsValue::UNDEFINED);
+            let name = if name.is_undefined() {
+                String::new()
+            } else {
+                args::string(&name, &format!("{at}.name"))?
+            };
+            let rows = Reflect::get(item, &"rows".into()).unwrap_or(JsValue::UNDEFINED);
+            if !rows.is_undefined() {
+                return Ok(Input::rows(name, cell_rows(&rows, &format!("{at}.rows"))?));
+            }
+            let data = Reflect::get(item, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+            return Ok(Input::new(name, args::bytes(&data, &format!("{at}.data"))?));
+        }
+        Ok(Input::new("", args::bytes(item, at)?))
+    };
+    if Array::is_array(value) {
+        let list = Array::from(value);
+        if list.length() == 0 {
+            return Err(invalid(WHAT, "at least one input", value));
+        }
+        return list
+            .iter()
+            .enumerate()
+            .map(|(i, item)| one(&item, &format!("{WHAT}[{i}]")))
+            .collect();
+    }
+    Ok(vec![one(value, WHAT)?])
+}
+
+/// Rows of cells: arrays of strings (whole numbers and booleans are taken
+/// as their text; a host formats dates and other numbers itself).
+fn cell_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<String>>> {
+    if !Array::is_array(value) {
+        return Err(invalid(argument, "an array of rows", value));
+    }
+    let mut rows = Vec::new();
+    let mut size = 0u64;
+    for (i, row) in Array::from(value).iter().enumerate() {
+        if !Array::is_array(&row) {
+            return Err(invalid(
+                &format!("{argument}[{i}]"),
+                "an array of cells",
+                &row,
+            ));
+        }
+        let mut cells = Vec::new();
+        for (j, cell) in Array::from(&row).iter().enumerate() {
+            let text = if cell.is_undefined() || cell.is_null() {
+                String::new()
+            } else {
+                text_of(&cell)
+                    .filter(|_| !cell.is_object())
+                    .ok_or_else(|| invalid(&format!("{argument}[{i}][{j}]"), "text", &cell))?
+            };
+            size += text.len() as u64 + 1;
+            cells.push(text);
+        }
+        crate::input::check_input_size(size)?;
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+/// `transform(input, options?)` → `TransformResult`.
+///
+/// `input` is a `Uint8Array`, an `ArrayBuffer` or a string (one export), or
+/// `{name, data}`, or `{name, rows}` (a sheet's cells, as strings), or an
+/// array of those (several exports into one file; diagnostics name each
+/// file). Throws an `Error` with a `code` on a fatal
+/// problem.
+#[wasm_bindgen(js_name = transform)]
+pub fn transform_js(input: JsValue, options: JsValue) -> Result<TransformResult, JsValue> {
+    throw((|| {
+        let options = args::transform_options(&options, "transform(options)")?;
+        let inputs = inputs(&input)?;
+        let inner = transform_inputs(inputs, &options.transform)?;
+        Ok(TransformResult {
+            inner,
+            preview: None,
+            chunks: JsonPosition::default(),
+        })
+    })())
+}
+
+/// A transform's result: the file, the report, and the views hosts show.
+#[wasm_bindgen]
+pub struct TransformResult {
+    inner: Transformed,
+    preview: Option<Preview>,
+    chunks: JsonPosition,
+}
+
+#[wasm_bindgen]
+impl TransformResult {
+    /// Users in the file.
+    #[wasm_bindgen(getter, js_name = userCount)]
+    pub fn user_count(&self) -> u32 {
+        self.inner.file.len() as u32
+    }
+
+    /// The report: counts per file and in total, totals, diagnostics, and
+    /// `changes` once compared.
+    pub fn report(&self) -> JsValue {
+        json(&self.inner.report.to_json())
+    }
+
+    /// The report as the text every host shows.
+    #[wasm_bindgen(js_name = reportText)]
+    pub fn report_text(&self) -> String {
+        self.inner.report.render_text()
+    }
+
+    /// `{code, message}` when strict mode refuses this result (a broken
+    /// quote, rejected rows), else `null`.
+    pub fn refusal(&self) -> JsValue {
+        match self.inner.refusal(self.inner.strict, false) {
+            Some(error) => {
+                let mut out = Vec::new();
+                let mut o = ObjectWriter::new(&mut out);
+                o.str("code", error.code()).str("message", error.message());
+                o.end();
+                json(&out)
+            }
+            None => JsValue::NULL,
+        }
+    }
+
+    /// The Torii file: the exact bytes to upload or save.
+    pub fn json(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.to_json().as_slice())
+    }
+
+    /// The next piece of the file, of about `maxBytes` (whole users), or
+    /// `undefined` once all of it was returned; for writing a large file
+    /// without holding it.
+    #[wasm_bindgen(js_name = nextJsonChunk)]
+    pub fn next_json_chunk(&mut self, max_bytes: JsValue) -> Result<JsValue, JsValue> {
+        let max = throw(args::number(&max_bytes, "nextJsonChunk(maxBytes)"))?.max(1.0) as usize;
+        if self.chunks.is_done() {
+            return Ok(JsValue::UNDEFINED);
+        }
+        let mut chunks = self.inner.file.json_chunks_at(self.chunks);
+        let mut out = Vec::with_capacity(max.min(64 << 20) + 1024);
+        chunks.write_next(&mut out, max);
+        self.chunks = chunks.position();
+        Ok(Uint8Array::from(out.as_slice()).into())
+    }
+
+    /// Compares the file with the last synced one and puts the changes in
+    /// the report. `previous` is that file's JSON (bytes or text) or the
+    /// rows `snapshotRows` gave; `since` names it in the summary. Returns
+    /// the changes; throws `not_torii_file`.
+    pub fn compare(&mut self, previous: JsValue, since: JsValue) -> Result<JsValue, JsValue> {
+        throw(self.compare_inner(&previous, &since))
+    }
+
+    fn compare_inner(&mut self, previous: &JsValue, since: &JsValue) -> Result<JsValue> {
+        let since = if since.is_undefined() || since.is_null() {
+            String::new()
+        } else {
+            args::string(since, "compare(since)")?
+        };
+        let mut changes = if Array::is_array(previous) {
+            let rows: Vec<String> = Array::from(previous)
+                .iter()
+                .map(|row| row.as_string())
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    invalid(
+                        "compare(previous)",
+                        "JSON text, bytes or rows of text",
+                        previous,
+                    )
+                })?;
+            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+            compare(&self.inner.file, &Snapshot::from_rows(&rows)?)
+        } else {
+            let bytes = args::bytes(previous, "compare(previous)")?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::new(
+                    crate::ErrorKind::NotToriiFile,
+                    "the previous file is not a Torii file: it is not UTF-8 text",
+                )
+            })?;
+            compare(&self.inner.file, &Snapshot::parse(&text)?)
+        };
+        changes.since = since;
+        let result = json(&changes.to_json());
+        self.inner.report.changes = Some(changes);
+        self.preview = None;
+        Ok(result)
+    }
+
+    /// The rows the Apps Script front end keeps of a synced file: one JSON
+    /// object per user.
+    #[wasm_bindgen(js_name = snapshotRows)]
+    pub fn snapshot_rows(&self) -> Array {
+        snapshot_rows(&self.inner.file)
+            .iter()
+            .map(|row| JsValue::from_str(row))
+            .collect()
+    }
+
+    /// `previewPage(offset, limit, {sheetSafe}?)` → `{total, columns, rows}`:
+    /// up to `limit` users from `offset`, each with its license status,
+    /// roles, change and diagnostics, and `cells`, the row as text in
+    /// `columns` order (neutralised for a spreadsheet with `sheetSafe`).
+    #[wasm_bindgen(js_name = previewPage)]
+    pub fn preview_page(
+        &mut self,
+        offset: JsValue,
+        limit: JsValue,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let offset = throw(args::number(&offset, "previewPage(offset)"))?.max(0.0) as usize;
+        let limit = throw(args::number(&limit, "previewPage(limit)"))?.max(0.0) as usize;
+        let for_sheet = throw(sheet_option(&options, "previewPage(options)"))?;
+        let preview = self
+            .preview
+            .get_or_insert_with(|| Preview::new(&self.inner));
+        let report = &self.inner.report;
+        let rows = preview.page(&self.inner, offset, limit);
+        let mut out = Vec::with_capacity(rows.len() * 400 + 256);
+        let mut o = ObjectWriter::new(&mut out);
+        o.u64("total", self.inner.file.len() as u64);
+        o.strs("columns", PREVIEW_COLUMNS);
+        o.array("rows", &rows, |list, row| {
+            let user = &row.user;
+            let mut w = ObjectWriter::new(list);
+            w.u64("index", row.index as u64)
+                .str("email", user.email())
+                .opt_str("firstName", user.first_name())
+                .opt_str("lastName", user.last_name())
+                .str("status", user.status().as_str())
+                .opt_str("externalStatus", user.external_status())
+                .str("licenseStatus", user.license_status().as_str())
+                .strs("roles", user.roles());
+            if let Some(date) = user.last_used_date() {
+                w.str("lastUsedDate", &date.to_string());
+            }
+            if let Some(change) = row.change {
+                w.str("change", change.as_str());
+                if let crate::preview::ChangeMark::Changed(fields) = change {
+                    w.strs("changedFields", fields.iter().copied());
+                }
+            }
+            w.array("diagnostics", &row.diagnostics, |diags, d| {
+                report.write_diagnostic(d, diags)
+            });
+            w.array("cells", &row.cells(report), |out, cell| {
+                write_cell(out, cell, for_sheet)
+            });
+            w.end();
+        });
+        o.end();
+        Ok(json(&out))
+    }
+
+    /// `diagnosticRows({sheetSafe}?)` → `{columns, rows}`: every diagnostic as
+    /// text cells.
+    #[wasm_bindgen(js_name = diagnosticRows)]
+    pub fn diagnostic_rows(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let for_sheet = throw(sheet_option(&options, "diagnosticRows(options)"))?;
+        let rows = diagnostic_cells(&self.inner.report);
+        let mut out = Vec::with_capacity(rows.len() * 200 + 64);
+        let mut o = ObjectWriter::new(&mut out);
+        o.strs("columns", DIAGNOSTIC_COLUMNS);
+        o.array("rows", &rows, |list, row| {
+            write_array(list, row, |out, cell| write_cell(out, cell, for_sheet))
+        });
+        o.end();
+        Ok(json(&out))
+    }
+
+    /// `startSync(config, seed)` → a `SyncSession` for this file, guarded by
+    /// the config's `baseline` and `previousFile`. Throws `broken_file` (a
+    /// broken quote), `rows_rejected` (strict), `invalid_config`.
+    #[wasm_bindgen(js_name = startSync)]
+    pub fn start_sync(&self, config: JsValue, seed: JsValue) -> Result<SyncSessionJs, JsValue> {
+        throw((|| {
+            let config = args::sync_config(&config, "startSync(config)")?;
+            let seed = args::number(&seed, "startSync(seed)")?;
+            let session = SyncSession::new(&config, &self.inner, seed.abs() as u64)?;
+            Ok(SyncSessionJs::wrap(session))
+        })())
+    }
+
+    /// `plan(config)` → what a sync would send (`requests`, built by the
+    /// code that sends them), the guard's `verdict`, the `changes`, and a
+    /// ready `text`. Needs no API key; sends nothing.
+    pub fn plan(&self, config: JsValue) -> Result<JsValue, JsValue> {
+        throw((|| {
+            let config = args::sync_config(&config, "plan(config)")?;
+            let plan = SyncSession::plan(&config, &self.inner, 0)?;
+            Ok(json(&plan_json(&plan)))
+        })())
+    }
+}
+
+/// Reads `{sheetSafe: boolean}` (absent: false).
+/// Appends a cell of text, neutralised for a spreadsheet when `for_sheet`.
+fn write_cell(out: &mut Vec<u8>, cell: &str, for_sheet: bool) {
+    if for_sheet {
+        write_str(out, &sheet_safe(cell));
+    } else {
+        write_str(out, cell);
+    }
+}
+
+fn sheet_option(options: &JsValue, argument: &str) -> Result<bool> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(false);
+    }
+    if !options.is_object() {
+        return Err(invalid(argument, "an object", options));
+    }
+    let value = Reflect::get(options, &"sheetSafe".into()).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Ok(false);
+    }
+    args::boolean(&value, &format!("{argument}.sheetSafe"))
 }

@@ -1,17 +1,22 @@
-// The JS API under hostile input: random option objects, sync configs,
-// clock values and host responses never crash the wasm (a Rust panic would
-// surface as a RuntimeError without a code), and every error carries a code.
+// Class 6 of issue 8: the JS API under hostile input. Random arguments of
+// every type to every export and method, random option objects, sync
+// configs, clocks and host responses never crash the wasm (a Rust panic
+// would surface as a RuntimeError without a code); every error is an Error
+// with a `code`; a wrong type is `invalid_argument` naming the argument; a
+// call after free() is coded too; and the instance keeps working after any
+// bad call.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCore } from '../../js/core.mjs';
 
-const VALUES = [undefined, null, 0, -1, 1.5, 1e300, NaN, Infinity, '', 'x', 'active', [], ['a'], {}, { a: 1 }, true,
-  '\u0000', 'é'.repeat(5), 2 ** 53, -0];
+const VALUES = [undefined, null, 0, -1, 1.5, 1e300, NaN, Infinity, -Infinity, '', 'x', 'active', [], ['a'], [1], {},
+  { a: 1 }, { data: 5 }, { name: 3, data: 'x' }, { rows: [[1, {}]] }, true, '\u0000', 'é'.repeat(5), 2 ** 53, -0,
+  10n, Symbol('s'), () => 1, new Uint8Array([0xff, 0xfe, 0]), new ArrayBuffer(3), new Map(), new Date(0)];
 const OPTION_KEYS = ['licenseName', 'pricePerUserCents', 'unassignedAmount', 'includeLicense', 'dateOrder', 'excludeStatuses',
-  'excludeRoles', 'includeDomains', 'excludeDomains', 'columns', 'statusMap', 'delimiter', 'bogus'];
-const CONFIG_KEYS = ['apiKey', 'appAccountId', 'baseUrl', 'fileName', 'apiVersion', 'mode', 'waitBudgetMs',
-  'previousUserCount', 'maxDropPercent', 'allowDrop', 'bogus'];
+  'excludeRoles', 'includeDomains', 'excludeDomains', 'columns', 'statusMap', 'delimiter', 'strict', 'bogus', 'appAccountId'];
+const CONFIG_KEYS = ['apiKey', 'appAccountId', 'baseUrl', 'fileName', 'apiVersion', 'mode', 'timeBudgetMs',
+  'requestTimeoutMs', 'maxDropPercent', 'allowDrop', 'baseline', 'previousFile', 'bogus', 'licenseName'];
 const CSV = 'Email,Name,Status,Role,X,Last login\nada@example.com,Ada,Active,Owner,,2024-01-01\n';
 
 /** A seeded generator, so a failure is reproducible. */
@@ -21,40 +26,105 @@ function generator(seed) {
   return (list) => list[Math.floor(next() * list.length)];
 }
 
+const describe = (v) => {
+  try {
+    return JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  } catch {
+    return String(v);
+  }
+};
+
 /** Runs `fn`; an error must be a coded Error from the core, never a crash. */
 function coded(fn, context) {
   try {
     fn();
   } catch (e) {
-    assert.ok(e instanceof Error && typeof e.code === 'string', `uncoded ${e?.name}: ${e?.message} for ${JSON.stringify(context)}`);
+    assert.ok(e instanceof Error && typeof e.code === 'string', `uncoded ${e?.name}: ${e?.message} for ${describe(context)}`);
+    return e;
   }
+  return null;
 }
+
+test('wrong argument types are invalid_argument errors that name the argument', async () => {
+  const core = await loadCore();
+  const result = core.transform(CSV);
+  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  const calls = [
+    ['transform(input', () => core.transform(123)],
+    ['transform(input', () => core.transform(undefined)],
+    ['transform(input).data', () => core.transform({})],
+    ['transform(options)', () => core.transform(CSV, 7)],
+    ['poll(nowMs)', () => session.poll('now')],
+    ['handleResponse(nowMs)', () => session.handleResponse(undefined, {})],
+    ['confirm(yes)', () => session.confirm(1)],
+    ['new SyncSession(fileJson)', () => new core.SyncSession({ apiKey: 'k', appAccountId: '1' }, 123, 1)],
+    ['startSync(seed)', () => result.startSync({ apiKey: 'k', appAccountId: '1' }, 'seed')],
+    ['nextJsonChunk(maxBytes)', () => result.nextJsonChunk({})],
+    ['previewPage(offset)', () => result.previewPage(null, 1)],
+    ['compare(previous)', () => result.compare(5)],
+    ['sheetSafe(values)', () => core.sheetSafe('x')],
+    ['parseOptions(entries)', () => core.parseOptions('cli', 'x')],
+    ['checkInputSize(bytes)', () => core.checkInputSize('big')],
+  ];
+  for (const [argument, call] of calls) {
+    const error = coded(call, argument);
+    assert.ok(error, `${argument} accepted a wrong type`);
+    assert.equal(error.code, 'invalid_argument', `${argument}: ${error.message}`);
+    assert.ok(error.message.includes(argument), `${error.message} does not name ${argument}`);
+  }
+  // A string is text, not bytes claimed to hold a NUL.
+  assert.equal(core.transform('Email\nada@example.com\n').userCount, 1);
+});
+
+test('a call after free() is a coded error, and the instance keeps working', async () => {
+  const core = await loadCore();
+  const result = core.transform(CSV);
+  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  session.free();
+  result.free();
+  for (const call of [() => result.json(), () => result.report(), () => session.poll(0), () => result.userCount]) {
+    const error = coded(call, 'after free');
+    assert.ok(error, 'a freed object answered');
+    assert.equal(error.code, 'invalid_argument');
+    assert.match(error.message, /freed/);
+  }
+  assert.equal(core.transform(CSV).userCount, 1);
+});
 
 test('random options, configs, clocks and responses never crash the core', async () => {
   const core = await loadCore();
-  const pick = generator(20261124);
+  const pick = generator(20261201);
   for (let i = 0; i < 3000; i++) {
     const options = {};
     for (let k = 0; k < 3; k++) options[pick(OPTION_KEYS)] = pick(VALUES);
-    coded(() => core.transformJson(CSV, options), options);
+    coded(() => core.transform(pick([CSV, CSV, pick(VALUES), [{ name: 'a', data: CSV }, pick(VALUES)]]), options), options);
 
     const config = { apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' };
     for (let k = 0; k < 2; k++) config[pick(CONFIG_KEYS)] = pick(VALUES);
     coded(() => {
-      const session = new core.SyncSession(config, pick(['{"users":[{}]}', '{"users":[]}', 'x', '{}']), pick(VALUES) ?? 0);
+      const session = pick([true, false])
+        ? core.transform(CSV).startSync(config, pick(VALUES))
+        : new core.SyncSession(config, pick(['{"users":[{}]}', '{"users":[]}', 'x', '{}', pick(VALUES)]), pick(VALUES));
       for (let step = 0; step < 8; step++) {
-        const action = session.poll(pick([0, NaN, Infinity, -1, 1e20, Date.now()]));
+        const action = session.poll(pick([0, NaN, Infinity, -1, 1e20, Date.now(), pick(VALUES)]));
+        if (action.type === 'confirm') {
+          coded(() => session.confirm(pick([true, false, pick(VALUES)])), 'confirm');
+          continue;
+        }
         if (action.type !== 'send') continue;
-        session.handleResponse(pick([0, NaN, 5]), pick([
-          { status: pick([200, 429, 503, 0, 70000, -1, 1.5]), headers: pick([{}, { 'retry-after': pick(['1', 'x', '999999999999']) }]),
-            body: pick(['', '{"id":1}', '{"url":"https://a/b","filePath":"p"}', 'null']) },
-          { transportError: 'reset' }, {}, { status: '200' }, null,
+        session.handleResponse(pick([0, NaN, 5, pick(VALUES)]), pick([
+          { status: pick([200, 429, 503, 0, 70000, -1, 1.5, '200']), headers: pick([{}, { 'retry-after': pick(['1', 'x', '999999999999']) }, 5]),
+            body: pick(['', '{"id":1}', '{"url":"https://a/b","filePath":"p"}', 'null', 7]) },
+          { transportError: 'reset' }, { timeout: true }, {}, { status: '200' }, null, pick(VALUES),
         ]));
       }
     }, config);
 
-    coded(() => core.checkSyncGuard({ userCount: pick(VALUES), previousUserCount: pick(VALUES), maxDropPercent: pick(VALUES) }));
+    coded(() => core.targetKey(pick([config, pick(VALUES)])), 'targetKey');
+    coded(() => core.parseOptions(pick(['cli', 'sheet', pick(VALUES)]), [[pick(['--strict', 'License name', pick(VALUES)]), pick(VALUES)]]), 'parseOptions');
+    coded(() => core.sheetSafe([pick(VALUES), [pick(VALUES)]]), 'sheetSafe');
+    coded(() => core.connectionResult(pick([{ status: 200 }, { timeout: true }, pick(VALUES)])), 'connectionResult');
   }
   // The module still works afterwards: no panic poisoned it.
-  assert.equal(JSON.parse(core.transformJson(CSV).json).users.length, 1);
+  assert.equal(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()).users.length, 1);
 });

@@ -11,8 +11,12 @@
  *
  * The fakes are as strict as Apps Script where a mistake would only show up
  * in Google's runtime: a Content-Type header is ignored (UrlFetchApp takes
- * the `contentType` option), Utilities.sleep wants whole milliseconds up to
- * 5 minutes, and formatDate refuses 'YYYY' (the week year).
+ * the `contentType` option), a call that takes 60 s or more throws
+ * UrlFetchApp's timeout, Utilities.sleep wants whole milliseconds up to
+ * 5 minutes, formatDate refuses 'YYYY' (the week year), and a sheet takes
+ * a written text as Sheets does: one starting with = + - or @ becomes a
+ * formula (recorded in `sheet.formulas`) unless it starts with an
+ * apostrophe, which is not kept.
  */
 
 import { spawn } from 'node:child_process';
@@ -23,6 +27,8 @@ import vm from 'node:vm';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** UrlFetchApp's fixed timeout. */
+const URL_FETCH_TIMEOUT_MS = 60_000;
 
 const FETCH_WORKER = `
 const { parentPort } = require('node:worker_threads');
@@ -99,14 +105,28 @@ function dateFormat(timeZone) {
 }
 
 /**
- * Utilities.formatDate for the SimpleDateFormat letters the shim uses.
- * 'YYYY' (week year) is refused, so a regression to the old template's bug fails loudly.
+ * Utilities.formatDate for the SimpleDateFormat letters the shim uses, and
+ * quoted literals ('T'). 'YYYY' (week year) is refused, so a regression to
+ * the old template's bug fails loudly.
  */
 function formatDate(date, timeZone, pattern) {
   if (pattern.includes('YYYY')) throw new Error('YYYY is the week year; use yyyy');
   const parts = Object.fromEntries(dateFormat(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
   const letters = { yyyy: parts.year, MM: parts.month, dd: parts.day, HH: parts.hour, mm: parts.minute, ss: parts.second };
-  return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (token) => letters[token]);
+  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss/g, (token, literal) => literal ?? letters[token]);
+}
+
+/** A text Sheets reads as a number rather than a formula, though it starts with + or -. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/**
+ * What a cell holds once a value is written to it, as Sheets takes it.
+ * @returns {{value: *, formula: boolean}}
+ */
+function entered(value) {
+  if (typeof value !== 'string') return { value, formula: false };
+  if (value.startsWith("'")) return { value: value.slice(1), formula: false };
+  return { value, formula: /^[=+\-@]/.test(value) && !PLAIN_NUMBER.test(value) };
 }
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */
@@ -115,13 +135,30 @@ class FakeSheet {
     this.name = name;
     this.id = id;
     this.values = [];
+    this.formulas = []; // {row, column, text} of every formula written
     this.activated = false;
+    this.hidden = false;
   }
   getName() { return this.name; }
   getSheetId() { return this.id; }
   activate() { this.activated = true; return this; }
-  clearContents() { this.values = []; return this; }
-  appendRow(row) { this.values.push([...row]); return this; }
+  hideSheet() { this.hidden = true; return this; }
+  showSheet() { this.hidden = false; return this; }
+  isSheetHidden() { return this.hidden; }
+  getLastRow() { return this.values.length; }
+  clearContents() { this.values = []; this.formulas = []; return this; }
+  appendRow(row) {
+    const at = this.values.length;
+    this.values.push([]);
+    row.forEach((v, c) => this.write(at, c, v));
+    return this;
+  }
+  /** Writes one cell (0-based), as Sheets takes the value. */
+  write(r, c, raw) {
+    const { value, formula } = entered(raw);
+    (this.values[r] ??= [])[c] = value;
+    if (formula) this.formulas.push({ row: r + 1, column: c + 1, text: value });
+  }
   getDataRange() {
     const columns = Math.max(1, ...this.values.map((r) => r.length));
     return new FakeRange(this, 1, 1, Math.max(1, this.values.length), columns);
@@ -151,10 +188,8 @@ class FakeRange {
     if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
       throw new Error(`The number of rows or columns in the data does not match the range (${this.rows}x${this.columns})`);
     }
-    values.forEach((row, r) => {
-      const target = (this.sheet.values[this.row - 1 + r] ??= []);
-      row.forEach((v, c) => { target[this.column - 1 + c] = v; });
-    });
+    for (let r = this.sheet.values.length; r < this.row - 1; r++) this.sheet.values[r] = [];
+    values.forEach((row, r) => row.forEach((v, c) => this.sheet.write(this.row - 1 + r, this.column - 1 + c, v)));
     return this;
   }
 }
@@ -175,10 +210,12 @@ class FakeProperties {
  * @param {(title: string, prompt: string) => string|null} [options.promptAnswer] the text typed into ui.prompt
  *   (null: Cancel)
  * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
- *   (a slow network, without waiting for it)
+ *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
+ * @param {string[]} [options.files] the files to load (default: filePushOrder)
  */
-export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true } = {}) {
+export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
+  files } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -307,13 +344,14 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     const init = { method: (options.method ?? 'get').toUpperCase(), headers };
     if (options.payload !== undefined) init.body = options.payload;
     log.fetches.push({ url, options });
-    clockOffset += fetchLatencyMs;
+    clockOffset += Math.min(fetchLatencyMs, URL_FETCH_TIMEOUT_MS);
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ signal, port: port2, url, init }, [port2]);
     Atomics.wait(signal, 0, 0, 30_000);
     const result = receiveMessageOnPort(port1)?.message;
     port1.close();
+    if (fetchLatencyMs >= URL_FETCH_TIMEOUT_MS) throw new Error(`Exception: Timeout: ${url.split('?')[0]}`);
     if (!result || result.error) throw new Error(`Exception: Address unavailable: ${url.split('?')[0]} (${result?.error ?? 'timeout'})`);
     if (result.status >= 400 && !options.muteHttpExceptions) throw new Error(`Request failed for ${url} returned code ${result.status}`);
     return {
@@ -332,7 +370,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   vm.runInContext('(offset) => { const realNow = Date.now; Date.now = () => realNow() + offset(); }', context)(() => clockOffset);
 
   const clasp = JSON.parse(readFileSync(join(distDir, '.clasp.json'), 'utf8'));
-  for (const file of load ? clasp.filePushOrder : []) {
+  for (const file of load ? files ?? clasp.filePushOrder : []) {
     vm.runInContext(readFileSync(join(distDir, file), 'utf8'), context, { filename: file });
   }
 
@@ -352,6 +390,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       sheet.values = rows.map((r) => [...r]);
       return sheet;
     },
+    /** Every formula the script's writes created, in any sheet, as "Sheet!row:column text". */
+    formulas: () => [...sheets.values()].flatMap((s) => s.formulas.map((f) => `${s.name}!${f.row}:${f.column} ${f.text}`)),
     /** Everything the script wrote that a person or another editor could see (not the user's own properties). */
     visibleText() {
       const cells = [...sheets.values()].flatMap((s) => s.values.flat().map(String));

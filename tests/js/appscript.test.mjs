@@ -7,15 +7,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAppsScript, globalGlue, PUSH_ORDER } from '../../appscript/build.mjs';
+import { buildAppsScript, globalGlue, ONE_FILE, PUSH_ORDER } from '../../appscript/build.mjs';
 import { createSandbox, parseCsv, startEmulatorProcess } from './appscript-sandbox.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = 'gas-test-key-9b1c-secret';
 const ACCOUNT = '4242';
+const DEFAULT_URL = 'https://api.toriihq.com/v1.0';
 const distDir = mkdtempSync(join(tmpdir(), 'sts-gas-'));
 let emulator;
 
@@ -30,9 +32,16 @@ after(async () => {
 
 const fixture = (name) => parseCsv(readFileSync(join(root, 'tests/fixtures', name), 'utf8'));
 
+/** Stores the user's settings, the API URL pointing at the emulator unless given. */
+function saveUserSettings(sandbox, { key = KEY, account = ACCOUNT, url = emulator.baseUrl } = {}) {
+  sandbox.properties.user.setProperty('TORII_API_KEY', key);
+  sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', account);
+  if (url) sandbox.properties.user.setProperty('TORII_API_URL', url);
+}
+
 /**
  * The Stripe sample pasted into "Users", two last-login cells as real Dates,
- * the settings saved (the API URL pointing at the emulator).
+ * a Configuration sheet, and the settings saved.
  */
 function pastedSandbox(options = {}) {
   const sandbox = createSandbox({ distDir, ...options });
@@ -43,16 +52,22 @@ function pastedSandbox(options = {}) {
   rows[3][5] = sandbox.evaluate('new Date(Date.UTC(2024, 11, 30, 23, 0))');
   sandbox.addSheet('Users', rows);
   sandbox.addSheet('Configuration', [['Setting', 'Value'], ['License name', 'Stripe Team']]);
-  sandbox.properties.user.setProperty('TORII_API_KEY', KEY);
-  sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', ACCOUNT);
-  sandbox.properties.user.setProperty('TORII_API_URL', emulator.baseUrl);
+  saveUserSettings(sandbox);
   return sandbox;
 }
 
-const lastCountKey = () => `TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`;
+/** The core's key of a target, as the script stores the baseline under it. */
+const targetKey = (sandbox, target) => sandbox.evaluate('(t) => toriiCore_().targetKey(t)')(target);
+const baselineKey = (sandbox, target = { baseUrl: emulator.baseUrl, appAccountId: ACCOUNT }) => `TORII_BASELINE:${targetKey(sandbox, target)}`;
 const steps = async () => (await emulator.requests()).map((r) => `${r.method} ${r.step}`);
 const history = (sandbox) => sandbox.sheets.get('Sync history').values.slice(1);
 const alertText = (sandbox) => sandbox.log.alerts.map((a) => `${a.title}: ${a.prompt}`).join('\n');
+const lastDialog = (sandbox) => sandbox.log.dialogs.at(-1);
+/** The HTML text of a dialog, with its entities decoded. */
+const dialogText = (dialog) => dialog.html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+  .replace(/&amp;/g, '&');
+const catalogOf = (sandbox) => JSON.parse(sandbox.evaluate('JSON.stringify(toriiCore_().optionCatalog())'));
+const OLD_BASELINE = JSON.stringify({ userCount: 100, fileId: 1, syncedAt: '2025-01-01T00:00:00Z' });
 
 /** Asserts a message is for people: no stack trace, no key. */
 function assertReadable(text, key = KEY) {
@@ -60,7 +75,16 @@ function assertReadable(text, key = KEY) {
   assert.ok(!text.includes(key), 'the key is in a message');
 }
 
-test('the build lists its files in push order, with the manifest Apps Script needs', () => {
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('the build lists its files in push order, with the manifest Apps Script needs and one file to paste', () => {
   const clasp = JSON.parse(readFileSync(join(distDir, '.clasp.json'), 'utf8'));
   assert.deepEqual(clasp.filePushOrder, PUSH_ORDER);
   assert.equal(clasp.rootDir, '.');
@@ -72,6 +96,18 @@ test('the build lists its files in push order, with the manifest Apps Script nee
   for (const prefix of manifest.urlFetchWhitelist) assert.match(prefix, /^https:\/\/(\*\.)?[a-z0-9.-]+\/$/, prefix);
   const core = readFileSync(join(distDir, '02_core.js'), 'utf8');
   assert.ok(!/^\s*(export|import)\b/m.test(core) && !core.includes('import.meta'));
+
+  const oneFile = readFileSync(join(distDir, ONE_FILE), 'utf8');
+  let at = 0;
+  for (const name of PUSH_ORDER) {
+    const found = oneFile.indexOf(readFileSync(join(distDir, name), 'utf8'), at);
+    assert.ok(found >= at, `${name} is in ${ONE_FILE}, in push order`);
+    at = found;
+  }
+  // clasp pushes only the manifest and the .js files: Code.gs (the same code again) stays out.
+  assert.equal(readFileSync(join(distDir, '.claspignore'), 'utf8'), '**/**\n!appsscript.json\n!*.js\n');
+  for (const name of PUSH_ORDER) assert.match(name, /\.js$/);
+  assert.match(ONE_FILE, /\.gs$/);
 });
 
 test('the build keeps a filled-in script ID and fails loudly on glue it does not recognise', () => {
@@ -89,21 +125,24 @@ test('the build keeps a filled-in script ID and fails loudly on glue it does not
   assert.throws(() => globalGlue(glue.replace('export class SyncSession', 'class SyncSession')), /SyncSession/);
 });
 
-test('the sandbox has only what Apps Script has', () => {
+test('the sandbox has only what Apps Script has, and its sheets take text as Sheets does', () => {
   const bare = createSandbox({ distDir, load: false });
   for (const name of ['TextEncoder', 'TextDecoder', 'fetch', 'setTimeout', 'setInterval', 'require', 'process', 'Buffer',
     'module', 'crypto']) {
     assert.equal(bare.evaluate(`typeof ${name}`), 'undefined', name);
   }
   assert.equal(bare.evaluate('typeof WebAssembly.Module'), 'function');
+  bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().insertSheet('T').getRange(1, 1, 1, 5)
+    .setValues([['=1+1', "'=1+1", '-5', '+cmd', '@SUM(A1)']])`);
+  assert.deepEqual(bare.formulas(), ['T!1:1 =1+1', 'T!1:4 +cmd', 'T!1:5 @SUM(A1)']);
+  assert.equal(bare.sheets.get('T').values[0][1], '=1+1', 'the apostrophe is not kept');
   bare.close();
 });
 
-test('the core loads from the pushed files; the fetch-based export is left out', () => {
+test('the core loads from the pushed files, once per execution', () => {
   const sandbox = createSandbox({ distDir });
   assert.match(sandbox.evaluate('toriiCore_().version()'), /^\d+\.\d+\.\d+/);
   assert.equal(sandbox.evaluate('toriiCore_() === toriiCore_()'), true, 'compiled once per execution');
-  assert.equal(sandbox.evaluate('typeof StripeToriiCore.syncWithFetch'), 'undefined');
   sandbox.close();
 });
 
@@ -131,10 +170,22 @@ test('onOpen builds the Torii menu', () => {
   assert.equal(menu.title, 'Torii');
   assert.ok(menu.added);
   assert.deepEqual(menu.items.filter(([, fn]) => fn).map(([caption, fn]) => `${caption}=${fn}`), [
-    'Sync now=syncNow', 'Preview=previewNow', 'Settings…=showSettings', 'Schedule daily sync…=scheduleDailySync',
-    'Stop schedule=stopSchedule', 'Sync history=showHistory',
+    'Sync now=syncNow', 'Preview=previewNow', 'Settings…=showSettings', 'Set up sheets=setUpSheets',
+    'Schedule daily sync…=scheduleDailySync', 'Stop schedule=stopSchedule', 'Sync history=showHistory',
   ]);
   for (const [, fn] of menu.items.filter(([, f]) => f)) assert.equal(sandbox.evaluate(`typeof ${fn}`), 'function', fn);
+  sandbox.close();
+});
+
+test('the one-file Code.gs works alone', async () => {
+  await emulator.clearRequests();
+  const sandbox = pastedSandbox({ files: [ONE_FILE] });
+  sandbox.call('onOpen');
+  assert.equal(sandbox.log.menus[0].title, 'Torii');
+  sandbox.call('previewNow');
+  assert.equal(lastDialog(sandbox).title, 'Torii preview');
+  assert.equal(sandbox.sheets.get('Torii preview').values[1][0], 'ada@example.com');
+  assert.deepEqual(await steps(), []);
   sandbox.close();
 });
 
@@ -159,17 +210,60 @@ test('Sync now sends the pasted export through the four steps and records the ru
 
   const [row] = history(sandbox);
   assert.ok(row[0] instanceof sandbox.evaluate('Date'), 'started at is a date the sheet shows in its time zone');
-  assert.deepEqual(row.slice(1, 4), ['manual', 9, 1]);
-  assert.match(String(row[4]), /^\d+$/);
-  assert.equal(row[5], 'synced');
-  assert.match(row[7], /^Synced 9 users: 4 requests, 0 retries\. 12 rows read: 9 exported/);
-  assert.deepEqual(sandbox.log.toasts, ['1/4 upload URL', '2/4 upload', '3/4 register file', '4/4 start sync']);
-  const dialog = sandbox.log.dialogs.at(-1);
-  assert.match(dialog.html, /Users: 9<br>Licenses: 1<br>File id: \d+<br>Warnings and errors: 4/);
+  assert.deepEqual(row.slice(1, 7), ['manual', 9, 1, '', '', ''], 'no last sync: no changes to count');
+  assert.match(String(row[7]), /^\d+$/);
+  assert.equal(row[8], 'synced');
+  assert.match(row[10], /^synced: file id \d+, 9 users, 4 requests, 0 retries, \d+ ms\n12 rows read: 9 exported/);
+  assert.deepEqual(sandbox.log.toasts, ['[1/4] upload URL', '[2/4] upload', '[3/4] register file', '[4/4] start sync']);
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii sync');
+  assert.match(dialogText(dialog), /synced: file id \d+, 9 users[^\n]*\n\n12 rows read: 9 exported, 1 merged, 0 excluded, 2 rejected/);
   assert.match(dialog.html, new RegExp(`#gid=${sandbox.sheets.get('Torii preview').getSheetId()}`));
-  assert.equal(sandbox.properties.document.getProperty(lastCountKey()), '9');
+
+  const baseline = JSON.parse(sandbox.properties.document.getProperty(baselineKey(sandbox)));
+  assert.equal(baseline.userCount, 9);
+  assert.equal(String(baseline.fileId), String(row[7]));
+  const last = sandbox.sheets.get('Torii last sync');
+  assert.ok(last.isSheetHidden(), 'the last-sync sheet is hidden');
+  assert.equal(last.values[0][0], targetKey(sandbox, { baseUrl: emulator.baseUrl, appAccountId: ACCOUNT }));
+  assert.deepEqual(last.values.slice(1).map((r) => JSON.parse(r[0]).email), file.users.map((u) => u.email));
+  assert.deepEqual(sandbox.formulas(), []);
   assert.ok(!sandbox.visibleText().includes(KEY), 'the key leaked into a sheet, log, toast, dialog or document property');
   assert.equal(sandbox.evaluate('LockService.getDocumentLock().tryLock(0)'), true, 'the lock was released');
+  sandbox.close();
+});
+
+test('after a sync, Preview and the next sync show the changes since it, and the history counts them', async () => {
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox();
+  sandbox.call('syncNow');
+  const users = sandbox.sheets.get('Users').values;
+  users[1][1] = 'Ada King'; // changed
+  users.splice(users.findIndex((r) => r[0] === 'edsger@contractor.example.org'), 1); // removed
+  users.push(['new@example.com', 'New Person', 'Active', 'Developer', 'Enabled', '2025-01-02']); // added
+  sandbox.call('previewNow');
+  assert.equal(lastDialog(sandbox).title, 'Torii preview');
+  assert.match(dialogText(lastDialog(sandbox)), /changes since the last sync: 1 added, 1 removed, 1 changed, 7 unchanged/);
+  const preview = sandbox.sheets.get('Torii preview').values;
+  const change = preview[0].indexOf('Change');
+  assert.notEqual(preview.find((r) => r[0] === 'new@example.com')[change], '');
+  assert.notEqual(preview.find((r) => r[0] === 'ada@example.com')[change], '');
+
+  await emulator.clearRequests();
+  sandbox.call('syncNow');
+  assert.equal((await steps()).length, 4);
+  const row = history(sandbox)[1];
+  assert.deepEqual(row.slice(4, 7), [1, 1, 1], 'added, removed, changed');
+  assert.equal(row[8], 'synced');
+  // The session had the last file too: its outcome names the changes.
+  assert.match(row[10], /^synced: [^\n]*\nchanges since the last sync: 1 added, 1 removed, 1 changed, 7 unchanged/);
+  const last = sandbox.sheets.get('Torii last sync').values;
+  assert.equal(last.length, 10, 'replaced: the target and the 9 users now synced');
+
+  // Another app account is another target: the last sync of the first is not compared.
+  sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', '4243');
+  sandbox.call('previewNow');
+  assert.doesNotMatch(dialogText(lastDialog(sandbox)), /changes since/);
   sandbox.close();
 });
 
@@ -180,27 +274,60 @@ test('Preview writes the users and every diagnostic with its sheet row, and send
   const preview = sandbox.sheets.get('Torii preview');
   assert.ok(preview.activated);
   const rows = preview.values;
-  assert.deepEqual(rows[0], ['Email', 'First name', 'Last name', 'Status', 'License status', 'Roles', 'Last used', 'Problems']);
-  assert.deepEqual(rows[1], ['ada@example.com', 'Ada', 'Lovelace', 'active', 'active', 'Owner', '2024-12-30', '']);
+  assert.deepEqual(rows[0], ['Email', 'First name', 'Last name', 'Status', 'Stripe status', 'License', 'Roles', 'Last used',
+    'Change', 'Problems']);
+  assert.deepEqual(rows[1], ['ada@example.com', 'Ada', 'Lovelace', 'active', 'Active', 'active', 'Owner', '2024-12-30', '', '']);
   const katherine = rows.find((r) => r[0] === 'katherine@example.com');
-  assert.equal(katherine[7], 'row 12: unknown_status; row 12: unparseable_date');
-  const header = rows.findIndex((r) => r[0] === 'Row (Users sheet)');
-  const diagnostics = rows.slice(header + 1).map((r) => `${r[0]} ${r[2]} ${r[3]}`);
+  assert.equal(katherine[9], '⚠ Users line 12: warning unknown_status; ⚠ Users line 12: warning unparseable_date');
+  const header = rows.findIndex((r) => r[0] === 'File' && r[1] === 'Line');
+  const diagnostics = rows.slice(header + 1).map((r) => `${r[1]} ${r[2]} ${r[3]}`);
   assert.deepEqual(diagnostics, ['8 info duplicate_email', '9 error invalid_email', '10 error missing_email',
     '12 warning unknown_status', '12 warning unparseable_date']);
-  assert.match(alertText(sandbox), /12 rows read: 9 exported, 1 merged, 0 excluded, 2 rejected\.\n\nNothing was sent/);
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii preview');
+  assert.match(dialogText(dialog), /^<div[^>]*><pre[^>]*>12 rows read: 9 exported, 1 merged, 0 excluded, 2 rejected\n/);
+  assert.match(dialogText(dialog), /Nothing was sent/);
   assert.deepEqual(await steps(), []);
+  assert.equal(sandbox.sheets.get('Sync history'), undefined, 'a preview is not a sync');
   sandbox.close();
 });
 
 test('Preview names the sheet row even when a cell holds a line break', () => {
   const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
   sandbox.addSheet('Users', fixture('appscript/multiline-users.csv'));
   sandbox.call('previewNow');
   const rows = sandbox.sheets.get('Torii preview').values;
-  assert.deepEqual(rows[1].slice(0, 6), ['ada@example.com', 'Ada', 'Lovelace', 'active', 'active', 'Owner, Developer']);
-  const header = rows.findIndex((r) => r[0] === 'Row (Users sheet)');
-  assert.deepEqual(rows[header + 1].slice(0, 4), [3, 'Email', 'error', 'invalid_email']);
+  assert.deepEqual(rows[1].slice(0, 3), ['ada@example.com', 'Ada', 'Lovelace']);
+  assert.match(rows[1][6], /^Owner.+Developer$/);
+  const header = rows.findIndex((r) => r[0] === 'File' && r[1] === 'Line');
+  assert.deepEqual(rows[header + 1].slice(1, 5), ['3', 'error', 'invalid_email', 'Email']);
+  sandbox.close();
+});
+
+test('nothing written to a sheet from the export becomes a formula; the file sent keeps the text', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  const hostile = ['=HYPERLINK("http://evil.example/")', '+cmd', '-2+3', '@SUM(A1)'];
+  sandbox.addSheet('Users', [
+    ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'],
+    ['ada@example.com', `${hostile[0]} Lovelace`, hostile[2], hostile[1], 'Enabled', '2025-01-02'],
+    ['bob@example.com', `${hostile[3]} Bob`, 'Active', hostile[3], 'Enabled', hostile[2]],
+    ['=1+1@evil.example', 'Eve', 'Active', hostile[2], 'Enabled', ''],
+  ]);
+  sandbox.call('previewNow');
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  assert.deepEqual(sandbox.formulas(), [], 'no formula in the preview, history or last-sync sheet');
+  for (const name of ['Torii preview', 'Sync history', 'Torii last sync']) assert.ok(sandbox.sheets.get(name), name);
+  const preview = sandbox.sheets.get('Torii preview').values;
+  assert.ok(preview.flat().includes(hostile[0]), 'the sheet shows the text as it was');
+  const file = JSON.parse((await emulator.requests())[1].body);
+  assert.equal(file.users[0].firstName, `${hostile[0]}`);
+  assert.equal(file.users[0].externalStatus, hostile[2]);
+  assert.deepEqual(file.users[1].roles, [hostile[3]]);
   sandbox.close();
 });
 
@@ -209,8 +336,14 @@ test('the Configuration sheet reaches the transform', () => {
   sandbox.addSheet('Users', fixture('stripe-sample.csv'));
   const config = fixture('appscript/configuration.csv');
   config[3][1] = 1500; // a number cell, as Sheets stores a typed number
+  config[5][1] = true; // a checkbox
   sandbox.addSheet('Configuration', config);
-  const out = JSON.parse(JSON.stringify(sandbox.evaluate('transformUsersSheet_(readConfiguration_())')));
+  const out = JSON.parse(sandbox.evaluate(`(() => {
+    const result = transformUsers_(readConfiguration_());
+    const out = { file: JSON.parse(new TextDecoder().decode(result.json())), report: result.report() };
+    result.free();
+    return JSON.stringify(out);
+  })()`));
   assert.deepEqual(out.file.users.map((u) => u.email), ['ada@example.com', 'grace.hopper@example.com', 'mlk@example.com',
     'margaret@example.com', 'dennis@example.com', 'katherine@example.com']);
   const license = out.file.licenses[0];
@@ -221,17 +354,76 @@ test('the Configuration sheet reaches the transform', () => {
   sandbox.close();
 });
 
+test('Set up sheets creates Users and a Configuration listing every setting, and leaves existing sheets alone', () => {
+  const sandbox = createSandbox({ distDir });
+  sandbox.call('setUpSheets');
+  assert.deepEqual(sandbox.sheets.get('Users').values, [['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login']]);
+  const settings = catalogOf(sandbox).filter((o) => o.sheet === 'configuration');
+  const config = sandbox.sheets.get('Configuration').values;
+  assert.deepEqual(config[0], ['Setting', 'Value', 'Default', 'What it does']);
+  assert.deepEqual(config.slice(1).map((r) => r[0]), settings.map((o) => o.label));
+  config.slice(1).forEach((r, i) => {
+    assert.equal(r[1], '', 'no value: the default applies');
+    assert.equal(r[2], settings[i].default);
+    assert.ok(r[3].startsWith(settings[i].help), r[3]);
+  });
+  assert.ok(!config.flat().some((cell) => ['App Account ID', 'API URL'].includes(cell)), 'user settings are not sheet settings');
+  assert.match(alertText(sandbox), /Created: "Users" and "Configuration"/);
+  assert.deepEqual(JSON.parse(sandbox.evaluate('JSON.stringify(readConfiguration_())')), { transform: {}, sync: {} });
+
+  sandbox.call('setUpSheets');
+  assert.match(sandbox.log.alerts.at(-1).prompt, /already exist; nothing was changed/);
+  assert.equal(sandbox.sheets.get('Configuration').values.length, config.length);
+  sandbox.close();
+
+  const pasted = createSandbox({ distDir });
+  const users = fixture('stripe-sample.csv');
+  pasted.addSheet('Users', users);
+  pasted.call('setUpSheets');
+  assert.deepEqual(pasted.sheets.get('Users').values, users, 'the pasted export is untouched');
+  assert.ok(pasted.sheets.get('Configuration'));
+  assert.match(alertText(pasted), /Created: "Configuration"\./);
+  pasted.close();
+});
+
+test('the Configuration sheet accepts every documented setting', () => {
+  const sandbox = pastedSandbox();
+  sandbox.sheets.delete('Configuration');
+  sandbox.call('setUpSheets');
+  sandbox.log.alerts.length = 0;
+  const catalog = catalogOf(sandbox).filter((o) => o.sheet === 'configuration');
+  // includeDomains keeps the sample's users, so the Preview has some to show.
+  const special = { licenseName: 'Any text: Stripe (EU) team', fileName: 'f.json', apiVersion: '1.1', excludeStatuses: 'invited',
+    includeDomains: 'example.com' };
+  const byKind = { text: 'x', count: 5, percent: 30, statusMap: 'Frozen=deleted', columns: 'email=Email', list: 'a.com' };
+  const value = (o) => special[o.jsName] ?? (o.kind === 'flag' ? o.default !== 'true'
+    : o.kind === 'choice' ? o.allowed.at(-1) : byKind[o.kind]);
+  const rows = sandbox.sheets.get('Configuration').values;
+  for (const o of catalog) {
+    assert.notEqual(value(o), undefined, `a value for ${o.kind} options`);
+    rows.find((r) => r[0] === o.label)[1] = value(o);
+  }
+  const parsed = JSON.parse(sandbox.evaluate('JSON.stringify(readConfiguration_())'));
+  for (const o of catalog) assert.notEqual(parsed[o.scope][o.jsName], undefined, `${o.label} was read`);
+  sandbox.call('previewNow');
+  assert.equal(sandbox.log.alerts.length, 0, alertText(sandbox));
+  assert.equal(lastDialog(sandbox).title, 'Torii preview');
+  sandbox.close();
+});
+
 test('Configuration mistakes are readable errors naming the row', () => {
   const cases = [
-    [['Licence colour', 'blue'], /row 1 \("Licence colour"\): unknown setting/],
-    [['Include license', 'maybe'], /row 1 \("Include license"\): needs yes or no, got "maybe"/],
-    [['Price per user in cents', 'a lot'], /needs a number/],
-    [['Price per user in cents', '-5'], /pricePerUserCents must be a non-negative whole number.*\[invalid_option\]/],
-    [['Column mapping', 'mail=2'], /unknown field "mail"/],
-    [['API URL', 'https://example.com/v1.0'], /set in Torii → Settings…, not in a sheet/],
+    [['Licence colour', 'blue'], /row 1 \("Licence colour"\): unknown setting "Licence colour".*\[invalid_option\]/],
+    [['Include license', 'maybe'], /row 1 \("Include license"\): .*must be true or false, got "maybe" \[invalid_option\]/],
+    [['Price per user in cents', 'a lot'], /row 1 .*must be a whole number/],
+    [['Price per user in cents', '-5'], /must be a whole number, 0 or more.*\[invalid_option\]/],
+    [['Columns', 'mail=2'], /unknown field "mail"/],
+    [['API URL', 'https://example.com/v1.0'], /row 1 \("API URL"\): API URL is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
+    [['App Account ID', '99'], /App Account ID is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
   ];
   for (const [row, expected] of cases) {
     const sandbox = createSandbox({ distDir });
+    saveUserSettings(sandbox);
     sandbox.addSheet('Users', [['Email'], ['ada@example.com']]);
     sandbox.addSheet('Configuration', [row]);
     sandbox.call('previewNow');
@@ -249,46 +441,107 @@ test('Settings move the old DocumentProperties to UserProperties and never echo 
   assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), 'legacy-key-123');
   assert.equal(sandbox.properties.user.getProperty('TORII_APP_ACCOUNT_ID'), '99');
   assert.deepEqual(sandbox.properties.document.getProperties(), {});
-  const dialog = sandbox.log.dialogs.at(-1).html;
+  const dialog = lastDialog(sandbox).html;
   assert.match(dialog, /<input type="password" name="apiKey"/);
   assert.match(dialog, /value="99"/);
-  assert.match(dialog, /value="https:\/\/api\.toriihq\.com\/v1\.0"/);
+  assert.match(dialog, /value="https:\/\/api\.toriihq\.com\/v1\.0"/, "the core's default API URL");
+  assert.match(dialog, /Test connection/);
   assert.ok(!dialog.includes('legacy-key-123'), 'the dialog must not echo the key');
 
   assert.equal(sandbox.call('saveSettings', { apiKey: '', appAccountId: '100', apiUrl: 'https://api.toriihq.com/v1.0/' }),
     'Saved for your Google account only.');
   assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), 'legacy-key-123', 'an empty key keeps the saved one');
   assert.equal(sandbox.properties.user.getProperty('TORII_APP_ACCOUNT_ID'), '100');
-  assert.equal(sandbox.properties.user.getProperty('TORII_API_URL'), null, "Torii's own URL is the default, not stored");
   sandbox.call('saveSettings', { apiKey: ' new-key-456 ', appAccountId: '100', apiUrl: 'https://eu.api.example.com/v1.0' });
   assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), 'new-key-456');
   assert.equal(sandbox.properties.user.getProperty('TORII_API_URL'), 'https://eu.api.example.com/v1.0');
+  sandbox.call('saveSettings', { apiKey: '', appAccountId: '100', apiUrl: '' });
+  assert.equal(sandbox.properties.user.getProperty('TORII_API_URL'), null, "no URL: the core's default");
 
   const refusals = [
-    [{ apiKey: 'two words', appAccountId: '1' }, /characters an API key cannot have/],
-    [{ apiKey: 'k', appAccountId: '' }, /App Account ID is required/],
+    [{ apiKey: 'two words', appAccountId: '1' }, /API key contains spaces or control characters.*\[invalid_config\]/],
+    [{ apiKey: 'k', appAccountId: '' }, /App Account ID is empty/],
     [{ apiKey: 'k', appAccountId: '1', apiUrl: 'http://api.toriihq.com/v1.0' }, /must start with https:\/\//],
   ];
   for (const [form, expected] of refusals) {
-    assert.throws(() => sandbox.call('saveSettings', form), (e) => expected.test(e.message) && !e.message.includes(form.apiKey || '\0'));
+    assert.throws(() => sandbox.call('saveSettings', form), (e) => expected.test(e.message) && !e.message.includes(form.apiKey));
   }
-  assert.throws(() => createSandbox({ distDir }).call('saveSettings', { apiKey: '', appAccountId: '1' }), /API key is required/);
+  assert.equal(sandbox.properties.user.getProperty('TORII_APP_ACCOUNT_ID'), '100', 'a refused form stores nothing');
+  const fresh = createSandbox({ distDir });
+  assert.throws(() => fresh.call('saveSettings', { apiKey: '', appAccountId: '1' }), /API key is empty/);
+  fresh.close();
   assert.equal(sandbox.log.logs.length, 0, 'nothing was logged');
   sandbox.close();
+});
+
+test('Settings test the connection: accepted, rejected or unreachable', async () => {
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  const port = await closedPort();
+  const cases = [
+    [{ apiKey: '', appAccountId: ACCOUNT, apiUrl: emulator.baseUrl }, /Torii accepted the API key/],
+    [{ apiKey: 'wrong-key-value', appAccountId: ACCOUNT, apiUrl: emulator.baseUrl }, /Torii rejected the API key/],
+    [{ apiKey: '', appAccountId: ACCOUNT, apiUrl: `http://127.0.0.1:${port}/v1.0` }, /could not be reached/],
+  ];
+  for (const [form, expected] of cases) {
+    const message = sandbox.call('testConnection', form);
+    assert.match(message, expected);
+    assertReadable(message);
+    assertReadable(message, 'wrong-key-value');
+  }
+  assert.throws(() => sandbox.call('testConnection', { apiKey: '', appAccountId: '' }), /App Account ID is empty/);
+  sandbox.close();
+});
+
+test('a first Sync now or Preview asks for the settings, then carries on', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  for (const [entry, action] of [['syncNow', 'sync'], ['previewNow', 'preview']]) {
+    const sandbox = createSandbox({ distDir });
+    sandbox.addSheet('Users', fixture('stripe-sample.csv'));
+    sandbox.call(entry);
+    const dialog = lastDialog(sandbox);
+    assert.equal(dialog.title, 'Torii settings');
+    assert.match(dialog.html, new RegExp(`var pending="${action}";`));
+    assert.match(dialog.html, /continueAfterSettings\(pending\)/);
+    assert.equal(sandbox.sheets.get('Sync history'), undefined, 'nothing was attempted');
+    sandbox.call('saveSettings', { apiKey: KEY, appAccountId: ACCOUNT, apiUrl: emulator.baseUrl });
+    sandbox.call('continueAfterSettings', action);
+    if (action === 'sync') {
+      assert.equal(history(sandbox)[0][8], 'synced');
+      assert.equal((await steps()).length, 4);
+    } else {
+      assert.equal(lastDialog(sandbox).title, 'Torii preview');
+    }
+    assert.throws(() => sandbox.call('continueAfterSettings', 'deleteEverything'), /Nothing to continue with/);
+    sandbox.close();
+  }
 });
 
 test('the guard refuses a destructive scheduled sync and says why in the history', async () => {
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
-  sandbox.properties.document.setProperty(lastCountKey(), '100');
+  sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
   sandbox.call('scheduledSync');
   assert.deepEqual(await steps(), []);
   const [row] = history(sandbox);
   assert.equal(row[1], 'scheduled');
-  assert.equal(row[5], 'refused');
-  assert.match(row[7], /the last sync sent 100 users and this one sends 9.*A scheduled sync cannot be confirmed/);
+  assert.equal(row[8], 'refused');
+  assert.match(row[10], /the last sync sent 100 users and this one removes 91 of them.*\[destructive_sync\] A scheduled sync cannot ask/);
   assert.equal(sandbox.log.alerts.length, 0, 'an unattended run shows no dialog');
-  assert.equal(sandbox.properties.document.getProperty(lastCountKey()), '100');
+  assert.equal(sandbox.properties.document.getProperty(baselineKey(sandbox)), OLD_BASELINE);
+  sandbox.close();
+});
+
+test('the previous version\'s last synced count keeps guarding after the upgrade', async () => {
+  await emulator.clearRequests();
+  const sandbox = pastedSandbox();
+  sandbox.properties.document.setProperty(`TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`, '100');
+  sandbox.call('scheduledSync');
+  assert.deepEqual(await steps(), []);
+  assert.equal(history(sandbox)[0][8], 'refused');
+  assert.match(history(sandbox)[0][10], /the last sync sent 100 users/);
+  assert.deepEqual(sandbox.properties.document.getProperties(), { [baselineKey(sandbox)]: '{"userCount":100}' });
   sandbox.close();
 });
 
@@ -297,22 +550,61 @@ test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', as
     await emulator.clearRequests();
     await emulator.setFaults([]);
     const sandbox = pastedSandbox({ alertAnswer: (title) => (title === 'Confirm sync' ? answer : 'OK') });
-    sandbox.properties.document.setProperty(lastCountKey(), '100');
+    sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
     sandbox.call('syncNow');
     assert.equal(sandbox.log.alerts[0].title, 'Confirm sync');
-    assert.match(sandbox.log.alerts[0].prompt, /dropping 91%/);
+    assert.match(sandbox.log.alerts[0].prompt, /removes 91 of them \(91%/);
     assert.equal((await steps()).length, sent);
-    assert.equal(history(sandbox)[0][5], result);
+    assert.equal(history(sandbox)[0][8], result);
     sandbox.close();
+  }
+});
+
+test('the baseline is kept under the core\'s target key: the default API URL named explicitly finds it', async () => {
+  await emulator.clearRequests();
+  for (const url of [null, 'https://API.toriihq.com/v1.0/', DEFAULT_URL]) {
+    const sandbox = pastedSandbox({ alertAnswer: () => 'NO' });
+    saveUserSettings(sandbox, { url });
+    if (!url) sandbox.properties.user.deleteProperty('TORII_API_URL');
+    // Stored as a sync to Torii's own API (no URL given) would have stored it.
+    sandbox.properties.document.setProperty(baselineKey(sandbox, { appAccountId: ` ${ACCOUNT}` }), OLD_BASELINE);
+    sandbox.call('syncNow');
+    assert.match(alertText(sandbox), /Confirm sync: the last sync sent 100 users/, String(url));
+    sandbox.call('scheduledSync');
+    assert.equal(history(sandbox)[1][8], 'refused');
+    sandbox.close();
+  }
+  assert.deepEqual(await steps(), [], 'nothing was sent anywhere');
+});
+
+test('an unreadable baseline is asked about, and a scheduled sync refuses it', async () => {
+  for (const stored of ['NaN', '{"userCount":-1}']) {
+    await emulator.clearRequests();
+    const asked = pastedSandbox({ alertAnswer: (title) => (title === 'Confirm sync' ? 'YES' : 'OK') });
+    asked.properties.document.setProperty(baselineKey(asked), stored);
+    asked.call('syncNow');
+    assert.equal(asked.log.alerts[0].title, 'Confirm sync');
+    assert.match(asked.log.alerts[0].prompt, /unreadable/);
+    assert.equal(history(asked)[0][8], 'synced');
+    assert.equal(JSON.parse(asked.properties.document.getProperty(baselineKey(asked))).userCount, 9, 'replaced');
+    asked.close();
+
+    const scheduled = pastedSandbox();
+    scheduled.properties.document.setProperty(baselineKey(scheduled), stored);
+    scheduled.call('scheduledSync');
+    const [row] = history(scheduled);
+    assert.equal(row[8], 'refused');
+    assert.match(row[10], /unreadable.*\[destructive_sync\]/);
+    scheduled.close();
   }
 });
 
 test('emulator faults end in readable history rows, never with the key', async () => {
   const cases = [
     { faults: [{ step: 'sync', kind: 'status', status: 409, times: 20 }], expect: /another sync is already running for this app account/ },
-    { faults: [{ step: 'register', kind: 'status', status: 503, times: 20 }], expect: /step 3\/4 \(register file\).*5 times/ },
-    { faults: [{ step: 'upload_url', kind: 'drop', times: 20 }], expect: /\[network\]$/ },
-    { faults: [{ step: 'register', kind: 'status', status: 429, retryAfter: '1' }], expect: /5 requests, 1 retry\./, result: 'synced' },
+    { faults: [{ step: 'register', kind: 'status', status: 503, times: 20 }], expect: /step 3\/4 \(register file\)/ },
+    { faults: [{ step: 'upload_url', kind: 'drop', times: 20 }], expect: /could not reach the server at step 1\/4 \(upload URL\) after 5 attempts.*\[network\]$/ },
+    { faults: [{ step: 'register', kind: 'status', status: 429, retryAfter: '1' }], expect: /5 requests, 1 retr/, result: 'synced' },
     { key: 'wrong-key-value', faults: [], expect: /Torii rejected the API key/ },
   ];
   for (const { faults, expect, key, result = 'failed' } of cases) {
@@ -321,24 +613,24 @@ test('emulator faults end in readable history rows, never with the key', async (
     if (key) sandbox.properties.user.setProperty('TORII_API_KEY', key);
     sandbox.call('scheduledSync');
     const [row] = history(sandbox);
-    assert.equal(row[5], result, row[7]);
-    assert.match(row[7], expect);
-    assertReadable(row[7], key ?? KEY);
+    assert.equal(row[8], result, row[10]);
+    assert.match(row[10], expect);
+    assertReadable(row[10], key ?? KEY);
     assert.ok(!sandbox.visibleText().includes(key ?? KEY));
     sandbox.close();
   }
   await emulator.setFaults([]);
 });
 
-test('a sync that would outlast Apps Script\'s 6 minutes stops in time and says so', async () => {
+test('UrlFetchApp timeouts end within the core\'s time budget, long before Apps Script\'s 6 minutes', async () => {
   await emulator.setFaults([{ step: 'upload_url', kind: 'drop', times: 20 }]);
   const sandbox = pastedSandbox({ fetchLatencyMs: 60_000 }); // every call times out after a minute
   sandbox.call('syncNow');
   const [row] = history(sandbox);
-  assert.equal(row[5], 'failed');
-  assert.match(row[7], /Stopped before step 1\/4 \(upload URL\): Apps Script ends a run after 6 minutes/);
-  assert.ok(row[6] < 300, `it ended after ${row[6]} s`);
-  assert.match(alertText(sandbox), /Torii sync: failed: Stopped before step 1\/4/);
+  assert.equal(row[8], 'failed');
+  assert.match(row[10], /time budget.*\[budget_exceeded\]/);
+  assert.ok(row[9] < 300, `it ended after ${row[9]} s`);
+  assert.match(alertText(sandbox), /Torii sync: failed: gave up at step 1\/4/);
   await emulator.setFaults([]);
   sandbox.close();
 });
@@ -349,7 +641,7 @@ test('a second sync while one is running is skipped, and recorded', async () => 
   assert.equal(sandbox.evaluate('LockService.getDocumentLock().tryLock(0)'), true, 'another execution holds the lock');
   sandbox.call('syncNow');
   assert.deepEqual(await steps(), []);
-  assert.equal(history(sandbox)[0][5], 'skipped');
+  assert.equal(history(sandbox)[0][8], 'skipped');
   assert.match(alertText(sandbox), /Another sync of this spreadsheet is running; nothing was sent/);
   sandbox.close();
 });
@@ -362,21 +654,27 @@ test('a history sheet that cannot be written is said in the dialog', async () =>
     throw new Error('Exception: You are trying to edit a protected cell or object.');
   };
   sandbox.call('syncNow');
-  assert.match(sandbox.log.dialogs.at(-1).html,
-    /The &quot;Sync history&quot; sheet could not be written: Unexpected error: Exception: You are trying to edit a protected cell/);
+  assert.match(dialogText(lastDialog(sandbox)),
+    /The "Sync history" sheet could not be written: Unexpected error: Exception: You are trying to edit a protected cell/);
+  sandbox.call('scheduledSync');
+  assert.match(sandbox.log.logs.join('\n'), /"Sync history" sheet could not be written.* Run: synced: synced: file id/,
+    'an unattended run says it in the executions log');
+  assertReadable(sandbox.log.logs.join('\n'));
   sandbox.close();
 });
 
 test('missing settings or sheets are readable errors', () => {
   const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
   sandbox.call('previewNow');
   assert.match(alertText(sandbox), /There is no "Users" sheet/);
   sandbox.addSheet('Users', [['Name'], ['Ada']]);
   sandbox.call('previewNow');
   assert.match(alertText(sandbox), /no email column: the header row has Name.*\[missing_email_column\]/);
-  sandbox.call('syncNow');
-  assert.match(alertText(sandbox), /Set the Torii API key and App Account ID first/);
-  assert.equal(history(sandbox)[0][5], 'failed');
+  sandbox.properties.user.deleteProperty('TORII_API_KEY');
+  sandbox.call('scheduledSync');
+  assert.equal(history(sandbox)[0][8], 'failed');
+  assert.match(history(sandbox)[0][10], /Set the Torii API key and App Account ID first/);
   sandbox.call('scheduleDailySync');
   assert.match(sandbox.log.alerts.at(-1).prompt, /Set the Torii API key/);
   assert.equal(sandbox.triggers.length, 0);
@@ -387,8 +685,7 @@ test('missing settings or sheets are readable errors', () => {
 test('the daily schedule uses the spreadsheet time zone and can be stopped', () => {
   let typed = '7';
   const sandbox = createSandbox({ distDir, promptAnswer: () => typed });
-  sandbox.properties.user.setProperty('TORII_API_KEY', KEY);
-  sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', ACCOUNT);
+  saveUserSettings(sandbox);
   sandbox.call('scheduleDailySync');
   assert.equal(sandbox.triggers.length, 1);
   const { handler, hour, everyDays, timeZone } = sandbox.triggers[0];
@@ -416,6 +713,7 @@ test('Sync history opens the history sheet, with its header', () => {
   sandbox.call('showHistory');
   const sheet = sandbox.sheets.get('Sync history');
   assert.ok(sheet.activated);
-  assert.deepEqual(sheet.values, [['Started at', 'Trigger', 'Users', 'Licenses', 'File id', 'Result', 'Duration (s)', 'Message']]);
+  assert.deepEqual(sheet.values, [['Started at', 'Trigger', 'Users', 'Licenses', 'Added', 'Removed', 'Changed', 'File id',
+    'Result', 'Duration (s)', 'Message']]);
   sandbox.close();
 });

@@ -1,18 +1,22 @@
 // The CLI's transform command, run as a real child process: exit codes,
-// stdout/stderr split, stdin, files, and error messages.
+// stdout/stderr split, stdin, several files, the change preview, the hostile
+// inputs of issue 8, and every option of the core's table.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCore } from '../../js/core.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'js/cli.mjs');
 const sample = join(root, 'tests/fixtures/stripe-sample.csv');
 const rules = join(root, 'tests/fixtures/rules');
+const hostile = join(root, 'tests/fixtures/hostile');
+const multi = join(root, 'tests/fixtures/multi');
 
 function run(args, { input, env } = {}) {
   const r = spawnSync(process.execPath, [cli, ...args], {
@@ -23,6 +27,8 @@ function run(args, { input, env } = {}) {
   return { code: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
 }
 
+const tmp = () => mkdtempSync(join(tmpdir(), 'sts-cli-'));
+
 test('transform prints the Torii JSON on stdout and the report on stderr', () => {
   const r = run(['transform', sample]);
   assert.equal(r.code, 0, r.stderr);
@@ -30,7 +36,7 @@ test('transform prints the Torii JSON on stdout and the report on stderr', () =>
   assert.equal(file.users.length, 9);
   assert.equal(file.licenses[0].name, 'Stripe');
   assert.match(r.stderr, /12 rows read: 9 exported, 1 merged, 0 excluded, 2 rejected/);
-  assert.match(r.stderr, /line 9: error invalid_email \[Email\]/);
+  assert.match(r.stderr, /stripe-sample\.csv line 9: error invalid_email \[Email\]/);
   assert.ok(!r.stdout.includes('rows read'));
 });
 
@@ -40,6 +46,12 @@ test('- reads standard input, byte for byte the same as the file', () => {
   assert.equal(fromStdin.code, 0);
   assert.equal(fromStdin.stderr, '');
   assert.deepEqual(fromStdin.raw, fromFile.raw);
+});
+
+test('the CLI prints exactly the bytes the core writes', async () => {
+  const core = await loadCore();
+  const bytes = core.transform([{ name: sample, data: readFileSync(sample) }]).json();
+  assert.deepEqual(run(['transform', sample, '--quiet']).raw, Buffer.from(bytes));
 });
 
 test('options reach the core', () => {
@@ -59,6 +71,21 @@ test('options reach the core', () => {
   assert.equal(off.licenses, undefined);
 });
 
+test('every option of the core\'s table is a flag of the CLI, documented in --help', async () => {
+  const core = await loadCore();
+  const help = run(['--help']).stdout;
+  for (const option of core.optionCatalog()) {
+    assert.ok(help.includes(option.cliFlag), `${option.cliFlag} is missing from --help`);
+    const command = option.scope === 'sync' ? 'sync' : 'transform';
+    const value = { baseUrl: 'http://127.0.0.1:9/v1.0' }[option.jsName] ?? { text: 'x', count: '5', percent: '30',
+      list: 'a.example', statusMap: 'Frozen=deleted', columns: 'email=Email', choice: option.allowed.at(-1) }[option.kind];
+    const args = [command, sample, '--quiet', option.cliFlag, ...(option.cliForm === 'value' ? [value] : [])];
+    if (command === 'sync') args.push('--dry-run', '--app-account', '5');
+    const r = run(args, { env: { XDG_CONFIG_HOME: tmp() } });
+    assert.notEqual(r.code, 2, `${option.cliFlag} was refused as usage: ${r.stderr}`);
+  }
+});
+
 test('--columns maps unrecognised headers, by name or number', () => {
   const r = run([
     'transform', join(rules, 'explicit_columns.csv'), '--quiet',
@@ -73,15 +100,56 @@ test('--columns maps unrecognised headers, by name or number', () => {
 });
 
 test('--report and --output write files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sts-cli-'));
+  const dir = tmp();
   const r = run(['transform', sample, '--quiet', '--report', join(dir, 'r.json'), '--output', join(dir, 'out.json')]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
   const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
   assert.equal(report.rowsRead, 12);
-  assert.equal(report.diagnostics.find((d) => d.code === 'duplicate_email').line, 8);
+  const duplicate = report.diagnostics.find((d) => d.code === 'duplicate_email');
+  assert.equal(duplicate.line, 8);
+  assert.equal(duplicate.file, sample);
   const out = readFileSync(join(dir, 'out.json'), 'utf8');
   assert.equal(out, run(['transform', sample, '--quiet']).stdout);
+});
+
+test('several exports make one file; diagnostics name file and line; counts add up per file', () => {
+  const dir = tmp();
+  const r = run(['transform', join(multi, 'eu.csv'), join(multi, 'us.csv'), '--report', join(dir, 'r.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  const file = JSON.parse(r.stdout);
+  assert.deepEqual(file.users.map((u) => u.email), ['ada@example.com', 'grace@example.com', 'alan@example.com']);
+  assert.deepEqual(file.users[0].roles, ['Owner', 'Analyst']);
+  assert.equal(file.users[0].lastUsedDate, '2025-02-01');
+  assert.match(r.stderr, /5 rows read from 2 files: 3 exported, 1 merged, 0 excluded, 1 rejected/);
+  assert.match(r.stderr, /us\.csv line 2: info duplicate_email \[Email\]: ada@example\.com also appears on .*eu\.csv line 2/);
+  assert.match(r.stderr, /us\.csv line 4: error invalid_email/);
+  const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+  for (const f of report.files) {
+    assert.equal(f.usersExported + f.merged + f.excluded + f.rejected, f.rowsRead, f.name);
+  }
+  assert.equal(report.files.reduce((n, f) => n + f.rowsRead, 0), report.rowsRead);
+  assert.ok(report.diagnostics.every((d) => typeof d.file === 'string' && d.line > 0));
+});
+
+test('--compare adds the changes to the report and a summary to the text', () => {
+  const dir = tmp();
+  const previous = join(dir, 'PREVIOUS.json');
+  writeFileSync(previous, run(['transform', sample, '--quiet']).raw);
+  const edited = join(dir, 'edited.csv');
+  writeFileSync(edited, readFileSync(sample, 'utf8').replace('ada@example.com', 'ada.new@example.com')
+    .replace(/Invited/, 'Active'));
+  const r = run(['transform', edited, '--compare', previous, '--report', join(dir, 'r.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /changes since .*PREVIOUS\.json: 1 added, 1 removed, 1 changed, 7 unchanged/);
+  assert.match(r.stderr, /added: ada\.new@example\.com/);
+  const { changes } = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+  assert.deepEqual(Object.keys(changes), ['added', 'removed', 'changed', 'unchanged']);
+  assert.deepEqual(changes.removed, ['ada@example.com']);
+  assert.ok(changes.changed[0].fields.includes('licenseStatus'));
+  const bad = run(['transform', sample, '--compare', sample]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /not a Torii file/);
 });
 
 test('a missing email column exits 1 and names the headers found', () => {
@@ -92,18 +160,86 @@ test('a missing email column exits 1 and names the headers found', () => {
   assert.equal(r.stdout, '');
 });
 
-test('bytes that are not UTF-8 exit 1 with the byte offset', () => {
+test('bytes that are not text exit 1 with the byte offset and the likely encoding', () => {
   const r = run(['transform', '-'], { input: Buffer.from([0x45, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xff, 0xfe]) });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /byte 6/);
+  const cp1252 = run(['transform', join(hostile, 'windows-1252.csv')]);
+  assert.equal(cp1252.code, 1);
+  assert.match(cp1252.stderr, /Windows-1252/);
+});
+
+test('class 8: UTF-16 with a byte-order mark (Excel "Unicode Text") is read', () => {
+  const r = run(['transform', join(hostile, 'unicode-text.txt'), '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const [ada, bob] = JSON.parse(r.stdout).users;
+  assert.equal(ada.lastName, 'Ådahl');
+  assert.equal(bob.externalStatus, 'Invited');
+});
+
+test('class 8: invisible characters, internationalised domains, bad labels and dots', () => {
+  const r = run(['transform', join(hostile, 'invisible-and-idn.csv')]);
+  assert.equal(r.code, 0, r.stderr);
+  const users = JSON.parse(r.stdout).users;
+  assert.deepEqual(users.map((u) => u.email), ['ada@example.com', 'bob@bücher.example']);
+  assert.match(r.stderr, /6 rows read: 2 exported, 2 merged, 0 excluded, 2 rejected/);
+});
+
+test('class 8: an input too large for the core fails at once, naming the size that fits', () => {
+  const path = join(tmp(), 'huge.csv');
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, 600 * 1024 * 1024); // sparse: no disk, no reading
+  closeSync(fd);
+  const started = Date.now();
+  const r = run(['transform', path]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /input_too_large/);
+  assert.match(r.stderr, /512 MiB/);
+  assert.ok(Date.now() - started < 5000, 'it read the file before refusing it');
+});
+
+test('class 1: a stray quote is an unterminated_quote error; --strict exits 1; the other rows are read', () => {
+  const stray = join(hostile, 'stray-quote.csv');
+  const r = run(['transform', stray]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).users.map((u) => u.email), ['bob@example.com', 'cat@example.com']);
+  assert.match(r.stderr, /3 rows read: 2 exported, 0 merged, 0 excluded, 1 rejected/);
+  assert.match(r.stderr, /line 2: error unterminated_quote \[Name\]: .*runs to the end of the file, swallowing 2 lines/);
+  const strict = run(['transform', stray, '--strict', '--quiet']);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /broken_file/);
+  const multiline = run(['transform', join(hostile, 'multiline-name.csv'), '--strict']);
+  assert.equal(multiline.code, 0, multiline.stderr);
+  assert.equal(JSON.parse(multiline.stdout).users[0].lastName, 'Lovelace');
 });
 
 test('--strict exits 1 when rows were rejected, but still prints the file', () => {
   const r = run(['transform', sample, '--strict', '--quiet']);
   assert.equal(r.code, 1);
   assert.equal(JSON.parse(r.stdout).users.length, 9);
-  assert.match(r.stderr, /2 row\(s\) rejected/);
+  assert.match(r.stderr, /2 rows were rejected/);
   assert.equal(run(['transform', join(rules, 'tab.tsv'), '--strict', '--quiet']).code, 0);
+});
+
+test('class 7: values that would be silently changed are usage errors', () => {
+  for (const args of [
+    ['--price-per-user-cents', '1e309'],
+    ['--price-per-user-cents', 'Infinity'],
+    ['--price-per-user-cents', 'NaN'],
+    ['--unassigned=-1'],
+    ['--exclude-domain', ''],
+    ['--include-domain', ' '],
+    ['--exclude-status', ''],
+    ['--exclude-role', ''],
+  ]) {
+    const r = run(['transform', sample, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /invalid_option/);
+  }
+  for (const args of [['--api-url', ''], ['--time-budget-ms', 'Infinity'], ['--max-drop-percent', 'NaN']]) {
+    const r = run(['sync', sample, '--app-account', '1', '--dry-run', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
 });
 
 test('usage errors exit 2', () => {
@@ -116,7 +252,8 @@ test('usage errors exit 2', () => {
     ['transform', sample, '--price-per-user-cents', 'ten'],
     ['transform', sample, '--price-per-user-cents', '9.99'],
     ['transform', sample, '--columns', 'colour=Red'],
-    ['transform', sample, 'extra-arg'],
+    ['transform', sample, '--app-account', '1'],
+    ['emulator', '--port', 'x'],
   ]) {
     const r = run(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -124,21 +261,42 @@ test('usage errors exit 2', () => {
   const missing = run(['transform', join(rules, 'nope.csv')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file/);
+  const second = run(['transform', sample, join(rules, 'nope.csv')]);
+  assert.equal(second.code, 1, 'a second FILE is an input, not a usage error');
 });
 
-test('help exits 0', () => {
+test('help and version exit 0', async () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /TORII_API_KEY/);
+  const core = await loadCore();
+  const v = run(['--version']);
+  assert.equal(v.code, 0);
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.equal(v.stdout.trim(), `stripe-torii-sync ${version} (core ${core.version()})`);
 });
 
 test('a semicolon export from European Excel works unchanged', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sts-cli-'));
-  const file = join(dir, 'eu.csv');
+  const file = join(tmp(), 'eu.csv');
   writeFileSync(file, '\ufeffEmail;Name;Status\r\nada@example.com;Lovelace, Ada;Active\r\n');
   const r = run(['transform', file, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).users[0], {
     email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', status: 'active', externalStatus: 'Active',
   });
+});
+
+test('the README\'s option table lists every option of the catalog with its flag, JS name, label and default', async () => {
+  const core = await loadCore();
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const rows = new Map(readme.split('\n').filter((l) => l.startsWith('| `--')).map((l) => [/`(--[a-z-]+)/.exec(l)[1], l]));
+  for (const o of core.optionCatalog()) {
+    const row = rows.get(o.cliFlag);
+    assert.ok(row, `README lists ${o.cliFlag}`);
+    const cells = row.split(' | ');
+    assert.equal(cells[1], `\`${o.jsName}\``, o.cliFlag);
+    assert.equal(cells[2], o.label, o.cliFlag);
+    if (o.jsName !== 'appAccountId') assert.ok(cells[3].replaceAll('`', '') === o.default, `${o.cliFlag}: ${cells[3]} vs ${o.default}`);
+  }
+  assert.equal(rows.size, core.optionCatalog().length, 'and nothing that is not an option');
 });

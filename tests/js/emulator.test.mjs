@@ -78,6 +78,54 @@ const tryConnect = (host, port) => new Promise((resolve) => {
   socket.once('error', resolve);
 });
 
+const CLIENT_TIMEOUT_MS = 300;
+
+/**
+ * One request per step, each answered 200 while no fault is set; every call
+ * takes an optional AbortSignal. Uploads and registers a file first.
+ */
+async function stepCalls(target = emu) {
+  const { url, filePath } = await uploadParams(target);
+  assert.equal((await upload(url)).status, 200);
+  const { id } = await (await register(filePath, target)).json();
+  const json = (method, path, body) => (signal) => fetch(`${target.baseUrl}${path}`, {
+    method, signal, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return {
+    upload_url: (signal) => fetch(`${target.baseUrl}/files/url?name=f.json&type=${TYPE}`, { headers: auth, signal }),
+    upload: (signal) => fetch(url, { method: 'PUT', headers: { 'content-type': TYPE }, body: FILE_TEXT, signal }),
+    register: json('POST', '/files', { path: filePath, type: TYPE }),
+    sync: json('PUT', '/services/sync/custom', { idFile: id, idAppAccount: ACCOUNT }),
+  };
+}
+
+/** Asserts that the client's own timeout ended `promise`: no answer came, and the emulator did not cut it. */
+const timesOut = (promise) => assert.rejects(promise, (error) => {
+  assert.ok(['TimeoutError', 'AbortError'].includes(error.name), `${error.name}: ${error.message}`);
+  return true;
+});
+
+/** Reads a body until it ends or fails: the text that came, and the error if it failed. */
+async function readAll(response) {
+  const reader = response.body.getReader();
+  const chunks = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text: Buffer.concat(chunks).toString('utf8') };
+      chunks.push(value);
+    }
+  } catch (error) {
+    return { text: Buffer.concat(chunks).toString('utf8'), error };
+  }
+}
+
+/** Waits up to 1 s for `target.inFlight()` to reach `count`, then asserts it. */
+async function inFlightReaches(target, count) {
+  for (const deadline = Date.now() + 1000; target.inFlight() !== count && Date.now() < deadline;) await sleep(5);
+  assert.equal(target.inFlight(), count);
+}
+
 test('binds 127.0.0.1 only, on an ephemeral port', async () => {
   assert.ok(emu.port > 0);
   assert.equal(emu.baseUrl, `http://127.0.0.1:${emu.port}/v1.0`);
@@ -504,6 +552,146 @@ test('close() resolves while a slow answer is pending, and the port stops answer
   assert.ok(Date.now() - started < 1000);
   assert.ok((await pending) instanceof Error);
   await assert.rejects(getUploadUrl(doomed));
+});
+
+test('fault "silent": on every step the request is read and recorded, never answered, and the client times out', async () => {
+  const calls = await stepCalls();
+  emu.requests.length = 0;
+  logLines.length = 0;
+  for (const step of ['upload_url', 'upload', 'register', 'sync']) {
+    emu.setFaults([{ step, kind: 'silent' }]);
+    await timesOut(calls[step](AbortSignal.timeout(CLIENT_TIMEOUT_MS)));
+    const silent = emu.requests.at(-1);
+    assert.equal(silent.step, step);
+    assert.equal(silent.status, 0);
+    assert.equal((await calls[step]()).status, 200, `${step}: the fault hit once only`);
+  }
+  assert.equal(emu.requests[2].body, FILE_TEXT, 'the upload was read in full');
+  assert.match(emu.requests[4].body, /"path":"uploads\//);
+  assert.deepEqual(steps(), [
+    'GET upload_url 0', 'GET upload_url 200', 'PUT upload 0', 'PUT upload 200',
+    'POST register 0', 'POST register 200', 'PUT sync 0', 'PUT sync 200',
+  ]);
+  assert.equal(logLines[0], 'GET /v1.0/files/url upload_url -> silent');
+});
+
+test('fault "stall": status and headers arrive with the full Content-Length, the body stops short and its read times out', async () => {
+  const calls = await stepCalls();
+  emu.requests.length = 0;
+  logLines.length = 0;
+  // [step, bytes, how many body bytes arrive]: the default, none, and more than the body (all but its last byte).
+  for (const [step, bytes, expected] of [['upload_url', undefined, 10], ['register', 0, 0], ['sync', 10_000, 15]]) {
+    emu.setFaults([{ step, kind: 'stall', bytes }]);
+    const stalled = await calls[step](AbortSignal.timeout(CLIENT_TIMEOUT_MS));
+    assert.equal(stalled.status, 200);
+    assert.equal(stalled.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(stalled.headers.get('access-control-allow-origin'), '*');
+    const { text, error } = await readAll(stalled);
+    assert.ok(['TimeoutError', 'AbortError'].includes(error?.name), `${step}: ${error}`);
+    assert.equal(Buffer.byteLength(text), expected, step);
+
+    const normal = await calls[step]();
+    const body = await normal.text();
+    assert.equal(normal.headers.get('content-length'), String(Buffer.byteLength(body)));
+    // The next answer has the same shape, so the same length: the stalled one announced its full body.
+    assert.equal(stalled.headers.get('content-length'), normal.headers.get('content-length'), step);
+    assert.ok(body.startsWith(text), `${step}: ${text} starts ${body}`);
+  }
+  assert.deepEqual(steps(), [
+    'GET upload_url 200', 'GET upload_url 200', 'POST register 200', 'POST register 200', 'PUT sync 200', 'PUT sync 200',
+  ]);
+  assert.equal(logLines[0], 'GET /v1.0/files/url upload_url -> 200 stalled');
+});
+
+test('faults "silent" and "stall" (set over HTTP) honour times and only hit their step', async () => {
+  const calls = await stepCalls();
+  emu.requests.length = 0;
+  const set = await control('POST', 'faults', [
+    { step: 'sync', kind: 'silent', times: 2 },
+    { step: 'upload_url', kind: 'stall', times: 2 },
+  ]);
+  assert.equal(set.status, 200);
+  for (let i = 0; i < 2; i++) {
+    await timesOut(calls.sync(AbortSignal.timeout(CLIENT_TIMEOUT_MS)));
+    assert.equal((await calls.register()).status, 200, 'other steps are answered');
+    const stalled = await calls.upload_url(AbortSignal.timeout(CLIENT_TIMEOUT_MS));
+    await timesOut(stalled.text());
+  }
+  assert.equal((await calls.sync()).status, 200);
+  assert.equal((await calls.upload_url()).status, 200);
+  assert.deepEqual(steps(), [
+    'PUT sync 0', 'POST register 200', 'GET upload_url 200', 'PUT sync 0', 'POST register 200', 'GET upload_url 200',
+    'PUT sync 200', 'GET upload_url 200',
+  ]);
+});
+
+test('a client that gives up frees what the emulator held for it, and a cancelled slow wait never answers late', async () => {
+  const lines = [];
+  const fresh = await startEmulator({ apiKey: KEY, log: (line) => lines.push(line) });
+  try {
+    const calls = await stepCalls(fresh);
+    fresh.requests.length = 0;
+    lines.length = 0;
+    assert.equal(fresh.inFlight(), 0);
+    fresh.setFaults([
+      { step: 'upload_url', kind: 'silent' },
+      { step: 'register', kind: 'stall' },
+      { step: 'sync', kind: 'slow', delayMs: 2 * CLIENT_TIMEOUT_MS },
+    ]);
+    const started = Date.now();
+    const silent = calls.upload_url(AbortSignal.timeout(CLIENT_TIMEOUT_MS));
+    const stalled = calls.register(AbortSignal.timeout(CLIENT_TIMEOUT_MS)).then((r) => r.text());
+    const slow = calls.sync(AbortSignal.timeout(CLIENT_TIMEOUT_MS));
+    await sleep(CLIENT_TIMEOUT_MS / 2);
+    assert.equal(fresh.inFlight(), 3);
+    await Promise.all([timesOut(silent), timesOut(stalled), timesOut(slow)]);
+    await inFlightReaches(fresh, 0);
+
+    await sleep(2 * CLIENT_TIMEOUT_MS + 100 - (Date.now() - started));
+    assert.deepEqual(fresh.requests.map((r) => `${r.step} ${r.status}`), ['upload_url 0', 'register 200', 'sync 0']);
+    assert.deepEqual(lines, ['GET /v1.0/files/url upload_url -> silent', 'POST /v1.0/files register -> 200 stalled']);
+    assert.equal((await calls.sync()).status, 200);
+    await inFlightReaches(fresh, 0);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('close() returns promptly with a silent and a stalled request pending', async () => {
+  const doomed = await startEmulator({ apiKey: KEY });
+  doomed.setFaults([{ step: 'register', kind: 'silent' }, { step: 'upload_url', kind: 'stall' }]);
+  const silent = register('x', doomed).catch((e) => e);
+  const stalled = await getUploadUrl(doomed);
+  assert.equal(stalled.status, 200);
+  const body = readAll(stalled);
+  for (const deadline = Date.now() + 1000; doomed.requests.length < 2 && Date.now() < deadline;) await sleep(5);
+  assert.equal(doomed.inFlight(), 2);
+  const started = Date.now();
+  await doomed.close();
+  assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
+  assert.ok((await silent) instanceof Error);
+  assert.ok((await body).error instanceof Error);
+  await inFlightReaches(doomed, 0);
+  await assert.rejects(getUploadUrl(doomed));
+});
+
+test('setFaults refuses an unknown kind, a bad "bytes" and "stall" on upload; so does the control API', async () => {
+  const stall = { step: 'sync', kind: 'stall' };
+  emu.setFaults([stall, { step: 'upload', kind: 'silent' }, { step: 'register', kind: 'stall', bytes: 0 }]);
+  assert.deepEqual(stall, { step: 'sync', kind: 'stall' }, 'the default bytes go on a copy');
+  for (const bad of [
+    { step: 'sync', kind: 'silence' }, { step: 'sync', kind: 'stalled' }, { step: 'sync', kind: 'Stall' },
+    { step: 'sync', kind: 'stall', bytes: -1 }, { step: 'sync', kind: 'stall', bytes: 1.5 },
+    { step: 'sync', kind: 'stall', bytes: '10' }, { step: 'sync', kind: 'stall', bytes: Number.NaN },
+    { step: 'upload', kind: 'stall' }, { step: 'sync', kind: 'silent', times: 0 },
+  ]) {
+    assert.throws(() => emu.setFaults([bad]), TypeError, JSON.stringify(bad));
+  }
+  assert.throws(() => emu.setFaults([{ step: 'sync', kind: 'stall', bytes: -1 }]), /faults\[0\]\.bytes must be a non-negative integer/);
+  assert.throws(() => emu.setFaults([{ step: 'upload', kind: 'stall' }]), /"stall" does not apply to step "upload"/);
+  const refused = await control('POST', 'faults', [{ step: 'sync', kind: 'stall', bytes: -1 }]);
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).message, /bytes/);
 });
 
 test('a port already in use rejects startEmulator', async () => {

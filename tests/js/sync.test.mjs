@@ -1,8 +1,8 @@
-// The sync end to end: the CLI (a real child process) and the wasm fetch
-// helper against the local Torii emulator, with every fault switched on one
+// The sync end to end: the CLI (a real child process) and the core's fetch
+// driver against the local Torii emulator, with every fault switched on one
 // at a time. Each run must end synced or with the documented error; the
 // request sequence is asserted exactly, the upload never carries the key,
-// and the key appears in no output.
+// the key appears in no output, and the guard cannot be sidestepped.
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import { loadCore } from '../../js/core.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'js/cli.mjs');
 const sample = join(root, 'tests/fixtures/stripe-sample.csv');
+const hostile = join(root, 'tests/fixtures/hostile');
 const KEY = 'sk-test-Zq8vW3-distinctive-key-value';
 const ACCOUNT = '777';
 
@@ -41,6 +42,7 @@ function runCli(args, { key = KEY } = {}) {
   return new Promise((resolve) => {
     const env = { ...process.env, TORII_API_KEY: key, XDG_CONFIG_HOME: stateDir };
     if (key === null) delete env.TORII_API_KEY;
+    const started = Date.now();
     const child = spawn(process.execPath, [cli, ...args], { env });
     let stdout = '';
     let stderr = '';
@@ -48,12 +50,13 @@ function runCli(args, { key = KEY } = {}) {
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('close', (code) => {
       assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY), 'the API key leaked into CLI output');
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
 }
 
 const syncArgs = (...extra) => ['sync', sample, '--app-account', ACCOUNT, '--api-url', emulator.baseUrl, '--quiet', ...extra];
+const statePath = () => join(stateDir, 'stripe-torii-sync/state.json');
 
 /** The request sequence as "METHOD step" strings. */
 const sequence = () => emulator.requests.map((r) => `${r.method} ${r.step}`);
@@ -65,6 +68,14 @@ function assertUploadsCarryNoKey() {
     if (r.step === 'upload') assert.equal(r.headers.authorization, undefined, 'upload PUT carried Authorization');
     else assert.equal(r.headers.authorization, `Bearer ${KEY}`);
   }
+}
+
+/** A copy of the sample keeping only the first `n` users' rows. */
+function smallerExport(n, replace = (text) => text) {
+  const [header, ...rows] = readFileSync(sample, 'utf8').trim().split('\n');
+  const path = join(stateDir, `export-${n}.csv`);
+  writeFileSync(path, replace([header, ...rows.slice(0, n)].join('\n')));
+  return path;
 }
 
 test('CLI sync: the four steps in order, file registered and synced', async () => {
@@ -80,10 +91,13 @@ test('CLI sync: the four steps in order, file registered and synced', async () =
   assert.equal(JSON.parse(upload.body).users.length, 9);
   const sync = JSON.parse(emulator.requests.at(-1).body);
   assert.equal(String(sync.idAppAccount), ACCOUNT);
-  // The state file remembers the count, never the key.
-  const state = readFileSync(join(stateDir, 'stripe-torii-sync/state.json'), 'utf8');
+  // The state remembers the baseline and the file, never the key.
+  const state = readFileSync(statePath(), 'utf8');
   assert.match(state, /"userCount": 9/);
   assert.ok(!state.includes(KEY));
+  const { targets } = JSON.parse(state);
+  const [entry] = Object.values(targets);
+  assert.equal(readFileSync(join(stateDir, 'stripe-torii-sync', entry.file), 'utf8'), upload.body);
 });
 
 const FAULTS = [
@@ -100,12 +114,14 @@ const FAULTS = [
   { name: 'dropped connection on register', fault: { step: 'register', kind: 'drop' },
     expect: ['GET upload_url', 'PUT upload', 'POST register', 'POST register', 'PUT sync'] },
   { name: 'slow response on sync', fault: { step: 'sync', kind: 'slow', delayMs: 300 }, expect: HAPPY },
+  { name: 'a silent server once on register', fault: { step: 'register', kind: 'silent' },
+    expect: ['GET upload_url', 'PUT upload', 'POST register', 'POST register', 'PUT sync'], args: ['--request-timeout-ms', '400'] },
 ];
 
-for (const { name, fault, expect } of FAULTS) {
+for (const { name, fault, expect, args = [] } of FAULTS) {
   test(`CLI sync recovers from ${name}`, async () => {
     emulator.setFaults([fault]);
-    const r = await runCli(syncArgs());
+    const r = await runCli(syncArgs(...args));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(sequence(), expect);
     assertUploadsCarryNoKey();
@@ -113,9 +129,28 @@ for (const { name, fault, expect } of FAULTS) {
   });
 }
 
+test('class 5: a server that accepts and never answers ends the sync within budget + one timeout', async () => {
+  emulator.setFaults([{ step: 'register', kind: 'silent', times: 50 }]);
+  const r = await runCli(syncArgs('--request-timeout-ms', '500', '--time-budget-ms', '2500'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /step 3\/4 \(register file\)/);
+  assert.match(r.stderr, /budget_exceeded|timeout/);
+  assert.match(r.stderr, /no complete answer within 0\.5 s/);
+  assert.ok(r.ms < 2500 + 500 + 2500, `took ${r.ms} ms`);
+});
+
+test('class 5: a response body that stalls counts as a timeout', async () => {
+  emulator.setFaults([{ step: 'upload_url', kind: 'stall', times: 50 }]);
+  const r = await runCli(syncArgs('--request-timeout-ms', '400', '--time-budget-ms', '1500'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /step 1\/4 \(upload URL\)/);
+  assert.match(r.stderr, /no complete answer within 0\.4 s/);
+  assert.ok(r.ms < 1500 + 400 + 2500, `took ${r.ms} ms`);
+});
+
 test('CLI sync: 409 that never clears fails with the documented message', async () => {
   emulator.setFaults([{ step: 'sync', kind: 'status', status: 409, times: 20 }]);
-  const r = await runCli(syncArgs('--wait-budget-ms', '120000'));
+  const r = await runCli(syncArgs('--time-budget-ms', '120000'));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /another sync is already running for this app account/);
   assert.ok(sequence().filter((s) => s === 'PUT sync').length <= 5);
@@ -129,27 +164,129 @@ test('CLI sync: a wrong key fails at once with a readable error', async () => {
   assert.ok(!r.stderr.includes('wrong-key'));
 });
 
-test('CLI sync: the destructive-sync guard refuses, --allow-drop confirms', async () => {
-  const statePath = join(stateDir, 'state.json');
-  writeFileSync(statePath, JSON.stringify({ [`${emulator.baseUrl}#${ACCOUNT}`]: { userCount: 100 } }));
-  const refused = await runCli(syncArgs('--state', statePath));
+test('CLI sync: the guard refuses a destructive sync, --allow-drop confirms (a version 1 state file)', async () => {
+  const path = join(stateDir, 'state.json');
+  writeFileSync(path, JSON.stringify({ [`${emulator.baseUrl}#${ACCOUNT}`]: { userCount: 100 } }));
+  const refused = await runCli(syncArgs('--state', path));
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /refused/);
   assert.match(refused.stderr, /100/);
+  assert.match(refused.stderr, /--allow-drop/);
   assert.deepEqual(sequence(), []);
-  const confirmed = await runCli(syncArgs('--state', statePath, '--allow-drop'));
+  const confirmed = await runCli(syncArgs('--state', path, '--allow-drop'));
   assert.equal(confirmed.code, 0, confirmed.stderr);
   assert.deepEqual(sequence(), HAPPY);
-  assert.equal(JSON.parse(readFileSync(statePath, 'utf8'))[`${emulator.baseUrl}#${ACCOUNT}`].userCount, 9);
+  const { targets } = JSON.parse(readFileSync(path, 'utf8'));
+  assert.equal(targets[`${emulator.baseUrl}#${ACCOUNT}`].baseline.userCount, 9);
 });
 
-test('CLI sync --dry-run sends nothing and prints the plan', async () => {
-  const r = await runCli(syncArgs('--dry-run'));
-  assert.equal(r.code, 0, r.stderr);
+test('class 2: spelling the target differently checks the same baseline', async () => {
+  assert.equal((await runCli(syncArgs())).code, 0);
+  emulator.requests.length = 0;
+  const fewer = smallerExport(4);
+  for (const [account, url] of [[' 777', `${emulator.baseUrl}/`], ['0777', emulator.baseUrl.toUpperCase().replace('/V1.0', '/v1.0')]]) {
+    const r = await runCli(['sync', fewer, '--app-account', account, '--api-url', url, '--quiet']);
+    assert.equal(r.code, 1, `${account} ${url}: ${r.stderr}`);
+    assert.match(r.stderr, /refused/);
+    assert.match(r.stderr, /destructive_sync/);
+  }
+  assert.deepEqual(sequence(), [], 'nothing was sent');
+});
+
+test('class 2: a corrupt baseline asks for confirmation, with how to reset it', async () => {
+  const path = join(stateDir, 'state.json');
+  for (const baseline of [{ userCount: 'NaN' }, { userCount: -3 }, {}, { userCount: null }, 'garbage']) {
+    writeFileSync(path, JSON.stringify({ version: 2, targets: { [`${emulator.baseUrl}#${ACCOUNT}`]: { baseline } } }));
+    const r = await runCli(syncArgs('--state', path));
+    assert.equal(r.code, 1, JSON.stringify(baseline));
+    assert.match(r.stderr, /unreadable/);
+    assert.match(r.stderr, /--allow-drop/);
+  }
   assert.deepEqual(sequence(), []);
-  assert.match(r.stderr, /would send 9 users/);
-  assert.equal(JSON.parse(r.stdout).users.length, 9);
-  assert.ok(!existsSync(join(stateDir, 'stripe-torii-sync/state.json')));
+  assert.equal((await runCli(syncArgs('--state', path, '--allow-drop'))).code, 0);
+  assert.equal((await runCli(syncArgs('--state', path))).code, 0, 'the record was replaced');
+});
+
+test('class 11: swapping many users for others trips the guard though the count stays the same', async () => {
+  assert.equal((await runCli(syncArgs())).code, 0);
+  emulator.requests.length = 0;
+  const swapped = smallerExport(Infinity, (text) => text.replace(/^(\w+)@example\.com/gm, (m, name) =>
+    (['ada', 'grace', 'alan', 'margaret'].includes(name) ? `${name}.new@example.com` : m)));
+  const r = await runCli(['sync', swapped, '--app-account', ACCOUNT, '--api-url', emulator.baseUrl]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /changes since the last sync: \d+ added, \d+ removed/);
+  assert.match(r.stderr, /last sync sent 9 users and this one removes [2-9] of them/);
+  assert.deepEqual(sequence(), []);
+});
+
+test('CLI sync --dry-run sends nothing, prints the plan and the change preview', async () => {
+  const first = await runCli(syncArgs('--dry-run'));
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(sequence(), []);
+  assert.match(first.stderr, /dry run: would sync 9 users/);
+  assert.equal(JSON.parse(first.stdout).users.length, 9);
+  assert.ok(!existsSync(statePath()));
+  assert.equal((await runCli(syncArgs())).code, 0);
+  const edited = smallerExport(Infinity, (t) => t.replace('Invited', 'Active'));
+  const second = await runCli(['sync', edited, '--app-account', ACCOUNT, '--api-url', emulator.baseUrl, '--dry-run']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /changes since the last sync: 0 added, 0 removed, 1 changed, 8 unchanged/);
+  assert.match(second.stderr, /changed: alan@example\.com \(externalStatus, licenseStatus\)/);
+});
+
+test('the dry-run plan is exactly the requests a sync then sends', async () => {
+  const core = await loadCore();
+  for (const direct of [false, true]) {
+    emulator.requests.length = 0;
+    const extra = direct ? ['--direct'] : [];
+    assert.equal((await runCli([...syncArgs(...extra), '--allow-drop'])).code, 0);
+    const result = core.transform([{ name: sample, data: readFileSync(sample) }]);
+    const plan = result.plan({ appAccountId: ACCOUNT, baseUrl: emulator.baseUrl, mode: direct ? 'direct' : 'presigned' });
+    const sent = emulator.requests;
+    assert.equal(plan.requests.length, sent.length);
+    plan.requests.forEach((planned, i) => {
+      const actual = sent[i];
+      assert.equal(planned.method, actual.method);
+      if (planned.step === 'upload') {
+        assert.equal(planned.url, '<upload URL from step 1>');
+      } else {
+        assert.equal(emulator.baseUrl.replace(/\/v1\.0$/, '') + actual.path, planned.url);
+        assert.equal(planned.headers.Authorization, 'Bearer [redacted]');
+      }
+      if (planned.step === 'register') {
+        const path = JSON.parse(actual.body).path;
+        assert.equal(planned.body.replace('<filePath from step 1>', path), actual.body);
+      }
+      if (planned.step === 'sync') {
+        const id = JSON.parse(actual.body).idFile;
+        assert.equal(planned.body.replace('"<file id>"', JSON.stringify(id)), actual.body);
+      }
+    });
+  }
+});
+
+test('CLI sync prints the change summary after a successful sync', async () => {
+  assert.equal((await runCli(syncArgs())).code, 0);
+  const again = await runCli(syncArgs());
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /synced: file id .*\nchanges since the last sync: 0 added, 0 removed, 0 changed, 9 unchanged/);
+});
+
+test('class 1 and 9: a broken quote or --strict with rejected rows is never uploaded', async () => {
+  const broken = await runCli(['sync', join(hostile, 'stray-quote.csv'), '--app-account', ACCOUNT, '--api-url', emulator.baseUrl]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /broken_file/);
+  const strict = await runCli(syncArgs('--strict'));
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /rows_rejected/);
+  assert.deepEqual(sequence(), []);
+});
+
+test('class 9: sync --output writes exactly the file that is uploaded', async () => {
+  const out = join(stateDir, 'uploaded.json');
+  const r = await runCli(syncArgs('--output', out));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(out, 'utf8'), emulator.requests.find((q) => q.step === 'upload').body);
 });
 
 test('CLI sync --direct uses one multipart upload', async () => {
@@ -166,42 +303,43 @@ test('CLI sync usage errors exit 2', async () => {
   const http = await runCli(['sync', sample, '--app-account', ACCOUNT, '--api-url', 'http://torii.example.com/v1.0']);
   assert.equal(http.code, 2);
   assert.match(http.stderr, /https/);
+  const empty = await runCli(['sync', sample, '--app-account', ACCOUNT, '--api-url', '']);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /empty/);
 });
 
-test('fetch helper: syncs in-process and reports progress per step', async () => {
+test('fetch driver: syncs in-process and reports progress per step', async () => {
   const core = await loadCore();
-  const { json } = core.transformJson(readFileSync(sample, 'utf8'));
+  const result = core.transform(readFileSync(sample));
   const progress = [];
-  const outcome = await core.syncWithFetch(
-    { apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl },
-    json,
-    { onProgress: (p) => progress.push(`${p.index}/${p.total} ${p.step}`) },
-  );
+  const session = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  const outcome = await session.runWithFetch({ onProgress: (p) => progress.push(p.text) });
   assert.equal(outcome.userCount, 9);
   assert.deepEqual(sequence(), HAPPY);
-  assert.deepEqual(progress, ['1/4 upload_url', '2/4 upload', '3/4 register', '4/4 sync']);
+  assert.deepEqual(progress, ['[1/4] upload URL', '[2/4] upload', '[3/4] register file', '[4/4] start sync']);
   assert.ok(!JSON.stringify(outcome).includes(KEY));
-  assert.deepEqual(emulator.files.get?.(outcome.fileId) ?? JSON.parse(json), JSON.parse(json));
+  assert.deepEqual(emulator.files.get(Number(outcome.fileId)), JSON.parse(Buffer.from(result.json()).toString()));
+  assert.throws(() => session.poll(0), (e) => e.code === 'invalid_argument', 'runWithFetch uses the session up');
 });
 
-test('fetch helper: a file Torii rejects surfaces Torii\'s message', async () => {
+test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {
   const core = await loadCore();
   const bad = JSON.stringify({ users: [{ email: 'ada@example.com', status: 'sleeping' }] });
+  const session = new core.SyncSession({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, bad, 1);
   await assert.rejects(
-    core.syncWithFetch({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, bad),
+    session.runWithFetch(),
     (e) => e.code === 'rejected' && /status/.test(e.message) && !e.message.includes(KEY),
   );
 });
 
 for (const status of [500, 503]) {
-  test(`fetch helper: ${status} on every attempt ends with retries exhausted`, async () => {
+  test(`fetch driver: ${status} on every attempt ends with retries exhausted`, async () => {
     const core = await loadCore();
-    const { json } = core.transformJson(readFileSync(sample, 'utf8'));
     emulator.setFaults([{ step: 'upload_url', kind: 'status', status, times: 50 }]);
-    await assert.rejects(
-      core.syncWithFetch({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl, waitBudgetMs: 120000 }, json),
-      (e) => ['retries_exhausted', 'wait_budget_exceeded'].includes(e.code) && !e.message.includes(KEY),
-    );
+    const session = core.transform(readFileSync(sample))
+      .startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl, timeBudgetMs: 120000 }, 1);
+    await assert.rejects(session.runWithFetch(),
+      (e) => ['retries_exhausted', 'budget_exceeded'].includes(e.code) && !e.message.includes(KEY));
     assert.ok(sequence().length <= 5);
   });
 }

@@ -5,8 +5,7 @@ use js_sys::{Array, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use stripe_torii_sync::wasm::{
-    check_sync_guard, count_csv_records_js, sync_with_fetch, transform_bytes_js, transform_js,
-    transform_json_js, SyncSessionJs,
+    option_catalog, parse_options, sheet_safe_js, target_key, transform_js, SyncSessionJs,
 };
 
 const SAMPLE: &str = include_str!("../fixtures/stripe-sample.csv");
@@ -15,139 +14,295 @@ fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap()
 }
 
-fn options(json: &str) -> JsValue {
+fn js(json: &str) -> JsValue {
     JSON::parse(json).unwrap()
 }
 
-pub fn transform_returns_file_and_report() {
-    let out = transform_js(SAMPLE, JsValue::UNDEFINED).unwrap();
-    let users: Array = get(&get(&out, "file"), "users").dyn_into().unwrap();
+fn code(err: &JsValue) -> String {
+    assert!(err.is_instance_of::<js_sys::Error>(), "not an Error");
+    get(err, "code").as_string().unwrap_or_default()
+}
+
+fn text(bytes: &Uint8Array) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+pub fn transform_returns_the_file_and_the_report() {
+    let out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(out.user_count(), 9);
+    let file: JsValue = JSON::parse(&text(&out.json())).unwrap();
+    let users: Array = get(&file, "users").dyn_into().unwrap();
     assert_eq!(users.length(), 9);
-    let report = get(&out, "report");
+    let report = out.report();
     assert_eq!(get(&report, "rowsRead").as_f64(), Some(12.0));
     assert_eq!(get(&report, "merged").as_f64(), Some(1.0));
-    let diagnostics: Array = get(&report, "diagnostics").dyn_into().unwrap();
-    let first = diagnostics.get(0);
+    let first = Array::from(&get(&report, "diagnostics")).get(0);
     assert!(get(&first, "line").as_f64().is_some());
     assert!(get(&first, "code").as_string().is_some());
-    // byRole is a plain object, not a Map.
-    assert!(get(&report, "byRole").is_object());
     assert!(get(&get(&report, "byRole"), "Developer").as_f64().is_some());
-    assert!(get(&out, "reportText")
-        .as_string()
-        .unwrap()
-        .contains("12 rows read"));
+    assert!(out.report_text().contains("12 rows read"));
+    assert!(out.refusal().is_null());
 }
 
-pub fn transform_json_is_the_same_file_as_text() {
-    let out = transform_json_js(SAMPLE, options(r#"{"licenseName":"Stripe Team"}"#)).unwrap();
-    let json = get(&out, "json").as_string().unwrap();
-    assert!(json.ends_with("]}\n"));
-    let parsed = transform_js(SAMPLE, options(r#"{"licenseName":"Stripe Team"}"#)).unwrap();
-    let again = JSON::stringify(&get(&parsed, "file"))
-        .unwrap()
+pub fn several_named_inputs_make_one_file() {
+    let inputs = Array::new();
+    let a = js(r#"{"name":"eu.csv"}"#);
+    Reflect::set(
+        &a,
+        &"data".into(),
+        &Uint8Array::from(&b"Email\nada@example.com\n"[..]),
+    )
+    .unwrap();
+    let b = js(
+        r#"{"name":"us.csv","data":"Email;Role\nADA@example.com;Owner\nbob@example.com;Dev\n"}"#,
+    );
+    inputs.push(&a);
+    inputs.push(&b);
+    let out = transform_js(inputs.into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(out.user_count(), 2);
+    let report = out.report();
+    let files = Array::from(&get(&report, "files"));
+    assert_eq!(files.length(), 2);
+    assert_eq!(get(&files.get(1), "merged").as_f64(), Some(1.0));
+    let note = Array::from(&get(&report, "diagnostics")).get(0);
+    assert_eq!(get(&note, "file").as_string().as_deref(), Some("us.csv"));
+    assert!(get(&note, "message")
         .as_string()
+        .unwrap()
+        .contains("eu.csv line 2"));
+}
+
+pub fn chunks_join_to_the_whole_file() {
+    let mut out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    let mut joined = Vec::new();
+    loop {
+        let chunk = out.next_json_chunk(JsValue::from_f64(100.0)).unwrap();
+        if chunk.is_undefined() {
+            break;
+        }
+        joined.extend(chunk.unchecked_into::<Uint8Array>().to_vec());
+    }
+    assert_eq!(joined, out.json().to_vec());
+}
+
+pub fn errors_carry_a_code() {
+    let err = transform_js("Name,Role\nAda,Owner\n".into(), JsValue::UNDEFINED)
+        .err()
         .unwrap();
-    assert_eq!(format!("{again}\n"), json);
-}
-
-pub fn errors_carry_a_code_and_the_headers_found() {
-    let err = transform_js("Name,Role\nAda,Owner\n", JsValue::UNDEFINED).unwrap_err();
-    assert!(err.is_instance_of::<js_sys::Error>());
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("missing_email_column")
-    );
-    let found: Array = get(&err, "headersFound").dyn_into().unwrap();
-    assert_eq!(found.length(), 2);
-    let message = get(&err, "message").as_string().unwrap();
-    assert!(message.contains("Name, Role"));
-
-    let err = transform_js(SAMPLE, options(r#"{"pricePerUserCents":-1}"#)).unwrap_err();
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("invalid_option")
-    );
-    let err = transform_js(SAMPLE, options(r#"{"licenceName":"typo"}"#)).unwrap_err();
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("invalid_option")
-    );
-
-    let err = transform_js("Email\nnope\n", JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("no_valid_users")
-    );
+    assert_eq!(code(&err), "missing_email_column");
+    assert_eq!(Array::from(&get(&err, "headersFound")).length(), 2);
+    for options in [
+        r#"{"pricePerUserCents":-1}"#,
+        r#"{"licenceName":"typo"}"#,
+        r#"{"excludeDomains":[""]}"#,
+        r#"{"appAccountId":"1"}"#,
+    ] {
+        let err = transform_js(SAMPLE.into(), js(options)).err().unwrap();
+        assert_eq!(code(&err), "invalid_option", "{options}");
+    }
+    let nan = js("{}");
+    Reflect::set(
+        &nan,
+        &"unassignedAmount".into(),
+        &JsValue::from_f64(f64::NAN),
+    )
+    .unwrap();
+    let err = transform_js(SAMPLE.into(), nan).err().unwrap();
+    assert!(get(&err, "message").as_string().unwrap().contains("NaN"));
+    let err = transform_js("Email\nnope\n".into(), JsValue::UNDEFINED)
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "no_valid_users");
     assert_eq!(get(&get(&err, "report"), "rejected").as_f64(), Some(1.0));
 }
 
-pub fn bytes_that_are_not_utf8_name_the_offset() {
-    let bytes = Uint8Array::from(&b"Email\nada@example.com\n\xff"[..]);
-    let err = transform_bytes_js(&bytes, JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(get(&err, "code").as_string().as_deref(), Some("not_text"));
-    assert!(get(&err, "message")
-        .as_string()
-        .unwrap()
-        .contains("byte 22"));
-    let ok = transform_bytes_js(&Uint8Array::from(SAMPLE.as_bytes()), JsValue::NULL).unwrap();
-    assert!(get(&ok, "json")
-        .as_string()
-        .unwrap()
-        .starts_with("{\"users\":["));
+pub fn wrong_argument_types_are_coded_errors() {
+    for bad in [
+        JsValue::from_f64(123.0),
+        JsValue::UNDEFINED,
+        js("{}"),
+        js("[]"),
+        JsValue::TRUE,
+    ] {
+        let err = transform_js(bad, JsValue::UNDEFINED).err().unwrap();
+        assert_eq!(code(&err), "invalid_argument");
+        assert!(get(&err, "message")
+            .as_string()
+            .unwrap()
+            .contains("transform(input"));
+    }
+    let err = transform_js(SAMPLE.into(), JsValue::from_f64(1.0))
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "invalid_argument");
+    let mut out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(
+        code(&out.next_json_chunk("x".into()).err().unwrap()),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(
+            &out.preview_page("0".into(), 1.into(), JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(
+            &out.compare(JsValue::from_f64(3.0), JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(&sheet_safe_js(JsValue::from_f64(1.0)).err().unwrap()),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(&parse_options("ftp".into(), js("[]")).err().unwrap()),
+        "invalid_argument"
+    );
 }
 
-pub fn count_records_counts_csv_records() {
-    assert_eq!(count_csv_records_js("a,b\n\"x\ny\",z\n\n1,2\n"), 3.0);
+pub fn bytes_are_decoded_or_refused_with_the_likely_encoding() {
+    let bytes = Uint8Array::from(&b"Email\nada@example.com\n\xe9t\xe9"[..]);
+    let err = transform_js(bytes.into(), JsValue::UNDEFINED)
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "not_text");
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(
+        message.contains("byte 22") && message.contains("Windows-1252"),
+        "{message}"
+    );
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in "Email\tName\r\nada@example.com\tAda\r\n".encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let out = transform_js(
+        Uint8Array::from(utf16.as_slice()).into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(out.user_count(), 1);
+}
+
+pub fn preview_pages_carry_cells_safe_for_a_sheet() {
+    let csv =
+        "Email,Name,Last login\nada@example.com,=HYPERLINK(\"x\"),soon\nbob@example.com,Bob,\n";
+    let mut out = transform_js(csv.into(), JsValue::UNDEFINED).unwrap();
+    let page = out
+        .preview_page(0.into(), 10.into(), js(r#"{"sheetSafe":true}"#))
+        .unwrap();
+    assert_eq!(get(&page, "total").as_f64(), Some(2.0));
+    let row = Array::from(&get(&page, "rows")).get(0);
+    assert_eq!(
+        get(&row, "firstName").as_string().as_deref(),
+        Some("=HYPERLINK(\"x\")")
+    );
+    let cells = Array::from(&get(&row, "cells"));
+    assert_eq!(
+        cells.get(1).as_string().as_deref(),
+        Some("'=HYPERLINK(\"x\")")
+    );
+    assert_eq!(Array::from(&get(&row, "diagnostics")).length(), 1);
+    let safe = sheet_safe_js(js(r#"[["+cmd","ok"],"-2+3"]"#)).unwrap();
+    assert_eq!(
+        JSON::stringify(&safe).unwrap().as_string().unwrap(),
+        r#"[["'+cmd","ok"],"'-2+3"]"#
+    );
+    let diagnostics = out.diagnostic_rows(js(r#"{"sheetSafe":true}"#)).unwrap();
+    assert_eq!(Array::from(&get(&diagnostics, "rows")).length(), 1);
+}
+
+pub fn the_change_preview_reaches_the_report() {
+    let before = transform_js(
+        "Email\nada@example.com\nbob@example.com\n".into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let mut after = transform_js(
+        "Email,Status\nada@example.com,Invited\ncat@example.com,\n".into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let changes = after
+        .compare(before.json().into(), "before.json".into())
+        .unwrap();
+    assert_eq!(
+        JSON::stringify(&get(&changes, "added"))
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        r#"["cat@example.com"]"#
+    );
+    assert_eq!(
+        JSON::stringify(&get(&changes, "removed"))
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        r#"["bob@example.com"]"#
+    );
+    assert_eq!(Array::from(&get(&changes, "changed")).length(), 1);
+    assert_eq!(
+        get(&get(&after.report(), "changes"), "unchanged").as_f64(),
+        Some(0.0)
+    );
+    assert!(after
+        .report_text()
+        .contains("changes since before.json: 1 added, 1 removed, 1 changed, 0 unchanged"));
+    let err = after
+        .compare("not json".into(), JsValue::UNDEFINED)
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "not_torii_file");
+    let rows = before.snapshot_rows();
+    let again = after.compare(rows.into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(Array::from(&get(&again, "removed")).length(), 1);
 }
 
 const KEY: &str = "wasm-test-key-0042";
 
 fn sync_config(extra: &str) -> JsValue {
-    options(&format!(
+    js(&format!(
         r#"{{"apiKey":"{KEY}","appAccountId":"5","baseUrl":"http://127.0.0.1:1/v1.0"{extra}}}"#
     ))
 }
 
-fn sample_json() -> String {
-    get(
-        &transform_json_js(SAMPLE, JsValue::UNDEFINED).unwrap(),
-        "json",
-    )
-    .as_string()
-    .unwrap()
-}
-
-pub fn sync_session_walks_the_sequence_from_js() {
-    let mut session = SyncSessionJs::new(sync_config(""), sample_json(), 7.0).unwrap();
+pub fn a_session_walks_the_sequence_from_js() {
+    let out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    let mut session = out.start_sync(sync_config(""), 7.into()).unwrap();
     assert_eq!(session.user_count(), 9);
+    assert_eq!(session.target(), "http://127.0.0.1:1/v1.0#5");
     let answers = [
         r#"{"status":200,"headers":{},"body":"{\"uploadFileParameters\":{\"url\":\"http://127.0.0.1:1/s3/x\",\"filePath\":\"p\"}}"}"#,
         r#"{"status":200,"body":""}"#,
         r#"{"status":429,"headers":{"retry-after":"2"},"body":""}"#,
+        r#"{"timeout":true}"#,
         r#"{"status":200,"body":"{\"id\":31}"}"#,
         r#"{"status":200,"body":"{}"}"#,
     ];
-    let mut now = 0.0;
+    let mut now = 1_000_000.0;
     let mut steps = Vec::new();
     let mut answers = answers.iter();
     let outcome = loop {
-        let action = session.poll(now).unwrap();
+        let action = session.poll(now.into()).unwrap();
         match get(&action, "type").as_string().unwrap().as_str() {
             "send" => {
                 let request = get(&action, "request");
                 let step = get(&request, "step").as_string().unwrap();
                 let auth = get(&get(&request, "headers"), "Authorization");
                 assert_eq!(auth.is_undefined(), step == "upload");
-                assert!(get(&action, "label").as_string().is_some());
-                steps.push(format!(
-                    "{}/{} {step} #{}",
-                    get(&action, "index").as_f64().unwrap(),
-                    get(&action, "total").as_f64().unwrap(),
-                    get(&action, "attempt").as_f64().unwrap()
-                ));
-                let answer = options(answers.next().unwrap());
-                session.handle_response(now, answer).unwrap();
+                if step == "upload" {
+                    assert!(get(&request, "body").is_instance_of::<Uint8Array>());
+                }
+                assert_eq!(get(&action, "timeoutMs").as_f64(), Some(30_000.0));
+                steps.push(get(&get(&action, "progress"), "text").as_string().unwrap());
+                session
+                    .handle_response(now.into(), js(answers.next().unwrap()))
+                    .unwrap();
             }
             "wait" => now += get(&action, "ms").as_f64().unwrap(),
             "done" => break get(&action, "outcome"),
@@ -157,97 +312,171 @@ pub fn sync_session_walks_the_sequence_from_js() {
     assert_eq!(
         steps,
         [
-            "1/4 upload_url #1",
-            "2/4 upload #1",
-            "3/4 register #1",
-            "3/4 register #2",
-            "4/4 sync #1"
+            "[1/4] upload URL",
+            "[2/4] upload",
+            "[3/4] register file",
+            "[3/4] register file (attempt 2)",
+            "[3/4] register file (attempt 3)",
+            "[4/4] start sync"
         ]
     );
     assert_eq!(get(&outcome, "fileId").as_f64(), Some(31.0));
-    assert_eq!(get(&outcome, "retries").as_f64(), Some(1.0));
+    assert_eq!(get(&outcome, "retries").as_f64(), Some(2.0));
+    assert_eq!(
+        get(&get(&outcome, "baseline"), "userCount").as_f64(),
+        Some(9.0)
+    );
     let text = JSON::stringify(&outcome).unwrap().as_string().unwrap();
     assert!(!text.contains(KEY));
-    assert!(session.outcome().unwrap().is_object());
+    assert!(session.outcome().is_object());
 }
 
-pub fn sync_session_reports_failures_and_bad_input() {
-    let mut session = SyncSessionJs::new(sync_config(""), sample_json(), 1.0).unwrap();
-    session.poll(0.0).unwrap();
-    let unauthorized = options(r#"{"status":401,"body":"{\"message\":\"bad key\"}"}"#);
-    session.handle_response(1.0, unauthorized).unwrap();
-    let failed = session.poll(2.0).unwrap();
-    assert_eq!(get(&failed, "type").as_string().as_deref(), Some("failed"));
-    let error = get(&failed, "error");
+pub fn a_destructive_sync_waits_for_confirmation() {
+    let out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    let mut session = out
+        .start_sync(sync_config(r#","baseline":{"userCount":100}"#), 1.into())
+        .unwrap();
+    let action = session.poll(0.into()).unwrap();
+    assert_eq!(get(&action, "type").as_string().as_deref(), Some("confirm"));
+    let verdict = get(&action, "verdict");
+    assert_eq!(get(&verdict, "removedUsers").as_f64(), Some(91.0));
     assert_eq!(
-        get(&error, "code").as_string().as_deref(),
-        Some("unauthorized")
+        get(&verdict, "reason").as_string().as_deref(),
+        Some("too_many_removed")
     );
-    assert!(get(&error, "message")
-        .as_string()
-        .unwrap()
-        .starts_with("Torii rejected the API key"));
-
-    let err = session
-        .handle_response(3.0, options(r#"{"status":200}"#))
-        .unwrap_err();
-    assert_eq!(get(&err, "code").as_string().as_deref(), Some("protocol"));
-
-    let err = SyncSessionJs::new(
-        options(r#"{"apiKey":"k","appAccountId":"1","baseUrl":"http://example.com"}"#),
-        sample_json(),
-        1.0,
-    )
-    .err()
-    .unwrap();
+    session.refuse().unwrap();
+    let failed = session.poll(0.into()).unwrap();
     assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("invalid_config")
-    );
-    let err = SyncSessionJs::new(
-        sync_config(r#","previousUserCount":100"#),
-        sample_json(),
-        1.0,
-    )
-    .err()
-    .unwrap();
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
+        get(&get(&failed, "error"), "code").as_string().as_deref(),
         Some("destructive_sync")
     );
+
+    let broken = transform_js(
+        "Email,Name\nada@example.com,\"Ada\nbob@example.com,Bob\n".into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(
+        code(&broken.start_sync(sync_config(""), 1.into()).err().unwrap()),
+        "broken_file"
+    );
+    let plan = broken.plan(sync_config("")).err().unwrap();
+    assert_eq!(code(&plan), "broken_file");
+    let plan = out.plan(js(r#"{"appAccountId":"5"}"#)).unwrap();
+    assert_eq!(Array::from(&get(&plan, "requests")).length(), 4);
+    assert!(get(&plan, "text")
+        .as_string()
+        .unwrap()
+        .starts_with("dry run"));
 }
 
-pub fn the_guard_is_exposed() {
-    let verdict = check_sync_guard(options(r#"{"previousUserCount":100,"userCount":70}"#)).unwrap();
-    assert_eq!(get(&verdict, "allowed").as_bool(), Some(false));
-    assert_eq!(get(&verdict, "dropPercent").as_f64(), Some(30.0));
-    let verdict = check_sync_guard(options(
-        r#"{"previousUserCount":100,"userCount":70,"allowDrop":true}"#,
+pub fn sessions_refuse_bad_input_with_codes() {
+    let err = SyncSessionJs::new(
+        js(r#"{"apiKey":"k","appAccountId":"1","baseUrl":"http://example.com"}"#),
+        "{}".into(),
+        1.into(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(code(&err), "invalid_config");
+    let err = SyncSessionJs::new(sync_config(""), JsValue::from_f64(123.0), 1.into())
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "invalid_argument");
+    let file = r#"{"users":[{"email":"a@b.co","status":"active"}]}"#;
+    let mut session = SyncSessionJs::new(sync_config(""), file.into(), 1.into()).unwrap();
+    assert_eq!(
+        code(&session.poll("now".into()).err().unwrap()),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(
+            &session
+                .handle_response(0.into(), js(r#"{"status":200}"#))
+                .err()
+                .unwrap()
+        ),
+        "protocol"
+    );
+    session.poll(0.into()).unwrap();
+    assert_eq!(
+        code(
+            &session
+                .handle_response(0.into(), js(r#"{"status":"200"}"#))
+                .err()
+                .unwrap()
+        ),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(&session.confirm("yes".into()).err().unwrap()),
+        "invalid_argument"
+    );
+}
+
+pub fn hosts_share_the_target_key_and_the_option_table() {
+    let a = target_key(js(
+        r#"{"appAccountId":" 0777","baseUrl":"https://API.toriihq.com/v1.0/"}"#,
     ))
     .unwrap();
-    assert_eq!(get(&verdict, "allowed").as_bool(), Some(true));
-    let err = check_sync_guard(options(r#"{"userCount":-1}"#)).unwrap_err();
+    let b = target_key(js(r#"{"appAccountId":"777"}"#)).unwrap();
+    assert_eq!(a, b);
     assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("invalid_option")
+        code(
+            &target_key(js(r#"{"appAccountId":"777","baseUrl":""}"#))
+                .err()
+                .unwrap()
+        ),
+        "invalid_config"
+    );
+    let catalog = Array::from(&option_catalog());
+    assert!(catalog.length() >= 20);
+    let first = catalog.get(0);
+    for key in [
+        "jsName", "cliFlag", "label", "kind", "default", "help", "scope", "sheet",
+    ] {
+        assert!(!get(&first, key).is_undefined(), "{key}");
+    }
+    let parsed = parse_options(
+        "cli".into(),
+        js(r#"[["--price-per-user-cents","1250"],["--exclude-domain","a.com"],["--direct",""]]"#),
+    )
+    .unwrap();
+    assert_eq!(
+        get(&get(&parsed, "transform"), "pricePerUserCents").as_f64(),
+        Some(1250.0)
+    );
+    assert_eq!(
+        get(&get(&parsed, "sync"), "mode").as_string().as_deref(),
+        Some("direct")
+    );
+    let err = parse_options("cli".into(), js(r#"[["--price-per-user-cents","1e309"]]"#))
+        .err()
+        .unwrap();
+    assert_eq!(code(&err), "invalid_option");
+    let sheet = parse_options(
+        "sheet".into(),
+        js(r#"[["Price per user in cents", 1500], ["Include license", false]]"#),
+    )
+    .unwrap();
+    assert_eq!(
+        get(&get(&sheet, "transform"), "includeLicense").as_bool(),
+        Some(false)
     );
 }
 
 /// The fetch driver against a port nothing listens on: the transport error
-/// reaches the session, whose zero wait budget ends the run at once.
-pub async fn sync_with_fetch_reports_an_unreachable_server() {
-    let err = sync_with_fetch(
-        sync_config(r#","waitBudgetMs":0"#),
-        sample_json(),
-        JsValue::UNDEFINED,
-    )
-    .await
-    .unwrap_err();
-    assert!(err.is_instance_of::<js_sys::Error>());
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("wait_budget_exceeded")
-    );
+/// reaches the session, whose 1 ms budget leaves no time for a retry.
+pub async fn run_with_fetch_reports_an_unreachable_server() {
+    let out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    let session = out
+        .start_sync(sync_config(r#","timeBudgetMs":1"#), 1.into())
+        .unwrap();
+    let err = session
+        .run_with_fetch(JsValue::UNDEFINED)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "budget_exceeded");
     let message = get(&err, "message").as_string().unwrap();
     assert!(message.contains("no response"), "{message}");
     assert!(!message.contains(KEY));
@@ -277,15 +506,19 @@ macro_rules! wasm_suite {
 macro_rules! all_checks {
     () => {
         wasm_common::wasm_suite!(
-            transform_returns_file_and_report,
-            transform_json_is_the_same_file_as_text,
-            errors_carry_a_code_and_the_headers_found,
-            bytes_that_are_not_utf8_name_the_offset,
-            count_records_counts_csv_records,
-            sync_session_walks_the_sequence_from_js,
-            sync_session_reports_failures_and_bad_input,
-            the_guard_is_exposed;
-            async sync_with_fetch_reports_an_unreachable_server,
+            transform_returns_the_file_and_the_report,
+            several_named_inputs_make_one_file,
+            chunks_join_to_the_whole_file,
+            errors_carry_a_code,
+            wrong_argument_types_are_coded_errors,
+            bytes_are_decoded_or_refused_with_the_likely_encoding,
+            preview_pages_carry_cells_safe_for_a_sheet,
+            the_change_preview_reaches_the_report,
+            a_session_walks_the_sequence_from_js,
+            a_destructive_sync_waits_for_confirmation,
+            sessions_refuse_bad_input_with_codes,
+            hosts_share_the_target_key_and_the_option_table;
+            async run_with_fetch_reports_an_unreachable_server,
         );
     };
 }

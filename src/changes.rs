@@ -1,0 +1,622 @@
+//! The change preview: what a sync is about to change in Torii, found by
+//! comparing the new file with the last one synced.
+//!
+//! A Torii file replaces the app's whole user list, so an admin should see
+//! who is new, who disappears, and whose status, roles, last-used date,
+//! names or license status change before pressing the button. Emails
+//! compare as the transform normalises them (case, invisible characters,
+//! the ASCII form of a domain) and roles as sets, ignoring case and order.
+//!
+//! The previous file is read from its JSON bytes ([`Snapshot::parse`]), or
+//! from the one-JSON-object-per-user rows the Apps Script front end keeps in
+//! a sheet ([`Snapshot::from_rows`], written by [`snapshot_rows`]).
+//!
+//! ```
+//! use stripe_torii_sync::changes::{compare, Snapshot};
+//! use stripe_torii_sync::{transform, TransformOptions};
+//!
+//! let previous = br#"{"users":[{"email":"Ada@Example.com","status":"active","roles":["Owner"]},
+//!                              {"email":"bob@example.com","status":"active"}]}"#;
+//! let now = transform("Email,Role,Status\nada@example.com,owner,Invited\ncat@example.com,,Active\n",
+//!                     &TransformOptions::default()).unwrap();
+//! let previous = Snapshot::parse(std::str::from_utf8(previous).unwrap()).unwrap();
+//! let changes = compare(&now.file, &previous);
+//! assert_eq!(changes.added, ["cat@example.com"]);
+//! assert_eq!(changes.removed, ["bob@example.com"]);
+//! assert_eq!(changes.changed[0].fields, ["externalStatus", "licenseStatus"]);
+//! assert_eq!(changes.unchanged, 0);
+//! ```
+
+use std::borrow::Cow;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fields::date::{parse_last_used, Date, DateOrder};
+use crate::fields::email::normalize_email;
+use crate::json::{ObjectWriter, Reader, SyntaxError};
+use crate::sync::guard::Removal;
+use crate::text::{fold, FastMap, FastSet};
+use crate::torii::{ToriiFile, User};
+
+/// One user whose fields differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The email, as the new file spells it.
+    pub email: String,
+    /// The names of the fields whose value differs, in file order:
+    /// `firstName`, `lastName`, `status`, `externalStatus`, `roles`,
+    /// `lastUsedDate`, `licenseStatus`.
+    pub fields: Vec<&'static str>,
+}
+
+/// What changes between a previous Torii file and a new one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// What the previous file is called in the summary (a path, or "the
+    /// last sync").
+    pub since: String,
+    /// Users in the previous file.
+    pub previous_users: u64,
+    /// Emails in the new file only, in its order.
+    pub added: Vec<String>,
+    /// Emails in the previous file only, in its order.
+    pub removed: Vec<String>,
+    /// Users in both whose fields differ, in the new file's order.
+    pub changed: Vec<Changed>,
+    /// Users in both with nothing changed.
+    pub unchanged: u64,
+}
+
+impl Changes {
+    /// "changes since PREVIOUS.json: 3 added, 1 removed, 2 changed, 94 unchanged".
+    pub fn summary(&self) -> String {
+        let since = if self.since.is_empty() {
+            "the last sync"
+        } else {
+            &self.since
+        };
+        format!(
+            "changes since {since}: {} added, {} removed, {} changed, {} unchanged",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len(),
+            self.unchanged
+        )
+    }
+
+    /// The summary, then up to `listed` emails of each kind.
+    pub fn render_text(&self, listed: usize) -> String {
+        let mut out = self.summary();
+        out.push('\n');
+        let list = |out: &mut String, what: &str, items: Vec<String>| {
+            if items.is_empty() {
+                return;
+            }
+            let more = items.len().saturating_sub(listed);
+            out.push_str(&format!("  {what}: "));
+            out.push_str(
+                &items
+                    .into_iter()
+                    .take(listed)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            if more > 0 {
+                out.push_str(&format!(" … and {more} more"));
+            }
+            out.push('\n');
+        };
+        list(&mut out, "added", self.added.clone());
+        list(&mut out, "removed", self.removed.clone());
+        let changed = self
+            .changed
+            .iter()
+            .map(|c| format!("{} ({})", c.email, c.fields.join(", ")))
+            .collect();
+        list(&mut out, "changed", changed);
+        out
+    }
+
+    /// The changes as JSON: `{"added":[…],"removed":[…],"changed":[{"email",
+    /// "fields"}],"unchanged":N}`.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut o = ObjectWriter::new(&mut out);
+        o.strs("added", self.added.iter().map(String::as_str));
+        o.strs("removed", self.removed.iter().map(String::as_str));
+        o.array("changed", &self.changed, |list, c| {
+            let mut w = ObjectWriter::new(list);
+            w.str("email", &c.email)
+                .strs("fields", c.fields.iter().copied());
+            w.end();
+        });
+        o.u64("unchanged", self.unchanged);
+        o.end();
+        out
+    }
+}
+
+/// One user of a previous file, with the fields the comparison reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotUser<'a> {
+    /// The email as that file spells it.
+    pub email: Cow<'a, str>,
+    /// `firstName`.
+    pub first_name: Option<Cow<'a, str>>,
+    /// `lastName`.
+    pub last_name: Option<Cow<'a, str>>,
+    /// `status`.
+    pub status: Option<Cow<'a, str>>,
+    /// `externalStatus`.
+    pub external_status: Option<Cow<'a, str>>,
+    /// `roles`.
+    pub roles: Vec<Cow<'a, str>>,
+    /// `lastUsedDate`, as a date when it reads as one.
+    pub last_used: Option<Date>,
+    /// The user's `licenseStatus` in the license, if listed.
+    pub license_status: Option<Cow<'a, str>>,
+}
+
+/// A previous Torii file, read for comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot<'a> {
+    users: Vec<SnapshotUser<'a>>,
+    by_key: FastMap<String, usize>,
+}
+
+fn not_torii(what: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::NotToriiFile,
+        format!(
+            "the previous file is not a Torii file: {what}; give the JSON file an earlier \
+             transform or sync wrote"
+        ),
+    )
+}
+
+impl<'a> Snapshot<'a> {
+    /// Reads a Torii file's JSON.
+    ///
+    /// # Errors
+    ///
+    /// `not_torii_file` when the text is not JSON, or not an object with a
+    /// `users` list of objects that each have an `email`.
+    pub fn parse(json: &'a str) -> Result<Snapshot<'a>> {
+        let mut users = Vec::new();
+        let mut licenses: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        let mut saw_users = false;
+        let mut reader = Reader::new(json);
+        if reader.peek() != Some(b'{') {
+            return Err(not_torii("it is not a JSON object"));
+        }
+        reader
+            .object(|r, key| match key.as_ref() {
+                "users" => {
+                    saw_users = true;
+                    r.array(|r| {
+                        users.push(read_user(r)?);
+                        Ok(())
+                    })
+                }
+                "licenses" => r.array(|r| read_license(r, &mut licenses)),
+                _ => r.skip(),
+            })
+            .and_then(|()| reader.finish())
+            .map_err(|e| match e.what {
+                "a user without an email" | "a user that is not an object" => not_torii(e.what),
+                _ => not_torii(format!("it is not valid JSON ({e})")),
+            })?;
+        if !saw_users {
+            return Err(not_torii("it has no users list"));
+        }
+        let mut snapshot = Snapshot::from_users(users);
+        for (email, status) in licenses {
+            if let Some(&i) = snapshot.by_key.get(key_of(&email).as_ref()) {
+                snapshot.users[i].license_status.get_or_insert(status);
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Reads the rows [`snapshot_rows`] wrote: one JSON object per user.
+    ///
+    /// # Errors
+    ///
+    /// `not_torii_file` naming the first row that is not such an object.
+    pub fn from_rows(rows: &[&'a str]) -> Result<Snapshot<'a>> {
+        let mut users = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            if row.trim().is_empty() {
+                continue;
+            }
+            let mut reader = Reader::new(row);
+            let user = read_user(&mut reader)
+                .and_then(|user| reader.finish().map(|()| user))
+                .map_err(|e| {
+                    not_torii(format!(
+                        "row {} of the saved sync is unreadable ({e})",
+                        i + 1
+                    ))
+                })?;
+            users.push(user);
+        }
+        Ok(Snapshot::from_users(users))
+    }
+
+    fn from_users(users: Vec<SnapshotUser<'a>>) -> Snapshot<'a> {
+        let mut by_key = FastMap::default();
+        let mut kept = Vec::with_capacity(users.len());
+        for user in users {
+            let key = key_of(&user.email).into_owned();
+            if let std::collections::hash_map::Entry::Vacant(slot) = by_key.entry(key) {
+                slot.insert(kept.len());
+                kept.push(user);
+            }
+        }
+        Snapshot {
+            users: kept,
+            by_key,
+        }
+    }
+
+    /// Users in the file (each email once).
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// True when the file has no users.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+}
+
+/// The key an email compares by: the transform's, or the lower-cased text
+/// when it is not a valid address.
+fn key_of(email: &str) -> Cow<'_, str> {
+    match normalize_email(email) {
+        Ok(e) => {
+            let (address, ascii) = e.into_parts();
+            match ascii {
+                Some(ascii) => Cow::Owned(ascii),
+                None => address,
+            }
+        }
+        Err(_) => fold(email.trim()),
+    }
+}
+
+fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, SyntaxError> {
+    if r.peek() != Some(b'{') {
+        return Err(SyntaxError {
+            what: "a user that is not an object",
+            offset: 0,
+        });
+    }
+    let mut user = SnapshotUser::default();
+    let mut has_email = false;
+    r.object(|r, key| {
+        let text = |r: &mut Reader<'a>| -> std::result::Result<Option<Cow<'a, str>>, SyntaxError> {
+            if r.peek() == Some(b'"') {
+                r.string().map(Some)
+            } else {
+                r.skip().map(|()| None)
+            }
+        };
+        match key.as_ref() {
+            "email" => {
+                if let Some(email) = text(r)? {
+                    user.email = email;
+                    has_email = true;
+                }
+            }
+            "firstName" => user.first_name = text(r)?,
+            "lastName" => user.last_name = text(r)?,
+            "status" => user.status = text(r)?,
+            "externalStatus" => user.external_status = text(r)?,
+            "licenseStatus" => user.license_status = text(r)?,
+            "lastUsedDate" => {
+                user.last_used =
+                    text(r)?.and_then(|d| parse_last_used(&d, DateOrder::Mdy).ok().flatten());
+            }
+            "roles" if r.peek() == Some(b'[') => r.array(|r| {
+                if let Some(role) = text(r)? {
+                    user.roles.push(role);
+                }
+                Ok(())
+            })?,
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    if !has_email {
+        return Err(SyntaxError {
+            what: "a user without an email",
+            offset: 0,
+        });
+    }
+    Ok(user)
+}
+
+fn read_license<'a>(
+    r: &mut Reader<'a>,
+    into: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) -> std::result::Result<(), SyntaxError> {
+    if r.peek() != Some(b'{') {
+        return r.skip();
+    }
+    r.object(|r, key| {
+        if key != "users" || r.peek() != Some(b'[') {
+            return r.skip();
+        }
+        r.array(|r| {
+            if r.peek() != Some(b'{') {
+                return r.skip();
+            }
+            let (mut email, mut status) = (None, None);
+            r.object(|r, key| match (key.as_ref(), r.peek()) {
+                ("email", Some(b'"')) => r.string().map(|s| email = Some(s)),
+                ("licenseStatus", Some(b'"')) => r.string().map(|s| status = Some(s)),
+                _ => r.skip(),
+            })?;
+            if let (Some(email), Some(status)) = (email, status) {
+                into.push((email, status));
+            }
+            Ok(())
+        })
+    })
+}
+
+/// The license status a user has in effect: the listed one, or the user's
+/// status when the file lists none (Torii's rule).
+fn effective_license(listed: Option<&str>, status: Option<&str>) -> String {
+    match (listed, status) {
+        (Some(listed), _) => fold(listed).into_owned(),
+        (None, Some(status)) if fold_is(status, "deleted") => "deleted".into(),
+        _ => "active".into(),
+    }
+}
+
+fn fold_is(text: &str, word: &str) -> bool {
+    fold(text.trim()) == word
+}
+
+fn same_roles<'r>(a: impl Iterator<Item = &'r str>, b: &[Cow<str>]) -> bool {
+    let a: FastSet<Cow<str>> = a.map(fold).collect();
+    let b: FastSet<Cow<str>> = b.iter().map(|r| fold(r)).collect();
+    a == b
+}
+
+/// The fields of `user` that differ from `before`, in file order.
+fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    let differs = |now: Option<&str>, then: &Option<Cow<str>>| now != then.as_deref();
+    if differs(user.first_name(), &before.first_name) {
+        fields.push("firstName");
+    }
+    if differs(user.last_name(), &before.last_name) {
+        fields.push("lastName");
+    }
+    let status = user.status().as_str();
+    if !before.status.as_deref().is_some_and(|s| fold_is(s, status)) {
+        fields.push("status");
+    }
+    if differs(user.external_status(), &before.external_status) {
+        fields.push("externalStatus");
+    }
+    if !same_roles(user.roles(), &before.roles) {
+        fields.push("roles");
+    }
+    if user.last_used_date() != before.last_used {
+        fields.push("lastUsedDate");
+    }
+    let now_license = if has_license {
+        user.license_status().as_str().to_string()
+    } else {
+        effective_license(None, Some(status))
+    };
+    let then_license =
+        effective_license(before.license_status.as_deref(), before.status.as_deref());
+    if now_license != then_license {
+        fields.push("licenseStatus");
+    }
+    fields
+}
+
+/// Compares `file` with the previous file.
+pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
+    let mut changes = Changes {
+        previous_users: previous.len() as u64,
+        ..Changes::default()
+    };
+    let has_license = file.license().is_some();
+    let mut seen = vec![false; previous.len()];
+    for user in file.users() {
+        match previous.by_key.get(key_of(user.email()).as_ref()) {
+            None => changes.added.push(user.email().to_string()),
+            Some(&i) => {
+                seen[i] = true;
+                let fields = changed_fields(&user, &previous.users[i], has_license);
+                if fields.is_empty() {
+                    changes.unchanged += 1;
+                } else {
+                    changes.changed.push(Changed {
+                        email: user.email().to_string(),
+                        fields,
+                    });
+                }
+            }
+        }
+    }
+    changes.removed = previous
+        .users
+        .iter()
+        .zip(seen)
+        .filter(|(_, seen)| !seen)
+        .map(|(user, _)| user.email.to_string())
+        .collect();
+    changes
+}
+
+/// The rows the Apps Script front end keeps of a synced file: one JSON
+/// object per user, with the user's `licenseStatus` in it. A cell that
+/// starts with `{` is never taken for a formula.
+pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
+    let has_license = file.license().is_some();
+    file.users()
+        .map(|user| {
+            let mut out = Vec::with_capacity(160);
+            let mut o = ObjectWriter::new(&mut out);
+            o.str("email", user.email())
+                .opt_str("firstName", user.first_name())
+                .opt_str("lastName", user.last_name())
+                .str("status", user.status().as_str())
+                .opt_str("externalStatus", user.external_status());
+            if user.roles().len() > 0 {
+                o.strs("roles", user.roles());
+            }
+            if let Some(date) = user.last_used_date() {
+                o.str("lastUsedDate", &date.to_string());
+            }
+            if has_license {
+                o.str("licenseStatus", user.license_status().as_str());
+            }
+            o.end();
+            String::from_utf8(out).unwrap_or_default()
+        })
+        .collect()
+}
+
+impl Changes {
+    /// The previous users and how many of them are removed, for the guard.
+    pub fn removal(&self) -> Removal {
+        Removal {
+            previous_users: self.previous_users.min(u64::from(u32::MAX)) as u32,
+            removed_users: self.removed.len().min(u32::MAX as usize) as u32,
+        }
+    }
+}
+
+/// What `new` removes from `previous`, by email key only: for a sync of a
+/// Torii file given as JSON rather than as a transform's result.
+pub fn removal_between(previous: &Snapshot, new: &Snapshot) -> Removal {
+    let removed = previous
+        .by_key
+        .keys()
+        .filter(|key| !new.by_key.contains_key(key.as_str()))
+        .count();
+    Removal {
+        previous_users: previous.len().min(u32::MAX as usize) as u32,
+        removed_users: removed.min(u32::MAX as usize) as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{transform, TransformOptions};
+
+    fn file(csv: &str) -> crate::Transformed {
+        transform(csv, &TransformOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn each_kind_of_change_is_named() {
+        let before = file(
+            "Email,Name,Status,Role,Last login\n\
+             a@x.com,Ada Lovelace,Active,Owner,2025-01-01\n\
+             b@x.com,Bob B,Active,Owner,2025-01-01\n\
+             c@x.com,Cat C,Active,\"Owner, Analyst\",2025-01-01\n\
+             d@x.com,Dan D,Active,Owner,2025-01-01\n",
+        );
+        let json = String::from_utf8(before.to_json()).unwrap();
+        let previous = Snapshot::parse(&json).unwrap();
+        let after = file(
+            "Email,Name,Status,Role,Last login\n\
+             A@X.COM,Ada King,Invited,Owner,2025-02-01\n\
+             c@x.com,Cat C,Active,\"analyst, OWNER\",2025-01-01\n\
+             d@x.com,Dan D,Removed,Owner,2025-01-01\n\
+             e@x.com,Eve E,Active,Owner,2025-01-01\n",
+        );
+        let changes = compare(&after.file, &previous);
+        assert_eq!(changes.added, ["e@x.com"]);
+        assert_eq!(changes.removed, ["b@x.com"]);
+        assert_eq!(
+            changes.unchanged, 1,
+            "role sets compare ignoring case and order"
+        );
+        assert_eq!(changes.changed.len(), 2);
+        assert_eq!(changes.changed[0].email, "a@x.com");
+        assert_eq!(
+            changes.changed[0].fields,
+            [
+                "lastName",
+                "externalStatus",
+                "lastUsedDate",
+                "licenseStatus"
+            ]
+        );
+        assert_eq!(
+            changes.changed[1].fields,
+            ["status", "externalStatus", "licenseStatus"]
+        );
+        assert_eq!(changes.previous_users, 4);
+        assert_eq!(changes.removal().removed_users, 1);
+    }
+
+    #[test]
+    fn emails_compare_as_the_transform_normalises_them() {
+        let previous = Snapshot::parse(
+            r#"{"users":[{"email":"ADA@xn--bcher-kva.example","status":"active"},
+                          {"email":" bob\u200b@example.com","status":"active"}]}"#,
+        )
+        .unwrap();
+        let now = file("Email\nada@bücher.example\nbob@example.com\n");
+        let changes = compare(&now.file, &previous);
+        assert!(changes.added.is_empty() && changes.removed.is_empty());
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_torii_file_is_a_clear_error() {
+        for bad in [
+            "",
+            "[]",
+            "{",
+            r#"{"licenses":[]}"#,
+            r#"{"users":[{"name":"x"}]}"#,
+            r#"{"users":[1]}"#,
+            "Email\na@x.com",
+        ] {
+            let err = Snapshot::parse(bad).unwrap_err();
+            assert_eq!(err.code(), "not_torii_file", "{bad}");
+            assert!(err.message().contains("not a Torii file"));
+        }
+    }
+
+    #[test]
+    fn snapshot_rows_round_trip() {
+        let now = file("Email,Name,Status,Role,Last login\n=a@x.com,Ada L,Invited,\"Owner, Dev\",2025-01-01\nb@x.com,,,,\n");
+        let rows = snapshot_rows(&now.file);
+        assert!(rows.iter().all(|r| r.starts_with('{')));
+        let borrowed: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let snapshot = Snapshot::from_rows(&borrowed).unwrap();
+        let changes = compare(&now.file, &snapshot);
+        assert_eq!(changes.unchanged, now.file.len() as u64, "{changes:?}");
+        assert!(Snapshot::from_rows(&["not json"]).is_err());
+    }
+
+    #[test]
+    fn the_summary_lists_up_to_a_limit() {
+        let changes = Changes {
+            since: "prev.json".into(),
+            added: (0..25).map(|i| format!("u{i}@x.com")).collect(),
+            unchanged: 3,
+            ..Default::default()
+        };
+        let text = changes.render_text(20);
+        assert!(text
+            .starts_with("changes since prev.json: 25 added, 0 removed, 0 changed, 3 unchanged\n"));
+        assert!(text.contains("u19@x.com … and 5 more"));
+        assert!(!text.contains("u20@x.com"));
+        let json = String::from_utf8(changes.to_json()).unwrap();
+        assert!(json.contains(r#""removed":[],"changed":[],"unchanged":3"#));
+    }
+}

@@ -1,0 +1,121 @@
+//! The connection test: one cheap authenticated request that tells "key
+//! accepted" from "key rejected" from "Torii unreachable", without
+//! uploading anything.
+//!
+//! It asks for an upload URL (step 1 of a sync), which Torii answers only
+//! for a valid key and which creates nothing: the URL is never used and
+//! expires by itself.
+
+use super::config::SyncConfig;
+use super::http::{Response, Step};
+use super::request::{self, Next};
+use crate::error::Result;
+
+/// Name of the file the probe asks an upload URL for.
+const PROBE_FILE_NAME: &str = "stripe-torii-sync-connection-test.json";
+
+/// What a connection test found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeResult {
+    /// Torii answered and accepted the key.
+    Accepted,
+    /// Torii answered and refused the key (401 or 403).
+    Rejected,
+    /// No answer: DNS, refused, timed out, or blocked by a browser.
+    Unreachable,
+    /// Torii answered something else (its status is in the message).
+    Unexpected,
+}
+
+impl ProbeResult {
+    /// `accepted`, `rejected`, `unreachable` or `unexpected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeResult::Accepted => "accepted",
+            ProbeResult::Rejected => "rejected",
+            ProbeResult::Unreachable => "unreachable",
+            ProbeResult::Unexpected => "unexpected",
+        }
+    }
+}
+
+/// The probe request for `config`'s target and key.
+///
+/// # Errors
+///
+/// `invalid_config` as for a sync (an empty key, a non-https URL, ...).
+pub fn probe_request(config: &SyncConfig) -> Result<super::Request> {
+    let mut settings = config.validate(true)?;
+    settings.file_name = PROBE_FILE_NAME.to_string();
+    Ok(request::build(&settings, &Next::UploadUrl, ""))
+}
+
+/// Reads the probe's answer: the result and a sentence for the person.
+///
+/// ```
+/// use stripe_torii_sync::sync::probe::{probe_result, ProbeResult};
+/// use stripe_torii_sync::sync::Response;
+///
+/// assert_eq!(probe_result(&Response::status(200, "{}")).0, ProbeResult::Accepted);
+/// assert_eq!(probe_result(&Response::status(401, "")).0, ProbeResult::Rejected);
+/// assert_eq!(probe_result(&Response::Timeout).0, ProbeResult::Unreachable);
+/// ```
+pub fn probe_result(response: &Response) -> (ProbeResult, String) {
+    match response {
+        Response::Http { status, .. } if (200..300).contains(status) => (
+            ProbeResult::Accepted,
+            "Connected: Torii accepted the API key.".to_string(),
+        ),
+        Response::Http {
+            status: 401 | 403, ..
+        } => (
+            ProbeResult::Rejected,
+            "Torii rejected the API key. Check it under Settings → API Access in Torii; keys can \
+             expire."
+                .to_string(),
+        ),
+        Response::Http { status, body, .. } => {
+            let detail = super::body::error_message(body)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            (
+                ProbeResult::Unexpected,
+                format!("Torii answered HTTP {status}{detail}; check the API URL."),
+            )
+        }
+        Response::Transport(_) | Response::Timeout => (
+            ProbeResult::Unreachable,
+            format!(
+                "Torii could not be reached ({} got no answer); check the network and the API \
+                 URL.",
+                Step::UploadUrl.label()
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{ApiKey, SyncOptions};
+
+    #[test]
+    fn the_probe_asks_for_an_upload_url_with_the_key() {
+        let config = SyncConfig {
+            api_key: ApiKey::new("k"),
+            options: SyncOptions {
+                app_account_id: Some("1".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let request = probe_request(&config).unwrap();
+        assert!(request.url.ends_with(
+            "/files/url?name=stripe-torii-sync-connection-test.json&type=customIntegrationData"
+        ));
+        assert_eq!(request.header("authorization"), Some("Bearer k"));
+        let (result, message) = probe_result(&Response::status(500, r#"{"message":"down"}"#));
+        assert_eq!(result, ProbeResult::Unexpected);
+        assert!(message.contains("HTTP 500: down"));
+    }
+}

@@ -1,0 +1,85 @@
+//! Progress events: one typed event for every request and wait, with the
+//! text every host shows, so no host words its own progress line.
+
+use super::http::Step;
+use crate::text::{tenths, to_tenths};
+
+/// What the session is doing, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The step being sent, or about to be retried.
+    pub step: Step,
+    /// The step's 1-based position in this session's sequence.
+    pub index: u32,
+    /// The number of steps in the sequence (4 presigned, 2 direct).
+    pub total: u32,
+    /// The attempt being sent (or, while waiting, the one that follows).
+    pub attempt: u32,
+    /// For a wait, how long, in milliseconds.
+    pub wait_ms: Option<u64>,
+    /// A ready line for people: `[2/4] upload (attempt 2)`, or `waiting
+    /// 1.5 s before retrying step 1/4 (upload URL) after HTTP 503`.
+    pub text: String,
+}
+
+impl Progress {
+    pub(crate) fn sending(step: Step, (index, total): (u32, u32), attempt: u32) -> Progress {
+        let again = if attempt > 1 {
+            format!(" (attempt {attempt})")
+        } else {
+            String::new()
+        };
+        Progress {
+            step,
+            index,
+            total,
+            attempt,
+            wait_ms: None,
+            text: format!("[{index}/{total}] {}{again}", step.label()),
+        }
+    }
+
+    pub(crate) fn waiting(
+        step: Step,
+        (index, total): (u32, u32),
+        attempt: u32,
+        ms: u64,
+        after: &str,
+    ) -> Progress {
+        Progress {
+            step,
+            index,
+            total,
+            attempt,
+            wait_ms: Some(ms),
+            text: format!(
+                "waiting {} s before retrying step {index}/{total} ({}) after {after}",
+                tenths(to_tenths(ms as f64 / 1000.0)),
+                step.label()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts() {
+        assert_eq!(
+            Progress::sending(Step::Upload, (2, 4), 1).text,
+            "[2/4] upload"
+        );
+        assert_eq!(
+            Progress::sending(Step::Sync, (4, 4), 3).text,
+            "[4/4] start sync (attempt 3)"
+        );
+        let wait = Progress::waiting(Step::UploadUrl, (1, 4), 2, 1500, "HTTP 503");
+        assert_eq!(
+            wait.text,
+            "waiting 1.5 s before retrying step 1/4 (upload URL) after HTTP 503"
+        );
+        assert_eq!(wait.wait_ms, Some(1500));
+    }
+}

@@ -1,0 +1,288 @@
+//! Judging responses: what an answer to a step means for the session
+//! (go on, retry, start over from a fresh upload URL, or fail), and the
+//! error a person reads when the session gives up.
+
+use super::body;
+use super::config::ApiKey;
+use super::http::{header, Response, Step};
+use super::policy;
+use crate::error::{Error, ErrorKind};
+use crate::text::tenths;
+
+/// How long to wait before a retry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Delay {
+    /// Exponential backoff with jitter from this base, in milliseconds.
+    Backoff(f64),
+    /// Exactly this long (a server's `Retry-After`).
+    Exact(f64),
+}
+
+/// Why a step is being retried, which decides the error once retries run out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryCause {
+    Status(u16),
+    Transport,
+    Timeout,
+    Conflict,
+}
+
+/// How one response moves the session.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// A 2xx: go on, reading this body.
+    Advance(String),
+    /// Try the step again after the delay.
+    Retry {
+        delay: Delay,
+        why: String,
+        cause: RetryCause,
+    },
+    /// The storage refused the upload (an expired URL): start over.
+    RestartFromUploadUrl(String),
+    /// Give up.
+    Fail(Error),
+}
+
+/// Judges `response` to `step`. `at` names the step for messages ("step
+/// 2/4 (upload)"); every text from the server passes through `key` to
+/// redact the API key should the server echo it.
+pub(crate) fn judge(
+    step: Step,
+    response: Response,
+    at: &str,
+    key: &ApiKey,
+    request_timeout_ms: f64,
+    now_ms: f64,
+) -> Verdict {
+    let (status, headers, body) = match response {
+        Response::Http {
+            status,
+            headers,
+            body,
+        } => (status, headers, body),
+        Response::Transport(detail) => {
+            return Verdict::Retry {
+                delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+                why: format!("no response ({})", key.redact(&detail)),
+                cause: RetryCause::Transport,
+            }
+        }
+        Response::Timeout => {
+            return Verdict::Retry {
+                delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+                why: format!(
+                    "no complete answer within {} s",
+                    tenths((request_timeout_ms / 100.0).round() as u64)
+                ),
+                cause: RetryCause::Timeout,
+            }
+        }
+    };
+    if (200..300).contains(&status) {
+        return Verdict::Advance(body);
+    }
+    let detail = body::error_message(&body).map(|m| key.redact(&m));
+    let described = match &detail {
+        Some(message) => format!("HTTP {status}: {message}"),
+        None => format!("HTTP {status}"),
+    };
+    match (step, status) {
+        (_, 500 | 502 | 503 | 504) => Verdict::Retry {
+            delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+            why: described,
+            cause: RetryCause::Status(status),
+        },
+        (_, 429) => Verdict::Retry {
+            delay: match header(&headers, "retry-after")
+                .and_then(|v| policy::retry_after_ms(v, now_ms))
+            {
+                Some(ms) => Delay::Exact(ms),
+                None if header(&headers, "retry-after").is_some() => {
+                    Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS)
+                }
+                None => Delay::Exact(policy::DEFAULT_RETRY_AFTER_MS),
+            },
+            why: described,
+            cause: RetryCause::Status(status),
+        },
+        (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl(described),
+        (Step::Sync, 409) => Verdict::Retry {
+            delay: Delay::Backoff(policy::CONFLICT_BASE_DELAY_MS),
+            why: described,
+            cause: RetryCause::Conflict,
+        },
+        (_, 401 | 403) if step.is_torii() => Verdict::Fail(Error::new(
+            ErrorKind::Unauthorized,
+            format!(
+                "Torii rejected the API key ({described}) at {at}. Check the key under \
+                 Settings → API Access in Torii; keys can expire"
+            ),
+        )),
+        (_, 400 | 422) if step.is_torii() => Verdict::Fail(Error::new(
+            ErrorKind::Rejected { status },
+            format!(
+                "Torii refused {at}: {}",
+                detail.unwrap_or_else(|| format!("HTTP {status} with no message"))
+            ),
+        )),
+        _ => {
+            let hint = if step == Step::Sync && status == 404 {
+                "; check the App Account ID"
+            } else {
+                ""
+            };
+            Verdict::Fail(Error::new(
+                ErrorKind::UnexpectedStatus { step, status },
+                format!("unexpected answer at {at}: {described}{hint}"),
+            ))
+        }
+    }
+}
+
+/// The error when a step has used up its attempts.
+pub(crate) fn exhausted(
+    step: Step,
+    at: &str,
+    attempts: u32,
+    cause: RetryCause,
+    why: &str,
+) -> Error {
+    match cause {
+        RetryCause::Conflict => Error::new(
+            ErrorKind::SyncConflict,
+            format!(
+                "another sync is already running for this app account (Torii answered 409 \
+                 {attempts} times); try again when it has finished"
+            ),
+        ),
+        RetryCause::Status(status) => Error::new(
+            ErrorKind::RetriesExhausted {
+                step,
+                last_status: status,
+            },
+            format!("{at} failed {attempts} times; the last answer: {why}"),
+        ),
+        RetryCause::Timeout => Error::new(
+            ErrorKind::Timeout { step },
+            format!(
+                "{at} timed out {attempts} times ({why}); Torii or the network is not \
+                 answering, try again later"
+            ),
+        ),
+        // In a browser this is also what a blocked cross-origin request
+        // looks like, so say so.
+        RetryCause::Transport => Error::new(
+            ErrorKind::Network { step },
+            format!(
+                "could not reach the server at {at} after {attempts} attempts: {why}. Check the \
+                 network and the API URL (from a web page, the browser may also have blocked the \
+                 request, if Torii does not allow calls from web pages)"
+            ),
+        ),
+    }
+}
+
+/// The error when the time budget leaves no room for the next request or
+/// for a retry's `wait`.
+pub(crate) fn out_of_time(
+    step: Step,
+    at: &str,
+    budget_ms: f64,
+    wait_ms: Option<f64>,
+    last: Option<&str>,
+) -> Error {
+    let seconds = |ms: f64| tenths((ms / 100.0).ceil() as u64);
+    let what = match wait_ms {
+        Some(wait) => format!(
+            "the next retry would wait {} s, beyond the sync's time budget of {} s",
+            seconds(wait),
+            seconds(budget_ms)
+        ),
+        None => format!(
+            "the sync's time budget of {} s is used up",
+            seconds(budget_ms)
+        ),
+    };
+    let last = match last {
+        Some(why) => format!("; the last answer: {why}"),
+        None => String::new(),
+    };
+    Error::new(
+        ErrorKind::BudgetExceeded { step },
+        format!("gave up at {at}: {what}{last}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(step: Step, response: Response) -> Verdict {
+        judge(
+            step,
+            response,
+            "step 1/4 (upload URL)",
+            &ApiKey::new("k3y"),
+            30_000.0,
+            0.0,
+        )
+    }
+
+    #[test]
+    fn a_retry_after_in_the_past_backs_off() {
+        let past =
+            Response::status(429, "").with_header("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT");
+        let now = 1_800_000_000_000.0;
+        match judge(
+            Step::UploadUrl,
+            past,
+            "step 1/4",
+            &ApiKey::new("k"),
+            30_000.0,
+            now,
+        ) {
+            Verdict::Retry { delay, .. } => {
+                assert_eq!(delay, Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS))
+            }
+            other => panic!("{other:?}"),
+        }
+        match judged(Step::UploadUrl, Response::status(429, "")) {
+            Verdict::Retry { delay, .. } => {
+                assert_eq!(delay, Delay::Exact(policy::DEFAULT_RETRY_AFTER_MS))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn timeouts_say_so() {
+        match judged(Step::Register, Response::Timeout) {
+            Verdict::Retry { why, cause, .. } => {
+                assert_eq!(cause, RetryCause::Timeout);
+                assert!(why.contains("30 s"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = exhausted(
+            Step::Register,
+            "step 3/4 (register file)",
+            5,
+            RetryCause::Timeout,
+            "x",
+        );
+        assert_eq!(e.code(), "timeout");
+        assert!(e.message().contains("step 3/4 (register file) timed out"));
+    }
+
+    #[test]
+    fn echoed_keys_are_redacted() {
+        match judged(
+            Step::UploadUrl,
+            Response::status(400, r#"{"message":"bad key k3y"}"#),
+        ) {
+            Verdict::Fail(e) => assert!(!e.message().contains("k3y")),
+            other => panic!("{other:?}"),
+        }
+    }
+}

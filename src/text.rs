@@ -1,0 +1,261 @@
+//! Small text tools shared by the transform, the report and the sync:
+//! case-insensitive keys, a fast hash for the maps that de-duplicate and
+//! count, and the few number formats messages need.
+//!
+//! Everything that matches text "ignoring case" goes through [`fold`], so
+//! the rule is written once: ASCII text is lower-cased byte by byte, other
+//! text with Unicode's `to_lowercase`.
+
+use std::borrow::Cow;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Lower-cased text, borrowed when it already is (the common case).
+///
+/// ```
+/// use stripe_torii_sync::text::fold;
+///
+/// assert_eq!(fold("View Only"), "view only");
+/// assert!(matches!(fold("owner"), std::borrow::Cow::Borrowed(_)));
+/// assert_eq!(fold("ÄDMIN"), "ädmin");
+/// ```
+pub fn fold(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        }
+    } else if text
+        .chars()
+        .any(|c| c.to_lowercase().ne(std::iter::once(c)))
+    {
+        Cow::Owned(text.to_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// `str::trim`, with a fast answer for the common cell that has nothing to
+/// trim (the general trim decodes characters at both ends).
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&first), Some(&last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// Trims, lower-cases and collapses inner whitespace runs to one space:
+/// the form in which wordings (statuses, excluded values) are compared.
+///
+/// ```
+/// use stripe_torii_sync::text::collapse_fold;
+///
+/// assert_eq!(collapse_fold("  Invite \t SENT "), "invite sent");
+/// ```
+pub fn collapse_fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&fold(word));
+    }
+    out
+}
+
+/// True when `a` and `b` are the same text ignoring case.
+pub fn fold_eq(a: &str, b: &str) -> bool {
+    // The same spelling is the common case, and the cheapest to see.
+    if a == b {
+        return true;
+    }
+    if a.len() == b.len() && a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else if a.is_ascii() && b.is_ascii() {
+        false
+    } else {
+        fold(a) == fold(b)
+    }
+}
+
+/// A fast, non-cryptographic hasher for the transform's maps: eight bytes
+/// per multiply, then a final avalanche. The keys are the admin's own
+/// export, so speed matters more than resistance to crafted collisions;
+/// every map that uses it still compares keys, so a collision costs time,
+/// never correctness.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FastHasher(u64);
+
+const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(MULTIPLIER).rotate_left(29);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        // The length goes in with the tail, so "a" and "a\0" differ.
+        self.mix(u64::from_le_bytes(word) ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
+/// The `BuildHasher` of the transform's maps.
+pub type FastBuild = BuildHasherDefault<FastHasher>;
+
+/// A `HashMap` with [`FastHasher`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastBuild>;
+
+/// A `HashSet` with [`FastHasher`].
+pub type FastSet<K> = std::collections::HashSet<K, FastBuild>;
+
+/// Text that a spreadsheet must show as text, never run as a formula:
+/// a leading `=`, `+`, `-`, `@`, tab or carriage return gets an apostrophe
+/// in front, which Sheets and Excel take as "this cell is text" and do not
+/// display (a leading apostrophe of the text itself is doubled for the
+/// same reason). Everything the Apps Script front end writes from an export (or
+/// quotes from one in a message) goes through this; the file sent to Torii
+/// keeps the original text.
+///
+/// ```
+/// use stripe_torii_sync::text::sheet_safe;
+///
+/// assert_eq!(sheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(sheet_safe("-2+3"), "'-2+3");
+/// assert_eq!(sheet_safe("Ada"), "Ada");
+/// assert_eq!(sheet_safe("'quoted"), "''quoted");
+/// ```
+pub fn sheet_safe(value: &str) -> Cow<'_, str> {
+    match value.as_bytes().first() {
+        // An apostrophe already leading would itself be swallowed: keep it.
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// Cell values quoted in messages are cut to this many characters.
+const QUOTE_LIMIT: usize = 60;
+
+/// A value shortened for a message: at most 60 characters, then `…`.
+///
+/// ```
+/// use stripe_torii_sync::text::shorten;
+///
+/// assert_eq!(shorten("Owner"), "Owner");
+/// assert_eq!(shorten(&"x".repeat(100)).chars().count(), 61);
+/// ```
+pub fn shorten(value: &str) -> Cow<'_, str> {
+    match value.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &value[..cut])),
+        None => Cow::Borrowed(value),
+    }
+}
+
+/// "1 row", "2 rows"; `many` is the plural when it is not `noun` + "s".
+///
+/// ```
+/// use stripe_torii_sync::text::plural;
+///
+/// assert_eq!(plural(1, "retry", "retries"), "1 retry");
+/// assert_eq!(plural(3, "retry", "retries"), "3 retries");
+/// ```
+pub fn plural(n: u64, noun: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `tenths` as a decimal: 915 → "91.5", 910 → "91". Messages print
+/// percentages and seconds this way instead of formatting floats, which
+/// would pull Rust's float printer into the `.wasm`.
+pub fn tenths(tenths: u64) -> String {
+    match tenths % 10 {
+        0 => (tenths / 10).to_string(),
+        digit => format!("{}.{digit}", tenths / 10),
+    }
+}
+
+/// A non-negative finite number rounded to tenths, for [`tenths`].
+pub fn to_tenths(value: f64) -> u64 {
+    if value.is_finite() && value > 0.0 {
+        // Saturating: values beyond u64 are not printed meaningfully anyway.
+        (value * 10.0).round() as u64
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, Hash};
+
+    #[test]
+    fn folding_borrows_what_is_already_lower_case() {
+        assert!(matches!(fold("ada@example.com"), Cow::Borrowed(_)));
+        assert!(matches!(fold("élodie"), Cow::Borrowed(_)));
+        assert_eq!(fold("ÉLODIE"), "élodie");
+        assert!(fold_eq("View only", "VIEW ONLY"));
+        assert!(fold_eq("Ädmin", "ädmin"));
+        assert!(!fold_eq("Admin", "Admins"));
+    }
+
+    #[test]
+    fn the_hash_tells_lengths_and_words_apart() {
+        let hash = |s: &str| FastBuild::default().hash_one(s);
+        assert_ne!(hash("a"), hash("a\0"));
+        assert_ne!(hash("abcdefgh"), hash("abcdefghi"));
+        assert_eq!(hash("same"), hash("same"));
+        let mut seen = FastSet::default();
+        for i in 0..10_000u32 {
+            let mut h = FastHasher::default();
+            format!("user{i}@example.com").hash(&mut h);
+            seen.insert(h.finish());
+        }
+        assert_eq!(seen.len(), 10_000);
+    }
+
+    #[test]
+    fn tenths_print_without_floats() {
+        assert_eq!(tenths(915), "91.5");
+        assert_eq!(tenths(910), "91");
+        assert_eq!(tenths(5), "0.5");
+        assert_eq!(to_tenths(33.333), 333);
+        assert_eq!(to_tenths(f64::NAN), 0);
+    }
+}

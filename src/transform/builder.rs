@@ -1,0 +1,766 @@
+//! The row loop and the decisions about rows: which row is the header, and
+//! for every other row the three steps [`Builder::read`] (cells to values,
+//! or a rejection), [`Builder::exclusion`] (the filters) and
+//! [`Builder::merge_or_add`] (a new user, or a duplicate merged into the
+//! first).
+//!
+//! Every per-row and per-cell step is a hash lookup or a scan of the cell
+//! itself, never of what came before: users are found by the hash of their
+//! email key, statuses through a memo, roles de-duplicated and counted by
+//! their lower-cased text in hash sets. A file with 100 000 different roles
+//! costs what one with five does, row for row.
+
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::ops::Range;
+
+use crate::columns::{Columns, Field, Layout};
+use crate::error::{Error, ErrorKind, Result};
+use crate::fields::date::{parse_last_used, Date};
+use crate::fields::email::{domain_of, looks_like_email, normalize_email, EmailProblem};
+use crate::fields::name::{name_part, split_name, NameParts};
+use crate::fields::roles::split_roles;
+use crate::fields::status::{LicenseStatus, StatusMatch, UserStatus};
+use crate::input::decode::Encoding;
+use crate::input::scan::{sniff_delimiter, BrokenQuote, Cell, Record, Scanner, SplitRows};
+use crate::options::{Exclusion, TransformSettings};
+use crate::report::{Code, Diagnostic, FileReport, Report};
+use crate::store::Text;
+use crate::text::{fold, fold_eq, plural, shorten, trim, FastBuild, FastMap, FastSet};
+use crate::torii::{Roles, UserRecord};
+
+/// Distinct status cells remembered with their mapping. An export has a
+/// handful; a hostile one with a million gets the direct lookup.
+const STATUS_MEMO_SIZE: usize = 256;
+
+/// Up to this many roles, a list is de-duplicated by comparing with each
+/// entry; beyond it, through a hash set.
+const SMALL_ROLE_LIST: usize = 8;
+
+/// A row's values once read: what the exclusion and merge steps need.
+struct RowValues<'r> {
+    email: Cow<'r, str>,
+    /// The comparison key, when it differs from the email.
+    ascii_key: Option<String>,
+    status_cell: &'r str,
+    class: LicenseStatus,
+    /// The roles cell, split where it is used.
+    roles: &'r str,
+    last_used: Option<Date>,
+}
+
+impl RowValues<'_> {
+    fn key(&self) -> &str {
+        self.ascii_key.as_deref().unwrap_or(&self.email)
+    }
+}
+
+/// Accumulates users and the report, one row at a time.
+pub(super) struct Builder<'s, 't> {
+    settings: &'s TransformSettings,
+    inputs: &'t str,
+    arena: String,
+    users: Vec<UserRecord>,
+    /// Where each user was first seen: (file, line).
+    origins: Vec<(usize, u64)>,
+    /// Each user's index by the hash of their email key.
+    by_hash: FastMap<u64, u32>,
+    /// The rare users whose key hash collided with another key's.
+    collided: FastMap<String, u32>,
+    /// Keys that differ from the exported email (internationalised domains).
+    ascii_keys: FastMap<u32, String>,
+    /// Folded roles of users holding many, for merges.
+    role_sets: FastMap<u32, FastSet<String>>,
+    status_memo: FastMap<String, StatusMatch>,
+    report: Report,
+}
+
+/// Where a file's text sits in the joined inputs, and its columns.
+struct FileContext {
+    index: usize,
+    base: usize,
+    columns: Columns,
+}
+
+impl<'s, 't> Builder<'s, 't> {
+    pub(super) fn new(settings: &'s TransformSettings, inputs: &'t str) -> Self {
+        Builder {
+            settings,
+            inputs,
+            arena: String::new(),
+            users: Vec::new(),
+            origins: Vec::new(),
+            by_hash: FastMap::default(),
+            collided: FastMap::default(),
+            ascii_keys: FastMap::default(),
+            role_sets: FastMap::default(),
+            status_memo: FastMap::default(),
+            report: Report::default(),
+        }
+    }
+
+    /// Reads one file, `range` of the joined inputs.
+    pub(super) fn read_file(
+        &mut self,
+        index: usize,
+        name: &str,
+        encoding: Encoding,
+        range: Range<usize>,
+        split: Option<SplitRows>,
+    ) -> Result<()> {
+        let base = range.start;
+        let text = &self.inputs[range];
+        let (mut scanner, delimiter) = match split {
+            Some(rows) => (Scanner::split_rows(text, rows), None),
+            None => {
+                let delimiter = self
+                    .settings
+                    .delimiter
+                    .unwrap_or_else(|| sniff_delimiter(text));
+                (Scanner::new(text, delimiter), Some(char::from(delimiter)))
+            }
+        };
+        let mut file = FileReport {
+            name: name.to_string(),
+            encoding,
+            delimiter,
+            ..FileReport::default()
+        };
+        // The first non-blank record is the header, unless it is data.
+        let (columns, first) = loop {
+            let Some(record) = scanner.next_record() else {
+                return Err(Error::new(
+                    ErrorKind::EmptyInput,
+                    "the input has no rows; paste or export the Stripe team members list first",
+                ));
+            };
+            if looks_like_email(scanner.cell(0)) {
+                let columns = Columns::positional(scanner.len(), &self.settings.columns)?;
+                break (columns, Some(record));
+            }
+            match record {
+                Record::Row { .. } if scanner.is_blank() => file.counts.blank_rows_skipped += 1,
+                Record::Row { line } => {
+                    let headers: Vec<&str> = (0..scanner.len()).map(|i| scanner.cell(i)).collect();
+                    let columns = Columns::from_header(&headers, &self.settings.columns)?;
+                    file.header_line = Some(line);
+                    break (columns, None);
+                }
+                Record::Broken { quote, .. } => {
+                    return Err(Error::new(
+                        ErrorKind::BrokenFile { broken_quotes: 1 },
+                        format!(
+                            "line {}: the header row has a quote that is never closed, so the \
+                             columns cannot be read; fix the quote in the header",
+                            quote.line
+                        ),
+                    ))
+                }
+            }
+        };
+        scanner.set_row_shape(columns.email(), columns.width);
+        file.layout = columns.layout;
+        file.columns = columns.used();
+        self.report.files.push(file);
+        let context = FileContext {
+            index,
+            base,
+            columns,
+        };
+        if let Some(record) = first {
+            self.record(&context, record, &scanner);
+        }
+        while let Some(record) = scanner.next_record() {
+            self.record(&context, record, &scanner);
+        }
+        Ok(())
+    }
+
+    fn counts(&mut self, file: usize) -> &mut crate::report::Counts {
+        &mut self.report.files[file].counts
+    }
+
+    fn record(&mut self, file: &FileContext, record: Record, scanner: &Scanner) {
+        match record {
+            Record::Row { line } => {
+                if scanner.is_blank() {
+                    self.counts(file.index).blank_rows_skipped += 1;
+                    return;
+                }
+                self.counts(file.index).rows_read += 1;
+                let Some(values) = self.read(file, line, scanner) else {
+                    self.counts(file.index).rejected += 1;
+                    return;
+                };
+                if let Some(why) = self.exclusion(&values) {
+                    self.counts(file.index).excluded += 1;
+                    let message = format!("{} excluded: {why}", values.email);
+                    let email = Some(values.email.into_owned());
+                    self.diagnose(file, line, None, Code::Excluded, message, email);
+                    return;
+                }
+                self.merge_or_add(file, line, values, scanner);
+            }
+            Record::Broken { quote, .. } => {
+                let counts = self.counts(file.index);
+                counts.rows_read += 1;
+                counts.rejected += 1;
+                self.broken_quote(file, quote, scanner);
+            }
+        }
+    }
+
+    fn diagnose(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        column: Option<usize>,
+        code: Code,
+        message: String,
+        email: Option<String>,
+    ) {
+        self.report.diagnostics.push(Diagnostic {
+            file: file.index,
+            line,
+            column: column.map(|i| file.columns.label(i)),
+            level: code.level(),
+            code,
+            message,
+            email,
+        });
+    }
+
+    /// Step 1: the row's cells as values, with a diagnostic for each cell
+    /// that could not be used; `None` when the row is rejected.
+    fn read<'r>(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        scanner: &'r Scanner,
+    ) -> Option<RowValues<'r>> {
+        let columns = &file.columns;
+        let email_cell = scanner.cell(columns.email());
+        let email = match normalize_email(email_cell) {
+            Ok(email) => email,
+            Err(problem) => {
+                self.reject(file, line, scanner, problem);
+                return None;
+            }
+        };
+        let (email_text, ascii_key) = email.into_parts();
+        self.check_width(file, line, scanner, &email_text);
+
+        let status_column = columns.get(Field::Status);
+        let status_cell = trim(status_column.map_or("", |i| scanner.cell(i)));
+        let class = match self.map_status(status_cell) {
+            StatusMatch::Known(class) => class,
+            StatusMatch::Unknown => {
+                let message = format!(
+                    "unknown status \"{}\"; treated as active (map it with the statusMap option)",
+                    shorten(status_cell)
+                );
+                let email = Some(email_text.to_string());
+                self.diagnose(
+                    file,
+                    line,
+                    status_column,
+                    Code::UnknownStatus,
+                    message,
+                    email,
+                );
+                LicenseStatus::Active
+            }
+        };
+
+        let roles = columns.get(Field::Roles).map_or("", |i| scanner.cell(i));
+
+        let last_used = match columns.get(Field::LastUsed) {
+            Some(i) => match parse_last_used(scanner.cell(i), self.settings.date_order) {
+                Ok(date) => date,
+                Err(why) => {
+                    let message = format!(
+                        "unparseable last-used date \"{}\": {why}; the date is left out",
+                        shorten(scanner.cell(i).trim())
+                    );
+                    let email = Some(email_text.to_string());
+                    self.diagnose(file, line, Some(i), Code::UnparseableDate, message, email);
+                    None
+                }
+            },
+            None => None,
+        };
+        Some(RowValues {
+            email: email_text,
+            ascii_key,
+            status_cell,
+            class,
+            roles,
+            last_used,
+        })
+    }
+
+    /// Step 2: why the filters exclude the row, if they do.
+    fn exclusion(&self, values: &RowValues) -> Option<String> {
+        let key_domain = domain_of(values.key());
+        let why = self.settings.exclusion(
+            values.status_cell,
+            values.class,
+            split_roles(values.roles),
+            key_domain,
+        )?;
+        Some(match why {
+            Exclusion::Status => {
+                let shown = if values.status_cell.is_empty() {
+                    "active (empty)"
+                } else {
+                    values.status_cell
+                };
+                format!("status \"{}\" is in excludeStatuses", shorten(shown))
+            }
+            Exclusion::Role(role) => format!("role \"{}\" is in excludeRoles", shorten(&role)),
+            Exclusion::NotIncludedDomain => "its domain is not in includeDomains".to_string(),
+            Exclusion::ExcludedDomain => "its domain is in excludeDomains".to_string(),
+        })
+    }
+
+    /// Step 3: a new user, or the row merged into the user first seen with
+    /// the same email.
+    fn merge_or_add(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        values: RowValues,
+        scanner: &Scanner,
+    ) {
+        let hash = FastBuild::default().hash_one(values.key());
+        if let Some(index) = self.find(hash, values.key()) {
+            self.merge(file, line, index, values, scanner);
+            return;
+        }
+        let index = self.users.len() as u32;
+        match self.by_hash.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(_) => {
+                self.collided.insert(values.key().to_string(), index);
+            }
+        }
+        if let Some(ascii) = &values.ascii_key {
+            self.ascii_keys.insert(index, ascii.clone());
+        }
+        let email_escape = scanner
+            .cells()
+            .get(file.columns.email())
+            .is_some_and(Cell::needs_escape);
+        let email = self.keep(
+            file,
+            scanner,
+            file.columns.email(),
+            &values.email,
+            email_escape,
+        );
+        let names = self.names(file, scanner);
+        let external_status = self.external_status(file, scanner, values.status_cell);
+        self.users.push(UserRecord {
+            email,
+            first_name: names.0,
+            last_name: names.1,
+            external_status,
+            roles: Roles::None,
+            last_used: values.last_used,
+            license_status: values.class,
+        });
+        self.add_roles(file, scanner, index, values.roles);
+        self.origins.push((file.index, line));
+        self.counts(file.index).users_exported += 1;
+    }
+
+    fn merge(
+        &mut self,
+        file: &FileContext,
+        line: u64,
+        index: u32,
+        values: RowValues,
+        scanner: &Scanner,
+    ) {
+        let i = index as usize;
+        if self.users[i].first_name.is_empty() && self.users[i].last_name.is_empty() {
+            let (first, last) = self.names(file, scanner);
+            self.users[i].first_name = first;
+            self.users[i].last_name = last;
+        }
+        self.add_roles(file, scanner, index, values.roles);
+        if values.class.rank() > self.users[i].license_status.rank() {
+            let external_status = self.external_status(file, scanner, values.status_cell);
+            let user = &mut self.users[i];
+            user.license_status = values.class;
+            user.external_status = external_status;
+        }
+        let user = &mut self.users[i];
+        user.last_used = user.last_used.max(values.last_used);
+        self.counts(file.index).merged += 1;
+        let (first_file, first_line) = self.origins[i];
+        let earlier = if first_file == file.index {
+            format!("line {first_line}")
+        } else {
+            self.report.place(first_file, first_line)
+        };
+        let message = format!(
+            "{} also appears on {earlier}; merged into that user",
+            values.email
+        );
+        let email = Some(self.email_of(index).to_string());
+        let column = Some(file.columns.email());
+        self.diagnose(file, line, column, Code::DuplicateEmail, message, email);
+    }
+
+    /// The status cell as Stripe wrote it (trimmed), for `externalStatus`.
+    fn external_status(&mut self, file: &FileContext, scanner: &Scanner, cell: &str) -> Text {
+        match file.columns.get(Field::Status) {
+            Some(column) if !cell.is_empty() => {
+                let escape = scanner.cells().get(column).is_some_and(Cell::needs_escape);
+                self.keep(file, scanner, column, cell, escape)
+            }
+            _ => Text::EMPTY,
+        }
+    }
+
+    /// The exported email of user `index`.
+    fn email_of(&self, index: u32) -> &str {
+        self.users[index as usize]
+            .email
+            .resolve(self.inputs, &self.arena)
+    }
+
+    /// The user with this email key, if seen before.
+    fn find(&self, hash: u64, key: &str) -> Option<u32> {
+        let &index = self.by_hash.get(&hash)?;
+        let known = match self.ascii_keys.get(&index) {
+            Some(ascii) => ascii.as_str(),
+            None => self.email_of(index),
+        };
+        if known == key {
+            Some(index)
+        } else {
+            self.collided.get(key).copied()
+        }
+    }
+
+    /// A handle for `value`, which is `cell` of the current record or a
+    /// rewritten form of it: a slice of the input when it is one, a copy in
+    /// the arena otherwise.
+    fn keep(
+        &mut self,
+        file: &FileContext,
+        scanner: &Scanner,
+        cell: usize,
+        value: &str,
+        escape: bool,
+    ) -> Text {
+        if value.is_empty() {
+            return Text::EMPTY;
+        }
+        if let Some(range) = scanner.cells().get(cell).and_then(Cell::range) {
+            let cell_text = &self.inputs[file.base + range.start..file.base + range.end];
+            if let Some(offset) = offset_within(cell_text, value) {
+                let start = file.base + range.start + offset;
+                return Text::input(start..start + value.len(), escape);
+            }
+        }
+        Text::push(&mut self.arena, value, escape)
+    }
+
+    fn names(&mut self, file: &FileContext, scanner: &Scanner) -> (Text, Text) {
+        let columns = &file.columns;
+        let escape = |i: Option<usize>| {
+            i.and_then(|i| scanner.cells().get(i))
+                .is_some_and(Cell::needs_escape)
+        };
+        let first_column = columns.get(Field::FirstName);
+        let last_column = columns.get(Field::LastName);
+        if first_column.is_some() || last_column.is_some() {
+            let part = |i: Option<usize>| i.and_then(|i| name_part(scanner.cell(i)));
+            let (first, last) = (part(first_column), part(last_column));
+            let first = self.keep_part(file, scanner, first_column, first, escape(first_column));
+            let last = self.keep_part(file, scanner, last_column, last, escape(last_column));
+            return (first, last);
+        }
+        let Some(name_column) = columns.get(Field::Name) else {
+            return (Text::EMPTY, Text::EMPTY);
+        };
+        let NameParts { first, last } = split_name(scanner.cell(name_column));
+        let escape = escape(Some(name_column));
+        let first = self.keep_part(file, scanner, Some(name_column), first, escape);
+        let last = self.keep_part(file, scanner, Some(name_column), last, escape);
+        (first, last)
+    }
+
+    fn keep_part(
+        &mut self,
+        file: &FileContext,
+        scanner: &Scanner,
+        column: Option<usize>,
+        part: Option<Cow<str>>,
+        escape: bool,
+    ) -> Text {
+        match (column, part) {
+            (Some(column), Some(part)) => self.keep(file, scanner, column, &part, escape),
+            _ => Text::EMPTY,
+        }
+    }
+
+    /// Adds the roles of a cell to a user, skipping those the user holds
+    /// (ignoring case): a list compared entry by entry while short, a hash
+    /// set once long.
+    fn add_roles(&mut self, file: &FileContext, scanner: &Scanner, user: u32, cell: &str) {
+        let Some(column) = file.columns.get(Field::Roles) else {
+            return;
+        };
+        let escape = scanner.cells().get(column).is_some_and(Cell::needs_escape);
+        for role in split_roles(cell) {
+            let held = self.users[user as usize].roles.as_slice();
+            let known = match self.role_sets.get(&user) {
+                Some(set) => set.contains(fold(role).as_ref()),
+                None => held
+                    .iter()
+                    .any(|&r| fold_eq(r.resolve(self.inputs, &self.arena), role)),
+            };
+            if known {
+                continue;
+            }
+            let text = self.keep(file, scanner, column, role, escape);
+            let count = {
+                let roles = &mut self.users[user as usize].roles;
+                roles.push(text);
+                roles.as_slice().len()
+            };
+            if count > SMALL_ROLE_LIST {
+                let set = match self.role_sets.entry(user) {
+                    Entry::Occupied(set) => set.into_mut(),
+                    Entry::Vacant(slot) => {
+                        let all = self.users[user as usize].roles.as_slice();
+                        let (inputs, arena) = (self.inputs, &self.arena);
+                        slot.insert(
+                            all.iter()
+                                .map(|r| fold(r.resolve(inputs, arena)).into_owned())
+                                .collect(),
+                        )
+                    }
+                };
+                set.insert(fold(role).into_owned());
+            }
+        }
+    }
+
+    /// Maps a status cell, remembering the answer: an export has a handful
+    /// of distinct statuses.
+    fn map_status(&mut self, cell: &str) -> StatusMatch {
+        if let Some(&known) = self.status_memo.get(cell) {
+            return known;
+        }
+        let found = self.settings.status_mapper.map(cell);
+        if self.status_memo.len() < STATUS_MEMO_SIZE {
+            self.status_memo.insert(cell.to_string(), found);
+        }
+        found
+    }
+
+    fn reject(&mut self, file: &FileContext, line: u64, scanner: &Scanner, problem: EmailProblem) {
+        let columns = &file.columns;
+        let cells = (0..scanner.len()).map(|i| scanner.cell(i));
+        if columns.is_header_again(cells) {
+            let message =
+                "the header row appears again (were two exports pasted together?); skipped".into();
+            return self.diagnose(file, line, None, Code::RepeatedHeader, message, None);
+        }
+        let column = Some(columns.email());
+        let (code, message) = match problem {
+            EmailProblem::Missing => (Code::MissingEmail, "no email; the row is skipped".into()),
+            EmailProblem::Invalid => (
+                Code::InvalidEmail,
+                format!(
+                    "\"{}\" is not an email address (local@domain.tld); the row is skipped",
+                    shorten(scanner.cell(columns.email()).trim())
+                ),
+            ),
+        };
+        self.diagnose(file, line, column, code, message, None);
+    }
+
+    fn broken_quote(&mut self, file: &FileContext, quote: BrokenQuote, scanner: &Scanner) {
+        let column_label = file.columns.label(quote.column);
+        let how = if quote.to_end {
+            "runs to the end of the file"
+        } else {
+            "runs over lines that look like rows of their own"
+        };
+        let swallowed = match quote.swallowed {
+            0 => String::new(),
+            n => format!(
+                ", swallowing {}; they were read again as rows of their own",
+                plural(n, "line", "lines")
+            ),
+        };
+        let message = format!(
+            "the quote that opens the {column_label} cell is never closed: it {how}{swallowed}. \
+             The row is skipped; fix the stray quote in the export"
+        );
+        let email = (quote.column > file.columns.email())
+            .then(|| normalize_email(scanner.cell(file.columns.email())).ok())
+            .flatten()
+            .map(|e| e.address.into_owned());
+        self.diagnose(
+            file,
+            quote.line,
+            Some(quote.column),
+            Code::UnterminatedQuote,
+            message,
+            email,
+        );
+    }
+
+    fn check_width(&mut self, file: &FileContext, line: u64, scanner: &Scanner, email: &str) {
+        let width = file.columns.width;
+        let len = scanner.len();
+        // Spreadsheets pad rows with empty cells; only real content counts.
+        let extra_blank = len > width && (width..len).all(|i| scanner.cell(i).trim().is_empty());
+        if len != width && !extra_blank {
+            let what = if file.columns.layout == Layout::Header {
+                "the header has"
+            } else {
+                "the first row has"
+            };
+            let message =
+                format!("the row has {len} cells but {what} {width}; cells were read by position");
+            self.diagnose(
+                file,
+                line,
+                None,
+                Code::RaggedRow,
+                message,
+                Some(email.to_string()),
+            );
+        }
+    }
+
+    /// The totals, and the error when no user is left.
+    pub(super) fn finish(mut self) -> Result<(Vec<UserRecord>, String, Report)> {
+        let (inputs, arena) = (self.inputs, &self.arena);
+        let report = &mut self.report;
+        report.sum_files();
+        // Roles repeat with the same spelling: an exact lookup first, the
+        // case-insensitive one only for a spelling not seen yet.
+        let mut exact: FastMap<&str, usize> = FastMap::default();
+        let mut role_index: FastMap<FoldKey, usize> = FastMap::default();
+        for user in &self.users {
+            match user.license_status.user_status() {
+                UserStatus::Active => report.by_status.active += 1,
+                UserStatus::Deleted => report.by_status.deleted += 1,
+            }
+            match user.license_status {
+                LicenseStatus::Active => report.by_license_status.active += 1,
+                LicenseStatus::Inactive => report.by_license_status.inactive += 1,
+                LicenseStatus::Deleted => report.by_license_status.deleted += 1,
+            }
+            for &role in user.roles.as_slice() {
+                let text = role.resolve(inputs, arena);
+                if let Some(&at) = exact.get(text) {
+                    report.by_role[at].1 += 1;
+                    continue;
+                }
+                let at = match role_index.entry(FoldKey(text)) {
+                    Entry::Occupied(slot) => *slot.get(),
+                    Entry::Vacant(slot) => {
+                        slot.insert(report.by_role.len());
+                        report.by_role.push((text.to_string(), 0));
+                        report.by_role.len() - 1
+                    }
+                };
+                report.by_role[at].1 += 1;
+                exact.insert(text, at);
+            }
+        }
+        drop((exact, role_index));
+        if self.users.is_empty() {
+            let report = &self.report;
+            let first_problem = report
+                .diagnostics
+                .iter()
+                .find(|d| d.code != Code::RaggedRow)
+                .map(|d| format!(" ({}: {})", report.place(d.file, d.line), d.message))
+                .unwrap_or_default();
+            let t = &report.totals;
+            let message = format!(
+                "no valid users: {} read, {} rejected, {} excluded{first_problem}",
+                plural(t.rows_read, "row", "rows"),
+                t.rejected,
+                t.excluded
+            );
+            return Err(Error::new(
+                ErrorKind::NoValidUsers {
+                    report: Box::new(self.report),
+                },
+                message,
+            ));
+        }
+        Ok((self.users, self.arena, self.report))
+    }
+}
+
+/// The byte offset of `part` in `whole`, when `part` is a slice of it.
+fn offset_within(whole: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start + part.len() <= whole.len()).then_some(start)
+}
+
+/// Text hashed and compared ignoring case, without allocating for ASCII.
+#[derive(Clone, Copy)]
+struct FoldKey<'a>(&'a str);
+
+impl Hash for FoldKey<'_> {
+    /// Hashes the bytes of [`fold`]'s result, so that keys equal under
+    /// [`fold_eq`] hash alike; short ASCII text is folded on the stack.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let text = self.0;
+        if text.len() <= 64 && text.is_ascii() {
+            let mut lowered = [0u8; 64];
+            let lowered = &mut lowered[..text.len()];
+            lowered.copy_from_slice(text.as_bytes());
+            lowered.make_ascii_lowercase();
+            state.write(lowered);
+        } else {
+            state.write(fold(text).as_bytes());
+        }
+    }
+}
+
+impl PartialEq for FoldKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        fold_eq(self.0, other.0)
+    }
+}
+
+impl Eq for FoldKey<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_keys_agree_with_fold_eq() {
+        let hash = |s: &str| FastBuild::default().hash_one(FoldKey(s));
+        assert_eq!(hash("View Only"), hash("view only"));
+        assert_eq!(hash("ÄDMIN"), hash("ädmin"));
+        assert!(FoldKey("ÄDMIN") == FoldKey("ädmin"));
+        assert_ne!(hash("Owner"), hash("Owners"));
+    }
+
+    #[test]
+    fn offsets_only_for_slices() {
+        let whole = "ada@example.com";
+        assert_eq!(offset_within(whole, &whole[4..]), Some(4));
+        assert_eq!(offset_within(whole, "example"), None);
+    }
+}

@@ -1,0 +1,262 @@
+//! Reading JavaScript arguments: every exported function checks what it is
+//! given and refuses the wrong type with an `invalid_argument` error that
+//! names the argument and what it got, instead of trapping in the wasm.
+//! Options objects are read field by field through the option table, so a
+//! misspelt option or a `NaN` is refused by name.
+
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::check_input_size;
+use crate::options::catalog::{find, Host, OptionValue, Options, Scope};
+use crate::sync::{ApiKey, SyncConfig};
+
+/// What a JS value is, for messages: "a number", "undefined", ...
+pub(crate) fn type_name(value: &JsValue) -> &'static str {
+    if value.is_undefined() {
+        "undefined"
+    } else if value.is_null() {
+        "null"
+    } else if value.is_string() {
+        "a string"
+    } else if value.as_f64().is_some() {
+        "a number"
+    } else if value.as_bool().is_some() {
+        "a boolean"
+    } else if value.is_bigint() {
+        "a bigint"
+    } else if value.is_symbol() {
+        "a symbol"
+    } else if value.is_function() {
+        "a function"
+    } else if Array::is_array(value) {
+        "an array"
+    } else if value.is_instance_of::<Uint8Array>() {
+        "a Uint8Array"
+    } else if value.is_object() {
+        "an object"
+    } else {
+        "an unknown value"
+    }
+}
+
+/// An `invalid_argument` error: `function(argument)` must be `expected`.
+pub(crate) fn invalid(argument: &str, expected: &str, got: &JsValue) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument {
+            argument: argument.to_string(),
+        },
+        format!("{argument} must be {expected}, got {}", type_name(got)),
+    )
+}
+
+/// Bytes from a `Uint8Array`, an `ArrayBuffer` or a string (as UTF-8),
+/// checked against the input size limit before they are copied.
+pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
+    if let Some(text) = value.as_string() {
+        check_input_size(text.len() as u64)?;
+        return Ok(text.into_bytes());
+    }
+    let array = if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        array.clone()
+    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        Uint8Array::new(buffer)
+    } else {
+        return Err(invalid(
+            argument,
+            "a Uint8Array, an ArrayBuffer or a string",
+            value,
+        ));
+    };
+    check_input_size(u64::from(array.length()))?;
+    Ok(array.to_vec())
+}
+
+/// A string.
+pub(crate) fn string(value: &JsValue, argument: &str) -> Result<String> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid(argument, "a string", value))
+}
+
+/// A finite number.
+pub(crate) fn number(value: &JsValue, argument: &str) -> Result<f64> {
+    match value.as_f64() {
+        Some(n) if n.is_finite() => Ok(n),
+        _ => Err(invalid(argument, "a finite number", value)),
+    }
+}
+
+/// A boolean.
+pub(crate) fn boolean(value: &JsValue, argument: &str) -> Result<bool> {
+    value
+        .as_bool()
+        .ok_or_else(|| invalid(argument, "true or false", value))
+}
+
+/// A JS value as an option's value, by its type.
+fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let wrong = || Error::option(name, format!("{name} cannot be {}", type_name(value)));
+    if let Some(text) = value.as_string() {
+        return Ok(Some(OptionValue::Text(text)));
+    }
+    if let Some(n) = value.as_f64() {
+        return Ok(Some(OptionValue::Number(n)));
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Some(OptionValue::Flag(b)));
+    }
+    if Array::is_array(value) {
+        let items = Array::from(value)
+            .iter()
+            .map(|item| item.as_string())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::option(name, format!("{name} must be a list of texts")))?;
+        return Ok(Some(OptionValue::List(items)));
+    }
+    if value.is_object() && !value.is_function() {
+        let object: &Object = value.unchecked_ref();
+        let mut pairs = Vec::new();
+        for key in Object::keys(object).iter() {
+            let key_text = key.as_string().unwrap_or_default();
+            let item = Reflect::get(object, &key).map_err(|_| wrong())?;
+            let item = match (item.as_string(), item.as_f64()) {
+                (Some(text), _) => text,
+                (None, Some(n)) if n.is_finite() && n.fract() == 0.0 && n >= 0.0 => {
+                    (n as u64).to_string()
+                }
+                _ => {
+                    return Err(Error::option(
+                        name,
+                        format!("{name}.{key_text} must be text or a column number"),
+                    ))
+                }
+            };
+            pairs.push((key_text, item));
+        }
+        return Ok(Some(OptionValue::Pairs(pairs)));
+    }
+    Err(wrong())
+}
+
+/// The own enumerable keys and values of a plain object; `undefined` and
+/// `null` are an empty object.
+fn entries(value: &JsValue, argument: &str) -> Result<Vec<(String, JsValue)>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !value.is_object() || Array::is_array(value) || value.is_function() {
+        return Err(invalid(argument, "an object", value));
+    }
+    let object: &Object = value.unchecked_ref();
+    let mut out = Vec::new();
+    for key in Object::keys(object).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let item =
+            Reflect::get(object, &key).map_err(|_| invalid(argument, "a plain object", value))?;
+        out.push((name, item));
+    }
+    Ok(out)
+}
+
+/// Sets one option from a JS value, refusing options of the other scope.
+fn set_option(options: &mut Options, name: &str, value: &JsValue, scope: Scope) -> Result<()> {
+    let spec = find(Host::Js, name).ok_or_else(|| {
+        let names: Vec<&str> = crate::options::catalog::OPTIONS
+            .iter()
+            .filter(|o| o.scope == scope)
+            .map(|o| o.js_name)
+            .collect();
+        Error::option(
+            name,
+            format!(
+                "unknown option \"{}\"; the options are: {}",
+                crate::text::shorten(name),
+                names.join(", ")
+            ),
+        )
+    })?;
+    if spec.scope != scope {
+        let (this, other) = match scope {
+            Scope::Transform => ("transform", "sync"),
+            Scope::Sync => ("sync", "transform"),
+        };
+        return Err(Error::option(
+            name,
+            format!("{name} is a {other} option, not a {this} option"),
+        ));
+    }
+    if let Some(value) = option_value(value, name)? {
+        options.set(spec, value)?;
+    }
+    Ok(())
+}
+
+/// Transform options from a plain object keyed by JS names.
+pub(crate) fn transform_options(value: &JsValue, argument: &str) -> Result<Options> {
+    let mut options = Options::default();
+    for (name, item) in entries(value, argument)? {
+        set_option(&mut options, &name, &item, Scope::Transform)?;
+    }
+    Ok(options)
+}
+
+/// A sync configuration: the sync options plus the host's own fields,
+/// `apiKey`, `allowDrop`, `baseline` (what an earlier outcome gave, as an
+/// object or its JSON text) and `previousFile` (the last synced file).
+pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig> {
+    let mut options = Options::default();
+    let mut config = SyncConfig::default();
+    for (name, item) in entries(value, argument)? {
+        let field = format!("{argument}.{name}");
+        match name.as_str() {
+            "apiKey" => {
+                if !item.is_undefined() && !item.is_null() {
+                    config.api_key = ApiKey::new(string(&item, &field)?);
+                }
+            }
+            "allowDrop" => {
+                if !item.is_undefined() && !item.is_null() {
+                    config.allow_drop = boolean(&item, &field)?;
+                }
+            }
+            "baseline" => config.baseline = stored_text(&item),
+            "previousFile" => {
+                if !item.is_undefined() && !item.is_null() {
+                    let bytes = bytes(&item, &field)?;
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        Error::new(
+                            ErrorKind::NotToriiFile,
+                            "the previous file is not a Torii file: it is not UTF-8 text",
+                        )
+                    })?;
+                    config.previous_file = Some(text);
+                }
+            }
+            _ => set_option(&mut options, &name, &item, Scope::Sync)?,
+        }
+    }
+    config.options = options.sync;
+    Ok(config)
+}
+
+/// What a host stored, as text: a string as it is, anything else as its
+/// JSON (so `NaN` arrives as `null` and is found unreadable, not zero).
+fn stored_text(value: &JsValue) -> Option<String> {
+    if value.is_undefined() || value.is_null() {
+        return None;
+    }
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    Some(
+        js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
+    )
+}

@@ -1,0 +1,39 @@
+// The sync's output: the core's progress texts as they come, the outcome's
+// text or the core's error message, and, when the browser could not reach
+// Torii at all (often a cross-origin block), the other ways to send the
+// same users.
+
+const $ = (id) => document.getElementById(id);
+
+export function clearSyncOutput() {
+  $('sync-progress').replaceChildren();
+  $('sync-help').hidden = true;
+  showSyncResult('');
+}
+
+/** One line per request and per wait, the core's `progress.text` as it is. */
+export function showProgress(progress) {
+  $('sync-progress').append(Object.assign(document.createElement('li'), { textContent: progress.text }));
+}
+
+/** The result line; a failure also carries its code in `data-code`. */
+export function showSyncResult(text, outcome = '', code = '') {
+  const result = $('sync-result');
+  result.className = outcome;
+  result.dataset.code = code;
+  result.textContent = text;
+}
+
+export function showSyncDone({ outcome, remembered }) {
+  const note = remembered ? '' : ' (this browser could not remember it: the next sync is not checked against it)';
+  showSyncResult(`✓ ${outcome.text}${note}`, 'ok');
+}
+
+/** The error as the core words it; no response at all also gets the ways forward. */
+export function showSyncFailure(error) {
+  const text = error.code === 'cancelled' ? error.message : `✗ ${error.message} [${error.code}]`;
+  const network = error.code === 'network';
+  showSyncResult(network ? `${text}. Nothing was lost; send the same users another way: Download JSON, `
+    + 'the command line, or the Google Sheet (below).' : text, 'failed', error.code);
+  $('sync-help').hidden = !network;
+}
