@@ -6,70 +6,38 @@
 // table; every decision about rows, options, requests, the guard and the
 // wording of reports is the core's.
 
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { loadCore } from './core.mjs';
+import { flagSpec, HOST_FLAGS, usage } from './flags.mjs';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 const CHUNK_BYTES = 1 << 20;
-/** Flags of the host itself; the rest come from the core's option table. */
-const HOST_FLAGS = {
-  transform: {
-    output: ['FILE', 'write the Torii JSON to FILE instead of stdout'],
-    report: ['FILE', 'also write the report as JSON to FILE'],
-    compare: ['FILE', 'show what changes against a previous Torii file'],
-    quiet: [null, 'print no report'],
-  },
-  sync: {
-    'dry-run': [null, 'transform and show what would be sent, with the change preview; send nothing'],
-    'allow-drop': [null, 'confirm a sync the destructive-sync guard would refuse'],
-    state: ['PATH', 'where the last sync of each target is kept (default ~/.config/stripe-torii-sync/state.json)'],
-  },
-};
-
 class UsageError extends Error {}
 
-/** How the usage text names each kind's value. */
-const PLACEHOLDER = { text: 'TEXT', count: 'N', percent: 'PERCENT', list: 'VALUE', statusMap: 'TEXT=CLASS', columns: 'FIELD=HEADER,…' };
-
-function usage(catalog) {
-  const line = (flag, arg, help) => `  ${`${flag}${arg ? ` ${arg}` : ''}`.padEnd(30)} ${help}\n`;
-  const options = (scope) => catalog.filter((o) => o.scope === scope).map((o) => (o.cliForm === 'value'
-    ? line(o.cliFlag, PLACEHOLDER[o.kind] ?? o.allowed.join('|'), `${o.help} (default ${o.default}${o.repeatable ? '; repeatable' : ''})`)
-    : line(o.cliFlag, '', o.help))).join('');
-  const host = (command) => Object.entries(HOST_FLAGS[command]).map(([f, [a, h]]) => line(`--${f}`, a, h)).join('');
-  return 'Usage:\n' +
-    '  stripe-torii-sync transform FILE... [options]       Stripe exports -> one Torii JSON on stdout, report on stderr\n' +
-    '  stripe-torii-sync sync FILE... --app-account ID [options]   transform, then upload and sync to Torii\n' +
-    '  stripe-torii-sync emulator [--port N]               run the local Torii emulator\n' +
-    '  stripe-torii-sync --version | --help\n' +
-    'FILE may be - for standard input. The API key is read from TORII_API_KEY, never from an argument.\n' +
-    'Exit codes: 0 done, 1 failed or refused (see the message), 2 usage or configuration error.\n\n' +
-    `Transform options:\n${options('transform')}${host('transform')}\nSync options:\n${options('sync')}${host('sync')}`;
-}
-
-/** parseArgs options for a command: the catalog's flags of its scopes, plus the host's. */
-function flagSpec(catalog, command) {
-  const scopes = command === 'sync' ? ['transform', 'sync'] : ['transform'];
-  const spec = { help: { type: 'boolean', short: 'h' } };
-  for (const o of catalog.filter((o) => scopes.includes(o.scope))) {
-    const name = o.cliFlag.slice(2);
-    spec[name] = o.cliForm === 'value' ? { type: 'string', multiple: o.repeatable } : { type: 'boolean' };
-  }
-  for (const c of command === 'sync' ? ['transform', 'sync'] : ['transform']) {
-    for (const [name, [arg]] of Object.entries(HOST_FLAGS[c])) spec[name] = { type: arg ? 'string' : 'boolean' };
-  }
-  return spec;
-}
-
+/**
+ * Reads a file straight into the core's memory (an InputBuffer), so a large
+ * export is not held twice; a pipe, or a file whose size changed while it
+ * was read, is read whole instead.
+ */
 function readInput(file, io) {
   try {
     if (file === '-') return { name: 'stdin', data: io.readStdin() };
     const fd = openSync(file, 'r');
     try {
-      io.core.checkInputSize(fstatSync(fd).size);
-      return { name: file, data: readFileSync(fd) };
+      const stat = fstatSync(fd);
+      const { size } = stat;
+      io.core.checkInputSize(size);
+      if (!stat.isFile()) return { name: file, data: readFileSync(fd) }; // a pipe has no size to trust
+      const buffer = new io.core.InputBuffer(size);
+      const view = buffer.view(); // valid until the next call into the core
+      let filled = 0;
+      for (let n; filled < size && (n = readSync(fd, view, filled, size - filled, null)) > 0;) filled += n;
+      if (filled === size && readSync(fd, Buffer.alloc(1), 0, 1, null) === 0) return { name: file, data: buffer };
+      buffer.free();
+      return { name: file, data: readFileSync(file) };
     } finally {
       closeSync(fd);
     }
@@ -220,6 +188,12 @@ function defaultIo() {
 
 const invokedDirectly = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
+  // A one-shot run on a typical export ends before V8's optimising tier
+  // could pay off, yet Node waits at exit for the optimising compiles it has
+  // queued in the background (about 25 ms of a 100-row run, see
+  // BENCHMARKS.md). A larger tiering budget queues them only for code that
+  // runs much longer, as on a 100k-row export, which still tiers up.
+  setFlagsFromString('--wasm-tiering-budget=100000000');
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -32,7 +32,7 @@ const sandboxUrl = new URL('../../tests/js/appscript-sandbox.mjs', import.meta.u
 const COLD_RUNS = 7;
 const TRANSFORM_RUNS = 5;
 const COLD_TARGET_MS = 30;
-const TRANSFORM_TARGET_MS = 300;
+const TRANSFORM_TARGET_MS = 100;
 
 /** Run in a fresh process: prints the milliseconds of loading the files and of the first toriiCore_(). */
 const COLD_START_CHILD = `

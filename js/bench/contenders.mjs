@@ -3,7 +3,8 @@
 // input it naturally has: ours the file's bytes (as the CLI, the page and the
 // upload do), the sample the text its CSV parser needs.
 //
-// - wasm:             our core: transform(bytes).json(), bytes in, the Torii file's bytes out
+// - wasm:             our core: transform(bytes), bytes in, the Torii file's bytes out in
+//                     1 MiB chunks (nextJsonChunk), as the CLI writes them
 // - csv-raw:          the csv crate alone counting records in the same wasm (the
 //                     `baseline` build in pkg-baseline/): the speed ceiling
 // - sample-udsv:      Torii's Google Sheet sample (createJsonFile) on rows parsed by uDSV,
@@ -12,6 +13,9 @@
 
 import { readFileSync } from 'node:fs';
 import { loadCore } from '../core.mjs';
+
+/** The CLI's output chunk. */
+const CHUNK_BYTES = 1 << 20;
 
 /** Contender names, in table order. */
 export const CONTENDERS = ['wasm', 'csv-raw', 'sample-udsv', 'sample-papaparse'];
@@ -80,9 +84,10 @@ export async function contender(name) {
       const core = await loadCore();
       return (bytes) => {
         const result = core.transform(bytes);
-        const json = result.json();
+        const chunks = [];
+        for (let chunk; (chunk = result.nextJsonChunk(CHUNK_BYTES)) !== undefined;) chunks.push(chunk);
         result.free();
-        return json;
+        return chunks;
       };
     }
     case 'csv-raw': {

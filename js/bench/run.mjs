@@ -255,7 +255,7 @@ for (const section of sections) {
   lines.push('', `## ${section.title}`, '', section.intro, '', row(['Target', 'Measured', 'Status']), row(['---', '---', '---']));
   lines.push(...rows.map(row));
 }
-lines.push('');
+lines.push('', readFileSync(here('./analysis.md'), 'utf8').trimEnd(), '');
 
 const report = lines.join('\n');
 writeFileSync(outFile, report);

@@ -29,7 +29,7 @@ const staging = join(root, 'target', 'npm-package');
 /** The built core, as the page and the Node loader load it. */
 const CORE_FILES = ['stripe_torii_sync.js', 'stripe_torii_sync_bg.wasm', 'stripe_torii_sync.d.ts'];
 /** The Node host: the CLI and everything it imports. */
-const NODE_FILES = ['cli.mjs', 'core.mjs', 'state.mjs', 'emulator.mjs'];
+const NODE_FILES = ['cli.mjs', 'flags.mjs', 'core.mjs', 'state.mjs', 'emulator.mjs'];
 const LICENSE_FILES = ['LICENSE', 'LICENSE-MIT', 'LICENSE-APACHE'];
 
 function fail(message) {

@@ -200,7 +200,7 @@ pub const OPTIONS: &[OptionSpec] = &[
             "Include license",
             Kind::Flag,
             "true",
-            "write the license that lists every user (--no-license leaves it out)",
+            "write the license that lists every user",
             Scope::Transform,
         )
     },
@@ -345,8 +345,7 @@ pub const OPTIONS: &[OptionSpec] = &[
             "Upload mode",
             Kind::Choice,
             "presigned",
-            "presigned: Torii's four steps; direct: one multipart upload, files up to 3 MB \
-             (--direct picks it)",
+            "presigned: Torii's four steps; direct: one multipart upload, files up to 3 MB",
             Scope::Sync,
         )
     },

@@ -5,7 +5,10 @@
 //! misspelt option or a `NaN` is refused by name.
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::{JsCast, JsValue};
+
+use super::buffer::InputBuffer;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::check_input_size;
@@ -51,9 +54,13 @@ pub(crate) fn invalid(argument: &str, expected: &str, got: &JsValue) -> Error {
     )
 }
 
-/// Bytes from a `Uint8Array`, an `ArrayBuffer` or a string (as UTF-8),
-/// checked against the input size limit before they are copied.
+/// Bytes from an `InputBuffer` (taken, not copied), a `Uint8Array`, an
+/// `ArrayBuffer` or a string (as UTF-8), checked against the input size
+/// limit before they are copied.
 pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
+    if let Some(buffer) = InputBuffer::try_from_js_value_ref(value) {
+        return Ok(buffer.into_bytes());
+    }
     if let Some(text) = value.as_string() {
         check_input_size(text.len() as u64)?;
         return Ok(text.into_bytes());
@@ -65,7 +72,7 @@ pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
     } else {
         return Err(invalid(
             argument,
-            "a Uint8Array, an ArrayBuffer or a string",
+            "an InputBuffer, a Uint8Array, an ArrayBuffer or a string",
             value,
         ));
     };

@@ -17,15 +17,18 @@
 //! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
 //! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
 //! | `checkInputSize(bytes)` | refuses an input too large for the core, before it is read |
+//! | `InputBuffer` | a file read straight into the core's memory, taken by `transform` without a copy |
 //! | `transform(input, options)` | a `TransformResult` |
 //! | `SyncSession` | the sans-IO upload/sync state machine |
 //! | `connectionProbe(config)`, `connectionResult(response)` | the connection test |
 
 mod args;
+mod buffer;
 mod fetch;
 mod sync;
 mod transform;
 
+pub use self::buffer::InputBuffer;
 pub use self::sync::{connection_probe, connection_result, target_key, SyncSessionJs};
 pub use self::transform::{
     check_input_size_js, option_catalog, parse_options, sheet_safe_js, transform_js, version,

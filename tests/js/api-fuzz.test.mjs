@@ -128,3 +128,21 @@ test('random options, configs, clocks and responses never crash the core', async
   // The module still works afterwards: no panic poisoned it.
   assert.equal(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()).users.length, 1);
 });
+
+test('an InputBuffer filled by the host is taken by transform without a copy, once', async () => {
+  const core = await loadCore();
+  const bytes = new TextEncoder().encode(CSV);
+  const buffer = new core.InputBuffer(bytes.length);
+  assert.equal(buffer.byteLength, bytes.length);
+  buffer.view().set(bytes);
+  const fromBuffer = core.transform([{ name: 'a.csv', data: buffer }]);
+  assert.deepEqual(fromBuffer.json(), core.transform([{ name: 'a.csv', data: bytes }]).json());
+  assert.equal(fromBuffer.report().files[0].name, 'a.csv');
+  assert.throws(() => buffer.view(), (e) => e.code === 'invalid_argument', 'the buffer is used up');
+  assert.throws(() => core.transform(buffer), (e) => e.code === 'invalid_argument', 'and cannot be given twice');
+  for (const size of [-1, 1.5, NaN, 'x', undefined, {}]) {
+    assert.throws(() => new core.InputBuffer(size), (e) => e.code === 'invalid_argument' && /InputBuffer\(size\)/.test(e.message), String(size));
+  }
+  assert.throws(() => new core.InputBuffer(2 ** 40), (e) => e.code === 'input_too_large');
+  assert.equal(core.transform(CSV).userCount, 1, 'the instance keeps working');
+});

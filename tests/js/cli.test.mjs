@@ -300,3 +300,12 @@ test('the README\'s option table lists every option of the catalog with its flag
   }
   assert.equal(rows.size, core.optionCatalog().length, 'and nothing that is not an option');
 });
+
+test('a file named on the command line that is a pipe is read whole, like a regular file', () => {
+  const expected = run(['transform', sample, '--quiet']).stdout;
+  // A shell pipe, a real one: what `transform <(cat export.csv)` or /dev/stdin give.
+  const piped = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" transform /dev/stdin --quiet', 'sh', sample, process.execPath, cli],
+    { encoding: 'utf8' });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout, expected, 'not a byte lost to the size check');
+});
