@@ -163,6 +163,34 @@ pub struct Snapshot<'a> {
     by_key: FastMap<String, usize>,
 }
 
+/// A previous file as a host keeps it: a Torii file's JSON text, or the
+/// rows [`snapshot_rows`] wrote (one JSON object per user), as the Apps
+/// Script front end keeps them in a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviousFile {
+    /// The JSON text of a Torii file.
+    Json(String),
+    /// One user object per row.
+    Rows(Vec<String>),
+}
+
+impl PreviousFile {
+    /// The snapshot to compare with.
+    ///
+    /// # Errors
+    ///
+    /// `not_torii_file`, as [`Snapshot::parse`] and [`Snapshot::from_rows`].
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        match self {
+            PreviousFile::Json(text) => Snapshot::parse(text),
+            PreviousFile::Rows(rows) => {
+                let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+                Snapshot::from_rows(&rows)
+            }
+        }
+    }
+}
+
 fn not_torii(what: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::NotToriiFile,

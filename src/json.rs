@@ -155,6 +155,25 @@ impl<'o> ObjectWriter<'o> {
         self
     }
 
+    /// An object field: `write` fills the nested object.
+    pub fn object(&mut self, key: &str, write: impl FnOnce(&mut ObjectWriter)) -> &mut Self {
+        let mut inner = ObjectWriter::new(self.key(key));
+        write(&mut inner);
+        inner.end();
+        self
+    }
+
+    /// A number field given in tenths, written as a decimal (915 → `91.5`).
+    pub fn tenths(&mut self, key: &str, tenths: u64) -> &mut Self {
+        let out = self.key(key);
+        write_u64(out, tenths / 10);
+        if !tenths.is_multiple_of(10) {
+            out.push(b'.');
+            write_u64(out, tenths % 10);
+        }
+        self
+    }
+
     /// An array field: `write` appends each item.
     pub fn array<T>(
         &mut self,

@@ -387,40 +387,30 @@ impl Report {
             if let Some(line) = file.header_line {
                 f.u64("headerLine", line);
             }
-            {
-                let mut c = ObjectWriter::new(f.key("columns"));
+            f.object("columns", |c| {
                 for (field, used) in file.columns.iter() {
                     c.opt_str(field.name(), used.as_deref());
                 }
-                c.end();
-            }
+            });
             file.counts.write(&mut f);
             f.end();
         });
-        {
-            let mut s = Vec::new();
-            let mut w = ObjectWriter::new(&mut s);
+        o.object("byStatus", |w| {
             w.u64("active", self.by_status.active)
                 .u64("deleted", self.by_status.deleted);
-            w.end();
-            o.raw("byStatus", &s);
-            let mut l = Vec::new();
-            let mut w = ObjectWriter::new(&mut l);
+        })
+        .object("byLicenseStatus", |w| {
             w.u64("active", self.by_license_status.active)
                 .u64("inactive", self.by_license_status.inactive)
                 .u64("deleted", self.by_license_status.deleted);
-            w.end();
-            o.raw("byLicenseStatus", &l);
-            o.u64("licenses", u64::from(self.license.is_some()));
-            o.opt_str("licenseName", self.license.as_deref());
-            let mut r = Vec::new();
-            let mut w = ObjectWriter::new(&mut r);
+        })
+        .u64("licenses", u64::from(self.license.is_some()))
+        .opt_str("licenseName", self.license.as_deref())
+        .object("byRole", |w| {
             for (role, n) in &self.by_role {
                 w.u64(role, *n);
             }
-            w.end();
-            o.raw("byRole", &r);
-        }
+        });
         o.array("diagnostics", &self.diagnostics, |list, d| {
             self.write_diagnostic(d, list)
         });

@@ -1,6 +1,7 @@
 //! The sync state machine through every path of the failure policy, with
 //! canned responses and a fake clock: no I/O and no real sleeps.
 
+use stripe_torii_sync::changes::PreviousFile;
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::sync::{
     Action, ApiKey, Body, DropReason, Method, Request, Response, Step, SyncConfig, SyncSession,
@@ -29,7 +30,9 @@ fn config(extra: &str) -> SyncConfig {
             "apiKey" => config.api_key = ApiKey::new(value.as_str().unwrap()),
             "allowDrop" => config.allow_drop = value.as_bool().unwrap(),
             "baseline" => config.baseline = Some(value.to_string()),
-            "previousFile" => config.previous_file = Some(value.as_str().unwrap().to_string()),
+            "previousFile" => {
+                config.previous_file = Some(PreviousFile::Json(value.as_str().unwrap().to_string()))
+            }
             _ => {
                 options.insert(name.clone(), value.clone());
             }

@@ -49,15 +49,19 @@ function current(wanted) {
   return result;
 }
 
+/** The target's key and its stored last sync (undefined when there is none or it cannot be read). */
+async function lastSyncFor(settings) {
+  const key = targetKey(settings);
+  return { key, stored: await loadLastSync(key).catch(() => undefined) };
+}
+
 /** The stored last sync of the target the sync settings name, if they name one. */
 async function lastSyncOf(entries) {
-  let key;
   try {
-    key = targetKey(parseOptions('sheet', entries).sync);
+    return await lastSyncFor(parseOptions('sheet', entries).sync);
   } catch {
     return null; // no App Account ID yet, or a setting being typed
   }
-  return { key, stored: await loadLastSync(key).catch(() => undefined) };
 }
 
 function changesView(changes, since, baseline) {
@@ -108,8 +112,7 @@ const handlers = {
     syncing = res; // before the first await: a run meanwhile must not free it
     try {
       const settings = parseOptions('sheet', entries).sync;
-      const key = targetKey(settings);
-      const stored = await loadLastSync(key).catch(() => undefined);
+      const { key, stored } = await lastSyncFor(settings);
       if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
       const file = res.json();
       const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);

@@ -74,7 +74,7 @@ function syncUsers_(settings, ui, record) {
   var result = pass.result;
   try {
     record.users = result.userCount;
-    record.licenses = licenseCount_(result);
+    record.licenses = result.report().licenses;
     if (pass.last.changes) {
       record.added = pass.last.changes.added.length;
       record.removed = pass.last.changes.removed.length;
@@ -83,8 +83,7 @@ function syncUsers_(settings, ui, record) {
     var config = { apiKey: settings.apiKey, appAccountId: settings.appAccountId, baseUrl: settings.baseUrl,
       baseline: storedBaseline_(pass.target) };
     Object.keys(pass.parsed.sync).forEach(function (name) { config[name] = pass.parsed.sync[name]; });
-    // The hidden sheet's rows are user objects, so joined they are a Torii file.
-    if (pass.last.rows) config.previousFile = '{"users":[' + pass.last.rows.join(',') + ']}';
+    if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed
     var outcome = driveSession_(session, ui);
     storeBaseline_(outcome.target, outcome.baseline);
@@ -116,16 +115,6 @@ function preparePass_(settings) {
     result.free();
     throw e;
   }
-}
-
-/**
- * The number of licenses in the file (the report counts license statuses,
- * not licenses).
- * @param {Object} result a TransformResult
- * @return {number}
- */
-function licenseCount_(result) {
-  return (JSON.parse(new TextDecoder().decode(result.json())).licenses || []).length;
 }
 
 /**

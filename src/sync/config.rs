@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::target::{url_security, Target, UrlSecurity};
+use crate::changes::PreviousFile;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Torii's public API.
@@ -103,8 +104,8 @@ pub struct SyncConfig {
     /// The host's record of the last successful sync of this target, as
     /// JSON text (what [`crate::sync::Outcome::baseline`] gave it), if any.
     pub baseline: Option<String>,
-    /// The JSON of the last file synced to this target, if the host kept it.
-    pub previous_file: Option<String>,
+    /// The last file synced to this target, if the host kept it.
+    pub previous_file: Option<PreviousFile>,
 }
 
 /// A checked configuration the session runs on.

@@ -189,10 +189,7 @@ impl Prepared {
         }
         let file = transformed.to_json();
         let changes = match &config.previous_file {
-            Some(previous) => {
-                let snapshot = Snapshot::parse(previous)?;
-                Some(compare(&transformed.file, &snapshot))
-            }
+            Some(previous) => Some(compare(&transformed.file, &previous.snapshot()?)),
             None => None,
         };
         let user_count = transformed.file.len().min(u32::MAX as usize) as u32;
@@ -206,11 +203,10 @@ impl Prepared {
             .map_err(|_| invalid_file("the file is not UTF-8 text".into()))?;
         let user_count = body::count_users(text).map_err(invalid_file)?;
         let removal = match &config.previous_file {
-            Some(previous) => {
-                let previous = Snapshot::parse(previous)?;
-                let new = Snapshot::parse(text)?;
-                Some(removal_between(&previous, &new))
-            }
+            Some(previous) => Some(removal_between(
+                &previous.snapshot()?,
+                &Snapshot::parse(text)?,
+            )),
             None => None,
         };
         let mut prepared = Prepared::finish(config, settings, file, user_count, None)?;

@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::buffer::InputBuffer;
 
+use crate::changes::PreviousFile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::check_input_size;
 use crate::options::catalog::{find, Host, OptionValue, Options, Scope};
@@ -78,6 +79,26 @@ pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
     };
     check_input_size(u64::from(array.length()))?;
     Ok(array.to_vec())
+}
+
+/// A previous Torii file: its JSON text or bytes, or the rows
+/// `snapshotRows()` gave (an array of strings).
+pub(crate) fn previous_file(value: &JsValue, argument: &str) -> Result<PreviousFile> {
+    if Array::is_array(value) {
+        return Array::from(value)
+            .iter()
+            .map(|row| row.as_string())
+            .collect::<Option<Vec<_>>>()
+            .map(PreviousFile::Rows)
+            .ok_or_else(|| invalid(argument, "JSON text, bytes or rows of text", value));
+    }
+    let text = String::from_utf8(bytes(value, argument)?).map_err(|_| {
+        Error::new(
+            ErrorKind::NotToriiFile,
+            "the previous file is not a Torii file: it is not UTF-8 text",
+        )
+    })?;
+    Ok(PreviousFile::Json(text))
 }
 
 /// A string.
@@ -214,7 +235,8 @@ pub(crate) fn transform_options(value: &JsValue, argument: &str) -> Result<Optio
 
 /// A sync configuration: the sync options plus the host's own fields,
 /// `apiKey`, `allowDrop`, `baseline` (what an earlier outcome gave, as an
-/// object or its JSON text) and `previousFile` (the last synced file).
+/// object or its JSON text) and `previousFile` (the last synced file, see
+/// [`previous_file`]).
 pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig> {
     let mut options = Options::default();
     let mut config = SyncConfig::default();
@@ -234,14 +256,7 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
             "baseline" => config.baseline = stored_text(&item),
             "previousFile" => {
                 if !item.is_undefined() && !item.is_null() {
-                    let bytes = bytes(&item, &field)?;
-                    let text = String::from_utf8(bytes).map_err(|_| {
-                        Error::new(
-                            ErrorKind::NotToriiFile,
-                            "the previous file is not a Torii file: it is not UTF-8 text",
-                        )
-                    })?;
-                    config.previous_file = Some(text);
+                    config.previous_file = Some(previous_file(&item, &field)?);
                 }
             }
             _ => set_option(&mut options, &name, &item, Scope::Sync)?,

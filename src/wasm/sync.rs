@@ -266,11 +266,9 @@ pub(crate) fn action_js(session: &SyncSession, action: &Action) -> JsValue {
             o.str("type", "done").raw("outcome", &outcome_json(outcome));
         }
         Action::Failed(error) => {
-            let mut e = Vec::new();
-            let mut w = ObjectWriter::new(&mut e);
-            w.str("code", error.code()).str("message", error.message());
-            w.end();
-            o.str("type", "failed").raw("error", &e);
+            o.str("type", "failed").object("error", |w| {
+                w.str("code", error.code()).str("message", error.message());
+            });
         }
     }
     o.end();
@@ -290,15 +288,7 @@ fn request_json(request: &Request) -> Vec<u8> {
     o.str("step", request.step.name())
         .str("method", request.method.as_str())
         .str("url", &request.url);
-    {
-        let mut headers = Vec::new();
-        let mut h = ObjectWriter::new(&mut headers);
-        for (name, value) in &request.headers {
-            h.str(name, value);
-        }
-        h.end();
-        o.raw("headers", &headers);
-    }
+    o.object("headers", |h| write_headers(h, &request.headers));
     match &request.body {
         Some(Body::Json(text)) => {
             o.str("body", text);
@@ -309,6 +299,13 @@ fn request_json(request: &Request) -> Vec<u8> {
     }
     o.end();
     out
+}
+
+/// A request's headers as the fields of an object, in their order.
+fn write_headers(h: &mut ObjectWriter, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        h.str(name, value);
+    }
 }
 
 pub(crate) fn progress_json(progress: &Progress) -> Vec<u8> {
@@ -337,16 +334,8 @@ pub(crate) fn verdict_json(v: &GuardVerdict) -> Vec<u8> {
     }
     o.u64("removedUsers", u64::from(v.removed_users))
         .u64("newUsers", u64::from(v.new_users));
-    let tenths = crate::text::to_tenths(v.drop_percent);
-    {
-        let key = o.key("dropPercent");
-        crate::json::write_u64(key, tenths / 10);
-        if !tenths.is_multiple_of(10) {
-            key.push(b'.');
-            crate::json::write_u64(key, tenths % 10);
-        }
-    }
-    o.str("message", &v.message);
+    o.tenths("dropPercent", crate::text::to_tenths(v.drop_percent))
+        .str("message", &v.message);
     o.end();
     out
 }
@@ -394,13 +383,7 @@ pub(crate) fn plan_json(plan: &Plan) -> Vec<u8> {
             .u64("total", u64::from(r.total))
             .str("method", r.method.as_str())
             .str("url", &r.url);
-        {
-            let mut h = ObjectWriter::new(w.key("headers"));
-            for (name, value) in &r.headers {
-                h.str(name, value);
-            }
-            h.end();
-        }
+        w.object("headers", |h| write_headers(h, &r.headers));
         w.opt_str("body", r.body.as_deref());
         w.end();
     });

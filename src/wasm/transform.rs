@@ -8,9 +8,9 @@ use wasm_bindgen::JsCast;
 use super::args::{self, invalid};
 use super::sync::{plan_json, SyncSessionJs};
 use super::{json, throw};
-use crate::changes::{compare, snapshot_rows, Snapshot};
-use crate::error::{Error, Result};
-use crate::json::{write_array, write_str, write_u64, ObjectWriter};
+use crate::changes::{compare, snapshot_rows};
+use crate::error::Result;
+use crate::json::{write_array, write_str, ObjectWriter};
 use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, OPTIONS};
 use crate::preview::{diagnostic_cells, Preview, DIAGNOSTIC_COLUMNS, PREVIEW_COLUMNS};
 use crate::sync::SyncSession;
@@ -166,9 +166,7 @@ fn options_json(options: &Options) -> Vec<u8> {
     let s = &options.sync;
     let mut out = Vec::new();
     let mut o = ObjectWriter::new(&mut out);
-    {
-        let mut inner = Vec::new();
-        let mut w = ObjectWriter::new(&mut inner);
+    o.object("transform", |w| {
         w.opt_str("licenseName", t.license_name.as_deref());
         if let Some(n) = t.price_per_user_cents {
             w.u64("pricePerUserCents", n);
@@ -187,35 +185,31 @@ fn options_json(options: &Options) -> Vec<u8> {
                 w.strs(key, items.iter().map(String::as_str));
             }
         };
-        list(&mut w, "excludeStatuses", &t.exclude_statuses);
-        list(&mut w, "excludeRoles", &t.exclude_roles);
-        list(&mut w, "includeDomains", &t.include_domains);
-        list(&mut w, "excludeDomains", &t.exclude_domains);
+        list(w, "excludeStatuses", &t.exclude_statuses);
+        list(w, "excludeRoles", &t.exclude_roles);
+        list(w, "includeDomains", &t.include_domains);
+        list(w, "excludeDomains", &t.exclude_domains);
         if !t.status_map.is_empty() {
-            let mut map = Vec::new();
-            let mut m = ObjectWriter::new(&mut map);
-            for (wording, class) in &t.status_map {
-                m.str(wording, class);
-            }
-            m.end();
-            w.raw("statusMap", &map);
+            w.object("statusMap", |m| {
+                for (wording, class) in &t.status_map {
+                    m.str(wording, class);
+                }
+            });
         }
         if t.columns.iter().any(|(_, c)| c.is_some()) {
-            let mut map = Vec::new();
-            let mut m = ObjectWriter::new(&mut map);
-            for (field, column) in t.columns.iter() {
-                match column {
-                    Some(crate::columns::ColumnRef::Position(n)) => {
-                        m.u64(field.name(), *n as u64);
+            w.object("columns", |m| {
+                for (field, column) in t.columns.iter() {
+                    match column {
+                        Some(crate::columns::ColumnRef::Position(n)) => {
+                            m.u64(field.name(), *n as u64);
+                        }
+                        Some(crate::columns::ColumnRef::Header(h)) => {
+                            m.str(field.name(), h);
+                        }
+                        None => {}
                     }
-                    Some(crate::columns::ColumnRef::Header(h)) => {
-                        m.str(field.name(), h);
-                    }
-                    None => {}
                 }
-            }
-            m.end();
-            w.raw("columns", &map);
+            });
         }
         if let Some(d) = t.delimiter {
             w.str(
@@ -232,12 +226,8 @@ fn options_json(options: &Options) -> Vec<u8> {
         if t.strict {
             w.bool("strict", true);
         }
-        w.end();
-        o.raw("transform", &inner);
-    }
-    {
-        let mut inner = Vec::new();
-        let mut w = ObjectWriter::new(&mut inner);
+    });
+    o.object("sync", |w| {
         w.opt_str("appAccountId", s.app_account_id.as_deref())
             .opt_str("baseUrl", s.base_url.as_deref())
             .opt_str("apiVersion", s.api_version.as_deref())
@@ -253,17 +243,9 @@ fn options_json(options: &Options) -> Vec<u8> {
         }
         if let Some(p) = s.max_drop_percent {
             // Tenths are what the percent option takes from text.
-            let tenths = crate::text::to_tenths(p);
-            let key = w.key("maxDropPercent");
-            write_u64(key, tenths / 10);
-            if !tenths.is_multiple_of(10) {
-                key.push(b'.');
-                write_u64(key, tenths % 10);
-            }
+            w.tenths("maxDropPercent", crate::text::to_tenths(p));
         }
-        w.end();
-        o.raw("sync", &inner);
-    }
+    });
     o.end();
     out
 }
@@ -469,30 +451,8 @@ impl TransformResult {
         } else {
             args::string(since, "compare(since)")?
         };
-        let mut changes = if Array::is_array(previous) {
-            let rows: Vec<String> = Array::from(previous)
-                .iter()
-                .map(|row| row.as_string())
-                .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    invalid(
-                        "compare(previous)",
-                        "JSON text, bytes or rows of text",
-                        previous,
-                    )
-                })?;
-            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-            compare(&self.inner.file, &Snapshot::from_rows(&rows)?)
-        } else {
-            let bytes = args::bytes(previous, "compare(previous)")?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::new(
-                    crate::ErrorKind::NotToriiFile,
-                    "the previous file is not a Torii file: it is not UTF-8 text",
-                )
-            })?;
-            compare(&self.inner.file, &Snapshot::parse(&text)?)
-        };
+        let previous = args::previous_file(previous, "compare(previous)")?;
+        let mut changes = compare(&self.inner.file, &previous.snapshot()?);
         changes.since = since;
         let result = json(&changes.to_json());
         self.inner.report.changes = Some(changes);
