@@ -61,6 +61,17 @@ function writeAtomically(path, data) {
 }
 
 /**
+ * The state in version 2. A version-1 file maps keys straight to baselines:
+ * they are kept as the targets' baselines, or every other target would lose
+ * its guard when one of them syncs.
+ */
+function upgraded(state) {
+  if (state.version === 2) return state;
+  if (state.version !== undefined) return { version: 2, targets: {} };
+  return { version: 2, targets: Object.fromEntries(Object.entries(state).map(([key, baseline]) => [key, { baseline }])) };
+}
+
+/**
  * Records a successful sync of `key`: the core's baseline record and the
  * uploaded file, each written atomically.
  * @param {string} path the state file
@@ -68,8 +79,7 @@ function writeAtomically(path, data) {
  * @param {{baseline: object, file: Uint8Array}} sync
  */
 export function saveTarget(path, key, { baseline, file }) {
-  const state = readJson(path);
-  const next = state.version === 2 ? state : { version: 2, targets: {} };
+  const next = upgraded(readJson(path));
   const name = `files/${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
   writeAtomically(join(dirname(path), name), file);
   next.targets[key] = { baseline, file: name };

@@ -180,6 +180,18 @@ test('CLI sync: the guard refuses a destructive sync, --allow-drop confirms (a v
   assert.equal(targets[`${emulator.baseUrl}#${ACCOUNT}`].baseline.userCount, 9);
 });
 
+test('CLI sync: upgrading a version 1 state file keeps the baselines of the other targets', async () => {
+  const path = join(stateDir, 'state.json');
+  const other = 'https://api.toriihq.com/v1.0#42';
+  writeFileSync(path, JSON.stringify({ [`${emulator.baseUrl}#${ACCOUNT}`]: { userCount: 9 }, [other]: { userCount: 250 } }));
+  const r = await runCli(syncArgs('--state', path));
+  assert.equal(r.code, 0, r.stderr);
+  const { version, targets } = JSON.parse(readFileSync(path, 'utf8'));
+  assert.equal(version, 2);
+  assert.equal(targets[`${emulator.baseUrl}#${ACCOUNT}`].baseline.userCount, 9);
+  assert.deepEqual(targets[other], { baseline: { userCount: 250 } }, 'the other target keeps its guard');
+});
+
 test('class 2: spelling the target differently checks the same baseline', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
   emulator.requests.length = 0;
