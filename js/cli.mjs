@@ -28,10 +28,9 @@ function readInput(file, io) {
     const fd = openSync(file, 'r');
     try {
       const stat = fstatSync(fd);
-      const { size } = stat;
-      io.core.checkInputSize(size);
       if (!stat.isFile()) return { name: file, data: readFileSync(fd) }; // a pipe has no size to trust
-      const buffer = new io.core.InputBuffer(size);
+      const { size } = stat;
+      const buffer = new io.core.InputBuffer(size); // refuses a file too large for the core, before reading it
       const view = buffer.view(); // valid until the next call into the core
       let filled = 0;
       for (let n; filled < size && (n = readSync(fd, view, filled, size - filled, null)) > 0;) filled += n;
