@@ -16,7 +16,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadCore } from './core.mjs';
+import { loadCore } from './core.cjs';
 import { startEmulator } from './emulator.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -29,7 +29,7 @@ const text = (bytes) => Buffer.from(bytes).toString('utf8');
 
 async function main(argv) {
   const serve = argv.includes('--serve') || (process.stdout.isTTY && !argv.includes('--no-serve'));
-  const core = await loadCore();
+  const core = loadCore();
   const sample = readFileSync(`${root}${samplePath}`);
 
   console.log(bold(`\n1. Transform ${samplePath}\n`));

@@ -12,7 +12,7 @@
 // - sample-papaparse: the same sample on rows parsed by PapaParse, the most common one
 
 import { readFileSync } from 'node:fs';
-import { loadCore } from '../core.mjs';
+import { loadCore } from '../core.cjs';
 
 /** The CLI's output chunk. */
 const CHUNK_BYTES = 1 << 20;
@@ -81,7 +81,7 @@ function createJsonFile(rows, start) {
 export async function contender(name) {
   switch (name) {
     case 'wasm': {
-      const core = await loadCore();
+      const core = loadCore();
       return (bytes) => {
         const result = core.transform(bytes);
         const chunks = [];

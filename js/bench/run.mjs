@@ -150,7 +150,7 @@ for (const r of results) {
 
 // ---- whole process ----------------------------------------------------------
 
-const cli = [process.execPath, `${root}js/cli.mjs`, 'transform', '--quiet'];
+const cli = [process.execPath, `${root}js/cli.cjs`, 'transform', '--quiet'];
 const sampleCli = [process.execPath, here('./sample-cli.mjs')];
 const whole = [];
 for (const rows of [100, 100_000]) {
@@ -167,7 +167,7 @@ for (const rows of [100, 100_000]) {
   progress(`ours ${num(m.ours)} ms, sample ${num(m.sample)} ms, node ${num(m.node)} ms\n`);
 }
 lines.push('', '## Whole process', '',
-  `What an admin runs: \`node js/cli.mjs transform FILE --quiet > /dev/null\` against the sample pipeline as a command `
+  `What an admin runs: \`node js/cli.cjs transform FILE --quiet > /dev/null\` against the sample pipeline as a command `
     + `(\`js/bench/sample-cli.mjs\`: read, uDSV, createJsonFile, stdout) and \`node -e 0\`; medians of ${WHOLE_ROUNDS} `
     + 'interleaved rounds after one untimed run.', '',
   row(['Rows', 'node -e 0 ms', 'ours ms', 'sample ms', 'ours over node ms', 'sample / ours']),

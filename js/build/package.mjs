@@ -26,10 +26,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = join(root, 'dist');
 const staging = join(root, 'target', 'npm-package');
 
-/** The built core, as the page and the Node loader load it. */
-const CORE_FILES = ['stripe_torii_sync.js', 'stripe_torii_sync_bg.wasm', 'stripe_torii_sync.d.ts'];
+/** The built core: the glue as the page loads it and in the CommonJS form the Node loader loads. */
+const CORE_FILES = ['stripe_torii_sync.js', 'stripe_torii_sync.cjs', 'stripe_torii_sync_bg.wasm', 'stripe_torii_sync.d.ts'];
 /** The Node host: the CLI and everything it imports. */
-const NODE_FILES = ['cli.mjs', 'flags.mjs', 'core.mjs', 'state.mjs', 'emulator.mjs'];
+const NODE_FILES = ['cli.cjs', 'flags.cjs', 'core.cjs', 'state.mjs', 'emulator.mjs'];
 const LICENSE_FILES = ['LICENSE', 'LICENSE-MIT', 'LICENSE-APACHE'];
 
 function fail(message) {
@@ -60,7 +60,7 @@ function packageManifest(repo, version) {
     type: 'module',
     engines: repo.engines,
     bin: repo.bin,
-    exports: { '.': './js/core.mjs', './cli': './js/cli.mjs', './package.json': './package.json' },
+    exports: { '.': './js/core.cjs', './cli': './js/cli.cjs', './package.json': './package.json' },
     files: ['js/', 'pkg/', 'README.md', ...LICENSE_FILES],
   };
 }
@@ -93,8 +93,8 @@ function buildWeb() {
   const web = join(dist, 'web');
   cpSync(join(root, 'www'), web, { recursive: true });
   mkdirSync(join(web, 'pkg'));
-  // The page loads the glue and the .wasm; the type declarations are for the npm package.
-  for (const file of CORE_FILES.slice(0, 2)) cpSync(join(root, 'pkg', file), join(web, 'pkg', file));
+  // The page loads the ES-module glue and the .wasm; the rest is for the npm package.
+  for (const file of ['stripe_torii_sync.js', 'stripe_torii_sync_bg.wasm']) cpSync(join(root, 'pkg', file), join(web, 'pkg', file));
   return readdirSync(web);
 }
 

@@ -10,10 +10,16 @@
 // can act on. The build fails if the helper is not where it is expected:
 // the pinned wasm-bindgen version (Cargo.toml) is what this was written for.
 //
+// It also writes the CommonJS form of the patched glue next to it
+// (stripe_torii_sync.cjs), which the Node hosts load (js/core.cjs says why).
+// It is the rewrite the Apps Script build makes (no module syntax, the
+// exports as one object), exported with `module.exports`.
+//
 //   node js/build/patch-glue.mjs [pkg/stripe_torii_sync.js]
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { globalGlue } from '../../appscript/build.mjs';
 
 const MARK = '/* stripe-torii-sync: coded misuse errors */';
 const THROW = 'throw new Error(getStringFromWasm0(arg0, arg1));';
@@ -39,11 +45,27 @@ export function patchGlue(source) {
   if (count !== 1) {
     throw new Error(`patch-glue: expected one "${THROW}" in the glue, found ${count}; has wasm-bindgen's output changed?`);
   }
-  return source.replace(THROW, CODED) + HELPER;
+  // Near the top (after the `@ts-self-types` line, which must stay first), so
+  // the rewrites that keep only the glue's body (Apps Script, CommonJS) keep
+  // the helper too.
+  const patched = source.replace(THROW, CODED);
+  const typesLine = /^\/\* @ts-self-types=.*\*\/\n/.exec(patched)?.[0] ?? '';
+  return typesLine + HELPER + patched.slice(typesLine.length);
+}
+
+/**
+ * Returns the CommonJS module of the (patched) `--target web` glue.
+ * @param {string} source
+ * @returns {string}
+ */
+export function commonJsGlue(source) {
+  return `// The CommonJS form, written by js/build/patch-glue.mjs.\n${globalGlue(source)}module.exports = StripeToriiCore;\n`;
 }
 
 const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (invokedDirectly) {
   const path = process.argv[2] ?? fileURLToPath(new URL('../../pkg/stripe_torii_sync.js', import.meta.url));
-  writeFileSync(path, patchGlue(readFileSync(path, 'utf8')));
+  const patched = patchGlue(readFileSync(path, 'utf8'));
+  writeFileSync(path, patched);
+  writeFileSync(path.replace(/\.js$/, '.cjs'), commonJsGlue(patched));
 }

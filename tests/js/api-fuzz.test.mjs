@@ -8,7 +8,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCore } from '../../js/core.mjs';
+import { loadCore } from '../../js/core.cjs';
 
 const VALUES = [undefined, null, 0, -1, 1.5, 1e300, NaN, Infinity, -Infinity, '', 'x', 'active', [], ['a'], [1], {},
   { a: 1 }, { data: 5 }, { name: 3, data: 'x' }, { rows: [[1, {}]] }, true, '\u0000', 'é'.repeat(5), 2 ** 53, -0,
@@ -46,7 +46,7 @@ function coded(fn, context) {
 }
 
 test('wrong argument types are invalid_argument errors that name the argument', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const result = core.transform(CSV);
   const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
   const calls = [
@@ -77,7 +77,7 @@ test('wrong argument types are invalid_argument errors that name the argument', 
 });
 
 test('a call after free() is a coded error, and the instance keeps working', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const result = core.transform(CSV);
   const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
   session.free();
@@ -92,7 +92,7 @@ test('a call after free() is a coded error, and the instance keeps working', asy
 });
 
 test('random options, configs, clocks and responses never crash the core', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const pick = generator(20261201);
   for (let i = 0; i < 3000; i++) {
     const options = {};
@@ -130,7 +130,7 @@ test('random options, configs, clocks and responses never crash the core', async
 });
 
 test('an InputBuffer filled by the host is taken by transform without a copy, once', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const bytes = new TextEncoder().encode(CSV);
   const buffer = new core.InputBuffer(bytes.length);
   assert.equal(buffer.byteLength, bytes.length);

@@ -146,6 +146,18 @@ test('the core loads from the pushed files, once per execution', () => {
   sandbox.close();
 });
 
+test('a call on a freed object is a coded error in Apps Script too', () => {
+  const sandbox = createSandbox({ distDir });
+  const error = sandbox.evaluate(`(() => {
+    const buffer = new (toriiCore_().InputBuffer)(1);
+    buffer.free();
+    try { buffer.view(); } catch (e) { return { name: e.name, code: e.code, message: e.message }; }
+  })()`);
+  assert.equal(error?.code, 'invalid_argument', JSON.stringify(error));
+  assert.match(error.message, /freed/);
+  sandbox.close();
+});
+
 test('the UTF-8 polyfill matches the native codec', () => {
   const sandbox = createSandbox({ distDir });
   const text = `Zoë 😀 中文 \u0000 end ${'ascii '.repeat(3000)}é`;

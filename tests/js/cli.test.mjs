@@ -9,10 +9,10 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCore } from '../../js/core.mjs';
+import { loadCore } from '../../js/core.cjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'js/cli.mjs');
+const cli = join(root, 'js/cli.cjs');
 const sample = join(root, 'tests/fixtures/stripe-sample.csv');
 const rules = join(root, 'tests/fixtures/rules');
 const hostile = join(root, 'tests/fixtures/hostile');
@@ -49,7 +49,7 @@ test('- reads standard input, byte for byte the same as the file', () => {
 });
 
 test('the CLI prints exactly the bytes the core writes', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const bytes = core.transform([{ name: sample, data: readFileSync(sample) }]).json();
   assert.deepEqual(run(['transform', sample, '--quiet']).raw, Buffer.from(bytes));
 });
@@ -72,7 +72,7 @@ test('options reach the core', () => {
 });
 
 test('every option of the core\'s table is a flag of the CLI, documented in --help', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const help = run(['--help']).stdout;
   for (const option of core.optionCatalog()) {
     assert.ok(help.includes(option.cliFlag), `${option.cliFlag} is missing from --help`);
@@ -269,7 +269,7 @@ test('help and version exit 0', async () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /TORII_API_KEY/);
-  const core = await loadCore();
+  const core = loadCore();
   const v = run(['--version']);
   assert.equal(v.code, 0);
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -287,7 +287,7 @@ test('a semicolon export from European Excel works unchanged', () => {
 });
 
 test('the README\'s option table lists every option of the catalog with its flag, JS name, label and default', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const rows = new Map(readme.split('\n').filter((l) => l.startsWith('| `--')).map((l) => [/`(--[a-z-]+)/.exec(l)[1], l]));
   for (const o of core.optionCatalog()) {

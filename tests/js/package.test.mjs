@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { loadCore } from '../../js/core.mjs';
+import { loadCore } from '../../js/core.cjs';
 import { startEmulator } from '../../js/emulator.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,12 +30,12 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 let core;
 before(async () => {
   assert.ok(existsSync(tarball), `${tarball} is missing: run ./dev package`);
-  core = await loadCore();
+  core = loadCore();
 });
 
 /** Runs the repository's CLI, for comparing the installed one against. */
 function repoCli(args) {
-  return spawnSync(process.execPath, [join(root, 'js/cli.mjs'), ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [join(root, 'js/cli.cjs'), ...args], { encoding: 'utf8' });
 }
 
 test('versions and licenses agree: Cargo.toml, package.json, package-lock.json and the core', () => {

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../../js/emulator.mjs';
-import { loadCore } from '../../js/core.mjs';
+import { loadCore } from '../../js/core.cjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'js/cli.mjs');
+const cli = join(root, 'js/cli.cjs');
 const sample = join(root, 'tests/fixtures/stripe-sample.csv');
 const hostile = join(root, 'tests/fixtures/hostile');
 const KEY = 'sk-test-Zq8vW3-distinctive-key-value';
@@ -247,7 +247,7 @@ test('CLI sync --dry-run sends nothing, prints the plan and the change preview',
 });
 
 test('the dry-run plan is exactly the requests a sync then sends', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   for (const direct of [false, true]) {
     emulator.requests.length = 0;
     const extra = direct ? ['--direct'] : [];
@@ -321,7 +321,7 @@ test('CLI sync usage errors exit 2', async () => {
 });
 
 test('fetch driver: syncs in-process and reports progress per step', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const result = core.transform(readFileSync(sample));
   const progress = [];
   const session = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
@@ -335,7 +335,7 @@ test('fetch driver: syncs in-process and reports progress per step', async () =>
 });
 
 test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {
-  const core = await loadCore();
+  const core = loadCore();
   const bad = JSON.stringify({ users: [{ email: 'ada@example.com', status: 'sleeping' }] });
   const session = new core.SyncSession({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, bad, 1);
   await assert.rejects(
@@ -346,7 +346,7 @@ test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () =>
 
 for (const status of [500, 503]) {
   test(`fetch driver: ${status} on every attempt ends with retries exhausted`, async () => {
-    const core = await loadCore();
+    const core = loadCore();
     emulator.setFaults([{ step: 'upload_url', kind: 'status', status, times: 50 }]);
     const session = core.transform(readFileSync(sample))
       .startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl, timeBudgetMs: 120000 }, 1);

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../js/serve.mjs';
 import { startEmulator } from '../../js/emulator.mjs';
-import { loadCore } from '../../js/core.mjs';
+import { loadCore } from '../../js/core.cjs';
 import { exportFile, generateExport } from '../../js/bench/generate.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,7 +47,7 @@ let page;
 let problems;
 
 before(async () => {
-  core = await loadCore();
+  core = loadCore();
   server = await startServer();
   emulator = await startEmulator({ apiKey: KEY, appAccountIds: [ACCOUNT] });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });

@@ -1,9 +1,10 @@
 // The command line's flags and usage text, generated from the core's option
 // table (optionCatalog) plus the few flags of the host itself, so a flag can
-// never differ from the option it sets in the page or the Sheet.
+// never differ from the option it sets in the page or the Sheet. CommonJS,
+// like cli.cjs, for the start-up time (see core.cjs).
 
 /** Flags of the host itself; the rest come from the core's option table. */
-export const HOST_FLAGS = {
+const HOST_FLAGS = {
   transform: {
     output: ['FILE', 'write the Torii JSON to FILE instead of stdout'],
     report: ['FILE', 'also write the report as JSON to FILE'],
@@ -28,7 +29,7 @@ const SWITCH_HELP = {
 };
 
 /** The usage text, from the catalog. */
-export function usage(catalog) {
+function usage(catalog) {
   const line = (flag, arg, help) => `  ${`${flag}${arg ? ` ${arg}` : ''}`.padEnd(30)} ${help}\n`;
   const options = (scope) => catalog.filter((o) => o.scope === scope).map((o) => (o.cliForm === 'value'
     ? line(o.cliFlag, PLACEHOLDER[o.kind] ?? o.allowed.join('|'), `${o.help} (default ${o.default}${o.repeatable ? '; repeatable' : ''})`)
@@ -45,7 +46,7 @@ export function usage(catalog) {
 }
 
 /** parseArgs options for a command: the catalog's flags of its scopes, plus the host's. */
-export function flagSpec(catalog, command) {
+function flagSpec(catalog, command) {
   const scopes = command === 'sync' ? ['transform', 'sync'] : ['transform'];
   const spec = { help: { type: 'boolean', short: 'h' } };
   for (const o of catalog.filter((o) => scopes.includes(o.scope))) {
@@ -57,3 +58,5 @@ export function flagSpec(catalog, command) {
   }
   return spec;
 }
+
+module.exports = { HOST_FLAGS, usage, flagSpec };
