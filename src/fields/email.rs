@@ -216,7 +216,12 @@ fn host_name(domain: &str) -> Option<Cow<'_, str>> {
 
 /// The domain part of a normalised email (`a@b.com` → `b.com`).
 pub fn domain_of(email: &str) -> &str {
-    email.rsplit_once('@').map_or("", |(_, domain)| domain)
+    // A byte search (`@` is ASCII): `rsplit_once` costs several times more
+    // on text this short, and this runs for every row.
+    email
+        .bytes()
+        .rposition(|b| b == b'@')
+        .map_or("", |at| &email[at + 1..])
 }
 
 /// Removes `<…>` and a `mailto:` prefix, as found in pasted addresses.

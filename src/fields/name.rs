@@ -116,14 +116,16 @@ fn is_plain(name: &str) -> bool {
 
 /// [`split_words`] on an [`is_plain`] name, by slicing.
 fn split_plain(name: &str) -> NameParts<'_> {
-    let Some(space) = name.rfind(' ') else {
+    // A byte search: `str::rfind` costs several times more on names this short.
+    let last_space = |text: &str| text.bytes().rposition(|b| b == b' ');
+    let Some(space) = last_space(name) else {
         return NameParts {
             first: Some(Cow::Borrowed(name)),
             last: None,
         };
     };
     let (head, last_word) = (&name[..space], &name[space + 1..]);
-    let split_at = match head.rfind(' ') {
+    let split_at = match last_space(head) {
         Some(before) if is_suffix(last_word) => before,
         _ => space,
     };

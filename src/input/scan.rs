@@ -222,10 +222,15 @@ impl<'t> Scanner<'t> {
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(|c| {
             let text = self.text_of(c);
-            if text.is_ascii() {
-                text.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0b)
-            } else {
-                text.trim().is_empty()
+            // Most cells answer at their first byte; only a cell that starts
+            // with whitespace and holds non-ASCII needs the Unicode trim.
+            match text
+                .bytes()
+                .find(|&b| !(b.is_ascii_whitespace() || b == 0x0b))
+            {
+                None => true,
+                Some(b) if b.is_ascii() => false,
+                Some(_) => text.trim().is_empty(),
             }
         })
     }
@@ -658,8 +663,15 @@ mod tests {
 
     #[test]
     fn blank_records() {
-        let mut s = Scanner::new(" , \t,\n", b',');
-        s.next_record();
-        assert!(s.is_blank());
+        let blank = |line: &str| {
+            let mut s = Scanner::new(line, b',');
+            s.next_record();
+            s.is_blank()
+        };
+        assert!(blank(" , \t,\n"));
+        assert!(blank("\u{b},\u{a0}, \u{3000} \n"), "Unicode whitespace is blank");
+        assert!(!blank(" ,\u{a0}x\n"));
+        assert!(!blank(" \u{e9}\n"));
+        assert!(!blank(",,a\n"));
     }
 }
