@@ -669,7 +669,10 @@ mod tests {
             s.is_blank()
         };
         assert!(blank(" , \t,\n"));
-        assert!(blank("\u{b},\u{a0}, \u{3000} \n"), "Unicode whitespace is blank");
+        assert!(
+            blank("\u{b},\u{a0}, \u{3000} \n"),
+            "Unicode whitespace is blank"
+        );
         assert!(!blank(" ,\u{a0}x\n"));
         assert!(!blank(" \u{e9}\n"));
         assert!(!blank(",,a\n"));
