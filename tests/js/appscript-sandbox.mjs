@@ -131,9 +131,15 @@ function entered(value) {
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */
 class FakeSheet {
-  constructor(name, id) {
+  /**
+   * @param {string} name
+   * @param {number} id
+   * @param {Function} copyGrid copies a block of `values` into arrays of the script's own realm
+   */
+  constructor(name, id, copyGrid) {
     this.name = name;
     this.id = id;
+    this.copyGrid = copyGrid;
     this.values = [];
     this.formulas = []; // {row, column, text} of every formula written
     this.activated = false;
@@ -166,7 +172,7 @@ class FakeSheet {
   getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
   /** The displayed text of a value, as a US-locale sheet shows it. */
   static display(value) {
-    if (value instanceof Date) {
+    if (Object.prototype.toString.call(value) === '[object Date]') { // a Date of either realm
       return Number.isNaN(value.getTime()) ? '#VALUE!' : `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
     }
     return value === undefined || value === null ? '' : String(value);
@@ -175,15 +181,11 @@ class FakeSheet {
 
 class FakeRange {
   constructor(sheet, row, column, rows, columns) { Object.assign(this, { sheet, row, column, rows, columns }); }
-  getValues() {
-    const out = [];
-    for (let r = 0; r < this.rows; r++) {
-      const source = this.sheet.values[this.row - 1 + r] ?? [];
-      out.push(Array.from({ length: this.columns }, (_, c) => source[this.column - 1 + c] ?? ''));
-    }
-    return out;
+  /** The values, in arrays of the script's realm, as Apps Script hands them out. */
+  getValues() { return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, null); }
+  getDisplayValues() {
+    return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, FakeSheet.display);
   }
-  getDisplayValues() { return this.getValues().map((row) => row.map(FakeSheet.display)); }
   setValues(values) {
     if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
       throw new Error(`The number of rows or columns in the data does not match the range (${this.rows}x${this.columns})`);
@@ -227,7 +229,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     getSheetByName: (name) => sheets.get(name) ?? null,
     insertSheet: (name) => {
       if (sheets.has(name)) throw new Error(`A sheet with the name "${name}" already exists.`);
-      const sheet = new FakeSheet(name, nextSheetId++);
+      const sheet = new FakeSheet(name, nextSheetId++, copyGrid);
       sheets.set(name, sheet);
       return sheet;
     },
@@ -363,9 +365,27 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   }
 
   const context = vm.createContext(globals);
-  // Arrays handed to the script must be the script realm's own, as in Apps
-  // Script; a foreign array takes V8's slow paths and would skew timings.
-  const toScriptArray = vm.runInContext('(items) => Array.prototype.slice.call(items)', context);
+  // Arrays handed to the script (base64Decode's bytes, getValues' rows) must
+  // be the script realm's own, as in Apps Script; a foreign array takes V8's
+  // slow paths and would skew timings.
+  // (A loop, because Array.prototype.slice on a foreign array or a typed
+  // array takes a generic path ten times slower, which timings would count.)
+  const toScriptArray = vm.runInContext('(items) => { const out = []; for (let i = 0; i < items.length; i++) out.push(items[i]); return out; }',
+    context);
+  /** A block of a sheet's values (0-based), each through `cell` if given; an empty cell is ''. */
+  const copyGrid = vm.runInContext(`(values, row, column, rows, columns, cell) => {
+    const out = [];
+    for (let r = 0; r < rows; r++) {
+      const source = values[row + r] || [];
+      const line = [];
+      for (let c = 0; c < columns; c++) {
+        const value = source[column + c] ?? '';
+        line.push(cell ? cell(value) : value);
+      }
+      out.push(line);
+    }
+    return out;
+  }`, context);
   // Apps Script's clock is the real one; here a slept wait or a slow fetch advances it instead of blocking.
   vm.runInContext('(offset) => { const realNow = Date.now; Date.now = () => realNow() + offset(); }', context)(() => clockOffset);
 
