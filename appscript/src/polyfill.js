@@ -99,7 +99,7 @@
       // reads one three times faster than a typed array), turned into text
       // every CHUNK units (+1: a surrogate pair).
       var units = [];
-      for (var k = 0; k < CHUNK + 1; k++) units.push(0);
+      for (var k = Math.min(CHUNK, length) + 1; k > 0; k--) units.push(0);
       var n = 0;
       var text = '';
       while (i < length) {

@@ -116,6 +116,21 @@ function formatDate(date, timeZone, pattern) {
   return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss/g, (token, literal) => literal ?? letters[token]);
 }
 
+/**
+ * The bytes UrlFetchApp sends for a payload: a string as UTF-8, or a byte
+ * array, which in Apps Script is a plain array of signed bytes (-128..127,
+ * as Utilities.base64Decode returns). Anything else (a typed array, whose
+ * handling Apps Script does not document; an object, which it would
+ * form-encode) is refused, so the script cannot come to rely on it.
+ */
+function payloadBody(payload) {
+  if (typeof payload === 'string') return payload;
+  if (Array.isArray(payload) && payload.every((b) => Number.isInteger(b) && b >= -128 && b <= 127)) {
+    return Buffer.from(Int8Array.from(payload).buffer);
+  }
+  throw new Error(`Exception: the fake UrlFetchApp takes a string or an array of signed bytes as payload, got ${Object.prototype.toString.call(payload)}`);
+}
+
 /** A text Sheets reads as a number rather than a formula, though it starts with + or -. */
 const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 
@@ -344,7 +359,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));
     if (options.payload !== undefined) headers['Content-Type'] = options.contentType ?? 'application/x-www-form-urlencoded';
     const init = { method: (options.method ?? 'get').toUpperCase(), headers };
-    if (options.payload !== undefined) init.body = options.payload;
+    if (options.payload !== undefined) init.body = payloadBody(options.payload);
     log.fetches.push({ url, options });
     clockOffset += Math.min(fetchLatencyMs, URL_FETCH_TIMEOUT_MS);
     const signal = new Int32Array(new SharedArrayBuffer(4));

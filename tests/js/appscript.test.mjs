@@ -139,10 +139,36 @@ test('the sandbox has only what Apps Script has, and its sheets take text as She
   bare.close();
 });
 
+test('the fake UrlFetchApp sends a string or signed bytes, as Apps Script does, and refuses a typed array', async () => {
+  await emulator.clearRequests();
+  const sandbox = createSandbox({ distDir, load: false });
+  const post = sandbox.evaluate(`(url, payload) => UrlFetchApp.fetch(url, { method: 'post', payload: payload, muteHttpExceptions: true,
+    contentType: 'text/plain' }).getResponseCode()`);
+  const url = `${emulator.baseUrl}/not-a-step`;
+  post(url, 'Zoë');
+  post(url, sandbox.evaluate('[90, 111, -61, -85]')); // "Zoë" as Apps Script's signed bytes
+  assert.deepEqual((await emulator.requests()).map((r) => r.body), ['Zoë', 'Zoë']);
+  assert.throws(() => post(url, sandbox.evaluate('new Uint8Array([90])')), /string or an array of signed bytes/);
+  assert.throws(() => post(url, sandbox.evaluate('[200]')), /string or an array of signed bytes/);
+  sandbox.close();
+});
+
 test('the core loads from the pushed files, once per execution', () => {
   const sandbox = createSandbox({ distDir });
   assert.match(sandbox.evaluate('toriiCore_().version()'), /^\d+\.\d+\.\d+/);
   assert.equal(sandbox.evaluate('toriiCore_() === toriiCore_()'), true, 'compiled once per execution');
+  sandbox.close();
+});
+
+test('the loader decodes the base64 wasm as Node does, whatever the padding and across its pieces', () => {
+  const sandbox = createSandbox({ distDir });
+  const decode = sandbox.evaluate('(text) => Array.from(base64Bytes_(text))');
+  for (const size of [0, 1, 2, 3, 4, 5, 3071, 3072, 3073, 3074, 6144, 6145, 10_000]) {
+    const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 37 + size) & 255));
+    assert.deepEqual([...decode(bytes.toString('base64'))], [...bytes], `${size} bytes`);
+  }
+  const wasm = readFileSync(join(root, 'pkg/stripe_torii_sync_bg.wasm'));
+  assert.deepEqual(Buffer.from(sandbox.evaluate('base64Bytes_(STRIPE_TORII_WASM_BASE64)')), wasm, 'the pushed literal is the built .wasm');
   sandbox.close();
 });
 
