@@ -22,7 +22,7 @@ function toriiCore_() {
 }
 
 /** Bytes decoded per call of base64Piece_ (whole groups of three). */
-var BASE64_PIECE_ = 3072;
+var BASE64_PIECE = 3072;
 
 /**
  * The bytes of base64 text as the build writes it: the standard alphabet,
@@ -39,7 +39,7 @@ function base64Bytes_(text) {
   var padding = length > 0 && text.charCodeAt(length - 1) === 61 ? (text.charCodeAt(length - 2) === 61 ? 2 : 1) : 0;
   var bytes = new Uint8Array((length / 4) * 3 - padding);
   var whole = bytes.length - (bytes.length % 3); // the bytes of complete groups
-  for (var o = 0; o < whole; o += BASE64_PIECE_) base64Piece_(text, value, bytes, o, Math.min(whole, o + BASE64_PIECE_));
+  for (var o = 0; o < whole; o += BASE64_PIECE) base64Piece_(text, value, bytes, o, Math.min(whole, o + BASE64_PIECE));
   if (whole < bytes.length) { // the last group: one or two bytes
     var i = (whole / 3) * 4;
     var last = (value[text.charCodeAt(i)] << 18) | (value[text.charCodeAt(i + 1)] << 12) | (value[text.charCodeAt(i + 2)] << 6);

@@ -12,7 +12,7 @@ var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
  * (the last one with seconds, Liberia's, ended in January 1972), so from
  * then on an instant whose UTC seconds are not 0 is not a midnight anywhere.
  */
-var WHOLE_MINUTE_OFFSETS_SINCE_ = Date.UTC(1973, 0, 1);
+var WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
 
 /**
  * Runs the core's transform on the Users sheet.
@@ -72,7 +72,7 @@ function readUsersRows_() {
  */
 function dateText_(value, timeZone, dates) {
   var time = value.getTime();
-  if (value.getUTCSeconds() !== 0 && time >= WHOLE_MINUTE_OFFSETS_SINCE_) return value.toISOString();
+  if (value.getUTCSeconds() !== 0 && time >= WHOLE_MINUTE_OFFSETS_SINCE) return value.toISOString();
   var text = dates.get(time);
   if (text === undefined) {
     var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");

@@ -295,7 +295,7 @@ test('a Date cell reads as the per-cell formatDate reading gives it, in every ti
 });
 
 test('since 1973 every time zone\'s offset is whole minutes, as the Date cell shortcut assumes', () => {
-  // The premise of WHOLE_MINUTE_OFFSETS_SINCE_ in sheets.js, checked against this runtime's time zone
+  // The premise of WHOLE_MINUTE_OFFSETS_SINCE in sheets.js, checked against this runtime's time zone
   // database, every 30 days from 1973 to 2040: an instant keeps its UTC seconds in every zone.
   const off = [];
   for (const timeZone of Intl.supportedValuesOf('timeZone')) {
