@@ -40,7 +40,7 @@ function readUsersRows_() {
   var values = range.getValues(); // a fresh copy, ours to change
   var timeZone = ss.getSpreadsheetTimeZone();
   var display = null; // fetched only if a cell holds an invalid date
-  var dates = new Map(); // a date-only cell's text by instant: one formatDate per distinct value
+  var dates = new Map(); // the text of each instant formatDate was asked about, by its time value
   for (var r = 0; r < values.length; r++) {
     var row = values[r];
     for (var c = 0; c < row.length; c++) {
