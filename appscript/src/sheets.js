@@ -8,6 +8,13 @@ var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication'
 var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
 
 /**
+ * Since 1973 every time zone's offset from UTC is a whole number of minutes
+ * (the last one with seconds, Liberia's, ended in January 1972), so from
+ * then on an instant whose UTC seconds are not 0 is not a midnight anywhere.
+ */
+var WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
+
+/**
  * Runs the core's transform on the Users sheet.
  * @param {{transform: Object}} parsed the Configuration sheet's options
  * @return {Object} a TransformResult, which the caller frees
@@ -17,30 +24,62 @@ function transformUsers_(parsed) {
 }
 
 /**
- * The Users sheet's cells as text; row i is line i+1 in the core's report,
- * the sheet row. Sheets turns pasted dates into Date values. A date-time is
- * an instant, sent in UTC with its zone, so the core takes its UTC date as
- * for every other input; a date alone (midnight in the sheet's time zone)
- * is the calendar date the sheet shows, as yyyy-MM-dd. ('yyyy' is the
- * calendar year; 'YYYY', the old template's, the week year.)
- * @return {string[][]}
+ * The Users sheet's cells as JSON text, which crosses into the core at once;
+ * row i is line i+1 in the core's report, the sheet row. Texts, numbers and
+ * booleans go as they are: the core reads them (a number as the text
+ * JavaScript writes for it). What JSON cannot hold goes as its text: a
+ * number that is not finite as String gives it, and a Date as dateText_
+ * gives it (an invalid one as the sheet displays it).
+ * @return {string}
  */
 function readUsersRows_() {
   var ss = SpreadsheetApp.getActiveSpreadsheet();
   var sheet = ss.getSheetByName(USERS_SHEET);
   if (!sheet) throw userError_('There is no "' + USERS_SHEET + '" sheet. Paste the Stripe export into a sheet named "' + USERS_SHEET + '" (Torii → Set up sheets makes one).');
   var range = sheet.getDataRange();
+  var values = range.getValues(); // a fresh copy, ours to change
   var timeZone = ss.getSpreadsheetTimeZone();
   var display = null; // fetched only if a cell holds an invalid date
-  return range.getValues().map(function (row, r) {
-    return row.map(function (value, c) {
-      if (!(value instanceof Date)) return String(value);
-      if (isNaN(value.getTime())) return (display = display || range.getDisplayValues())[r][c];
-      var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");
-      if (local.slice(10) === 'T00:00:00') return local.slice(0, 10);
-      return value.toISOString(); // the instant in UTC, without a second call to Utilities
-    });
-  });
+  var dates = new Map(); // the text of each instant formatDate was asked about, by its time value
+  for (var r = 0; r < values.length; r++) {
+    var row = values[r];
+    for (var c = 0; c < row.length; c++) {
+      var value = row[c];
+      if (typeof value === 'object' && value !== null) {
+        if (!(value instanceof Date)) row[c] = String(value);
+        else if (isNaN(value.getTime())) row[c] = (display = display || range.getDisplayValues())[r][c];
+        else row[c] = dateText_(value, timeZone, dates);
+      } else if (typeof value === 'number' && !isFinite(value)) {
+        row[c] = String(value);
+      }
+    }
+  }
+  return JSON.stringify(values);
+}
+
+/**
+ * The text of a valid date cell. Sheets turns pasted dates into Date values.
+ * A date-time is an instant, sent in UTC with its zone, so the core takes its
+ * UTC date as for every other input; a date alone (midnight in the sheet's
+ * time zone) is the calendar date the sheet shows, as yyyy-MM-dd. ('yyyy' is
+ * the calendar year; 'YYYY', the old template's, the week year.) Only an
+ * instant that may be a local midnight needs Utilities.formatDate, once per
+ * distinct instant.
+ * @param {Date} value
+ * @param {string} timeZone the spreadsheet's
+ * @param {Map<number, string>} dates the texts found so far, by instant
+ * @return {string}
+ */
+function dateText_(value, timeZone, dates) {
+  var time = value.getTime();
+  if (value.getUTCSeconds() !== 0 && time >= WHOLE_MINUTE_OFFSETS_SINCE) return value.toISOString();
+  var text = dates.get(time);
+  if (text === undefined) {
+    var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");
+    text = local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : value.toISOString();
+    dates.set(time, text);
+  }
+  return text;
 }
 
 /**

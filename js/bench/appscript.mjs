@@ -9,9 +9,9 @@
  *   glue and its codec set-up), then the first `toriiCore_()` (base64
  *   decode, compile, instantiate).
  * - The transform of a 10k-row "Users" sheet, last logins as Date cells as
- *   Sheets stores them: the Configuration sheet parsed, the cells to text
- *   (dates formatted), transform, and the file through the polyfilled
- *   decoder, as Sync now does for the upload.
+ *   Sheets stores them: the Configuration sheet parsed, the cells to one
+ *   JSON text (dates formatted), transform, and the file through the
+ *   polyfilled decoder, as Sync now does for the upload.
  * - The size of appscript/dist/ (the pushed files and the manifest; the
  *   one-file Code.gs is the same code again, shown apart).
  *

@@ -47,11 +47,16 @@ pub(crate) fn type_name(value: &JsValue) -> &'static str {
 
 /// An `invalid_argument` error: `function(argument)` must be `expected`.
 pub(crate) fn invalid(argument: &str, expected: &str, got: &JsValue) -> Error {
+    invalid_got(argument, expected, type_name(got))
+}
+
+/// [`invalid`] for a value described by `got` ("an object") rather than given.
+pub(crate) fn invalid_got(argument: &str, expected: &str, got: &str) -> Error {
     Error::new(
         ErrorKind::InvalidArgument {
             argument: argument.to_string(),
         },
-        format!("{argument} must be {expected}, got {}", type_name(got)),
+        format!("{argument} must be {expected}, got {got}"),
     )
 }
 

@@ -25,6 +25,7 @@
 mod args;
 mod buffer;
 mod fetch;
+mod rows;
 mod sync;
 mod transform;
 

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args::{self, invalid};
+use super::rows;
 use super::sync::{plan_json, SyncSessionJs};
 use super::{json, throw};
 use crate::changes::{compare, snapshot_rows};
@@ -142,8 +143,8 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
     Ok(json(&options_json(&options)))
 }
 
-/// A sheet cell or flag value as text: strings as they are, numbers and
-/// booleans as they print.
+/// An option's value from a sheet cell or a flag as text: strings as they
+/// are, whole numbers and booleans as they print.
 fn text_of(value: &JsValue) -> Option<String> {
     if let Some(text) = value.as_string() {
         return Some(text);
@@ -279,8 +280,8 @@ pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// The inputs of `transform`: bytes or a string (one unnamed file), or
-/// `{name, data}`, or `{name, rows}` (rows of cells, as a sheet gives them),
-/// or an array of those.
+/// `{name, data}`, or `{name, rows}` (rows of cells, as a sheet gives them,
+/// or the same as JSON text: see [`rows`]), or an array of those.
 fn inputs(value: &JsValue) -> Result<Vec<Input>> {
     const WHAT: &str = "transform(input)";
     let one = |item: &JsValue, at: &str| -> Result<Input> {
@@ -297,7 +298,12 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
             };
             let rows = Reflect::get(item, &"rows".into()).unwrap_or(JsValue::UNDEFINED);
             if !rows.is_undefined() {
-                return Ok(Input::rows(name, cell_rows(&rows, &format!("{at}.rows"))?));
+                let argument = format!("{at}.rows");
+                let rows = match rows.as_string() {
+                    Some(text) => rows::json_rows(&text, &argument)?,
+                    None => rows::array_rows(&rows, &argument)?,
+                };
+                return Ok(Input::rows(name, rows));
             }
             let data = Reflect::get(item, &"data".into()).unwrap_or(JsValue::UNDEFINED);
             return Ok(Input::new(name, args::bytes(&data, &format!("{at}.data"))?));
@@ -318,44 +324,12 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
     Ok(vec![one(value, WHAT)?])
 }
 
-/// Rows of cells: arrays of strings (whole numbers and booleans are taken
-/// as their text; a host formats dates and other numbers itself).
-fn cell_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<String>>> {
-    if !Array::is_array(value) {
-        return Err(invalid(argument, "an array of rows", value));
-    }
-    let mut rows = Vec::new();
-    let mut size = 0u64;
-    for (i, row) in Array::from(value).iter().enumerate() {
-        if !Array::is_array(&row) {
-            return Err(invalid(
-                &format!("{argument}[{i}]"),
-                "an array of cells",
-                &row,
-            ));
-        }
-        let mut cells = Vec::new();
-        for (j, cell) in Array::from(&row).iter().enumerate() {
-            let text = if cell.is_undefined() || cell.is_null() {
-                String::new()
-            } else {
-                text_of(&cell)
-                    .filter(|_| !cell.is_object())
-                    .ok_or_else(|| invalid(&format!("{argument}[{i}][{j}]"), "text", &cell))?
-            };
-            size += text.len() as u64 + 1;
-            cells.push(text);
-        }
-        crate::input::check_input_size(size)?;
-        rows.push(cells);
-    }
-    Ok(rows)
-}
-
 /// `transform(input, options?)` → `TransformResult`.
 ///
 /// `input` is a `Uint8Array`, an `ArrayBuffer` or a string (one export), or
-/// `{name, data}`, or `{name, rows}` (a sheet's cells, as strings), or an
+/// `{name, data}`, or `{name, rows}` (a sheet's cells: an array of rows of
+/// cells, or the same rows as JSON text, which crosses into the wasm at
+/// once; a cell is text, a number, a boolean or null), or an
 /// array of those (several exports into one file; diagnostics name each
 /// file). Throws an `Error` with a `code` on a fatal
 /// problem.

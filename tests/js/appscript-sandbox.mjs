@@ -116,6 +116,21 @@ function formatDate(date, timeZone, pattern) {
   return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss/g, (token, literal) => literal ?? letters[token]);
 }
 
+/**
+ * The bytes UrlFetchApp sends for a payload: a string as UTF-8, or a byte
+ * array, which in Apps Script is a plain array of signed bytes (-128..127,
+ * as Utilities.base64Decode returns). Anything else (a typed array, whose
+ * handling Apps Script does not document; an object, which it would
+ * form-encode) is refused, so the script cannot come to rely on it.
+ */
+function payloadBody(payload) {
+  if (typeof payload === 'string') return payload;
+  if (Array.isArray(payload) && payload.every((b) => Number.isInteger(b) && b >= -128 && b <= 127)) {
+    return Buffer.from(Int8Array.from(payload).buffer);
+  }
+  throw new Error(`Exception: the fake UrlFetchApp takes a string or an array of signed bytes as payload, got ${Object.prototype.toString.call(payload)}`);
+}
+
 /** A text Sheets reads as a number rather than a formula, though it starts with + or -. */
 const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 
@@ -131,9 +146,15 @@ function entered(value) {
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */
 class FakeSheet {
-  constructor(name, id) {
+  /**
+   * @param {string} name
+   * @param {number} id
+   * @param {Function} copyGrid copies a block of `values` into arrays of the script's own realm
+   */
+  constructor(name, id, copyGrid) {
     this.name = name;
     this.id = id;
+    this.copyGrid = copyGrid;
     this.values = [];
     this.formulas = []; // {row, column, text} of every formula written
     this.activated = false;
@@ -166,7 +187,7 @@ class FakeSheet {
   getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
   /** The displayed text of a value, as a US-locale sheet shows it. */
   static display(value) {
-    if (value instanceof Date) {
+    if (Object.prototype.toString.call(value) === '[object Date]') { // a Date of either realm
       return Number.isNaN(value.getTime()) ? '#VALUE!' : `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
     }
     return value === undefined || value === null ? '' : String(value);
@@ -175,15 +196,11 @@ class FakeSheet {
 
 class FakeRange {
   constructor(sheet, row, column, rows, columns) { Object.assign(this, { sheet, row, column, rows, columns }); }
-  getValues() {
-    const out = [];
-    for (let r = 0; r < this.rows; r++) {
-      const source = this.sheet.values[this.row - 1 + r] ?? [];
-      out.push(Array.from({ length: this.columns }, (_, c) => source[this.column - 1 + c] ?? ''));
-    }
-    return out;
+  /** The values, in arrays of the script's realm, as Apps Script hands them out. */
+  getValues() { return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, null); }
+  getDisplayValues() {
+    return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, FakeSheet.display);
   }
-  getDisplayValues() { return this.getValues().map((row) => row.map(FakeSheet.display)); }
   setValues(values) {
     if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
       throw new Error(`The number of rows or columns in the data does not match the range (${this.rows}x${this.columns})`);
@@ -227,7 +244,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     getSheetByName: (name) => sheets.get(name) ?? null,
     insertSheet: (name) => {
       if (sheets.has(name)) throw new Error(`A sheet with the name "${name}" already exists.`);
-      const sheet = new FakeSheet(name, nextSheetId++);
+      const sheet = new FakeSheet(name, nextSheetId++, copyGrid);
       sheets.set(name, sheet);
       return sheet;
     },
@@ -342,7 +359,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));
     if (options.payload !== undefined) headers['Content-Type'] = options.contentType ?? 'application/x-www-form-urlencoded';
     const init = { method: (options.method ?? 'get').toUpperCase(), headers };
-    if (options.payload !== undefined) init.body = options.payload;
+    if (options.payload !== undefined) init.body = payloadBody(options.payload);
     log.fetches.push({ url, options });
     clockOffset += Math.min(fetchLatencyMs, URL_FETCH_TIMEOUT_MS);
     const signal = new Int32Array(new SharedArrayBuffer(4));
@@ -363,9 +380,27 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   }
 
   const context = vm.createContext(globals);
-  // Arrays handed to the script must be the script realm's own, as in Apps
-  // Script; a foreign array takes V8's slow paths and would skew timings.
-  const toScriptArray = vm.runInContext('(items) => Array.prototype.slice.call(items)', context);
+  // Arrays handed to the script (base64Decode's bytes, getValues' rows) must
+  // be the script realm's own, as in Apps Script; a foreign array takes V8's
+  // slow paths and would skew timings.
+  // (A loop, because Array.prototype.slice on a foreign array or a typed
+  // array takes a generic path ten times slower, which timings would count.)
+  const toScriptArray = vm.runInContext('(items) => { const out = []; for (let i = 0; i < items.length; i++) out.push(items[i]); return out; }',
+    context);
+  /** A block of a sheet's values (0-based), each through `cell` if given; an empty cell is ''. */
+  const copyGrid = vm.runInContext(`(values, row, column, rows, columns, cell) => {
+    const out = [];
+    for (let r = 0; r < rows; r++) {
+      const source = values[row + r] || [];
+      const line = [];
+      for (let c = 0; c < columns; c++) {
+        const value = source[column + c] ?? '';
+        line.push(cell ? cell(value) : value);
+      }
+      out.push(line);
+    }
+    return out;
+  }`, context);
   // Apps Script's clock is the real one; here a slept wait or a slow fetch advances it instead of blocking.
   vm.runInContext('(offset) => { const realNow = Date.now; Date.now = () => realNow() + offset(); }', context)(() => clockOffset);
 

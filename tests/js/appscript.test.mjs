@@ -139,6 +139,20 @@ test('the sandbox has only what Apps Script has, and its sheets take text as She
   bare.close();
 });
 
+test('the fake UrlFetchApp sends a string or signed bytes, as Apps Script does, and refuses a typed array', async () => {
+  await emulator.clearRequests();
+  const sandbox = createSandbox({ distDir, load: false });
+  const post = sandbox.evaluate(`(url, payload) => UrlFetchApp.fetch(url, { method: 'post', payload: payload, muteHttpExceptions: true,
+    contentType: 'text/plain' }).getResponseCode()`);
+  const url = `${emulator.baseUrl}/not-a-step`;
+  post(url, 'Zoë');
+  post(url, sandbox.evaluate('[90, 111, -61, -85]')); // "Zoë" as Apps Script's signed bytes
+  assert.deepEqual((await emulator.requests()).map((r) => r.body), ['Zoë', 'Zoë']);
+  assert.throws(() => post(url, sandbox.evaluate('new Uint8Array([90])')), /string or an array of signed bytes/);
+  assert.throws(() => post(url, sandbox.evaluate('[200]')), /string or an array of signed bytes/);
+  sandbox.close();
+});
+
 test('the core loads from the pushed files, once per execution', () => {
   const sandbox = createSandbox({ distDir });
   assert.match(sandbox.evaluate('toriiCore_().version()'), /^\d+\.\d+\.\d+/);
@@ -158,6 +172,18 @@ test('a call on a freed object is a coded error in Apps Script too', () => {
   sandbox.close();
 });
 
+test('the loader decodes the base64 wasm as Node does, whatever the padding and across its pieces', () => {
+  const sandbox = createSandbox({ distDir });
+  const decode = sandbox.evaluate('(text) => Array.from(base64Bytes_(text))');
+  for (const size of [0, 1, 2, 3, 4, 5, 3071, 3072, 3073, 3074, 6144, 6145, 10_000]) {
+    const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 37 + size) & 255));
+    assert.deepEqual([...decode(bytes.toString('base64'))], [...bytes], `${size} bytes`);
+  }
+  const wasm = readFileSync(join(root, 'pkg/stripe_torii_sync_bg.wasm'));
+  assert.deepEqual(Buffer.from(sandbox.evaluate('base64Bytes_(STRIPE_TORII_WASM_BASE64)')), wasm, 'the pushed literal is the built .wasm');
+  sandbox.close();
+});
+
 test('the UTF-8 polyfill matches the native codec', () => {
   const sandbox = createSandbox({ distDir });
   const text = `Zoë 😀 中文 \u0000 end ${'ascii '.repeat(3000)}é`;
@@ -173,6 +199,126 @@ test('the UTF-8 polyfill matches the native codec', () => {
   const partial = sandbox.evaluate('(() => { var v = new Uint8Array(4); var r = new TextEncoder().encodeInto("ab😀", v); return [r.read, r.written]; })()');
   assert.deepEqual([...partial], [2, 2], 'a character that does not fit is not split');
   sandbox.close();
+});
+
+test('the UTF-8 polyfill decodes long mixed text across its chunks as the native codec does', () => {
+  const sandbox = createSandbox({ distDir });
+  const decode = sandbox.evaluate('(bytes) => new TextDecoder().decode(new Uint8Array(bytes))');
+  // A surrogate pair on each side of the 8192-unit chunk edge, long ASCII runs, and malformed bytes between.
+  for (const at of [8190, 8191, 8192]) {
+    const text = `${'a'.repeat(at)}😀é${'b'.repeat(20_000)}中${'c'.repeat(5)}😀`;
+    assert.equal(decode([...Buffer.from(text, 'utf8')]), text, `pair at ${at}`);
+  }
+  const bytes = [...Buffer.from('x'.repeat(9000), 'utf8'), 0xf0, 0x9f, 0x61, 0xc3, ...Buffer.from('ü'.repeat(5000), 'utf8'), 0xff];
+  assert.equal(decode(bytes), new TextDecoder().decode(new Uint8Array(bytes)));
+  sandbox.close();
+});
+
+test('the core reads rows given as JSON text as it reads them as arrays: text, numbers, booleans, empty', () => {
+  const sandbox = createSandbox({ distDir });
+  const rows = [['Email', 'Name', 'Status', 'Role', 'Seats', 'Last login'],
+    ['ada@example.com', 'Ada', 'Active', 'Owner', 1.5, '2024-12-30'],
+    ['grace@example.com', 'Grace "G" Hopper', 'Active', true, 12, null],
+    ['zoe@example.com', 'Zoë 😀', 'Invited', 'View only', -2e-7, '']];
+  const run = sandbox.evaluate(`(input) => {
+    const result = toriiCore_().transform(input);
+    const out = JSON.stringify({ file: new TextDecoder().decode(result.json()), report: result.report(),
+      page: result.previewPage(0, 10) });
+    result.free();
+    return out;
+  }`);
+  const asJson = JSON.parse(run({ name: 'Users', rows: JSON.stringify(rows) }));
+  assert.deepEqual(asJson, JSON.parse(run({ name: 'Users', rows: sandbox.evaluate('(r) => JSON.parse(r)')(JSON.stringify(rows)) })),
+    'the same file, report and preview either way');
+  const file = JSON.parse(asJson.file);
+  assert.deepEqual(file.users.map((u) => u.email), ['ada@example.com', 'grace@example.com', 'zoe@example.com']);
+  assert.match(asJson.file, /"Grace \\"G\\"/, 'escaped text arrives unescaped');
+  assert.match(asJson.file, /Zoë/);
+  assert.deepEqual(asJson.page.rows.map((r) => r.roles), [['Owner'], ['true'], ['View only']], 'a boolean cell reads as its word');
+  // A number reads as the text JavaScript writes for it (seen in the message quoting the email cell).
+  const quoted = (input) => JSON.parse(run(input)).report.diagnostics.map((d) => d.message.split('"')[1]);
+  const numbers = [['Email'], ['a@x.com'], [1.5], [1e21], [-0]];
+  assert.deepEqual(quoted({ name: 'Users', rows: JSON.stringify(numbers) }), ['1.5', '1e+21', '0']);
+  assert.deepEqual(quoted({ name: 'Users', rows: sandbox.evaluate('[["Email"], ["a@x.com"], [1.5], [1e21], [-0], [NaN]]') }),
+    ['1.5', '1e+21', '0', 'NaN'], 'and so in the array form, where a number may also be NaN');
+  const code = (input) => {
+    try {
+      sandbox.evaluate('(input) => toriiCore_().transform(input).free()')(input);
+    } catch (e) {
+      return `${e.code}: ${e.message}`;
+    }
+    return 'no error';
+  };
+  assert.equal(code({ name: 'Users', rows: '[["Email"],["a@x.com",{"a":1}]]' }),
+    'invalid_argument: transform(input).rows[1][1] must be text, a number, a boolean or null, got an object');
+  assert.match(code({ name: 'Users', rows: '[["Email"' }), /^invalid_argument: transform\(input\)\.rows must be an array of rows, or rows as JSON text, got text that is not such JSON/);
+  assert.match(code({ name: 'Users', rows: [['Email'], ['a@x.com', {}]] }), /^invalid_argument: transform\(input\)\.rows\[1\]\[1\] must be/);
+  sandbox.close();
+});
+
+test('the Users sheet goes to the core as JSON text, with each cell as the per-cell reading gave it', () => {
+  const sandbox = createSandbox({ distDir });
+  const at = (code) => sandbox.evaluate(code);
+  const rows = [['Email', 'Last login'],
+    ['a@x.com', at('new Date(Date.UTC(2024, 11, 30, 9, 15, 42))')], // a date-time with seconds: the instant
+    ['b@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0))')], // midnight in Paris: the calendar date
+    ['c@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0))')], // the same instant again
+    ['d@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0, 0, 500))')], // midnight and half a second
+    ['e@x.com', at('new Date(Date.UTC(2024, 6, 1, 12, 0))')], // noon, no seconds
+    ['f@x.com', at('new Date(NaN)')], // an invalid date: as the sheet displays it
+    ['g@x.com', 1.5], ['h@x.com', 45657], ['i@x.com', true], ['j@x.com', NaN], ['k@x.com', -Infinity], ['l@x.com', '']];
+  sandbox.addSheet('Users', rows);
+  let formats = 0;
+  const formatDate = sandbox.context.Utilities.formatDate;
+  sandbox.context.Utilities.formatDate = (...args) => {
+    formats++;
+    return formatDate(...args);
+  };
+  const text = sandbox.call('readUsersRows_');
+  assert.equal(typeof text, 'string');
+  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T09:15:42.000Z', '2024-12-31', '2024-12-31', '2024-12-31',
+    '2024-07-01T12:00:00.000Z', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '']);
+  assert.equal(formats, 3, 'formatDate only for an instant without seconds, once per distinct instant');
+  sandbox.close();
+});
+
+test('a Date cell reads as the per-cell formatDate reading gives it, in every time zone', () => {
+  const sandbox = createSandbox({ distDir });
+  // The reading before the shortcut: formatDate for every valid date.
+  const perCell = sandbox.evaluate(`(value, timeZone) => {
+    var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");
+    return local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : value.toISOString();
+  }`);
+  const dateText = sandbox.evaluate('(value, timeZone) => dateText_(value, timeZone, new Map())');
+  const toDate = sandbox.evaluate('(t) => new Date(t)');
+  let seed = 7;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (const zone of ['Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Eucla', 'Pacific/Chatham', 'Africa/Monrovia',
+    'Pacific/Kiritimati', 'America/Sao_Paulo', 'Etc/UTC']) {
+    for (let i = 0; i < 300; i++) {
+      const t = Date.UTC(1960, 0, 1) + Math.floor(random() * 80 * 365.25) * 86_400_000;
+      // The zone's midnights (an hour around each offset), exact seconds and odd ones, before and after 1973.
+      const instant = t + Math.round(random() * 28 - 14) * 1_800_000 + (i % 3 === 0 ? Math.floor(random() * 86_400) * 1000 : 0) +
+        (i % 5 === 0 ? 500 : 0);
+      assert.equal(dateText(toDate(instant), zone), perCell(toDate(instant), zone), `${zone} ${new Date(instant).toISOString()}`);
+    }
+  }
+  sandbox.close();
+});
+
+test('since 1973 every time zone\'s offset is whole minutes, as the Date cell shortcut assumes', () => {
+  // The premise of WHOLE_MINUTE_OFFSETS_SINCE in sheets.js, checked against this runtime's time zone
+  // database, every 30 days from 1973 to 2040: an instant keeps its UTC seconds in every zone.
+  const off = [];
+  for (const timeZone of Intl.supportedValuesOf('timeZone')) {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone, second: '2-digit' });
+    for (let t = Date.UTC(1973, 0, 1, 0, 0, 17); t < Date.UTC(2040, 0, 1); t += 30 * 86_400_000) {
+      if (format.formatToParts(new Date(t)).find((p) => p.type === 'second').value !== '17') off.push(`${timeZone} ${new Date(t).toISOString()}`);
+    }
+  }
+  assert.deepEqual(off, []);
+  const liberia = new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Monrovia', second: '2-digit' });
+  assert.notEqual(liberia.format(new Date(Date.UTC(1971, 0, 1, 0, 0, 17))), '17', 'before 1972, Liberia\'s offset had seconds');
 });
 
 test('onOpen builds the Torii menu', () => {
