@@ -359,9 +359,29 @@ mod tests {
         assert_eq!(plain.key(), "ada@example.com");
     }
 
-    /// The one-pass path agrees with the general one on whatever it decides.
+    /// The one-pass path agrees with the general one on whatever it decides,
+    /// and decides the common addresses itself.
     #[test]
     fn the_fast_path_agrees_with_the_general_one() {
+        for (cell, decided) in [
+            (" Ada.Lovelace@Example.COM ", Ok("ada.lovelace@example.com")),
+            ("ada@eu.example.com", Ok("ada@eu.example.com")),
+            ("ada@example", Err(EmailProblem::Invalid)),
+            ("ada..l@example.com", Err(EmailProblem::Invalid)),
+            ("ada@-x.example.com", Err(EmailProblem::Invalid)),
+            ("ada@example.123", Err(EmailProblem::Invalid)),
+            ("Email", Err(EmailProblem::Invalid)),
+        ] {
+            let fast = plain_ascii(cell).map(|r| r.map(|e| e.address.into_owned()));
+            assert_eq!(fast, Some(decided.map(String::from)), "{cell:?}");
+        }
+        for undecided in [
+            "ada@xn--bcher-kva.example",
+            "<ada@example.com>",
+            "mailto:ada@example.com",
+        ] {
+            assert_eq!(plain_ascii(undecided), None, "{undecided:?}");
+        }
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let alphabet = b"aZ0.-@_ \t<>xn-:m";
         for _ in 0..200_000 {

@@ -37,12 +37,6 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// The byte range of the cell in the scanned text, or `None` when the
-    /// cell was unescaped into the scanner's scratch buffer.
-    pub fn range(&self) -> Option<std::ops::Range<usize>> {
-        (!self.in_scratch).then_some(self.start as usize..self.end as usize)
-    }
-
     /// True when the cell holds a character that JSON escapes (a quote, a
     /// backslash or a control character).
     pub fn needs_escape(&self) -> bool {

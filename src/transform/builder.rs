@@ -76,10 +76,9 @@ pub(super) struct Builder<'s, 't> {
     report: Report,
 }
 
-/// Where a file's text sits in the joined inputs, and its columns.
+/// Which file a row is from, and its columns.
 struct FileContext {
     index: usize,
-    base: usize,
     columns: Columns,
 }
 
@@ -109,7 +108,6 @@ impl<'s, 't> Builder<'s, 't> {
         range: Range<usize>,
         split: Option<SplitRows>,
     ) -> Result<()> {
-        let base = range.start;
         let text = &self.inputs[range];
         let (mut scanner, delimiter) = match split {
             Some(rows) => (Scanner::split_rows(text, rows), None),
@@ -163,11 +161,7 @@ impl<'s, 't> Builder<'s, 't> {
         file.layout = columns.layout;
         file.columns = columns.used();
         self.report.files.push(file);
-        let context = FileContext {
-            index,
-            base,
-            columns,
-        };
+        let context = FileContext { index, columns };
         if let Some(record) = first {
             self.record(&context, record, &scanner);
         }
@@ -354,13 +348,7 @@ impl<'s, 't> Builder<'s, 't> {
             .cells()
             .get(file.columns.email())
             .is_some_and(Cell::needs_escape);
-        let email = self.keep(
-            file,
-            scanner,
-            file.columns.email(),
-            &values.email,
-            email_escape,
-        );
+        let email = self.keep(&values.email, email_escape);
         let names = self.names(file, scanner);
         let external_status = self.external_status(file, scanner, values.status_cell);
         self.users.push(UserRecord {
@@ -421,7 +409,7 @@ impl<'s, 't> Builder<'s, 't> {
         match file.columns.get(Field::Status) {
             Some(column) if !cell.is_empty() => {
                 let escape = scanner.cells().get(column).is_some_and(Cell::needs_escape);
-                self.keep(file, scanner, column, cell, escape)
+                self.keep(cell, escape)
             }
             _ => Text::EMPTY,
         }
@@ -448,28 +436,17 @@ impl<'s, 't> Builder<'s, 't> {
         }
     }
 
-    /// A handle for `value`, which is `cell` of the current record or a
-    /// rewritten form of it: a slice of the input when it is one, a copy in
-    /// the arena otherwise.
-    fn keep(
-        &mut self,
-        file: &FileContext,
-        scanner: &Scanner,
-        cell: usize,
-        value: &str,
-        escape: bool,
-    ) -> Text {
+    /// A handle for `value`, a cell of the current record or a rewritten
+    /// form of it: a slice of the input when it is one (the common case), a
+    /// copy in the arena otherwise. `escape` is the cell's.
+    fn keep(&mut self, value: &str, escape: bool) -> Text {
         if value.is_empty() {
             return Text::EMPTY;
         }
-        if let Some(range) = scanner.cells().get(cell).and_then(Cell::range) {
-            let cell_text = &self.inputs[file.base + range.start..file.base + range.end];
-            if let Some(offset) = offset_within(cell_text, value) {
-                let start = file.base + range.start + offset;
-                return Text::input(start..start + value.len(), escape);
-            }
+        match offset_within(self.inputs, value) {
+            Some(start) => Text::input(start..start + value.len(), escape),
+            None => Text::push(&mut self.arena, value, escape),
         }
-        Text::push(&mut self.arena, value, escape)
     }
 
     fn names(&mut self, file: &FileContext, scanner: &Scanner) -> (Text, Text) {
@@ -483,8 +460,8 @@ impl<'s, 't> Builder<'s, 't> {
         if first_column.is_some() || last_column.is_some() {
             let part = |i: Option<usize>| i.and_then(|i| name_part(scanner.cell(i)));
             let (first, last) = (part(first_column), part(last_column));
-            let first = self.keep_part(file, scanner, first_column, first, escape(first_column));
-            let last = self.keep_part(file, scanner, last_column, last, escape(last_column));
+            let first = self.keep_part(first, escape(first_column));
+            let last = self.keep_part(last, escape(last_column));
             return (first, last);
         }
         let Some(name_column) = columns.get(Field::Name) else {
@@ -492,23 +469,13 @@ impl<'s, 't> Builder<'s, 't> {
         };
         let NameParts { first, last } = split_name(scanner.cell(name_column));
         let escape = escape(Some(name_column));
-        let first = self.keep_part(file, scanner, Some(name_column), first, escape);
-        let last = self.keep_part(file, scanner, Some(name_column), last, escape);
+        let first = self.keep_part(first, escape);
+        let last = self.keep_part(last, escape);
         (first, last)
     }
 
-    fn keep_part(
-        &mut self,
-        file: &FileContext,
-        scanner: &Scanner,
-        column: Option<usize>,
-        part: Option<Cow<str>>,
-        escape: bool,
-    ) -> Text {
-        match (column, part) {
-            (Some(column), Some(part)) => self.keep(file, scanner, column, &part, escape),
-            _ => Text::EMPTY,
-        }
+    fn keep_part(&mut self, part: Option<Cow<str>>, escape: bool) -> Text {
+        part.map_or(Text::EMPTY, |part| self.keep(&part, escape))
     }
 
     /// Adds the roles of a cell to a user, skipping those the user holds
@@ -530,7 +497,7 @@ impl<'s, 't> Builder<'s, 't> {
             if known {
                 continue;
             }
-            let text = self.keep(file, scanner, column, role, escape);
+            let text = self.keep(role, escape);
             let count = {
                 let roles = &mut self.users[user as usize].roles;
                 roles.push(text);
