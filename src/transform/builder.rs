@@ -34,6 +34,14 @@ use crate::torii::{Roles, UserRecord};
 /// handful; a hostile one with a million gets the direct lookup.
 const STATUS_MEMO_SIZE: usize = 256;
 
+/// The rows read before the rest of a file is estimated from them
+/// ([`Builder::reserve_rows`]).
+const SIZE_SAMPLE_ROWS: usize = 256;
+
+/// At most this many rows are reserved ahead (about 80 MB of tables); past
+/// it, the tables grow as rows come.
+const MAX_RESERVED_ROWS: usize = 1 << 20;
+
 /// Up to this many roles, a list is de-duplicated by comparing with each
 /// entry; beyond it, through a hash set.
 const SMALL_ROLE_LIST: usize = 8;
@@ -165,10 +173,28 @@ impl<'s, 't> Builder<'s, 't> {
         if let Some(record) = first {
             self.record(&context, record, &scanner);
         }
+        let rows_from = scanner.position();
+        let mut records = 0;
         while let Some(record) = scanner.next_record() {
             self.record(&context, record, &scanner);
+            records += 1;
+            if records == SIZE_SAMPLE_ROWS {
+                let read = scanner.position() - rows_from;
+                self.reserve_rows((text.len() - scanner.position()) / read.div_ceil(records));
+            }
         }
         Ok(())
+    }
+
+    /// Makes room for about `rows` more users at once, as estimated from
+    /// the rows read so far: growing the tables row by row copies and
+    /// rehashes them again and again on a large file. Capped, since a file
+    /// whose first rows are short says little about the rest.
+    fn reserve_rows(&mut self, rows: usize) {
+        let rows = (rows + rows / 8).min(MAX_RESERVED_ROWS);
+        self.users.reserve(rows);
+        self.origins.reserve(rows);
+        self.by_hash.reserve(rows);
     }
 
     fn counts(&mut self, file: usize) -> &mut crate::report::Counts {
@@ -722,6 +748,20 @@ mod tests {
         assert_eq!(hash("ÄDMIN"), hash("ädmin"));
         assert!(FoldKey("ÄDMIN") == FoldKey("ädmin"));
         assert_ne!(hash("Owner"), hash("Owners"));
+    }
+
+    #[test]
+    fn rows_reserved_from_short_first_rows_are_capped_and_the_rest_is_read() {
+        // The first rows are as short as a row gets; the last has a 4 MB
+        // cell, so the estimate would be half a million rows.
+        let mut csv = String::from("Email,Name\n");
+        for i in 0..SIZE_SAMPLE_ROWS + 10 {
+            csv.push_str(&format!("u{i}@x.io,\n"));
+        }
+        csv.push_str(&format!("last@x.io,{}\n", "n".repeat(4 << 20)));
+        let out = crate::transform(&csv, &crate::TransformOptions::default()).unwrap();
+        assert_eq!(out.file.len(), SIZE_SAMPLE_ROWS + 11);
+        assert!(out.report.is_balanced());
     }
 
     #[test]
