@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,17 @@ test('the npm tarball installs and runs with Node alone: no Rust, no repository'
   const missingKey = await run(['sync', 'export.csv', '--app-account', ACCOUNT]);
   assert.equal(missingKey.status, 2);
   assert.match(missingKey.stderr, /TORII_API_KEY/);
+
+  // The package's own export, from a project that depends on it, by require and by import.
+  mkdirSync(join(work, 'node_modules'));
+  symlinkSync(join(prefix, 'lib', 'node_modules', 'stripe-torii-sync'), join(work, 'node_modules', 'stripe-torii-sync'));
+  for (const script of [
+    "console.log(require('stripe-torii-sync').loadCore().version())",
+    "import('stripe-torii-sync').then(({ loadCore }) => console.log(loadCore().version()))",
+  ]) {
+    const loaded = spawnSync(process.execPath, ['-e', script], { env, cwd: work, encoding: 'utf8' });
+    assert.equal(loaded.stdout, `${cargoVersion}\n`, `${script}: ${loaded.stderr}`);
+  }
 });
 
 // ---- dist/web ---------------------------------------------------------------------
