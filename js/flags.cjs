@@ -25,7 +25,7 @@ const PLACEHOLDER = { text: 'TEXT', count: 'N', percent: 'PERCENT', list: 'VALUE
 const SWITCH_HELP = {
   switch: (o) => o.help,
   switchOff: (o) => `do not ${o.help}`,
-  picks: (o) => `${o.cliPicks} instead of ${o.default} (${o.help})`,
+  picks: (o) => `${o.label.toLowerCase()} "${o.cliPicks}" instead of "${o.default}" (${o.help})`,
 };
 
 /** The usage text, from the catalog. */

@@ -98,15 +98,44 @@ function writeLastSyncSafely_(target, result) {
   }
 }
 
-/** @return {GoogleAppsScript.Spreadsheet.Sheet} the history sheet, created with its header on first use */
+/** The previous version's history header: no change counts, the file id fifth. */
+var HISTORY_HEADER_V1 = ['Started at', 'Trigger', 'Users', 'Licenses', 'File id', 'Result', 'Duration (s)', 'Message'];
+
+/**
+ * @return {GoogleAppsScript.Spreadsheet.Sheet} the history sheet, created with its header on first use, and
+ *     a previous version's moved to today's columns
+ */
 function historySheet_() {
   var ss = SpreadsheetApp.getActiveSpreadsheet();
   var sheet = ss.getSheetByName(HISTORY_SHEET);
   if (!sheet) {
     sheet = ss.insertSheet(HISTORY_SHEET);
     sheet.appendRow(HISTORY_HEADER);
+  } else {
+    upgradeHistory_(sheet);
   }
   return sheet;
+}
+
+/**
+ * Moves a previous version's history to today's columns, once, so that new
+ * rows do not land under its headers: its rows keep their values, with the
+ * change counts (which it did not record) left empty. Its texts are written
+ * back neutralised, as they were when first written (getValues hands them out
+ * without the leading apostrophe).
+ * @param {GoogleAppsScript.Spreadsheet.Sheet} sheet
+ */
+function upgradeHistory_(sheet) {
+  var width = HISTORY_HEADER_V1.length;
+  if (sheet.getLastColumn() !== width) return;
+  var rows = sheet.getRange(1, 1, sheet.getLastRow(), width).getValues();
+  if (rows[0].join('\n') !== HISTORY_HEADER_V1.join('\n')) return;
+  var old = rows.slice(1);
+  var texts = old.length ? toriiCore_().sheetSafe(old.map(function (r) { return [String(r[4]), String(r[5]), String(r[7])]; })) : [];
+  var moved = old.map(function (r, i) {
+    return [r[0], r[1], r[2], r[3], '', '', '', texts[i][0], texts[i][1], r[6], texts[i][2]];
+  });
+  sheet.getRange(1, 1, rows.length, HISTORY_HEADER.length).setValues([HISTORY_HEADER].concat(moved));
 }
 
 /**

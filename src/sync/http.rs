@@ -113,19 +113,22 @@ impl Request {
     }
 }
 
+/// A header's value as it may be shown (in a log, a plan, a `Debug`): the
+/// API key in `Authorization` is replaced, everything else is as sent.
+pub(crate) fn shown_header_value<'v>(name: &str, value: &'v str) -> &'v str {
+    if name.eq_ignore_ascii_case("authorization") {
+        "Bearer [redacted]"
+    } else {
+        value
+    }
+}
+
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
-            .map(|(n, v)| {
-                let shown = if n.eq_ignore_ascii_case("authorization") {
-                    "[redacted]"
-                } else {
-                    v.as_str()
-                };
-                (n.as_str(), shown)
-            })
+            .map(|(n, v)| (n.as_str(), shown_header_value(n, v)))
             .collect();
         let body = match &self.body {
             None => "none".to_string(),
@@ -214,7 +217,8 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer s3cr3t".into())],
             body: Some(Body::Json("{}".into())),
         };
-        assert!(!format!("{request:?}").contains("s3cr3t"));
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("s3cr3t") && shown.contains("Bearer [redacted]"));
         assert_eq!(request.header("authorization"), Some("Bearer s3cr3t"));
     }
 

@@ -5,7 +5,7 @@
 
 use super::body::{FileId, UploadTarget};
 use super::config::{SyncSettings, UploadMode};
-use super::http::{encode_query_value, Body, Method, Request, Step};
+use super::http::{encode_query_value, shown_header_value, Body, Method, Request, Step};
 use crate::json::{write_str, ObjectWriter};
 
 /// Torii's upload type for custom-integration files.
@@ -203,14 +203,7 @@ pub(crate) fn plan(
             let headers = request
                 .headers
                 .iter()
-                .map(|(name, value)| {
-                    let shown = if name.eq_ignore_ascii_case("authorization") {
-                        "Bearer [redacted]".to_string()
-                    } else {
-                        value.clone()
-                    };
-                    (name.clone(), shown)
-                })
+                .map(|(name, value)| (name.clone(), shown_header_value(name, value).to_string()))
                 .collect();
             PlannedRequest {
                 step: request.step,

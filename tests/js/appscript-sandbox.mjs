@@ -167,6 +167,7 @@ class FakeSheet {
   showSheet() { this.hidden = false; return this; }
   isSheetHidden() { return this.hidden; }
   getLastRow() { return this.values.length; }
+  getLastColumn() { return Math.max(0, ...this.values.map((r) => r.length)); }
   clearContents() { this.values = []; this.formulas = []; return this; }
   appendRow(row) {
     const at = this.values.length;

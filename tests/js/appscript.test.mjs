@@ -866,6 +866,29 @@ test('the daily schedule uses the spreadsheet time zone and can be stopped', () 
   sandbox.close();
 });
 
+test('a previous version\'s Sync history is moved to today\'s columns, and its texts stay text', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox();
+  const started = sandbox.evaluate('new Date(Date.UTC(2025, 0, 2, 8, 0))');
+  // As the previous version left it: Sheets stores a neutralised '=… as the text =….
+  sandbox.addSheet('Sync history', [
+    ['Started at', 'Trigger', 'Users', 'Licenses', 'File id', 'Result', 'Duration (s)', 'Message'],
+    [started, 'scheduled', 9, 9, 'file-7', 'failed', 1.5, '=HYPERLINK("https://example.com")'],
+  ]);
+  sandbox.call('syncNow');
+  const [header, ...rows] = sandbox.sheets.get('Sync history').values;
+  assert.deepEqual(header, ['Started at', 'Trigger', 'Users', 'Licenses', 'Added', 'Removed', 'Changed', 'File id',
+    'Result', 'Duration (s)', 'Message']);
+  assert.deepEqual(rows[0], [started, 'scheduled', 9, 9, '', '', '', 'file-7', 'failed', 1.5, '=HYPERLINK("https://example.com")']);
+  assert.equal(rows[1][8], 'synced', 'the new row is under the new header');
+  assert.equal(rows.length, 2);
+  assert.deepEqual(sandbox.formulas(), [], 'the moved message is still text');
+  sandbox.call('showHistory');
+  assert.equal(sandbox.sheets.get('Sync history').values.length, 3, 'moved once');
+  sandbox.close();
+});
+
 test('Sync history opens the history sheet, with its header', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.call('showHistory');
