@@ -13,7 +13,7 @@
 // Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
-import init, { optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
+import init, { checkInputSize, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
 import { loadLastSync, saveLastSync } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
@@ -32,7 +32,11 @@ let blob = null;
 let syncing = null; // the result a sync in flight holds
 let answerConfirm = null;
 
-const read = (files) => Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+/** Reads picked files; the core refuses files too large for it by their size, before they are read into memory. */
+const read = (files) => {
+  checkInputSize(files.reduce((total, f) => total + f.size, 0));
+  return Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+};
 
 function replace(next) {
   if (result && result !== syncing) result.free();
