@@ -179,8 +179,12 @@ impl<'s, 't> Builder<'s, 't> {
             self.record(&context, record, &scanner);
             records += 1;
             if records == SIZE_SAMPLE_ROWS {
-                let read = scanner.position() - rows_from;
-                self.reserve_rows((text.len() - scanner.position()) / read.div_ceil(records));
+                // Rows given as cells have no byte position to go by.
+                let read = scanner.position().saturating_sub(rows_from);
+                if let Some(bytes_per_row) = read.checked_div(records).filter(|&n| n > 0) {
+                    let left = text.len().saturating_sub(scanner.position());
+                    self.reserve_rows(left / bytes_per_row);
+                }
             }
         }
         Ok(())
@@ -762,6 +766,18 @@ mod tests {
         let out = crate::transform(&csv, &crate::TransformOptions::default()).unwrap();
         assert_eq!(out.file.len(), SIZE_SAMPLE_ROWS + 11);
         assert!(out.report.is_balanced());
+    }
+
+    #[test]
+    fn a_sheet_longer_than_the_size_sample_is_read_whole() {
+        // Rows given as cells have no byte position: the estimate is skipped.
+        let mut rows = vec![vec!["Email".to_string(), "Name".to_string()]];
+        rows.extend((0..SIZE_SAMPLE_ROWS + 10).map(|i| vec![format!("u{i}@x.io"), "Ada".into()]));
+        let input = crate::transform::Input::rows("Users", rows);
+        let out =
+            crate::transform::transform_inputs(vec![input], &crate::TransformOptions::default())
+                .unwrap();
+        assert_eq!(out.file.len(), SIZE_SAMPLE_ROWS + 10);
     }
 
     #[test]
