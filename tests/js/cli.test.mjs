@@ -309,3 +309,18 @@ test('a file named on the command line that is a pipe is read whole, like a regu
   assert.equal(piped.status, 0, piped.stderr);
   assert.equal(piped.stdout, expected, 'not a byte lost to the size check');
 });
+
+test('transform and --help load no ES module: Node 20\'s ES-module loader would add about 10 ms to a small run', () => {
+  // A preload that says, at exit, whether Node loaded its ES-module loader
+  // (internal/modules/esm/utils is part of every start, CommonJS too).
+  const preload = join(tmp(), 'esm-probe.cjs');
+  writeFileSync(preload, `process.on('exit', () => {
+    const esm = process.moduleLoadList.filter((m) => /internal\\/modules\\/esm\\/(loader|translators|module_job)$/.test(m));
+    require('node:fs').writeSync(2, 'ESM modules: ' + (esm.join(', ') || 'none') + '\\n');
+  });\n`);
+  for (const args of [['transform', sample, '--quiet'], ['--help']]) {
+    const run = spawnSync(process.execPath, ['--require', preload, cli, ...args], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /^ESM modules: none$/m, `${args.join(' ')}: ${run.stderr}`);
+  }
+});
