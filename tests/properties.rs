@@ -10,6 +10,7 @@ use serde_json::Value;
 use stripe_torii_sync::input::scan::{Record, Scanner};
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::report::Code;
+use stripe_torii_sync::transform::{transform_inputs, Input};
 use stripe_torii_sync::{transform, transform_bytes, ErrorKind, TransformOptions};
 
 /// Cells that exercise every parser: good and bad emails, names with
@@ -264,5 +265,38 @@ proptest! {
         let text = String::from_utf8(out).unwrap();
         let back = stripe_torii_sync::json::parse(&text).unwrap();
         prop_assert_eq!(back.as_str(), Some(s.as_str()));
+    }
+}
+
+proptest! {
+    // Long files are slow to generate; fewer cases, each past the row count
+    // after which the builder sizes its tables from the rows read.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Long inputs, as CSV and as a sheet's cells, never panic and account
+    /// for every row.
+    #[test]
+    fn long_files_and_sheets_account_for_every_row(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..7), 250..420),
+    ) {
+        let data_rows = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count() as u64;
+        let csv = Input::new("export.csv", file(&rows, ',', "\n"));
+        let header = ["Email", "Name", "Status", "Role", "Two-step", "Last login"].map(String::from);
+        let sheet = Input::rows("Users", std::iter::once(header.to_vec()).chain(rows).collect());
+        for input in [csv, sheet] {
+            let report = match transform_inputs(vec![input], &TransformOptions::default()) {
+                Ok(out) => {
+                    prop_assert_eq!(out.report.totals.users_exported as usize, out.file.len());
+                    check_output(&out.to_json());
+                    out.report
+                }
+                Err(e) => match e.kind() {
+                    ErrorKind::NoValidUsers { report } => (**report).clone(),
+                    other => return Err(TestCaseError::fail(format!("unexpected error {other:?}: {e}"))),
+                },
+            };
+            prop_assert!(report.is_balanced(), "{:?}", report.totals);
+            prop_assert_eq!(report.totals.rows_read, data_rows);
+        }
     }
 }
