@@ -2,6 +2,7 @@
 //! input makes the transform panic, every row is accounted for, the
 //! scanner reads well-formed CSV exactly as the `csv` crate does, a stray
 //! quote never loses rows silently, every encoding gives the same file,
+//! long files and sheets (past the builder's size sample) are read whole,
 //! and the JSON reader agrees with `serde_json`.
 #![cfg(not(target_arch = "wasm32"))]
 
