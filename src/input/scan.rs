@@ -175,6 +175,22 @@ impl<'t> Scanner<'t> {
         self.pos
     }
 
+    /// About how many records are left: for rows given as cells, exactly;
+    /// for text, the bytes left at the size of the `records` read since
+    /// byte `from` (an earlier [`Scanner::position`]), or 0 when those took
+    /// no bytes.
+    pub fn records_left(&self, records: usize, from: usize) -> usize {
+        match &self.split {
+            Some(split) => split.rows.len() - split.next,
+            None => {
+                let per_record = self.pos.saturating_sub(from) / records.max(1);
+                (self.text.len() - self.pos)
+                    .checked_div(per_record)
+                    .unwrap_or(0)
+            }
+        }
+    }
+
     /// Number of cells in the current record.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -653,6 +669,25 @@ mod tests {
         assert_eq!(s.cell(1), "\"Ada\nL");
         assert!(s.cells()[1].needs_escape());
         assert_eq!(s.next_record(), None);
+    }
+
+    #[test]
+    fn records_left_are_estimated_from_text_and_counted_from_cells() {
+        let mut s = Scanner::new("a@x.io\nb@x.io\nc@x.io\nd@x.io\n", b',');
+        let from = s.position();
+        s.next_record();
+        s.next_record();
+        assert_eq!(s.records_left(2, from), 2);
+        assert_eq!(
+            s.records_left(0, s.position()),
+            0,
+            "nothing read says nothing"
+        );
+        let rows = vec![vec!["a@x.io"], vec!["b@x.io"], vec!["c@x.io"]];
+        let (text, split) = SplitRows::join(&rows);
+        let mut s = Scanner::split_rows(&text, split);
+        s.next_record();
+        assert_eq!(s.records_left(1, 0), 2);
     }
 
     #[test]

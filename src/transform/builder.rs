@@ -179,12 +179,7 @@ impl<'s, 't> Builder<'s, 't> {
             self.record(&context, record, &scanner);
             records += 1;
             if records == SIZE_SAMPLE_ROWS {
-                // Rows given as cells have no byte position to go by.
-                let read = scanner.position().saturating_sub(rows_from);
-                if let Some(bytes_per_row) = read.checked_div(records).filter(|&n| n > 0) {
-                    let left = text.len().saturating_sub(scanner.position());
-                    self.reserve_rows(left / bytes_per_row);
-                }
+                self.reserve_rows(scanner.records_left(records, rows_from));
             }
         }
         Ok(())
@@ -770,7 +765,7 @@ mod tests {
 
     #[test]
     fn a_sheet_longer_than_the_size_sample_is_read_whole() {
-        // Rows given as cells have no byte position: the estimate is skipped.
+        // Rows given as cells have no byte position; the scanner counts them.
         let mut rows = vec![vec!["Email".to_string(), "Name".to_string()]];
         rows.extend((0..SIZE_SAMPLE_ROWS + 10).map(|i| vec![format!("u{i}@x.io"), "Ada".into()]));
         let input = crate::transform::Input::rows("Users", rows);
