@@ -215,6 +215,13 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// True when cell `index` of the current record holds a character that
+    /// JSON escapes; false when the record is shorter (as [`Scanner::cell`]
+    /// is then `""`).
+    pub fn needs_escape(&self, index: usize) -> bool {
+        self.cells.get(index).is_some_and(Cell::needs_escape)
+    }
+
     /// The text of `cell`.
     pub fn text_of(&self, cell: &Cell) -> &str {
         let source = if cell.in_scratch {

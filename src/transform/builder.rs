@@ -23,7 +23,7 @@ use crate::fields::name::{name_part, split_name, NameParts};
 use crate::fields::roles::split_roles;
 use crate::fields::status::{LicenseStatus, StatusMatch, UserStatus};
 use crate::input::decode::Encoding;
-use crate::input::scan::{sniff_delimiter, BrokenQuote, Cell, Record, Scanner, SplitRows};
+use crate::input::scan::{sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
 use crate::options::{Exclusion, TransformSettings};
 use crate::report::{Code, Diagnostic, FileReport, Report};
 use crate::store::Text;
@@ -369,11 +369,7 @@ impl<'s, 't> Builder<'s, 't> {
         if let Some(ascii) = &values.ascii_key {
             self.ascii_keys.insert(index, ascii.clone());
         }
-        let email_escape = scanner
-            .cells()
-            .get(file.columns.email())
-            .is_some_and(Cell::needs_escape);
-        let email = self.keep(&values.email, email_escape);
+        let email = self.keep(&values.email, scanner.needs_escape(file.columns.email()));
         let names = self.names(file, scanner);
         let external_status = self.external_status(file, scanner, values.status_cell);
         self.users.push(UserRecord {
@@ -432,10 +428,7 @@ impl<'s, 't> Builder<'s, 't> {
     /// The status cell as Stripe wrote it (trimmed), for `externalStatus`.
     fn external_status(&mut self, file: &FileContext, scanner: &Scanner, cell: &str) -> Text {
         match file.columns.get(Field::Status) {
-            Some(column) if !cell.is_empty() => {
-                let escape = scanner.cells().get(column).is_some_and(Cell::needs_escape);
-                self.keep(cell, escape)
-            }
+            Some(column) if !cell.is_empty() => self.keep(cell, scanner.needs_escape(column)),
             _ => Text::EMPTY,
         }
     }
@@ -476,10 +469,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     fn names(&mut self, file: &FileContext, scanner: &Scanner) -> (Text, Text) {
         let columns = &file.columns;
-        let escape = |i: Option<usize>| {
-            i.and_then(|i| scanner.cells().get(i))
-                .is_some_and(Cell::needs_escape)
-        };
+        let escape = |i: Option<usize>| i.is_some_and(|i| scanner.needs_escape(i));
         let first_column = columns.get(Field::FirstName);
         let last_column = columns.get(Field::LastName);
         if first_column.is_some() || last_column.is_some() {
@@ -510,7 +500,7 @@ impl<'s, 't> Builder<'s, 't> {
         let Some(column) = file.columns.get(Field::Roles) else {
             return;
         };
-        let escape = scanner.cells().get(column).is_some_and(Cell::needs_escape);
+        let escape = scanner.needs_escape(column);
         for role in split_roles(cell) {
             let held = self.users[user as usize].roles.as_slice();
             let known = match self.role_sets.get(&user) {
