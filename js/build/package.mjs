@@ -26,8 +26,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = join(root, 'dist');
 const staging = join(root, 'target', 'npm-package');
 
-/** The built core: the glue as the page loads it and in the CommonJS form the Node loader loads. */
-const CORE_FILES = ['stripe_torii_sync.js', 'stripe_torii_sync.cjs', 'stripe_torii_sync_bg.wasm', 'stripe_torii_sync.d.ts'];
+/** What the page loads of the built core: the ES-module glue and the .wasm. */
+const WEB_CORE_FILES = ['stripe_torii_sync.js', 'stripe_torii_sync_bg.wasm'];
+/** The built core in the npm package: also the glue's CommonJS form, which the Node loader loads, and the types. */
+const CORE_FILES = [...WEB_CORE_FILES, 'stripe_torii_sync.cjs', 'stripe_torii_sync.d.ts'];
 /** The Node host: the CLI and everything it imports. */
 const NODE_FILES = ['cli.cjs', 'flags.cjs', 'core.cjs', 'state.mjs', 'emulator.mjs'];
 const LICENSE_FILES = ['LICENSE', 'LICENSE-MIT', 'LICENSE-APACHE'];
@@ -93,8 +95,7 @@ function buildWeb() {
   const web = join(dist, 'web');
   cpSync(join(root, 'www'), web, { recursive: true });
   mkdirSync(join(web, 'pkg'));
-  // The page loads the ES-module glue and the .wasm; the rest is for the npm package.
-  for (const file of ['stripe_torii_sync.js', 'stripe_torii_sync_bg.wasm']) cpSync(join(root, 'pkg', file), join(web, 'pkg', file));
+  for (const file of WEB_CORE_FILES) cpSync(join(root, 'pkg', file), join(web, 'pkg', file));
   return readdirSync(web);
 }
 
