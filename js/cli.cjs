@@ -49,17 +49,26 @@ function readInput(file, io) {
   }
 }
 
-/** Writes the file a chunk at a time, so a million users never sit in one string. */
+/**
+ * Writes the file a chunk at a time, so a million users never sit in one
+ * string. Each chunk is a view over the core's memory (nextJsonView), not a
+ * copy, so it is written out before the core is called again.
+ */
 async function writeJson(result, path, io) {
   const fd = path ? openSync(path, 'w') : null;
   try {
-    for (let chunk; (chunk = result.nextJsonChunk(CHUNK_BYTES)) !== undefined;) {
-      if (fd !== null) writeSync(fd, chunk);
+    for (let chunk; (chunk = result.nextJsonView(CHUNK_BYTES)) !== undefined;) {
+      if (fd !== null) writeAll(fd, chunk);
       else await io.stdout(chunk);
     }
   } finally {
     if (fd !== null) closeSync(fd);
   }
+}
+
+/** writeSync until every byte is written (it may write fewer). */
+function writeAll(fd, bytes) {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 async function transform(values, files, io) {
@@ -181,8 +190,10 @@ async function main(argv, io = defaultIo()) {
 function defaultIo() {
   return {
     env: process.env,
-    // Waits for the pipe to drain, so a large file is streamed, not buffered.
-    stdout: (data) => new Promise((resolve) => (process.stdout.write(data) ? resolve() : process.stdout.once('drain', resolve))),
+    // Resolves once the data is written out and no longer needed, so a
+    // large file is streamed, not buffered, and a chunk that is a view over
+    // the core's memory may be reused after it.
+    stdout: (data) => new Promise((resolve) => process.stdout.write(data, () => resolve())),
     stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
     readStdin: () => readFileSync(0),
   };

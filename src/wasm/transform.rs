@@ -343,6 +343,7 @@ pub fn transform_js(input: JsValue, options: JsValue) -> Result<TransformResult,
             inner,
             preview: None,
             chunks: JsonPosition::default(),
+            chunk: Vec::new(),
         })
     })())
 }
@@ -353,6 +354,8 @@ pub struct TransformResult {
     inner: Transformed,
     preview: Option<Preview>,
     chunks: JsonPosition,
+    /// The last piece `nextJsonView` wrote, reused for the next one.
+    chunk: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -397,18 +400,46 @@ impl TransformResult {
 
     /// The next piece of the file, of about `maxBytes` (whole users), or
     /// `undefined` once all of it was returned; for writing a large file
-    /// without holding it.
+    /// without holding it. The piece is a copy the host may keep.
     #[wasm_bindgen(js_name = nextJsonChunk)]
     pub fn next_json_chunk(&mut self, max_bytes: JsValue) -> Result<JsValue, JsValue> {
-        let max = throw(args::number(&max_bytes, "nextJsonChunk(maxBytes)"))?.max(1.0) as usize;
-        if self.chunks.is_done() {
+        let more = self.write_next_chunk(&max_bytes, "nextJsonChunk(maxBytes)")?;
+        Ok(if more {
+            Uint8Array::from(self.chunk.as_slice()).into()
+        } else {
+            JsValue::UNDEFINED
+        })
+    }
+
+    /// `nextJsonView(maxBytes)`: like `nextJsonChunk`, but the piece is a
+    /// view over the core's memory instead of a copy, valid only until the
+    /// next call into the core: for a host that writes each piece at once
+    /// (the CLI), which saves copying the whole file out of wasm memory.
+    #[wasm_bindgen(js_name = nextJsonView)]
+    pub fn next_json_view(&mut self, max_bytes: JsValue) -> Result<JsValue, JsValue> {
+        let more = self.write_next_chunk(&max_bytes, "nextJsonView(maxBytes)")?;
+        if !more {
             return Ok(JsValue::UNDEFINED);
         }
+        // SAFETY: the view aliases `chunk`, which nothing in Rust touches
+        // until the next call into the core; the contract above ends the
+        // host's use of the view before that call.
+        Ok(unsafe { Uint8Array::view(&self.chunk) }.into())
+    }
+
+    /// Writes the next piece into `chunk`; false once the file is complete.
+    fn write_next_chunk(&mut self, max_bytes: &JsValue, argument: &str) -> Result<bool, JsValue> {
+        let max = throw(args::number(max_bytes, argument))?.max(1.0) as usize;
+        self.chunk.clear();
+        if self.chunks.is_done() {
+            self.chunk.shrink_to_fit();
+            return Ok(false);
+        }
         let mut chunks = self.inner.file.json_chunks_at(self.chunks);
-        let mut out = Vec::with_capacity(max.min(64 << 20) + 1024);
-        chunks.write_next(&mut out, max);
+        self.chunk.reserve(max.min(64 << 20) + 1024);
+        chunks.write_next(&mut self.chunk, max);
         self.chunks = chunks.position();
-        Ok(Uint8Array::from(out.as_slice()).into())
+        Ok(true)
     }
 
     /// Compares the file with the last synced one and puts the changes in

@@ -60,6 +60,7 @@ test('wrong argument types are invalid_argument errors that name the argument', 
     ['new SyncSession(fileJson)', () => new core.SyncSession({ apiKey: 'k', appAccountId: '1' }, 123, 1)],
     ['startSync(seed)', () => result.startSync({ apiKey: 'k', appAccountId: '1' }, 'seed')],
     ['nextJsonChunk(maxBytes)', () => result.nextJsonChunk({})],
+    ['nextJsonView(maxBytes)', () => result.nextJsonView('1 MiB')],
     ['previewPage(offset)', () => result.previewPage(null, 1)],
     ['compare(previous)', () => result.compare(5)],
     ['sheetSafe(values)', () => core.sheetSafe('x')],
@@ -127,6 +128,23 @@ test('random options, configs, clocks and responses never crash the core', async
   }
   // The module still works afterwards: no panic poisoned it.
   assert.equal(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()).users.length, 1);
+});
+
+test('nextJsonChunk and nextJsonView hand out json() in pieces of whole users, then undefined', () => {
+  const core = loadCore();
+  const rows = Array.from({ length: 50 }, (_, i) => `user${i}@example.com,User ${i},Active,Owner,,2024-01-01`);
+  const csv = `Email,Name,Status,Role,X,Last login\n${rows.join('\n')}\n`;
+  const whole = Buffer.from(core.transform(csv).json());
+  for (const method of ['nextJsonChunk', 'nextJsonView']) {
+    const result = core.transform(csv);
+    const pieces = [];
+    // Each piece is copied at once: a view is valid only until the next call.
+    for (let piece; (piece = result[method](512)) !== undefined;) pieces.push(Buffer.from(piece));
+    assert.ok(pieces.length > 5, `${method} cut the file in pieces`);
+    assert.ok(pieces.slice(1, -1).every((p) => p[0] === 0x2c), `${method} cuts between users`);
+    assert.deepEqual(Buffer.concat(pieces), whole, method);
+    assert.equal(result[method](512), undefined, `${method} stays done`);
+  }
 });
 
 test('an InputBuffer filled by the host is taken by transform without a copy, once', async () => {

@@ -23,6 +23,7 @@ function run(args, { input, env } = {}) {
     input,
     env: { ...process.env, ...env },
     encoding: 'buffer',
+    maxBuffer: 64 << 20,
   });
   return { code: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
 }
@@ -38,6 +39,23 @@ test('transform prints the Torii JSON on stdout and the report on stderr', () =>
   assert.match(r.stderr, /12 rows read: 9 exported, 1 merged, 0 excluded, 2 rejected/);
   assert.match(r.stderr, /stripe-sample\.csv line 9: error invalid_email \[Email\]/);
   assert.ok(!r.stdout.includes('rows read'));
+});
+
+test('a file of several output chunks is written whole, to a pipe and with --output', () => {
+  // Over 3 MiB of JSON, so the CLI writes it in several 1 MiB views of the
+  // core's memory; each must be written out before the next overwrites it.
+  const rows = Array.from({ length: 20000 }, (_, i) => `user${i}@example.com,"Lovelace, Ada ${i}",Active,"Owner, Analyst",Enabled,2024-01-0${1 + (i % 9)}`);
+  const dir = tmp();
+  const input = join(dir, 'big.csv');
+  writeFileSync(input, `Email,Name,Status,Role,Two-step authentication,Last login\n${rows.join('\n')}\n`);
+  const expected = Buffer.from(loadCore().transform([{ name: input, data: readFileSync(input) }]).json());
+  assert.ok(expected.length > 3 << 20, `${expected.length} bytes`);
+  const piped = run(['transform', input, '--quiet']);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.ok(piped.raw.equals(expected), 'stdout');
+  const output = join(dir, 'out.json');
+  assert.equal(run(['transform', input, '--quiet', '--output', output]).code, 0);
+  assert.ok(readFileSync(output).equals(expected), '--output');
 });
 
 test('- reads standard input, byte for byte the same as the file', () => {
