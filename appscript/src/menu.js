@@ -83,7 +83,7 @@ function testConnection(form) {
   var settings = formSettings_(form);
   return forDialog_(settings.apiKey, function () {
     var core = toriiCore_();
-    return redact_(core.connectionResult(send_(core.connectionProbe(settings))).message, settings.apiKey);
+    return core.connectionResult(send_(core.connectionProbe(settings)), settings).message;
   });
 }
 

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::config::ApiKey;
 use crate::json::{self, parse, write_str, Reader, Value};
 
 /// The id Torii gave an uploaded file: a number in Torii's examples, but
@@ -93,22 +94,24 @@ fn parse_object(body: &str) -> Result<Value<'_>, String> {
 
 /// The human part of an error response: Torii's JSON `message`, then its
 /// `error` (what Torii's own CLI reads); S3's XML `<Message>`; or the start
-/// of the body.
-pub fn error_message(body: &str) -> Option<String> {
+/// of the body. Any echo of `key` is redacted before the text is cut to one
+/// short line, so no fragment of the key can survive the cut.
+pub fn error_message(body: &str, key: &ApiKey) -> Option<String> {
+    let shown = |text: &str| one_line(&key.redact(text));
     if let Ok(value @ Value::Object(_)) = parse(body) {
-        for key in ["message", "error"] {
-            if let Some(text) = value.get(key).and_then(Value::as_str) {
+        for name in ["message", "error"] {
+            if let Some(text) = value.get(name).and_then(Value::as_str) {
                 if !text.trim().is_empty() {
-                    return Some(one_line(text.trim()));
+                    return Some(shown(text.trim()));
                 }
             }
         }
     }
     if let Some(message) = xml_element(body, "Message").or_else(|| xml_element(body, "Code")) {
-        return Some(one_line(message));
+        return Some(shown(message));
     }
     let text = body.trim();
-    (!text.is_empty() && !text.starts_with('<')).then(|| one_line(text))
+    (!text.is_empty() && !text.starts_with('<')).then(|| shown(text))
 }
 
 fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
@@ -236,21 +239,37 @@ mod tests {
 
     #[test]
     fn error_messages_from_torii_s3_and_text() {
+        let key = ApiKey::new("k");
+        let message = |body: &str| error_message(body, &key);
         let torii =
             r#"{"statusCode":400,"error":"Bad Request","message":"users[0].email is required"}"#;
-        assert_eq!(error_message(torii).unwrap(), "users[0].email is required");
-        assert_eq!(
-            error_message(r#"{"error":"Conflict"}"#).unwrap(),
-            "Conflict"
-        );
+        assert_eq!(message(torii).unwrap(), "users[0].email is required");
+        assert_eq!(message(r#"{"error":"Conflict"}"#).unwrap(), "Conflict");
         let s3 = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
-        assert_eq!(error_message(s3).unwrap(), "Request has expired");
-        assert_eq!(error_message("  Bad\n gateway ").unwrap(), "Bad gateway");
-        assert_eq!(error_message("<html><body>oops</body></html>"), None);
-        assert_eq!(
-            error_message(&"x".repeat(500)).unwrap().chars().count(),
-            301
+        assert_eq!(message(s3).unwrap(), "Request has expired");
+        assert_eq!(message("  Bad\n gateway ").unwrap(), "Bad gateway");
+        assert_eq!(message("<html><body>oops</body></html>"), None);
+        assert_eq!(message(&"x".repeat(500)).unwrap().chars().count(), 301);
+    }
+
+    #[test]
+    fn an_echoed_key_is_redacted_before_the_message_is_cut() {
+        let key = ApiKey::new("SUPERSECRETKEY0123456789");
+        // The echo starts before the cut at 300 characters and ends after it,
+        // so cutting first would keep the key's first characters.
+        let echo = format!(
+            "{} got header Bearer SUPERSECRETKEY0123456789",
+            "x".repeat(270)
         );
+        for body in [
+            format!(r#"{{"message":"{echo}"}}"#),
+            format!("<Error><Message>{echo}</Message></Error>"),
+            echo.clone(),
+        ] {
+            let shown = error_message(&body, &key).unwrap();
+            assert!(!shown.contains("SUPERSECRET"), "{shown}");
+            assert!(shown.contains("Bearer [redacted]"), "{shown}");
+        }
     }
 
     #[test]

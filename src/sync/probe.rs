@@ -6,7 +6,7 @@
 //! for a valid key and which creates nothing: the URL is never used and
 //! expires by itself.
 
-use super::config::SyncConfig;
+use super::config::{ApiKey, SyncConfig};
 use super::http::{Response, Step};
 use super::request::{self, Next};
 use crate::error::Result;
@@ -50,17 +50,21 @@ pub fn probe_request(config: &SyncConfig) -> Result<super::Request> {
     Ok(request::build(&settings, &Next::UploadUrl, ""))
 }
 
-/// Reads the probe's answer: the result and a sentence for the person.
+/// Reads the probe's answer: the result and a sentence for the person, in
+/// which any echo of `key` from the server is redacted.
 ///
 /// ```
 /// use stripe_torii_sync::sync::probe::{probe_result, ProbeResult};
-/// use stripe_torii_sync::sync::Response;
+/// use stripe_torii_sync::sync::{ApiKey, Response};
 ///
-/// assert_eq!(probe_result(&Response::status(200, "{}")).0, ProbeResult::Accepted);
-/// assert_eq!(probe_result(&Response::status(401, "")).0, ProbeResult::Rejected);
-/// assert_eq!(probe_result(&Response::Timeout).0, ProbeResult::Unreachable);
+/// let key = ApiKey::new("s3cr3t");
+/// assert_eq!(probe_result(&Response::status(200, "{}"), &key).0, ProbeResult::Accepted);
+/// assert_eq!(probe_result(&Response::status(401, ""), &key).0, ProbeResult::Rejected);
+/// assert_eq!(probe_result(&Response::Timeout, &key).0, ProbeResult::Unreachable);
+/// let (_, message) = probe_result(&Response::status(500, "no such key s3cr3t"), &key);
+/// assert_eq!(message, "Torii answered HTTP 500: no such key [redacted]; check the API URL.");
 /// ```
-pub fn probe_result(response: &Response) -> (ProbeResult, String) {
+pub fn probe_result(response: &Response, key: &ApiKey) -> (ProbeResult, String) {
     match response {
         Response::Http { status, .. } if (200..300).contains(status) => (
             ProbeResult::Accepted,
@@ -75,7 +79,7 @@ pub fn probe_result(response: &Response) -> (ProbeResult, String) {
                 .to_string(),
         ),
         Response::Http { status, body, .. } => {
-            let detail = super::body::error_message(body)
+            let detail = super::body::error_message(body, key)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();
             (
@@ -114,7 +118,10 @@ mod tests {
             "/files/url?name=stripe-torii-sync-connection-test.json&type=customIntegrationData"
         ));
         assert_eq!(request.header("authorization"), Some("Bearer k"));
-        let (result, message) = probe_result(&Response::status(500, r#"{"message":"down"}"#));
+        let (result, message) = probe_result(
+            &Response::status(500, r#"{"message":"down"}"#),
+            &config.api_key,
+        );
         assert_eq!(result, ProbeResult::Unexpected);
         assert!(message.contains("HTTP 500: down"));
     }

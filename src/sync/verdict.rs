@@ -82,7 +82,7 @@ pub(crate) fn judge(
     if (200..300).contains(&status) {
         return Verdict::Advance(body);
     }
-    let detail = body::error_message(&body).map(|m| key.redact(&m));
+    let detail = body::error_message(&body, key);
     let described = match &detail {
         Some(message) => format!("HTTP {status}: {message}"),
         None => format!("HTTP {status}"),

@@ -20,7 +20,7 @@
 //! | `InputBuffer` | a file read straight into the core's memory, taken by `transform` without a copy |
 //! | `transform(input, options)` | a `TransformResult` |
 //! | `SyncSession` | the sans-IO upload/sync state machine |
-//! | `connectionProbe(config)`, `connectionResult(response)` | the connection test |
+//! | `connectionProbe(config)`, `connectionResult(response, config)` | the connection test |
 
 mod args;
 mod buffer;

@@ -42,14 +42,25 @@ pub fn connection_probe(config: JsValue) -> Result<JsValue, JsValue> {
     })())
 }
 
-/// `connectionResult(response)` → `{result, message}`: `result` is
-/// `accepted`, `rejected`, `unreachable` or `unexpected`; `response` as
-/// for `handleResponse`.
+/// `connectionResult(response, config)` → `{result, message}`: `result`
+/// is `accepted`, `rejected`, `unreachable` or `unexpected`; `response` as
+/// for `handleResponse`; `config` the one `connectionProbe` was given, whose
+/// key is redacted from anything the server echoes.
 #[wasm_bindgen(js_name = connectionResult)]
-pub fn connection_result(response: JsValue) -> Result<JsValue, JsValue> {
+pub fn connection_result(response: JsValue, config: JsValue) -> Result<JsValue, JsValue> {
     throw((|| {
         let response = read_response(&response)?;
-        let (result, message) = crate::sync::probe::probe_result(&response);
+        const CONFIG: &str = "connectionResult(config)";
+        // Required: without the key, an echo of it could not be redacted.
+        if !config.is_object() {
+            return Err(args::invalid(
+                CONFIG,
+                "the config given to connectionProbe",
+                &config,
+            ));
+        }
+        let config = args::sync_config(&config, CONFIG)?;
+        let (result, message) = crate::sync::probe::probe_result(&response, &config.api_key);
         let mut out = Vec::new();
         let mut o = ObjectWriter::new(&mut out);
         o.str("result", result.as_str()).str("message", &message);

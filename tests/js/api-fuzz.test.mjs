@@ -124,10 +124,29 @@ test('random options, configs, clocks and responses never crash the core', async
     coded(() => core.targetKey(pick([config, pick(VALUES)])), 'targetKey');
     coded(() => core.parseOptions(pick(['cli', 'sheet', pick(VALUES)]), [[pick(['--strict', 'License name', pick(VALUES)]), pick(VALUES)]]), 'parseOptions');
     coded(() => core.sheetSafe([pick(VALUES), [pick(VALUES)]]), 'sheetSafe');
-    coded(() => core.connectionResult(pick([{ status: 200 }, { timeout: true }, pick(VALUES)])), 'connectionResult');
+    coded(() => core.connectionResult(pick([{ status: 200 }, { timeout: true }, pick(VALUES)]), pick([config, pick(VALUES)])), 'connectionResult');
   }
   // The module still works afterwards: no panic poisoned it.
   assert.equal(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()).users.length, 1);
+});
+
+test('no fragment of the key survives in a connection test or a sync error, however long the echo', () => {
+  const core = loadCore();
+  const apiKey = 'SUPERSECRETKEY0123456789';
+  const config = { apiKey, appAccountId: '5', baseUrl: 'http://127.0.0.1:9/v1.0' };
+  const echo = JSON.stringify({ message: `${'x'.repeat(270)} got header Bearer ${apiKey}` });
+  const probe = core.connectionResult({ status: 500, headers: {}, body: echo }, config);
+  assert.doesNotMatch(probe.message, /SUPERSECRET/);
+  assert.match(probe.message, /Bearer \[redacted\]/);
+  assert.throws(() => core.connectionResult({ status: 500, body: echo }), (e) => e.code === 'invalid_argument');
+  const session = core.transform(CSV).startSync(config, 1);
+  const action = session.poll(0);
+  assert.equal(action.type, 'send');
+  session.handleResponse(0, { status: 401, headers: {}, body: echo });
+  const failed = session.poll(0);
+  assert.equal(failed.type, 'failed');
+  assert.doesNotMatch(`${failed.error.message}`, /SUPERSECRET/);
+  assert.match(failed.error.message, /\[redacted\]/);
 });
 
 test('nextJsonChunk and nextJsonView hand out json() in pieces of whole users, then undefined', () => {
