@@ -683,9 +683,35 @@ impl Options {
                 }
                 _ => parse_text(spec, text)?,
             };
+            if host == Host::Configuration {
+                only_stricter_in_configuration(spec, &value)?;
+            }
             options.set(spec, value)?;
         }
         Ok(options)
+    }
+}
+
+/// The Configuration sheet may make the destructive-sync guard stricter,
+/// never looser: any editor of the spreadsheet can change that sheet, and a
+/// scheduled sync runs with its owner's key without asking anyone. (A larger
+/// removal is still possible: Sync now asks, and its owner confirms.)
+fn only_stricter_in_configuration(spec: &OptionSpec, value: &OptionValue) -> Result<()> {
+    if spec.js_name != "maxDropPercent" {
+        return Ok(());
+    }
+    let most: f64 = spec.default.parse().unwrap_or(0.0);
+    match value {
+        OptionValue::Number(n) if *n > most => Err(Error::option(
+            spec.js_name,
+            format!(
+                "{} in the Configuration sheet can only lower the limit (at most {most}): any \
+                 editor of the sheet could otherwise let your scheduled syncs remove users \
+                 without asking; confirm a larger removal when Sync now asks",
+                spec.label
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -962,5 +988,24 @@ mod tests {
         let err = Options::from_text(Host::Configuration, [("API URL", "https://x")]).unwrap_err();
         assert!(err.message().contains("kept with the key"));
         assert!(Options::from_text(Host::Configuration, [("License name", "x")]).is_ok());
+    }
+
+    #[test]
+    fn the_configuration_sheet_can_only_make_the_guard_stricter() {
+        let set = |host, text| Options::from_text(host, [("Max drop percent", text)]);
+        assert_eq!(
+            set(Host::Configuration, "5").unwrap().sync.max_drop_percent,
+            Some(5.0)
+        );
+        assert!(set(Host::Configuration, "20").is_ok());
+        let err = set(Host::Configuration, "100").unwrap_err();
+        assert_eq!(err.code(), "invalid_option");
+        assert!(err
+            .message()
+            .contains("can only lower the limit (at most 20)"));
+        // The person syncing may loosen it where nobody else can: a flag, a
+        // form of their own.
+        assert!(set(Host::Sheet, "100").is_ok());
+        assert!(Options::from_text(Host::Cli, [("--max-drop-percent", "100")]).is_ok());
     }
 }

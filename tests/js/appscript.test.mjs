@@ -553,7 +553,7 @@ test('the Configuration sheet accepts every documented setting', () => {
   // includeDomains keeps the sample's users, so the Preview has some to show.
   const special = { licenseName: 'Any text: Stripe (EU) team', fileName: 'f.json', apiVersion: '1.1', excludeStatuses: 'invited',
     includeDomains: 'example.com' };
-  const byKind = { text: 'x', count: 5, percent: 30, statusMap: 'Frozen=deleted', columns: 'email=Email', list: 'a.com' };
+  const byKind = { text: 'x', count: 5, percent: 10, statusMap: 'Frozen=deleted', columns: 'email=Email', list: 'a.com' };
   const value = (o) => special[o.jsName] ?? (o.kind === 'flag' ? o.default !== 'true'
     : o.kind === 'choice' ? o.allowed.at(-1) : byKind[o.kind]);
   const rows = sandbox.sheets.get('Configuration').values;
@@ -578,6 +578,7 @@ test('Configuration mistakes are readable errors naming the row', () => {
     [['Columns', 'mail=2'], /unknown field "mail"/],
     [['API URL', 'https://example.com/v1.0'], /row 1 \("API URL"\): API URL is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
     [['App Account ID', '99'], /App Account ID is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
+    [['Max drop percent', '100'], /row 1 \("Max drop percent"\): Max drop percent in the Configuration sheet can only lower the limit \(at most 20\).*\[invalid_option\]/],
   ];
   for (const [row, expected] of cases) {
     const sandbox = createSandbox({ distDir });
