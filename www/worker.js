@@ -53,10 +53,20 @@ function current(wanted) {
   return result;
 }
 
-/** The target's key and its stored last sync (undefined when there is none or it cannot be read). */
+/**
+ * The target's key and its stored last sync (undefined when there is none).
+ * A store that cannot be read is an error, not "no last sync": the guard
+ * would otherwise take the sync for the target's first, and ask nothing.
+ */
 async function lastSyncFor(settings) {
   const key = targetKey(settings);
-  return { key, stored: await loadLastSync(key).catch(() => undefined) };
+  try {
+    return { key, stored: await loadLastSync(key) };
+  } catch (e) {
+    throw Object.assign(new Error(`cannot read ${LAST_SYNC} (IndexedDB: ${e?.message ?? e}), which the `
+      + 'destructive-sync guard needs, so nothing was sent; allow this site to store data, or clear its data to start afresh'),
+    { code: 'last_sync_unreadable' });
+  }
 }
 
 /** The stored last sync of the target the sync settings name, if they name one. */
@@ -64,7 +74,7 @@ async function lastSyncOf(entries) {
   try {
     return await lastSyncFor(parseOptions('sheet', entries).sync);
   } catch {
-    return null; // no App Account ID yet, or a setting being typed
+    return null; // no App Account ID yet, a setting being typed, or no store: the preview just shows no changes
   }
 }
 

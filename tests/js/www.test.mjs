@@ -554,6 +554,21 @@ test('sync shows each step and the outcome, sends the downloaded bytes and remem
   assert.ok(!JSON.stringify(stored).includes(KEY));
 });
 
+test('a sync refuses to start when the record of the last sync cannot be read', async () => {
+  // A database of a later version than the page's own: the worker cannot open it.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('stripe-torii-sync', 5);
+    open.onupgradeneeded = () => open.result.createObjectStore('other');
+    open.onsuccess = () => resolve(open.result.close());
+    open.onerror = () => reject(open.error);
+  }));
+  await load(sample);
+  const result = await syncWith();
+  assert.equal(await resultCode(), 'last_sync_unreadable');
+  assert.match(result, /cannot read the last sync from this browser \(IndexedDB: .*\), which the destructive-sync guard needs, so nothing was sent/);
+  assert.deepEqual(emulator.requests, [], 'nothing sent');
+});
+
 test('the changes since the last sync from this browser are shown, and marked in the table as text', async () => {
   await load(sample);
   await syncWith();
