@@ -120,8 +120,13 @@ async function cmdSync(values, files, io) {
   const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
   try {
     const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
-    saveTarget(statePath, target, { baseline: outcome.baseline, file });
     io.stderr(outcome.text);
+    try {
+      saveTarget(statePath, target, { baseline: outcome.baseline, file });
+    } catch (e) {
+      io.stderr(`error: the sync went through, but its record could not be saved, so the next sync's guard will not know it: ${e.message}`);
+      return EXIT.failed;
+    }
     return EXIT.ok;
   } catch (e) {
     if (e.code === 'destructive_sync') {

@@ -10,7 +10,7 @@
 // decision: this module only stores and finds it.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -60,28 +60,74 @@ function writeAtomically(path, data) {
   renameSync(tmp, path);
 }
 
+/** How long a sync waits for another one to finish writing the state. */
+const LOCK_WAIT_MS = 10_000;
+/** A lock older than this was left by a process that died; it is taken over. */
+const STALE_LOCK_MS = 60_000;
+
+/**
+ * Runs `update` holding `path`.lock, so two syncs that finish at the same
+ * moment (cron jobs for two accounts) cannot each write the state they read
+ * before the other's write, and so lose the other's baseline.
+ */
+function withLock(path, update) {
+  mkdirSync(dirname(path), { recursive: true });
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      if (lockAgeMs(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the sync state file ${path} is locked by another sync (${lock}); if none is running, delete the lock`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+  try {
+    return update();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function lockAgeMs(lock) {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0; // just released: try again
+  }
+}
+
 /**
  * The state in version 2. A version-1 file maps keys straight to baselines:
  * they are kept as the targets' baselines, or every other target would lose
- * its guard when one of them syncs.
+ * its guard when one of them syncs. A later version is not this program's
+ * to rewrite: writing it back in version 2 would drop what it holds.
  */
-function upgraded(state) {
-  if (state.version === 2) return state;
-  if (state.version !== undefined) return { version: 2, targets: {} };
+function upgraded(state, path) {
+  if (state.version === 2) return { ...state, targets: state.targets ?? {} };
+  if (state.version !== undefined) {
+    throw new Error(`the sync state file ${path} is version ${JSON.stringify(state.version)}, which this version of stripe-torii-sync cannot update; update it, or pass another --state`);
+  }
   return { version: 2, targets: Object.fromEntries(Object.entries(state).map(([key, baseline]) => [key, { baseline }])) };
 }
 
 /**
  * Records a successful sync of `key`: the core's baseline record and the
- * uploaded file, each written atomically.
+ * uploaded file, each written atomically, under a lock for the read, update
+ * and write of the state.
  * @param {string} path the state file
  * @param {string} key the core's targetKey
  * @param {{baseline: object, file: Uint8Array}} sync
  */
 export function saveTarget(path, key, { baseline, file }) {
-  const next = upgraded(readJson(path));
   const name = `files/${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
-  writeAtomically(join(dirname(path), name), file);
-  next.targets[key] = { baseline, file: name };
-  writeAtomically(path, `${JSON.stringify(next, null, 2)}\n`);
+  withLock(path, () => {
+    const next = upgraded(readJson(path), path);
+    writeAtomically(join(dirname(path), name), file);
+    next.targets[key] = { baseline, file: name };
+    writeAtomically(path, `${JSON.stringify(next, null, 2)}\n`);
+  });
 }

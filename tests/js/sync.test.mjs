@@ -192,6 +192,27 @@ test('CLI sync: upgrading a version 1 state file keeps the baselines of the othe
   assert.deepEqual(targets[other], { baseline: { userCount: 250 } }, 'the other target keeps its guard');
 });
 
+test('CLI state: syncs finishing at once keep every target, and a later version is not rewritten', async () => {
+  const path = join(stateDir, 'concurrent/state.json');
+  const save = (key) => new Promise((resolve) => {
+    const code = `import { saveTarget } from ${JSON.stringify(join(root, 'js/state.mjs'))};
+      saveTarget(process.argv[1], process.argv[2], { baseline: { userCount: 1 }, file: new Uint8Array([123, 125]) });`;
+    spawn(process.execPath, ['--input-type=module', '-e', code, path, key], { stdio: 'inherit' }).on('close', resolve);
+  });
+  const keys = Array.from({ length: 8 }, (_, i) => `https://api.toriihq.com/v1.0#${i}`);
+  assert.deepEqual(await Promise.all(keys.map(save)), keys.map(() => 0));
+  const { targets } = JSON.parse(readFileSync(path, 'utf8'));
+  assert.deepEqual(Object.keys(targets).sort(), keys.sort(), 'no sync lost another one\'s baseline');
+  assert.ok(!existsSync(`${path}.lock`), 'the lock is released');
+  const { saveTarget } = await import('../../js/state.mjs');
+  writeFileSync(path, JSON.stringify({ version: 3, targets: {}, future: true }));
+  assert.throws(() => saveTarget(path, keys[0], { baseline: {}, file: new Uint8Array() }), /version 3, which this version .* cannot update/);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).future, true, 'left as it was');
+  writeFileSync(path, JSON.stringify({ version: 2 }));
+  saveTarget(path, keys[0], { baseline: { userCount: 2 }, file: new Uint8Array([123, 125]) });
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).targets[keys[0]].baseline.userCount, 2, 'a state with no targets yet');
+});
+
 test('class 2: spelling the target differently checks the same baseline', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
   emulator.requests.length = 0;
