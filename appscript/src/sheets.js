@@ -7,12 +7,7 @@
 var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'];
 var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
 
-/**
- * Since 1973 every time zone's offset from UTC is a whole number of minutes
- * (the last one with seconds, Liberia's, ended in January 1972), so from
- * then on an instant whose UTC seconds are not 0 is not a midnight anywhere.
- */
-var WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
+var DAY_MS = 86400000;
 
 /**
  * Runs the core's transform on the Users sheet.
@@ -38,9 +33,8 @@ function readUsersRows_() {
   if (!sheet) throw userError_('There is no "' + USERS_SHEET + '" sheet. Paste the Stripe export into a sheet named "' + USERS_SHEET + '" (Torii → Set up sheets makes one).');
   var range = sheet.getDataRange();
   var values = range.getValues(); // a fresh copy, ours to change
-  var timeZone = ss.getSpreadsheetTimeZone();
+  var clock = wallClock_(ss.getSpreadsheetTimeZone());
   var display = null; // fetched only if a cell holds an invalid date
-  var dates = new Map(); // the text of each instant formatDate was asked about, by its time value
   for (var r = 0; r < values.length; r++) {
     var row = values[r];
     for (var c = 0; c < row.length; c++) {
@@ -48,7 +42,7 @@ function readUsersRows_() {
       if (typeof value === 'object' && value !== null) {
         if (!(value instanceof Date)) row[c] = String(value);
         else if (isNaN(value.getTime())) row[c] = (display = display || range.getDisplayValues())[r][c];
-        else row[c] = dateText_(value, timeZone, dates);
+        else row[c] = dateText_(clock(value));
       } else if (typeof value === 'number' && !isFinite(value)) {
         row[c] = String(value);
       }
@@ -58,28 +52,48 @@ function readUsersRows_() {
 }
 
 /**
- * The text of a valid date cell. Sheets turns pasted dates into Date values.
- * A date-time is an instant, sent in UTC with its zone, so the core takes its
- * UTC date as for every other input; a date alone (midnight in the sheet's
- * time zone) is the calendar date the sheet shows, as yyyy-MM-dd. ('yyyy' is
- * the calendar year; 'YYYY', the old template's, the week year.) Only an
- * instant that may be a local midnight needs Utilities.formatDate, once per
- * distinct instant.
- * @param {Date} value
- * @param {string} timeZone the spreadsheet's
- * @param {Map<number, string>} dates the texts found so far, by instant
+ * The text of a valid date cell, from its wall-clock reading (wallClock_).
+ * Sheets turns a pasted date or date-time without a zone into a Date at
+ * that wall-clock time in the spreadsheet's time zone; read back as that
+ * wall clock, without a zone, the core takes it as it takes the same text
+ * in a CSV file, so the Sheet and the CLI agree on every date. A date alone
+ * (a local midnight) is the calendar date the sheet shows, as yyyy-MM-dd.
+ * @param {string} local yyyy-MM-ddTHH:mm:ss
  * @return {string}
  */
-function dateText_(value, timeZone, dates) {
-  var time = value.getTime();
-  if (value.getUTCSeconds() !== 0 && time >= WHOLE_MINUTE_OFFSETS_SINCE) return value.toISOString();
-  var text = dates.get(time);
-  if (text === undefined) {
-    var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");
-    text = local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : value.toISOString();
-    dates.set(time, text);
-  }
-  return text;
+function dateText_(local) {
+  return local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : local;
+}
+
+/**
+ * The wall clock of the spreadsheet's time zone: a function from a valid
+ * Date to its yyyy-MM-ddTHH:mm:ss there, as Utilities.formatDate gives it
+ * ('yyyy' is the calendar year; 'YYYY', the old template's, the week year).
+ * formatDate is slow in Apps Script, so it is asked only for the offset at
+ * the start and the end of each UTC day a cell falls on; on a day when the
+ * offset changes (a clock change), for each distinct instant.
+ * @param {string} timeZone the spreadsheet's
+ * @return {function(Date): string}
+ */
+function wallClock_(timeZone) {
+  var format = function (date) { return Utilities.formatDate(date, timeZone, "yyyy-MM-dd'T'HH:mm:ss"); };
+  var offsetAt = function (time) { return Date.parse(format(new Date(time)) + 'Z') - time; };
+  var offsets = new Map(); // per UTC day: its one offset, or NaN when it changes that day
+  var texts = new Map(); // per instant, on days the offset changes
+  return function (value) {
+    var time = value.getTime();
+    var day = Math.floor(time / DAY_MS) * DAY_MS;
+    var offset = offsets.get(day);
+    if (offset === undefined) {
+      offset = offsetAt(day);
+      if (offsetAt(day + DAY_MS - 1000) !== offset) offset = NaN;
+      offsets.set(day, offset);
+    }
+    if (!isNaN(offset)) return new Date(time + offset).toISOString().slice(0, 19);
+    var text = texts.get(time);
+    if (text === undefined) texts.set(time, (text = format(value)));
+    return text;
+  };
 }
 
 /**

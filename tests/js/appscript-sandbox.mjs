@@ -231,9 +231,10 @@ class FakeProperties {
  *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
  * @param {string[]} [options.files] the files to load (default: filePushOrder)
+ * @param {string} [options.timeZone='Europe/Paris'] the spreadsheet's time zone
  */
 export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
-  files } = {}) {
+  files, timeZone = 'Europe/Paris' } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -251,7 +252,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     },
     getSheets: () => [...sheets.values()],
     getUrl: () => 'https://docs.google.com/spreadsheets/d/fake-id/edit',
-    getSpreadsheetTimeZone: () => 'Europe/Paris',
+    getSpreadsheetTimeZone: () => timeZone,
     toast: (message) => log.toasts.push(message),
   };
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAppsScript, globalGlue, ONE_FILE, PUSH_ORDER } from '../../appscript/build.mjs';
 import { createSandbox, parseCsv, startEmulatorProcess } from './appscript-sandbox.mjs';
+import { loadCore } from '../../js/core.cjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = 'gas-test-key-9b1c-secret';
@@ -256,15 +257,15 @@ test('the core reads rows given as JSON text as it reads them as arrays: text, n
   sandbox.close();
 });
 
-test('the Users sheet goes to the core as JSON text, with each cell as the per-cell reading gave it', () => {
+test('the Users sheet goes to the core as JSON text, date cells as the wall clock of the sheet\'s time zone', () => {
   const sandbox = createSandbox({ distDir });
   const at = (code) => sandbox.evaluate(code);
   const rows = [['Email', 'Last login'],
-    ['a@x.com', at('new Date(Date.UTC(2024, 11, 30, 9, 15, 42))')], // a date-time with seconds: the instant
+    ['a@x.com', at('new Date(Date.UTC(2024, 11, 30, 9, 15, 42))')], // a date-time: 10:15:42 in Paris
     ['b@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0))')], // midnight in Paris: the calendar date
     ['c@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0))')], // the same instant again
     ['d@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0, 0, 500))')], // midnight and half a second
-    ['e@x.com', at('new Date(Date.UTC(2024, 6, 1, 12, 0))')], // noon, no seconds
+    ['e@x.com', at('new Date(Date.UTC(2024, 6, 1, 12, 0))')], // noon UTC: 14:00 in Paris in summer
     ['f@x.com', at('new Date(NaN)')], // an invalid date: as the sheet displays it
     ['g@x.com', 1.5], ['h@x.com', 45657], ['i@x.com', true], ['j@x.com', NaN], ['k@x.com', -Infinity], ['l@x.com', '']];
   sandbox.addSheet('Users', rows);
@@ -276,49 +277,54 @@ test('the Users sheet goes to the core as JSON text, with each cell as the per-c
   };
   const text = sandbox.call('readUsersRows_');
   assert.equal(typeof text, 'string');
-  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T09:15:42.000Z', '2024-12-31', '2024-12-31', '2024-12-31',
-    '2024-07-01T12:00:00.000Z', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '']);
-  assert.equal(formats, 3, 'formatDate only for an instant without seconds, once per distinct instant');
+  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T10:15:42', '2024-12-31', '2024-12-31', '2024-12-31',
+    '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '']);
+  assert.equal(formats, 4, 'formatDate twice per UTC day the dates fall on');
   sandbox.close();
 });
 
-test('a Date cell reads as the per-cell formatDate reading gives it, in every time zone', () => {
+test('a Date cell reads as formatDate gives its wall clock, in every time zone, clock changes included', () => {
   const sandbox = createSandbox({ distDir });
-  // The reading before the shortcut: formatDate for every valid date.
-  const perCell = sandbox.evaluate(`(value, timeZone) => {
-    var local = Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss");
-    return local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : value.toISOString();
-  }`);
-  const dateText = sandbox.evaluate('(value, timeZone) => dateText_(value, timeZone, new Map())');
+  // The reading without the shortcut: formatDate for every valid date.
+  const perCell = sandbox.evaluate(`(value, timeZone) =>
+    dateText_(Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss"))`);
+  const clockOf = sandbox.evaluate('(timeZone) => { var clock = wallClock_(timeZone); return (value) => dateText_(clock(value)); }');
   const toDate = sandbox.evaluate('(t) => new Date(t)');
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  // Clock changes: Paris and Chatham in 2024, and São Paulo's of 2018, which skipped a local midnight.
+  const changes = [Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 3, 6, 14), Date.UTC(2024, 8, 28, 14),
+    Date.UTC(2018, 10, 4, 3), Date.UTC(2019, 1, 17, 2)];
   for (const zone of ['Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Eucla', 'Pacific/Chatham', 'Africa/Monrovia',
     'Pacific/Kiritimati', 'America/Sao_Paulo', 'Etc/UTC']) {
+    const clock = clockOf(zone);
+    const instants = [];
+    for (const change of changes) {
+      for (let step = -8; step <= 8; step++) instants.push(change + step * 900_000);
+    }
     for (let i = 0; i < 300; i++) {
       const t = Date.UTC(1960, 0, 1) + Math.floor(random() * 80 * 365.25) * 86_400_000;
       // The zone's midnights (an hour around each offset), exact seconds and odd ones, before and after 1973.
-      const instant = t + Math.round(random() * 28 - 14) * 1_800_000 + (i % 3 === 0 ? Math.floor(random() * 86_400) * 1000 : 0) +
-        (i % 5 === 0 ? 500 : 0);
-      assert.equal(dateText(toDate(instant), zone), perCell(toDate(instant), zone), `${zone} ${new Date(instant).toISOString()}`);
+      instants.push(t + Math.round(random() * 28 - 14) * 1_800_000 + (i % 3 === 0 ? Math.floor(random() * 86_400) * 1000 : 0) +
+        (i % 5 === 0 ? 500 : 0));
+    }
+    for (const instant of instants) {
+      assert.equal(clock(toDate(instant)), perCell(toDate(instant), zone), `${zone} ${new Date(instant).toISOString()}`);
     }
   }
   sandbox.close();
 });
 
-test('since 1973 every time zone\'s offset is whole minutes, as the Date cell shortcut assumes', () => {
-  // The premise of WHOLE_MINUTE_OFFSETS_SINCE in sheets.js, checked against this runtime's time zone
-  // database, every 30 days from 1973 to 2040: an instant keeps its UTC seconds in every zone.
-  const off = [];
-  for (const timeZone of Intl.supportedValuesOf('timeZone')) {
-    const format = new Intl.DateTimeFormat('en-CA', { timeZone, second: '2-digit' });
-    for (let t = Date.UTC(1973, 0, 1, 0, 0, 17); t < Date.UTC(2040, 0, 1); t += 30 * 86_400_000) {
-      if (format.formatToParts(new Date(t)).find((p) => p.type === 'second').value !== '17') off.push(`${timeZone} ${new Date(t).toISOString()}`);
-    }
-  }
-  assert.deepEqual(off, []);
-  const liberia = new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Monrovia', second: '2-digit' });
-  assert.notEqual(liberia.format(new Date(Date.UTC(1971, 0, 1, 0, 0, 17))), '17', 'before 1972, Liberia\'s offset had seconds');
+test('a date-time cell gives the Sheet the date the CLI gives the same text in a CSV', () => {
+  // "12/31/2024 23:30" pasted into a sheet in New York is a Date at 23:30 there (04:30 UTC the next day).
+  const sandbox = createSandbox({ distDir, timeZone: 'America/New_York' });
+  const pasted = sandbox.evaluate('new Date(Date.UTC(2025, 0, 1, 4, 30))');
+  sandbox.addSheet('Users', [['Email', 'Last login'], ['a@x.com', pasted]]);
+  const fromSheet = JSON.parse(new TextDecoder().decode(sandbox.evaluate('transformUsers_({ transform: {} }).json()')));
+  const fromCsv = JSON.parse(Buffer.from(loadCore().transform('Email,Last login\na@x.com,12/31/2024 23:30\n').json()).toString());
+  assert.equal(fromSheet.users[0].lastUsedDate, '2024-12-31');
+  assert.deepEqual(fromSheet, fromCsv);
+  sandbox.close();
 });
 
 test('onOpen builds the Torii menu', () => {
