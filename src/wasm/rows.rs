@@ -114,7 +114,12 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows
                     _ => Cow::Borrowed(""),
                 },
             };
-            split.push_cell(&mut cells, &cell);
+            // The reader borrows a string only when it has no escapes, so
+            // no quote, backslash or control character: nothing to look for.
+            match cell {
+                Cow::Borrowed(plain) => split.push_plain_cell(&mut cells, plain),
+                Cow::Owned(unescaped) => split.push_cell(&mut cells, &unescaped),
+            }
             count += 1;
             Ok(())
         })?;
@@ -209,6 +214,19 @@ mod tests {
     fn json_escapes_and_non_ascii_are_unescaped() {
         let rows = json_cells(r#" [ ["Zo\u00eb \"Z\"\n", "José 😀"] ] "#);
         assert_eq!(rows, [["Zoë \"Z\"\n", "José 😀"]]);
+    }
+
+    #[test]
+    fn json_cells_say_whether_they_need_escaping() {
+        let (text, split) = json_rows(
+            r#"[["plain","Zo\u00eb","a\"b","t\tab",1.5,true,null]]"#,
+            ARG,
+        )
+        .unwrap();
+        let mut scanner = Scanner::split_rows(&text, split);
+        scanner.next_record();
+        let flags: Vec<bool> = scanner.cells().iter().map(|c| c.needs_escape()).collect();
+        assert_eq!(flags, [false, false, true, true, false, false, false]);
     }
 
     #[test]
