@@ -27,16 +27,19 @@
     global.TextEncoder.prototype.encodeInto = function (str, view) {
       var written = 0;
       var capacity = view.length;
+      var length = str.length;
       var i = 0;
-      for (; i < str.length; i++) {
-        var code = str.charCodeAt(i);
-        if (code < 0x80) {
-          if (written >= capacity) break;
+      while (i < length) {
+        // A tight loop over a run of ASCII, bounded by the room left.
+        var stop = Math.min(length, i + capacity - written);
+        var code = 0;
+        while (i < stop && (code = str.charCodeAt(i)) < 0x80) {
           view[written++] = code;
-          continue;
+          i++;
         }
+        if (i === stop) break;
         var units = 1;
-        if (code >= 0xd800 && code <= 0xdbff && i + 1 < str.length) {
+        if (code >= 0xd800 && code <= 0xdbff && i + 1 < length) {
           var next = str.charCodeAt(i + 1);
           if (next >= 0xdc00 && next <= 0xdfff) {
             code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
@@ -58,7 +61,7 @@
         }
         view[written + size - 1] = 0x80 | (code & 0x3f);
         written += size;
-        i += units - 1;
+        i += units;
       }
       return { read: i, written: written };
     };
@@ -103,10 +106,15 @@
       var n = 0;
       var text = '';
       while (i < length) {
-        var b = bytes[i++];
-        if (b < 0x80) {
+        // A tight loop over a run of ASCII, up to the end of the chunk.
+        var stop = Math.min(length, i + CHUNK - n);
+        var b = 0;
+        while (i < stop && (b = bytes[i]) < 0x80) {
           units[n++] = b;
-        } else {
+          i++;
+        }
+        if (i < stop) {
+          i++;
           var need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
           var code = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07;
           // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.

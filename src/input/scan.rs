@@ -92,21 +92,49 @@ impl SplitRows {
         let mut text = String::new();
         let mut split = SplitRows::default();
         for row in rows {
-            let first = split.cells.len() as u32;
             for cell in row {
-                let cell = cell.as_ref();
-                let start = text.len() as u32;
-                text.push_str(cell);
-                split.cells.push(Cell {
-                    start,
-                    end: text.len() as u32,
-                    in_scratch: false,
-                    escape: cell.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'),
-                });
+                split.push_cell(&mut text, cell.as_ref());
             }
-            split.rows.push(first..split.cells.len() as u32);
+            split.end_row();
         }
         (text, split)
+    }
+
+    /// Appends `cell` to `text` (the text of every cell so far) as the next
+    /// cell of the row being built: rows read from JSON are joined as they
+    /// are read, with no string per cell.
+    pub fn push_cell(&mut self, text: &mut String, cell: &str) {
+        let escape = cell.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+        self.push(text, cell, escape);
+    }
+
+    /// As [`SplitRows::push_cell`], for a cell known to hold no character
+    /// that JSON escapes (a JSON string read without escapes, a number):
+    /// its bytes are not looked at again.
+    pub fn push_plain_cell(&mut self, text: &mut String, cell: &str) {
+        self.push(text, cell, false);
+    }
+
+    fn push(&mut self, text: &mut String, cell: &str, escape: bool) {
+        let start = text.len() as u32;
+        text.push_str(cell);
+        self.cells.push(Cell {
+            start,
+            end: text.len() as u32,
+            in_scratch: false,
+            escape,
+        });
+    }
+
+    /// Ends the row being built: the cells pushed since the previous row.
+    pub fn end_row(&mut self) {
+        let first = self.rows.last().map_or(0, |row| row.end);
+        self.rows.push(first..self.cells.len() as u32);
+    }
+
+    /// The number of cells in every row.
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
     }
 }
 

@@ -33,9 +33,10 @@ pub struct Input {
 pub enum InputData {
     /// A file's bytes, in any encoding [`decode`] reads.
     Bytes(Vec<u8>),
-    /// Rows already split into cells, such as a spreadsheet's values; row
-    /// `i` is reported as line `i + 1`.
-    Rows(Vec<Vec<String>>),
+    /// Rows already split into cells, such as a spreadsheet's values: the
+    /// cells' text and where each cell and row sits in it (see
+    /// [`SplitRows`]); row `i` is reported as line `i + 1`.
+    Rows(String, SplitRows),
 }
 
 impl Input {
@@ -49,16 +50,23 @@ impl Input {
 
     /// Rows of cells named `name` (a sheet's name).
     pub fn rows(name: impl Into<String>, rows: Vec<Vec<String>>) -> Input {
+        let (text, split) = SplitRows::join(&rows);
+        Input::split_rows(name, text, split)
+    }
+
+    /// Rows of cells named `name`, already joined into `text` by `split`.
+    pub fn split_rows(name: impl Into<String>, text: String, split: SplitRows) -> Input {
         Input {
             name: name.into(),
-            data: InputData::Rows(rows),
+            data: InputData::Rows(text, split),
         }
     }
 
     fn size(&self) -> u64 {
         match &self.data {
             InputData::Bytes(bytes) => bytes.len() as u64,
-            InputData::Rows(rows) => rows.iter().flatten().map(|c| c.len() as u64 + 1).sum(),
+            // Each cell and a separator, as if the rows were CSV.
+            InputData::Rows(text, split) => text.len() as u64 + split.cell_count() as u64,
         }
     }
 }
@@ -215,8 +223,7 @@ pub fn transform_inputs(inputs: Vec<Input>, options: &TransformOptions) -> Resul
                 let text = decode(bytes).map_err(|e| named(&input.name, e))?;
                 decoded.push((input.name, text, None));
             }
-            InputData::Rows(rows) => {
-                let (text, split) = SplitRows::join(&rows);
+            InputData::Rows(text, split) => {
                 let text = Decoded {
                     text,
                     start: 0,

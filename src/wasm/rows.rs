@@ -5,7 +5,8 @@
 //! string copied through the host's UTF-8 encoder: for a 10 000-row sheet,
 //! 60 000 crossings (in Apps Script, through the polyfilled encoder). As
 //! JSON text (the host's `JSON.stringify` of the rows), the whole sheet
-//! crosses once and is read here.
+//! crosses once and is read here, each cell appended to one text as it is
+//! read ([`SplitRows`]), with no string per cell.
 //!
 //! Both forms read a cell by one rule: text as it is, a number as the text
 //! JavaScript writes for it (`JSON.stringify` writes a finite number as
@@ -21,6 +22,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::args::{invalid, invalid_got};
 use crate::error::Result;
 use crate::input::check_input_size;
+use crate::input::scan::SplitRows;
 use crate::json::{Reader, SyntaxError, Value};
 
 /// Rows of cells given as an array of arrays of cells.
@@ -75,33 +77,36 @@ fn cell_text(cell: &JsValue) -> Option<String> {
     number.to_string_with_radix(10).ok().map(String::from)
 }
 
-/// Rows of cells given as JSON text: an array of arrays of cells.
+/// Rows of cells given as JSON text (an array of arrays of cells): the
+/// cells' text, and where each cell and row sits in it.
 ///
 /// # Errors
 ///
 /// `invalid_argument` naming `argument` for text that is not JSON, a row
 /// that is not an array or a cell that is an array or an object;
 /// `input_too_large` for text beyond the input size limit.
-pub(super) fn json_rows(text: &str, argument: &str) -> Result<Vec<Vec<String>>> {
+pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows)> {
     check_input_size(text.len() as u64)?;
     let mut reader = Reader::new(text);
-    let mut rows = Vec::new();
+    // The cells are shorter than their JSON: one allocation holds them all.
+    let mut cells = String::with_capacity(text.len());
+    let mut split = SplitRows::default();
+    let mut rows = 0;
     // The reader's callbacks can only fail with a syntax error: a value of
     // the wrong kind is noted here, and stops the reading.
     let mut wrong: Option<(String, &'static str, &'static str)> = None;
     let mut read = |reader: &mut Reader<'_>| -> std::result::Result<(), SyntaxError> {
         match reader.peek() {
             Some(b'[') => {}
-            next => return Err(stop(&mut wrong, argument, None, rows.len(), kind(next))),
+            next => return Err(stop(&mut wrong, argument, None, rows, kind(next))),
         }
-        let mut cells = Vec::new();
+        let mut count = 0;
         reader.array(|reader| {
             let cell = match reader.peek() {
                 Some(b'"') => reader.string()?,
                 Some(b'-' | b'0'..=b'9') => Cow::Borrowed(reader.number()?),
                 next @ Some(b'[' | b'{') => {
-                    let at = Some(cells.len());
-                    return Err(stop(&mut wrong, argument, at, rows.len(), kind(next)));
+                    return Err(stop(&mut wrong, argument, Some(count), rows, kind(next)));
                 }
                 _ => match reader.value()? {
                     Value::Bool(true) => Cow::Borrowed("true"),
@@ -109,10 +114,17 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<Vec<Vec<String>>> 
                     _ => Cow::Borrowed(""),
                 },
             };
-            cells.push(cell.into_owned());
+            // The reader borrows a string only when it has no escapes, so
+            // no quote, backslash or control character: nothing to look for.
+            match cell {
+                Cow::Borrowed(plain) => split.push_plain_cell(&mut cells, plain),
+                Cow::Owned(unescaped) => split.push_cell(&mut cells, &unescaped),
+            }
+            count += 1;
             Ok(())
         })?;
-        rows.push(cells);
+        split.end_row();
+        rows += 1;
         Ok(())
     };
     let read_all = reader.array(&mut read).and_then(|()| reader.finish());
@@ -123,7 +135,7 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<Vec<Vec<String>>> 
             "an array of rows, or rows as JSON text",
             &format!("text that is not such JSON ({e})"),
         )),
-        (Ok(()), None) => Ok(rows),
+        (Ok(()), None) => Ok((cells, split)),
     }
 }
 
@@ -166,16 +178,30 @@ fn stop(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::scan::Scanner;
 
     const ARG: &str = "transform(input).rows";
 
+    /// The rows `json_rows` read, as the scanner hands them out.
+    fn json_cells(text: &str) -> Vec<Vec<String>> {
+        let (text, split) = json_rows(text, ARG).unwrap();
+        let mut scanner = Scanner::split_rows(&text, split);
+        let mut rows = Vec::new();
+        while scanner.next_record().is_some() {
+            rows.push(
+                (0..scanner.cells().len())
+                    .map(|i| scanner.cell(i).to_string())
+                    .collect(),
+            );
+        }
+        rows
+    }
+
     #[test]
     fn json_cells_read_as_their_text() {
-        let rows = json_rows(
+        let rows = json_cells(
             r#"[["Email","Last login"],["a@x.com",45657,1.5,-2e-7,true,false,null,""],[]]"#,
-            ARG,
-        )
-        .unwrap();
+        );
         assert_eq!(rows[0], ["Email", "Last login"]);
         assert_eq!(
             rows[1],
@@ -186,8 +212,21 @@ mod tests {
 
     #[test]
     fn json_escapes_and_non_ascii_are_unescaped() {
-        let rows = json_rows(r#" [ ["Zo\u00eb \"Z\"\n", "José 😀"] ] "#, ARG).unwrap();
+        let rows = json_cells(r#" [ ["Zo\u00eb \"Z\"\n", "José 😀"] ] "#);
         assert_eq!(rows, [["Zoë \"Z\"\n", "José 😀"]]);
+    }
+
+    #[test]
+    fn json_cells_say_whether_they_need_escaping() {
+        let (text, split) = json_rows(
+            r#"[["plain","Zo\u00eb","a\"b","t\tab",1.5,true,null]]"#,
+            ARG,
+        )
+        .unwrap();
+        let mut scanner = Scanner::split_rows(&text, split);
+        scanner.next_record();
+        let flags: Vec<bool> = scanner.cells().iter().map(|c| c.needs_escape()).collect();
+        assert_eq!(flags, [false, false, true, true, false, false, false]);
     }
 
     #[test]

@@ -299,11 +299,13 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
             let rows = Reflect::get(item, &"rows".into()).unwrap_or(JsValue::UNDEFINED);
             if !rows.is_undefined() {
                 let argument = format!("{at}.rows");
-                let rows = match rows.as_string() {
-                    Some(text) => rows::json_rows(&text, &argument)?,
-                    None => rows::array_rows(&rows, &argument)?,
-                };
-                return Ok(Input::rows(name, rows));
+                return Ok(match rows.as_string() {
+                    Some(text) => {
+                        let (text, split) = rows::json_rows(&text, &argument)?;
+                        Input::split_rows(name, text, split)
+                    }
+                    None => Input::rows(name, rows::array_rows(&rows, &argument)?),
+                });
             }
             let data = Reflect::get(item, &"data".into()).unwrap_or(JsValue::UNDEFINED);
             return Ok(Input::new(name, args::bytes(&data, &format!("{at}.data"))?));
