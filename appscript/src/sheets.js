@@ -8,6 +8,7 @@ var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication'
 var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
 
 var DAY_MS = 86400000;
+var WEEK_MS = 7 * DAY_MS;
 
 /**
  * Runs the core's transform on the Users sheet.
@@ -69,26 +70,35 @@ function dateText_(local) {
  * The wall clock of the spreadsheet's time zone: a function from a valid
  * Date to its yyyy-MM-ddTHH:mm:ss there, as Utilities.formatDate gives it
  * ('yyyy' is the calendar year; 'YYYY', the old template's, the week year).
- * formatDate is slow in Apps Script, so it is asked only for the offset at
- * the start and the end of each UTC day a cell falls on; on a day when the
- * offset changes (a clock change), for each distinct instant.
+ * formatDate is slow in Apps Script, so it is asked for the offset at the
+ * start and the end of each UTC week a cell falls in: equal offsets hold for
+ * the whole week, as no zone changes its offset twice within one (since
+ * 1990, the shortest gap between two changes in the time zone database is
+ * seven days, Boa Vista's in October 2000). In a week with a change, the
+ * same is asked per day, and on the day of the change per distinct instant.
  * @param {string} timeZone the spreadsheet's
  * @return {function(Date): string}
  */
 function wallClock_(timeZone) {
   var format = function (date) { return Utilities.formatDate(date, timeZone, "yyyy-MM-dd'T'HH:mm:ss"); };
   var offsetAt = function (time) { return Date.parse(format(new Date(time)) + 'Z') - time; };
-  var offsets = new Map(); // per UTC day: its one offset, or NaN when it changes that day
-  var texts = new Map(); // per instant, on days the offset changes
+  var weeks = new Map(); // per UTC week: its one offset, or NaN when it changes in that week
+  var days = new Map(); // the same per UTC day, in weeks with a change
+  var texts = new Map(); // per instant, on days with a change
+  var offsetOver = function (periods, length, time) {
+    var start = Math.floor(time / length) * length;
+    var offset = periods.get(start);
+    if (offset === undefined) {
+      offset = offsetAt(start);
+      if (offsetAt(start + length - 1000) !== offset) offset = NaN;
+      periods.set(start, offset);
+    }
+    return offset;
+  };
   return function (value) {
     var time = value.getTime();
-    var day = Math.floor(time / DAY_MS) * DAY_MS;
-    var offset = offsets.get(day);
-    if (offset === undefined) {
-      offset = offsetAt(day);
-      if (offsetAt(day + DAY_MS - 1000) !== offset) offset = NaN;
-      offsets.set(day, offset);
-    }
+    var offset = offsetOver(weeks, WEEK_MS, time);
+    if (isNaN(offset)) offset = offsetOver(days, DAY_MS, time);
     if (!isNaN(offset)) return new Date(time + offset).toISOString().slice(0, 19);
     var text = texts.get(time);
     if (text === undefined) texts.set(time, (text = format(value)));

@@ -279,7 +279,7 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
   assert.equal(typeof text, 'string');
   assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T10:15:42', '2024-12-31', '2024-12-31', '2024-12-31',
     '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '']);
-  assert.equal(formats, 4, 'formatDate twice per UTC day the dates fall on');
+  assert.equal(formats, 4, 'formatDate twice per UTC week the dates fall in');
   sandbox.close();
 });
 
@@ -292,11 +292,13 @@ test('a Date cell reads as formatDate gives its wall clock, in every time zone, 
   const toDate = sandbox.evaluate('(t) => new Date(t)');
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-  // Clock changes: Paris and Chatham in 2024, and São Paulo's of 2018, which skipped a local midnight.
+  // Clock changes: Paris and Chatham in 2024, São Paulo's of 2018, which skipped a local midnight,
+  // Casablanca's Ramadan pause of 2024, and Boa Vista's two changes a week apart in 2000.
   const changes = [Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 3, 6, 14), Date.UTC(2024, 8, 28, 14),
-    Date.UTC(2018, 10, 4, 3), Date.UTC(2019, 1, 17, 2)];
+    Date.UTC(2018, 10, 4, 3), Date.UTC(2019, 1, 17, 2), Date.UTC(2024, 2, 10, 2), Date.UTC(2024, 3, 14, 2),
+    Date.UTC(2000, 9, 8, 4), Date.UTC(2000, 9, 15, 4)];
   for (const zone of ['Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Eucla', 'Pacific/Chatham', 'Africa/Monrovia',
-    'Pacific/Kiritimati', 'America/Sao_Paulo', 'Etc/UTC']) {
+    'Pacific/Kiritimati', 'America/Sao_Paulo', 'Africa/Casablanca', 'America/Boa_Vista', 'Etc/UTC']) {
     const clock = clockOf(zone);
     const instants = [];
     for (const change of changes) {
