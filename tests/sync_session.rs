@@ -927,6 +927,64 @@ fn spellings_of_one_target_sync_to_one_baseline() {
     assert_eq!(a.outcome().target, b.outcome().target);
     assert_eq!(a.requests[0].url, b.requests[0].url);
     assert_eq!(a.json_body(3)["idAppAccount"], 777);
+    // Spellings WHATWG URL parsing sends to the same endpoint: one target,
+    // and the requests go to the normalised URL the key was made from.
+    for base in [
+        "https://api.toriihq.com/./v1.0",
+        "https://api.toriihq.com/v1.0/.",
+        "https://api.toriihq.com/v1.0/x/..",
+        "https://api.toriihq.com:0443/v1.0",
+        "https://api.toriihq.com./%761.0",
+    ] {
+        let run = drive(&config(&format!(r#","baseUrl":"{base}""#)), |r, _| happy(r));
+        assert_eq!(run.outcome().target, b.outcome().target, "{base}");
+        for (sent, expected) in run.requests.iter().zip(&b.requests) {
+            assert_eq!(sent.url, expected.url, "{base}");
+        }
+    }
+}
+
+#[test]
+fn respelling_the_api_url_does_not_escape_the_guard() {
+    for base in [
+        "http://127.0.0.1:18787/v1.0",
+        "http://127.0.0.1:18787/./v1.0",
+        "http://127.0.0.1:18787/v1.0/.",
+        "http://127.0.0.1:18787/v1.0/x/..",
+        "http://127.0.0.1:018787/v1.0",
+    ] {
+        let spelled = config(&format!(
+            r#","baseUrl":"{base}","baseline":{{"userCount":100}}"#
+        ));
+        let verdict = confirmation(&mut session(&spelled));
+        assert_eq!(verdict.reason, Some(DropReason::TooManyRemoved), "{base}");
+        let plan = SyncSession::plan(
+            &spelled,
+            &transform("Email\nu0@example.com\n", &TransformOptions::default()).unwrap(),
+            1,
+        )
+        .unwrap();
+        assert_eq!(plan.target, "http://127.0.0.1:18787/v1.0#777", "{base}");
+        assert!(!plan.verdict.allowed, "{base}");
+        assert!(plan.requests[0]
+            .url
+            .starts_with("http://127.0.0.1:18787/v1.0/files/url?"));
+    }
+    for base in [
+        "http://127.0.0.1:18787\\\\v1.0",
+        "https://api.toriihq.com\\\\v1.0",
+        "https://ops:tk_live_Secret-Key-42@api.toriihq.com/v1.0",
+    ] {
+        let error = SyncSession::from_json(
+            &config(&format!(r#","baseUrl":"{base}""#)),
+            FILE.as_bytes().to_vec(),
+            42,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "invalid_config", "{base}");
+        assert!(matches!(error.kind(), ErrorKind::InvalidConfig { field } if field == "baseUrl"));
+        assert!(!error.message().contains(KEY), "{}", error.message());
+    }
 }
 
 /// The dry run's plan is what a real run sends, with placeholders for what

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::target::{url_security, Target, UrlSecurity};
+use super::target::{Target, UrlSecurity};
 use crate::changes::PreviousFile;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -147,14 +147,8 @@ impl SyncConfig {
             ));
         }
         let o = &self.options;
-        let target = Target::new(
-            o.base_url.as_deref(),
-            o.app_account_id.as_deref().unwrap_or(""),
-        )?;
-        let loopback = match url_security(target.base_url()) {
-            Some(UrlSecurity::LoopbackHttp) => true,
-            Some(UrlSecurity::Https) | None => false,
-        };
+        let target = self.target()?;
+        let loopback = target.security() == UrlSecurity::LoopbackHttp;
         let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
         if file_name.is_empty() {
             return Err(invalid("fileName", "the file name is empty"));
@@ -192,6 +186,21 @@ impl SyncConfig {
             loopback,
         })
     }
+
+    /// The sync target ([`Target::new`] of the base URL and account), its
+    /// error with the API key redacted, should the URL hold it.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_config` as [`Target::new`].
+    pub(crate) fn target(&self) -> Result<Target> {
+        let o = &self.options;
+        Target::new(
+            o.base_url.as_deref(),
+            o.app_account_id.as_deref().unwrap_or(""),
+        )
+        .map_err(|e| Error::new(e.kind().clone(), self.api_key.redact(e.message())))
+    }
 }
 
 pub(crate) fn invalid(field: &str, message: &str) -> Error {
@@ -228,6 +237,28 @@ mod tests {
         match err.kind() {
             ErrorKind::InvalidConfig { field } => field.clone(),
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_target_is_normalised_and_its_errors_never_show_the_key() {
+        let s = config("k", "777", Some("http://127.0.0.1:018787/./v1.0/"))
+            .validate(true)
+            .unwrap();
+        assert_eq!(s.target.base_url(), "http://127.0.0.1:18787/v1.0");
+        assert!(s.loopback);
+        let secret = "tk_s3cr3t-key";
+        for base in [
+            format!("https://{secret}@api.toriihq.com/v1.0"),
+            format!("https://api.toriihq.com/{secret}//v1.0"),
+            format!("http://torii.example.com/{secret}"),
+            format!("https://api.toriihq.com\\{secret}"),
+        ] {
+            let err = config(secret, "777", Some(&base))
+                .validate(true)
+                .unwrap_err();
+            assert!(!err.message().contains(secret), "{}", err.message());
+            assert_eq!(field_of(err), "baseUrl");
         }
     }
 

@@ -12,7 +12,7 @@ use crate::changes::Changes;
 use crate::error::Result;
 use crate::json::ObjectWriter;
 use crate::sync::{
-    Action, Body, GuardVerdict, Outcome, Plan, Progress, Request, Response, SyncSession, Target,
+    Action, Body, GuardVerdict, Outcome, Plan, Progress, Request, Response, SyncSession,
 };
 
 /// `targetKey({baseUrl?, appAccountId})`: the one key every host stores and
@@ -21,12 +21,7 @@ use crate::sync::{
 pub fn target_key(target: JsValue) -> Result<String, JsValue> {
     throw((|| {
         let config = args::sync_config(&target, "targetKey(target)")?;
-        let o = &config.options;
-        Ok(Target::new(
-            o.base_url.as_deref(),
-            o.app_account_id.as_deref().unwrap_or(""),
-        )?
-        .key())
+        Ok(config.target()?.key())
     })())
 }
 

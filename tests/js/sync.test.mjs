@@ -226,6 +226,103 @@ test('class 2: spelling the target differently checks the same baseline', async 
   assert.deepEqual(sequence(), [], 'nothing was sent');
 });
 
+test('class 2: respelling the API URL the way URL parsing reads it checks the same baseline, or is refused', async () => {
+  const path = join(stateDir, 'st/state.json');
+  const big = join(stateDir, 'big.csv');
+  const tiny = join(stateDir, 'tiny.csv');
+  const users = Array.from({ length: 100 }, (_, i) => `u${i}@example.com,User ${i},Active`);
+  writeFileSync(big, `Email,Name,Status\n${users.join('\n')}\n`);
+  writeFileSync(tiny, `Email,Name,Status\n${users[0]}\n`);
+  const { origin } = new URL(emulator.baseUrl);
+  const port = new URL(emulator.baseUrl).port;
+  const sync = (file, url) => runCli(['sync', file, '--app-account', ACCOUNT, '--api-url', url, '--state', path]);
+  const first = await sync(big, emulator.baseUrl);
+  assert.equal(first.code, 0, first.stderr);
+  emulator.requests.length = 0;
+  for (const url of [
+    emulator.baseUrl,
+    `${origin}/./v1.0`,
+    `${origin}/v1.0/.`,
+    `${origin}/v1.0/x/..`,
+    `${origin}/%2e/v1.0`,
+    `${origin}/%76%31.0`,
+    `http://127.0.0.1:0${port}/v1.0`,
+    `http://127.1:${port}/v1.0`,
+    `HTTP://127.0.0.1.:${port}/V1.0/../v1.0/`,
+  ]) {
+    const r = await sync(tiny, url);
+    assert.equal(r.code, 1, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /destructive_sync/, url);
+  }
+  for (const url of [`${origin}\\v1.0`, `http://u@127.0.0.1:${port}/v1.0`, `${origin}//v1.0`]) {
+    const r = await sync(tiny, url);
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /invalid_config/, url);
+    assert.match(r.stderr, /API base URL/, url);
+  }
+  assert.deepEqual(sequence(), [], 'nothing was sent');
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(path, 'utf8')).targets), [`${emulator.baseUrl}#${ACCOUNT}`]);
+});
+
+test('class 2: every spelling WHATWG URL parsing sends to one endpoint gets one target key, or is refused', () => {
+  const core = loadCore();
+  const keyOf = (baseUrl) => {
+    try {
+      return core.targetKey({ baseUrl, appAccountId: ACCOUNT });
+    } catch (e) {
+      assert.equal(e.code, 'invalid_config', `${baseUrl}: ${e.message}`);
+      return undefined;
+    }
+  };
+  const spellings = [];
+  const hosts = {
+    'api.toriihq.com': ['api.toriihq.com', 'API.ToriiHQ.com', 'api.toriihq.com.', 'api%2etoriihq.com', 'api.toriihq.com..'],
+    '127.0.0.1': ['127.0.0.1', '127.1', '0x7f.0.0.1', '0177.0.0.1', '2130706433', '127.0.0.1.', '127.0.0.1..'],
+    '[::1]': ['[::1]', '[0:0:0:0:0:0:0:1]', '[::0001]'],
+  };
+  const paths = ['/v1.0', '/v1.0/', '/./v1.0', '/v1.0/.', '/v1.0/x/..', '/%2e/v1.0', '/%2E%2e/v1.0', '\\v1.0', '/v1.0\\',
+    '//v1.0', '/v1.0//', '/%76%31.0', '/v1.0?', '/v1.0#', '/v1.0?x', '/v1%2e0', '', '/', '/..', '/v1.0/..', '\t/v1.0'];
+  for (const [scheme, defaultPort] of [['https', '443'], ['http', '80'], ['HtTpS', '443']]) {
+    for (const variants of Object.values(hosts)) {
+      for (const host of variants) {
+        for (const port of ['', ':', `:${defaultPort}`, `:0${defaultPort}`, ':8443', ':08443', ':65536', ':x']) {
+          for (const path of paths) {
+            for (const userinfo of ['', 'u@', 'u:p@', '@']) spellings.push(`${scheme}://${userinfo}${host}${port}${path}`);
+          }
+        }
+      }
+    }
+  }
+  spellings.push('https:\\\\api.toriihq.com/v1.0', 'https:/api.toriihq.com/v1.0', 'https:api.toriihq.com/v1.0', 'https:///api.toriihq.com/v1.0');
+  // Where fetch would send each spelling, by WHATWG URL parsing, with the
+  // trailing slashes the core drops before it appends /files.
+  const endpoint = (spelling) => {
+    let url;
+    try {
+      url = new URL(spelling);
+    } catch {
+      return undefined;
+    }
+    if (url.username || url.password || url.href.includes('?') || url.href.includes('#')) return { where: url.href, extra: true };
+    return { where: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, extra: false };
+  };
+  const keys = new Map();
+  let accepted = 0;
+  for (const spelling of spellings) {
+    const key = keyOf(spelling);
+    if (key === undefined) continue;
+    accepted += 1;
+    const parsed = endpoint(spelling);
+    assert.ok(parsed !== undefined, `${spelling} is accepted but is not a URL`);
+    assert.ok(!parsed.extra, `${spelling} is accepted with credentials, a query or a fragment`);
+    const seen = keys.get(parsed.where);
+    if (seen) assert.equal(key, seen.key, `${spelling} and ${seen.spelling} both reach ${parsed.where}`);
+    else keys.set(parsed.where, { key, spelling });
+  }
+  assert.ok(accepted > 500, `${accepted} of ${spellings.length} accepted`);
+  assert.equal(keyOf('https://api.toriihq.com:0443/./v1.0'), keyOf('https://api.toriihq.com/v1.0'));
+});
+
 test('class 2: a corrupt baseline asks for confirmation, with how to reset it', async () => {
   const path = join(stateDir, 'state.json');
   for (const baseline of [{ userCount: 'NaN' }, { userCount: -3 }, {}, { userCount: null }, 'garbage']) {
