@@ -700,17 +700,20 @@ fn only_stricter_in_configuration(spec: &OptionSpec, value: &OptionValue) -> Res
     if spec.js_name != "maxDropPercent" {
         return Ok(());
     }
-    let most: f64 = spec.default.parse().unwrap_or(0.0);
+    // The limit is compared with the constant and shown as the table writes
+    // it: parsing or printing an f64 would cost the .wasm about 30 KB.
     match value {
-        OptionValue::Number(n) if *n > most => Err(Error::option(
-            spec.js_name,
-            format!(
-                "{} in the Configuration sheet can only lower the limit (at most {most}): any \
+        OptionValue::Number(n) if *n > crate::sync::guard::DEFAULT_MAX_DROP_PERCENT => {
+            Err(Error::option(
+                spec.js_name,
+                format!(
+                    "{} in the Configuration sheet can only lower the limit (at most {}): any \
                  editor of the sheet could otherwise let your scheduled syncs remove users \
                  without asking; confirm a larger removal when Sync now asks",
-                spec.label
-            ),
-        )),
+                    spec.label, spec.default
+                ),
+            ))
+        }
         _ => Ok(()),
     }
 }
