@@ -4,9 +4,10 @@
 //!
 //! [`Field`] names what the transform reads and [`FieldMap`] holds one value
 //! per field, so the list of fields is written once. The result,
-//! [`Columns`], tells the transform which cell holds which field. This is
-//! the only place that knows the aliases; the README's table of accepted
-//! headers lists the same names ([`Field::aliases`]).
+//! [`Columns`], tells the transform which cell holds which field, and which
+//! header cells it will not read ([`Columns::unread`]) so that the report
+//! can say so. This is the only place that knows the aliases; the README's
+//! table of accepted headers lists the same names ([`Field::aliases`]).
 
 use std::fmt;
 use std::ops::{Index, IndexMut};
@@ -211,6 +212,8 @@ pub type ColumnsUsed = FieldMap<Option<String>>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
     at: FieldMap<Option<usize>>,
+    /// The fields the columns option mapped.
+    mapped: FieldMap<bool>,
     email: usize,
     /// Header row or positional layout.
     pub layout: Layout,
@@ -265,6 +268,7 @@ impl Columns {
         }
         let mut columns = Columns {
             at,
+            mapped: FieldMap::default(),
             email: 0,
             layout: Layout::Header,
             width: headers.len(),
@@ -288,6 +292,7 @@ impl Columns {
                 Field::LastUsed => Some(5),
                 Field::FirstName | Field::LastName => None,
             }),
+            mapped: FieldMap::default(),
             email: 0,
             layout: Layout::Positional,
             width,
@@ -314,6 +319,7 @@ impl Columns {
         for (field, requested) in explicit.iter() {
             if let Some(requested) = requested {
                 self.at[field] = Some(self.resolve(field, requested)?);
+                self.mapped[field] = true;
             }
         }
         Ok(())
@@ -382,6 +388,78 @@ impl Columns {
     pub fn used(&self) -> ColumnsUsed {
         FieldMap::from_fn(|field| self.at[field].map(|i| self.label(i)))
     }
+
+    /// True when the file has a header row and no column holds the status,
+    /// so every row reads as active.
+    pub fn lacks_status(&self) -> bool {
+        self.layout == Layout::Header && self.at[Field::Status].is_none()
+    }
+
+    /// The non-empty header cells no field is read from, in file order,
+    /// with the reason; empty for the positional layout, which has no
+    /// headers.
+    ///
+    /// ```
+    /// use stripe_torii_sync::columns::{ColumnMapping, Columns, Field, Unread};
+    ///
+    /// let c = Columns::from_header(&["Email", "Email", "Statut"], &ColumnMapping::default()).unwrap();
+    /// assert_eq!(
+    ///     c.unread(),
+    ///     [(1, Unread::Duplicate { field: Field::Email, used: 0 }), (2, Unread::Unknown)]
+    /// );
+    /// ```
+    pub fn unread(&self) -> Vec<(usize, Unread)> {
+        let read = |i: usize| self.at.iter().any(|(_, at)| *at == Some(i));
+        self.normalized_headers
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !self.headers[i].is_empty() && !read(i))
+            .map(|(i, normalized)| (i, self.why_unread(normalized)))
+            .collect()
+    }
+
+    /// Why the column headed `normalized` is not read: the field it names
+    /// (by alias, or by repeating a header that is read) is read from
+    /// another column, or it names none.
+    fn why_unread(&self, normalized: &str) -> Unread {
+        let field = Field::for_header(normalized).or_else(|| {
+            self.at.iter().find_map(|(field, at)| {
+                at.filter(|&j| self.normalized_headers[j] == normalized)
+                    .map(|_| field)
+            })
+        });
+        match field.map(|field| (field, self.at[field])) {
+            Some((field, Some(used))) if self.mapped[field] => Unread::Mapped { field, used },
+            Some((field, Some(used))) => Unread::Duplicate { field, used },
+            Some((Field::Name, None)) => Unread::FullName,
+            Some((_, None)) | None => Unread::Unknown,
+        }
+    }
+}
+
+/// Why a header cell is not read (see [`Columns::unread`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// The header names no field.
+    Unknown,
+    /// The header names `field` (or repeats the header of its column), and
+    /// `field` is read from the earlier column `used`.
+    Duplicate {
+        /// The field both columns name.
+        field: Field,
+        /// The 0-based column the field is read from.
+        used: usize,
+    },
+    /// The header names `field`, which the columns option maps to column
+    /// `used`.
+    Mapped {
+        /// The field the header names.
+        field: Field,
+        /// The 0-based column the option maps it to.
+        used: usize,
+    },
+    /// A full name, when first and last name columns are read instead.
+    FullName,
 }
 
 fn missing_email_column(headers: &[String]) -> Error {

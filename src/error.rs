@@ -90,6 +90,14 @@ pub enum ErrorKind {
         /// Number of `unterminated_quote` errors in the report.
         broken_quotes: u32,
     },
+    /// The transform or sync was refused in strict mode because the
+    /// columns are in doubt: a header row without a status column, or one
+    /// field named by two header cells.
+    UnclearColumns {
+        /// Number of `missing_status_column` and `duplicate_column`
+        /// warnings in the report.
+        warnings: u32,
+    },
     /// The sync was refused in strict mode because rows were rejected.
     RowsRejected {
         /// Rows rejected.
@@ -161,6 +169,7 @@ impl ErrorKind {
             ErrorKind::DestructiveSync { .. } => "destructive_sync",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::BrokenFile { .. } => "broken_file",
+            ErrorKind::UnclearColumns { .. } => "unclear_columns",
             ErrorKind::RowsRejected { .. } => "rows_rejected",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Rejected { .. } => "rejected",

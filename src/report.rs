@@ -5,7 +5,8 @@
 //! The report is the proof that nothing was lost: every data row read is
 //! exported, merged into an earlier row, excluded by a filter, or rejected,
 //! and each of the last three carries a [`Diagnostic`] with its file and
-//! line. [`Report::is_balanced`] checks the sums; [`Report::render_text`] is
+//! line. A file's header has diagnostics of its own ([`Code::about_header`]):
+//! they are about columns, not rows, so they count no row. [`Report::is_balanced`] checks the sums; [`Report::render_text`] is
 //! the human-readable form every host shows, and [`Report::to_json`] the
 //! machine-readable one.
 
@@ -20,9 +21,11 @@ use crate::text::plural;
 pub enum Level {
     /// The row was rejected.
     Error,
-    /// The row was kept, but a cell was ignored or guessed.
+    /// The row was kept, but a cell was ignored or guessed; or a column
+    /// of the file is missing or ignored, so rows may read wrong.
     Warning,
-    /// Nothing is wrong, but the row was merged or excluded.
+    /// Nothing is wrong, but the row was merged or excluded, or a column
+    /// holds no field.
     Info,
 }
 
@@ -59,6 +62,13 @@ pub enum Code {
     /// A quoted cell runs to the end of the file or over rows of their own;
     /// the row is rejected and the swallowed lines are read as rows.
     UnterminatedQuote,
+    /// The header row has no status column: every user reads as active.
+    MissingStatusColumn,
+    /// Two header cells name the same field: the first is read, the other
+    /// ignored.
+    DuplicateColumn,
+    /// A header cell names no field that is read; its column is not exported.
+    UnusedColumn,
 }
 
 impl Code {
@@ -74,6 +84,9 @@ impl Code {
             Code::RaggedRow => "ragged_row",
             Code::RepeatedHeader => "repeated_header",
             Code::UnterminatedQuote => "unterminated_quote",
+            Code::MissingStatusColumn => "missing_status_column",
+            Code::DuplicateColumn => "duplicate_column",
+            Code::UnusedColumn => "unused_column",
         }
     }
 
@@ -84,19 +97,31 @@ impl Code {
             Code::UnparseableDate
             | Code::UnknownStatus
             | Code::RaggedRow
-            | Code::RepeatedHeader => Level::Warning,
-            Code::DuplicateEmail | Code::Excluded => Level::Info,
+            | Code::RepeatedHeader
+            | Code::MissingStatusColumn
+            | Code::DuplicateColumn => Level::Warning,
+            Code::DuplicateEmail | Code::Excluded | Code::UnusedColumn => Level::Info,
         }
+    }
+
+    /// True for the codes about a file's header row rather than a data
+    /// row: their line is the header's and they count no row.
+    pub fn about_header(self) -> bool {
+        matches!(
+            self,
+            Code::MissingStatusColumn | Code::DuplicateColumn | Code::UnusedColumn
+        )
     }
 }
 
-/// One problem with one row.
+/// One problem with one row, or with the header row of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Index of the file in [`Report::files`].
     pub file: usize,
     /// 1-based physical line in the file where the row starts (for a broken
-    /// quote, where the quote opened).
+    /// quote, where the quote opened; for a [`Code::about_header`] code, the
+    /// header's line).
     pub line: u64,
     /// The header of the cell at fault, when one cell is at fault.
     pub column: Option<String>,

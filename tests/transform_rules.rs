@@ -191,6 +191,253 @@ fn explicit_columns_map_unrecognised_headers() {
     assert_eq!(err.code(), "unknown_column");
 }
 
+/// The diagnostics about the header: (code, column, level), in report order.
+fn header_notes(out: &Transformed) -> Vec<(&'static str, Option<&str>, Level)> {
+    out.report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.about_header())
+        .map(|d| (d.code.as_str(), d.column.as_deref(), d.level))
+        .collect()
+}
+
+#[test]
+fn a_header_without_a_status_column_is_a_warning_naming_the_unrecognised_headers() {
+    let out = run("unrecognised_headers.csv");
+    assert_eq!(
+        header_notes(&out),
+        [
+            ("missing_status_column", None, Level::Warning),
+            ("unused_column", Some("Nom"), Level::Info),
+            ("unused_column", Some("Statut"), Level::Info),
+            ("unused_column", Some("Rôle"), Level::Info),
+            ("unused_column", Some("Dernière connexion"), Level::Info),
+        ]
+    );
+    let r = &out.report;
+    let missing = &r.diagnostics[0];
+    assert_eq!(
+        (missing.file, missing.line, missing.email.as_deref()),
+        (0, 1, None)
+    );
+    for header in [
+        "\"Nom\"",
+        "\"Statut\"",
+        "\"Rôle\"",
+        "\"Dernière connexion\"",
+    ] {
+        assert!(missing.message.contains(header), "{}", missing.message);
+    }
+    assert!(missing.message.contains("every user is exported as active"));
+    assert!(missing.message.contains("columns option (status=HEADER"));
+    // Header notes are not rows: the one row is exported, and counted once.
+    assert_eq!((r.totals.rows_read, r.totals.users_exported), (1, 1));
+    assert_eq!(
+        (
+            r.count(Level::Warning),
+            r.count(Level::Info),
+            r.count(Level::Error)
+        ),
+        (1, 4, 0)
+    );
+    let text = r.render_text();
+    assert!(text.contains("0 errors, 1 warning, 4 notes"), "{text}");
+    assert!(
+        text.contains("line 1: warning missing_status_column: no status column"),
+        "{text}"
+    );
+    assert!(text.contains("line 1: info unused_column [Statut]: \"Statut\" matches no field"));
+    // Only strict refuses it.
+    assert!(out.refusal(false, false).is_none());
+    assert!(out.refusal(false, true).is_none());
+    let err = out.refusal(true, true).unwrap();
+    assert_eq!(err.code(), "unclear_columns");
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::UnclearColumns { warnings: 1 }
+    ));
+    assert!(err
+        .message()
+        .contains("line 1 first: missing_status_column"));
+}
+
+#[test]
+fn mapping_the_unrecognised_headers_clears_the_warnings() {
+    let opts = options(
+        r#"{"columns":{"name":"Nom","status":"Statut","roles":"Rôle","lastUsed":"Dernière connexion"},
+            "statusMap":{"Supprimé":"deleted"}}"#,
+    );
+    let out = run_with("unrecognised_headers.csv", opts);
+    assert!(header_notes(&out).is_empty());
+    assert!(out.report.diagnostics.is_empty());
+    assert!(out.refusal(true, true).is_none());
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(ada["status"], "deleted");
+    assert_eq!(ada["lastName"], "Lovelace");
+    assert_eq!(ada["roles"], serde_json::json!(["Propriétaire"]));
+    assert_eq!(ada["lastUsedDate"], "2024-12-30");
+}
+
+#[test]
+fn an_english_export_with_an_unknown_status_header_is_warned_too() {
+    let out = run("no_status_column.csv");
+    assert_eq!(
+        header_notes(&out),
+        [
+            ("missing_status_column", None, Level::Warning),
+            ("unused_column", Some("State"), Level::Info),
+        ]
+    );
+    assert!(out.report.diagnostics[0].message.contains("\"State\""));
+    // The other columns are read.
+    let ada = user(&out, "ada@example.com");
+    assert_eq!(ada["roles"], serde_json::json!(["Owner"]));
+    assert_eq!(ada["firstName"], "Ada");
+    let fixed = run_with(
+        "no_status_column.csv",
+        options(r#"{"columns":{"status":"State"}}"#),
+    );
+    assert!(header_notes(&fixed).is_empty());
+    assert_eq!(user(&fixed, "ada@example.com")["status"], "deleted");
+}
+
+#[test]
+fn a_header_of_email_alone_says_every_user_is_active() {
+    let out = transform("Email\nada@example.com\n", &TransformOptions::default()).unwrap();
+    assert_eq!(
+        header_notes(&out),
+        [("missing_status_column", None, Level::Warning)]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("the header names no other column"));
+}
+
+#[test]
+fn a_repeated_header_reads_the_first_column_and_warns_about_the_second() {
+    let out = run("duplicate_headers.csv");
+    assert_eq!(
+        header_notes(&out),
+        [
+            ("duplicate_column", Some("Email"), Level::Warning),
+            ("duplicate_column", Some("Status"), Level::Warning),
+        ]
+    );
+    let email = &out.report.diagnostics[0];
+    assert_eq!(email.line, 1);
+    assert!(
+        email
+            .message
+            .contains("column 2 names the email field again")
+            && email
+                .message
+                .contains("email is read from column 1 (\"Email\")")
+            && email.message.contains("column 2 is ignored")
+            && email.message.contains("(email=2)"),
+        "{}",
+        email.message
+    );
+    assert_eq!(emails(&out), ["ada@example.com"]);
+    assert_eq!(user(&out, "ada@example.com")["status"], "active");
+    assert_eq!(out.report.totals.rows_read, 1);
+    let err = out.refusal(true, false).unwrap();
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::UnclearColumns { warnings: 2 }
+    ));
+    // Mapping the field is the answer: the other column is then a note.
+    let out = run_with(
+        "duplicate_headers.csv",
+        options(r#"{"columns":{"email":2,"status":5}}"#),
+    );
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    assert_eq!(user(&out, "bob@example.com")["status"], "deleted");
+    assert_eq!(
+        header_notes(&out),
+        [
+            ("unused_column", Some("Email"), Level::Info),
+            ("unused_column", Some("Status"), Level::Info),
+        ]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("the columns option maps email to column 2"));
+    assert!(out.refusal(true, true).is_none());
+}
+
+#[test]
+fn two_aliases_of_one_field_and_a_header_repeated_by_the_email_fallback_warn() {
+    let out = transform(
+        "Email,E-mail,Status\nada@example.com,bob@example.com,Active\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        header_notes(&out),
+        [("duplicate_column", Some("E-mail"), Level::Warning)]
+    );
+    let out = transform(
+        "Work email,Status,Work email\nada@example.com,Active,bob@example.com\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        header_notes(&out),
+        [("duplicate_column", Some("Work email"), Level::Warning)]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("column 3 names the email field again"));
+}
+
+#[test]
+fn a_full_name_beside_first_and_last_names_is_a_note() {
+    let out = transform(
+        "Email,Name,First name,Last name,Status\nada@example.com,Ada L,Ada,Lovelace,Active\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        header_notes(&out),
+        [("unused_column", Some("Name"), Level::Info)]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("names come from the first and last name columns"));
+}
+
+#[test]
+fn header_notes_carry_the_header_line_and_skip_empty_headers() {
+    // A blank first line: the header is line 2. The empty third header and
+    // the padding cell under it are not columns of their own.
+    let out = transform(
+        "\nEmail,Status,,Team\nada@example.com,Active,,Core\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    let notes: Vec<_> = out
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.code.as_str(), d.column.as_deref()))
+        .collect();
+    assert_eq!(notes, [(2, "unused_column", Some("Team"))]);
+    assert!(out.report.is_balanced());
+}
+
+#[test]
+fn files_without_a_header_row_get_no_header_notes() {
+    let out = run("positional.csv");
+    assert_eq!(out.report.files[0].layout, Layout::Positional);
+    assert!(header_notes(&out).is_empty());
+    let out = transform(
+        "ada@example.com\nbob@example.com\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert!(out.report.diagnostics.is_empty());
+}
+
 #[test]
 fn emails_are_normalised_and_bad_ones_rejected_with_their_line() {
     let out = run("emails.csv");
@@ -500,7 +747,9 @@ fn no_valid_users_is_fatal_but_keeps_the_report() {
     match err.kind() {
         ErrorKind::NoValidUsers { report } => {
             assert_eq!((report.totals.rows_read, report.totals.rejected), (2, 2));
-            assert_eq!(report.diagnostics.len(), 2);
+            let rows = report.diagnostics.iter().filter(|d| !d.code.about_header());
+            assert_eq!(rows.count(), 2);
+            assert_eq!(report.count_code(Code::MissingStatusColumn), 1);
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -558,6 +807,15 @@ fn the_bundled_sample_accounts_for_every_row() {
     assert_eq!(
         (t.rows_read, t.users_exported, t.merged, t.rejected),
         (12, 9, 1, 2)
+    );
+    // Its one header note: the two-step column holds no Torii field.
+    assert_eq!(
+        header_notes(&out),
+        [(
+            "unused_column",
+            Some("Two-step authentication"),
+            Level::Info
+        )]
     );
     let json = String::from_utf8(out.to_json()).unwrap();
     for forbidden in ["\"\"", "null", "Invalid Date"] {

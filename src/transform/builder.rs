@@ -15,6 +15,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
 
+use super::header::header_notes;
 use crate::columns::{Columns, Field, Layout};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::{parse_last_used, Date};
@@ -168,8 +169,14 @@ impl<'s, 't> Builder<'s, 't> {
         scanner.set_row_shape(columns.email(), columns.width);
         file.layout = columns.layout;
         file.columns = columns.used();
+        let header_line = file.header_line;
         self.report.files.push(file);
         let context = FileContext { index, columns };
+        if let Some(line) = header_line {
+            for note in header_notes(&context.columns) {
+                self.diagnose(&context, line, note.column, note.code, note.message, None);
+            }
+        }
         if let Some(record) = first {
             self.record(&context, record, &scanner);
         }
@@ -670,7 +677,7 @@ impl<'s, 't> Builder<'s, 't> {
             let first_problem = report
                 .diagnostics
                 .iter()
-                .find(|d| d.code != Code::RaggedRow)
+                .find(|d| d.code != Code::RaggedRow && !d.code.about_header())
                 .map(|d| format!(" ({}: {})", report.place(d.file, d.line), d.message))
                 .unwrap_or_default();
             let t = &report.totals;

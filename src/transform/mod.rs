@@ -2,18 +2,20 @@
 //!
 //! This module owns the order of the work: check the size, decode every
 //! input, then read each file's records into one set of users. What a row
-//! means (read, excluded, merged) is `builder`'s; reading text is
+//! means (read, excluded, merged) is `builder`'s, what the report says
+//! about a header row `header`'s; reading text is
 //! [`crate::input`]'s; the output types live in [`crate::torii`] and
 //! [`crate::report`].
 
 mod builder;
+mod header;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::check_input_size;
 use crate::input::decode::{decode, Decoded, Encoding};
 use crate::input::scan::SplitRows;
 use crate::options::TransformOptions;
-use crate::report::{Code, Report};
+use crate::report::{Code, Level, Report};
 use crate::torii::ToriiFile;
 
 use builder::Builder;
@@ -105,7 +107,8 @@ impl Transformed {
 
     /// Why this result must not be used as it is, in `strict` mode or for
     /// a sync: a broken quote (always, for a sync; in strict mode, for the
-    /// transform too), or rejected rows in strict mode.
+    /// transform too), and in strict mode rejected rows or a warning about
+    /// the columns (no status column, a field named twice).
     ///
     /// ```
     /// use stripe_torii_sync::{transform, TransformOptions};
@@ -152,6 +155,25 @@ impl Transformed {
                 format!(
                     "strict: {} rejected; fix them or run without strict",
                     crate::text::plural(rejected, "row was", "rows were")
+                ),
+            ));
+        }
+        let mut unclear = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Warning && d.code.about_header());
+        if let (true, Some(first)) = (strict, unclear.next()) {
+            let warnings = 1 + unclear.count();
+            return Some(Error::new(
+                ErrorKind::UnclearColumns {
+                    warnings: warnings as u32,
+                },
+                format!(
+                    "strict: {} about the columns ({} first: {}); fix the header or map the \
+                     columns with the columns option, or run without strict",
+                    crate::text::plural(warnings as u64, "warning", "warnings"),
+                    report.place(first.file, first.line),
+                    first.code.as_str()
                 ),
             ));
         }
@@ -207,7 +229,8 @@ pub fn transform_bytes(bytes: &[u8], options: &TransformOptions) -> Result<Trans
 /// .unwrap();
 /// assert_eq!(out.file.len(), 2);
 /// assert_eq!(out.report.files[1].counts.merged, 1);
-/// assert!(out.report.diagnostics[0].message.contains("eu.csv line 2"));
+/// let merged = out.report.diagnostics.iter().find(|d| d.code.as_str() == "duplicate_email");
+/// assert!(merged.unwrap().message.contains("eu.csv line 2"));
 /// ```
 ///
 /// # Errors

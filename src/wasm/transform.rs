@@ -381,7 +381,7 @@ impl TransformResult {
     }
 
     /// `{code, message}` when strict mode refuses this result (a broken
-    /// quote, rejected rows), else `null`.
+    /// quote, rejected rows, unclear columns), else `null`.
     pub fn refusal(&self) -> JsValue {
         match self.inner.refusal(self.inner.strict, false) {
             Some(error) => {
@@ -550,7 +550,8 @@ impl TransformResult {
 
     /// `startSync(config, seed)` → a `SyncSession` for this file, guarded by
     /// the config's `baseline` and `previousFile`. Throws `broken_file` (a
-    /// broken quote), `rows_rejected` (strict), `invalid_config`.
+    /// broken quote), `rows_rejected` or `unclear_columns` (strict),
+    /// `invalid_config`.
     #[wasm_bindgen(js_name = startSync)]
     pub fn start_sync(&self, config: JsValue, seed: JsValue) -> Result<SyncSessionJs, JsValue> {
         throw((|| {

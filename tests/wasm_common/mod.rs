@@ -64,7 +64,21 @@ pub fn several_named_inputs_make_one_file() {
     let files = Array::from(&get(&report, "files"));
     assert_eq!(files.length(), 2);
     assert_eq!(get(&files.get(1), "merged").as_f64(), Some(1.0));
-    let note = Array::from(&get(&report, "diagnostics")).get(0);
+    // Both headers lack a status column; the merge note comes after.
+    let diagnostics = Array::from(&get(&report, "diagnostics"));
+    let codes: Vec<String> = diagnostics
+        .iter()
+        .map(|d| get(&d, "code").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "missing_status_column",
+            "missing_status_column",
+            "duplicate_email"
+        ]
+    );
+    let note = diagnostics.get(2);
     assert_eq!(get(&note, "file").as_string().as_deref(), Some("us.csv"));
     assert!(get(&note, "message")
         .as_string()
@@ -213,8 +227,10 @@ pub fn preview_pages_carry_cells_safe_for_a_sheet() {
         JSON::stringify(&safe).unwrap().as_string().unwrap(),
         r#"[["'+cmd","ok"],"'-2+3"]"#
     );
+    // The header's missing-status warning is a diagnostic row too, on no
+    // user's row.
     let diagnostics = out.diagnostic_rows(js(r#"{"sheetSafe":true}"#)).unwrap();
-    assert_eq!(Array::from(&get(&diagnostics, "rows")).length(), 1);
+    assert_eq!(Array::from(&get(&diagnostics, "rows")).length(), 2);
 }
 
 pub fn the_change_preview_reaches_the_report() {

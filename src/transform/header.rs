@@ -1,0 +1,144 @@
+//! What the report says about a file's header row: a missing status column
+//! (every user would read as active), a header repeated for one field (only
+//! the first column is read), and header cells no field is read from.
+//!
+//! These are diagnostics about columns, not rows: they carry the header's
+//! line and count no row, so the report's sums are unchanged.
+
+use crate::columns::{Columns, Field, Unread};
+use crate::report::Code;
+use crate::text::{plural, shorten};
+
+/// Unrecognised headers named in the missing-status message; the rest are
+/// counted.
+const HEADERS_LISTED: usize = 10;
+
+/// One diagnostic about the header: the column at fault (if one is), its
+/// code and its message.
+pub(super) struct HeaderNote {
+    /// The 0-based column, when the note is about one.
+    pub(super) column: Option<usize>,
+    /// Its code.
+    pub(super) code: Code,
+    /// What happened and what to do.
+    pub(super) message: String,
+}
+
+/// The notes about a header row, in column order after the missing-status
+/// warning; none for a file read by position.
+///
+/// ```ignore
+/// // Email,Email,Statut: a missing status column (naming "Statut"), the
+/// // second Email column ignored, and Statut matching no field.
+/// ```
+pub(super) fn header_notes(columns: &Columns) -> Vec<HeaderNote> {
+    let unread = columns.unread();
+    let mut notes = Vec::with_capacity(unread.len() + 1);
+    if columns.lacks_status() {
+        notes.push(HeaderNote {
+            column: None,
+            code: Code::MissingStatusColumn,
+            message: missing_status(columns, &unread),
+        });
+    }
+    for (column, why) in unread {
+        let header = quoted(columns, column);
+        let (code, message) = match why {
+            Unread::Unknown => (
+                Code::UnusedColumn,
+                format!(
+                    "{header} matches no field, so column {} is not exported; if it holds one \
+                     of {}, map it with the columns option (FIELD={})",
+                    column + 1,
+                    field_names(),
+                    column + 1
+                ),
+            ),
+            Unread::Duplicate { field, used } => (
+                Code::DuplicateColumn,
+                format!(
+                    "{header} in column {} names the {field} field again: {field} is read from \
+                     column {} ({}) and column {} is ignored; to read column {} instead, map it \
+                     with the columns option ({field}={})",
+                    column + 1,
+                    used + 1,
+                    quoted(columns, used),
+                    column + 1,
+                    column + 1,
+                    column + 1
+                ),
+            ),
+            Unread::Mapped { field, used } => (
+                Code::UnusedColumn,
+                format!(
+                    "{header} in column {} is not read: the columns option maps {field} to \
+                     column {} ({})",
+                    column + 1,
+                    used + 1,
+                    quoted(columns, used)
+                ),
+            ),
+            Unread::FullName => (
+                Code::UnusedColumn,
+                format!(
+                    "{header} in column {} is not read: names come from the first and last \
+                     name columns",
+                    column + 1
+                ),
+            ),
+        };
+        notes.push(HeaderNote {
+            column: Some(column),
+            code,
+            message,
+        });
+    }
+    notes
+}
+
+/// The missing-status warning: what it means for the users, the headers
+/// not recognised (one of them may be the status), and the way to map it.
+fn missing_status(columns: &Columns, unread: &[(usize, Unread)]) -> String {
+    let unknown: Vec<usize> = unread
+        .iter()
+        .filter(|(_, why)| *why == Unread::Unknown)
+        .map(|&(column, _)| column)
+        .collect();
+    let accepted = Field::Status.aliases().join(", ");
+    let found = match unknown.len() {
+        0 => "the header names no other column".to_string(),
+        n => {
+            let mut listed: Vec<String> = unknown
+                .iter()
+                .take(HEADERS_LISTED)
+                .map(|&column| quoted(columns, column))
+                .collect();
+            if n > HEADERS_LISTED {
+                listed.push(format!(
+                    "and {}",
+                    plural((n - HEADERS_LISTED) as u64, "other", "others")
+                ));
+            }
+            format!(
+                "headers not recognised: {}; if one of them is the status, map it with the \
+                 columns option (status=HEADER or status=N)",
+                listed.join(", ")
+            )
+        }
+    };
+    format!(
+        "no status column (accepted: {accepted}), so every user is exported as active with an \
+         active license, removed and invited members too; {found}"
+    )
+}
+
+/// The fields' option names, for the hint to map one: "email, name, …".
+fn field_names() -> String {
+    let names: Vec<&str> = Field::ALL.iter().map(|field| field.name()).collect();
+    names.join(", ")
+}
+
+/// The header of `column`, quoted and shortened, for messages.
+fn quoted(columns: &Columns, column: usize) -> String {
+    format!("\"{}\"", shorten(&columns.label(column)))
+}
