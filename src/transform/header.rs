@@ -25,12 +25,9 @@ pub(super) struct HeaderNote {
 }
 
 /// The notes about a header row, in column order after the missing-status
-/// warning; none for a file read by position.
-///
-/// ```ignore
-/// // Email,Email,Statut: a missing status column (naming "Statut"), the
-/// // second Email column ignored, and Statut matching no field.
-/// ```
+/// warning; none for a file read by position. `Email,Email,Statut` gets
+/// three: a missing status column (naming "Statut"), the second Email column
+/// ignored, and Statut matching no field.
 pub(super) fn header_notes(columns: &Columns) -> Vec<HeaderNote> {
     let unread = columns.unread();
     let mut notes = Vec::with_capacity(unread.len() + 1);
