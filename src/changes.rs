@@ -7,6 +7,11 @@
 //! compare as the transform normalises them (case, invisible characters,
 //! the ASCII form of a domain) and roles as sets, ignoring case and order.
 //!
+//! For the destructive-sync guard it also counts the previous file's active
+//! users (any status but `deleted`) and those the new file drops, by leaving
+//! them out or marking them deleted ([`Changes::removal`],
+//! [`removal_between`]).
+//!
 //! The previous file is read from its JSON bytes ([`Snapshot::parse`]), or
 //! from the one-JSON-object-per-user rows the Apps Script front end keeps in
 //! a sheet ([`Snapshot::from_rows`], written by [`snapshot_rows`]).
@@ -32,6 +37,7 @@ use std::borrow::Cow;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::{parse_last_used, Date, DateOrder};
 use crate::fields::email::normalize_email;
+use crate::fields::status::UserStatus;
 use crate::json::{ObjectWriter, Reader, SyntaxError};
 use crate::sync::guard::Removal;
 use crate::text::{fold, FastMap, FastSet};
@@ -64,6 +70,14 @@ pub struct Changes {
     pub changed: Vec<Changed>,
     /// Users in both with nothing changed.
     pub unchanged: u64,
+    /// Users of the previous file who were active (any status but
+    /// `deleted`): the users of the app it described.
+    pub previous_active: u64,
+    /// Of the previous active users, those the new file leaves out.
+    pub removed_active: u64,
+    /// Of the previous active users, those the new file keeps but marks
+    /// `deleted`: Torii drops them from the app just the same.
+    pub deactivated: u64,
 }
 
 impl Changes {
@@ -154,6 +168,17 @@ pub struct SnapshotUser<'a> {
     pub last_used: Option<Date>,
     /// The user's `licenseStatus` in the license, if listed.
     pub license_status: Option<Cow<'a, str>>,
+}
+
+impl SnapshotUser<'_> {
+    /// Whether the user is a user of the app: any status but `deleted`
+    /// (compared ignoring case), a missing one included.
+    pub fn is_active(&self) -> bool {
+        !self
+            .status
+            .as_deref()
+            .is_some_and(|s| fold_is(s, "deleted"))
+    }
 }
 
 /// A previous Torii file, read for comparison.
@@ -462,6 +487,9 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
             None => changes.added.push(user.email().to_string()),
             Some(&i) => {
                 seen[i] = true;
+                if previous.users[i].is_active() && user.status() == UserStatus::Deleted {
+                    changes.deactivated += 1;
+                }
                 let fields = changed_fields(&user, &previous.users[i], has_license);
                 if fields.is_empty() {
                     changes.unchanged += 1;
@@ -474,13 +502,13 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
             }
         }
     }
-    changes.removed = previous
-        .users
-        .iter()
-        .zip(seen)
-        .filter(|(_, seen)| !seen)
-        .map(|(user, _)| user.email.to_string())
-        .collect();
+    for (user, seen) in previous.users.iter().zip(seen) {
+        changes.previous_active += u64::from(user.is_active());
+        if !seen {
+            changes.removed_active += u64::from(user.is_active());
+            changes.removed.push(user.email.to_string());
+        }
+    }
     changes
 }
 
@@ -514,26 +542,39 @@ pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
 }
 
 impl Changes {
-    /// The previous users and how many of them are removed, for the guard.
+    /// What the new file drops of the previous file's active users, for
+    /// the guard: those it leaves out and those it marks deleted.
     pub fn removal(&self) -> Removal {
+        let count = |n: u64| n.min(u64::from(u32::MAX)) as u32;
         Removal {
-            previous_users: self.previous_users.min(u64::from(u32::MAX)) as u32,
-            removed_users: self.removed.len().min(u32::MAX as usize) as u32,
+            previous_users: count(self.previous_active),
+            removed_users: count(self.removed_active.saturating_add(self.deactivated)),
+            deleted_users: count(self.deactivated),
         }
     }
 }
 
-/// What `new` removes from `previous`, by email key only: for a sync of a
-/// Torii file given as JSON rather than as a transform's result.
+/// What `new` drops of `previous`'s active users (by email key), for a
+/// sync of a Torii file given as JSON rather than as a transform's result:
+/// those it leaves out and those it marks deleted.
 pub fn removal_between(previous: &Snapshot, new: &Snapshot) -> Removal {
-    let removed = previous
-        .by_key
-        .keys()
-        .filter(|key| !new.by_key.contains_key(key.as_str()))
-        .count();
+    let (mut active, mut removed, mut deleted) = (0usize, 0usize, 0usize);
+    for (key, &i) in &previous.by_key {
+        if !previous.users[i].is_active() {
+            continue;
+        }
+        active += 1;
+        match new.by_key.get(key.as_str()) {
+            None => removed += 1,
+            Some(&j) if !new.users[j].is_active() => deleted += 1,
+            Some(_) => {}
+        }
+    }
+    let count = |n: usize| n.min(u32::MAX as usize) as u32;
     Removal {
-        previous_users: previous.len().min(u32::MAX as usize) as u32,
-        removed_users: removed.min(u32::MAX as usize) as u32,
+        previous_users: count(active),
+        removed_users: count(removed + deleted),
+        deleted_users: count(deleted),
     }
 }
 
@@ -587,7 +628,51 @@ mod tests {
             ["status", "externalStatus", "licenseStatus"]
         );
         assert_eq!(changes.previous_users, 4);
-        assert_eq!(changes.removal().removed_users, 1);
+        assert_eq!(
+            changes.removal(),
+            Removal {
+                previous_users: 4,
+                removed_users: 2,
+                deleted_users: 1
+            },
+            "b@x.com is left out and d@x.com marked deleted"
+        );
+    }
+
+    #[test]
+    fn users_marked_deleted_are_dropped_from_the_app() {
+        let before = r#"{"users":[{"email":"a@x.com","status":"active"},
+            {"email":"b@x.com"},{"email":"c@x.com","status":"Deleted"},
+            {"email":"d@x.com","status":"active"}]}"#;
+        let previous = Snapshot::parse(before).unwrap();
+        let expected = Removal {
+            previous_users: 3,
+            removed_users: 2,
+            deleted_users: 1,
+        };
+        // a stays, b is marked deleted, d is left out; c was not a user of the app.
+        let now = file(
+            "Email,Status
+a@x.com,Active
+b@x.com,Removed
+c@x.com,Removed
+",
+        );
+        let changes = compare(&now.file, &previous);
+        assert_eq!(changes.removed, ["d@x.com"]);
+        assert_eq!(changes.removal(), expected);
+        let json = String::from_utf8(now.to_json()).unwrap();
+        let after = Snapshot::parse(&json).unwrap();
+        assert_eq!(removal_between(&previous, &after), expected);
+        let back = file(
+            "Email,Status
+a@x.com,Active
+b@x.com,Active
+c@x.com,Active
+d@x.com,Active
+",
+        );
+        assert_eq!(compare(&back.file, &previous).removal().removed_users, 0);
     }
 
     #[test]

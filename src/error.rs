@@ -75,11 +75,12 @@ pub enum ErrorKind {
     /// The sync would remove more users than allowed, or the baseline to
     /// judge it by is unreadable, and nobody confirmed it.
     DestructiveSync {
-        /// Users in the last successful sync (0 when the baseline is unreadable).
+        /// Active users in the last successful sync (0 when unknown: the
+        /// baseline is unreadable and there is no previous file).
         previous_users: u32,
-        /// Of those, the users the new file no longer holds.
+        /// Of those, the users the new file drops: leaves out or marks deleted.
         removed_users: u32,
-        /// Users in the file about to be sent.
+        /// Active users in the file about to be sent.
         new_users: u32,
     },
     /// The person asked to confirm a destructive sync said no.

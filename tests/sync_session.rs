@@ -267,6 +267,7 @@ fn happy_path_sends_the_four_documented_requests() {
     let baseline: serde_json::Value = serde_json::from_str(&outcome.baseline).unwrap();
     assert_eq!(baseline["fileId"], 9001);
     assert_eq!(baseline["userCount"], 2);
+    assert_eq!(baseline["activeUsers"], 2);
     assert_eq!(baseline["syncedAt"], "1970-01-01T00:16:40Z");
     assert!(outcome
         .text
@@ -800,6 +801,152 @@ fn a_swap_of_users_trips_the_guard_though_the_count_is_the_same() {
             verdict.drop_percent
         ),
         (Some(2), 1, 50.0)
+    );
+}
+
+/// A Torii file of `n` users `u0@example.com`…, all with `status`.
+fn users_json(n: usize, status: &str) -> String {
+    let users: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"email":"u{i}@example.com","status":"{status}"}}"#))
+        .collect();
+    format!(r#"{{"users":[{}]}}"#, users.join(","))
+}
+
+/// A Stripe export of `n` members `u0@example.com`…, all with `status`.
+fn users_csv(n: usize, status: &str) -> String {
+    let mut csv = String::from("Email,Status\n");
+    for i in 0..n {
+        csv.push_str(&format!("u{i}@example.com,{status}\n"));
+    }
+    csv
+}
+
+#[test]
+fn marking_every_user_deleted_trips_the_guard() {
+    let previous = users_json(100, "active");
+    let removed = transform(&users_csv(100, "Removed"), &TransformOptions::default()).unwrap();
+    let with_file = config(&format!(
+        r#","previousFile":{}"#,
+        serde_json::to_string(&previous).unwrap()
+    ));
+    let with_count = config(r#","baseline":{"userCount":100,"activeUsers":100}"#);
+    for config in [&with_file, &with_count] {
+        let plan = SyncSession::plan(config, &removed, 1).unwrap();
+        let v = &plan.verdict;
+        assert!(!v.allowed, "{}", v.message);
+        assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
+        assert_eq!(
+            (v.previous_users, v.removed_users, v.new_users),
+            (Some(100), 100, 0)
+        );
+    }
+    let plan = SyncSession::plan(&with_file, &removed, 1).unwrap();
+    assert!(plan
+        .verdict
+        .message
+        .contains("it marks 100 of them deleted"));
+    assert_eq!(
+        plan.changes.unwrap().removed.len(),
+        0,
+        "no email is missing"
+    );
+    // The same through a Torii file given as JSON.
+    let deleted = users_json(100, "deleted").into_bytes();
+    for config in [&with_file, &with_count] {
+        let mut s = SyncSession::from_json(config, deleted.clone(), 1).unwrap();
+        assert_eq!(confirmation(&mut s).removed_users, 100);
+    }
+    // Users already deleted in the last file are not users of the app.
+    let was_deleted = config(&format!(
+        r#","previousFile":{}"#,
+        serde_json::to_string(&users_json(100, "deleted")).unwrap()
+    ));
+    let mut s = SyncSession::from_json(&was_deleted, deleted, 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+}
+
+#[test]
+fn the_baseline_records_active_users_and_old_records_still_count() {
+    let mixed = r#"{"users":[{"email":"a@x.com","status":"active"},{"email":"b@x.com","status":"deleted"}]}"#;
+    let run = drive_session(
+        SyncSession::from_json(&config(""), mixed.as_bytes().to_vec(), 1).unwrap(),
+        10.0,
+        |r, _| happy(r),
+    );
+    let baseline: serde_json::Value = serde_json::from_str(&run.outcome().baseline).unwrap();
+    assert_eq!(
+        (
+            baseline["userCount"].as_u64(),
+            baseline["activeUsers"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    // The next sync judges by the one active user, not the two in the file.
+    let next = config(&format!(r#","baseline":{}"#, run.outcome().baseline));
+    let one = r#"{"users":[{"email":"a@x.com","status":"active"}]}"#;
+    let mut s = SyncSession::from_json(&next, one.as_bytes().to_vec(), 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+    // A record from before activeUsers counts all the users it sent.
+    let old = config(r#","baseline":{"userCount":2}"#);
+    let mut s = SyncSession::from_json(&old, one.as_bytes().to_vec(), 1).unwrap();
+    assert_eq!(confirmation(&mut s).previous_users, Some(2));
+}
+
+#[test]
+fn a_cut_down_previous_file_does_not_override_the_baseline() {
+    let one = transform(
+        "Email,Status\na@x.com,Active\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    let cut =
+        serde_json::to_string(r#"{"users":[{"email":"a@x.com","status":"active"}]}"#).unwrap();
+    let both = config(&format!(
+        r#","baseline":{{"userCount":100}},"previousFile":{cut}"#
+    ));
+    let plan = SyncSession::plan(&both, &one, 1).unwrap();
+    assert!(!plan.verdict.allowed, "{}", plan.verdict.message);
+    assert_eq!(
+        (plan.verdict.previous_users, plan.verdict.removed_users),
+        (Some(100), 99)
+    );
+    let json = SyncSession::from_json(&both, one.to_json(), 1);
+    assert_eq!(confirmation(&mut json.unwrap()).removed_users, 99);
+    // Without the baseline the same file is fine.
+    let file_only = config(&format!(r#","previousFile":{cut}"#));
+    assert!(
+        SyncSession::plan(&file_only, &one, 1)
+            .unwrap()
+            .verdict
+            .allowed
+    );
+}
+
+#[test]
+fn a_drop_just_over_the_limit_is_refused() {
+    let previous = serde_json::to_string(&users_json(2500, "active")).unwrap();
+    let config = config(&format!(r#","previousFile":{previous}"#));
+    let kept = |n| transform(&users_csv(n, "Active"), &TransformOptions::default()).unwrap();
+    let v = SyncSession::plan(&config, &kept(1999), 1).unwrap().verdict;
+    assert!(!v.allowed, "501 of 2500 is 20.04%: {}", v.message);
+    assert_eq!(v.removed_users, 501);
+    assert!(!v.message.contains("within"), "{}", v.message);
+    assert!(
+        !v.message.contains("20%, more than the 20%"),
+        "{}",
+        v.message
+    );
+    assert!(
+        v.message.contains("more than the 20% allowed"),
+        "{}",
+        v.message
+    );
+    let v = SyncSession::plan(&config, &kept(2000), 1).unwrap().verdict;
+    assert!(v.allowed, "{}", v.message);
+    assert!(
+        v.message.contains("(20%), within the 20% allowed"),
+        "{}",
+        v.message
     );
 }
 

@@ -5,8 +5,8 @@
  * (readable by the current user only), never in DocumentProperties, a sheet
  * or a log. The API URL is kept with the key because it decides where the
  * key is sent: a sheet editor must not be able to redirect someone else's
- * scheduled sync. The guard's baseline (the last sync's user count, file id
- * and time: no secret) lives in DocumentProperties under the core's
+ * scheduled sync. The guard's baseline (the last sync's user counts, file
+ * id and time: no secret) lives in DocumentProperties under the core's
  * targetKey, so every editor's sync is guarded against the same record.
  */
 

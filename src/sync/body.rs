@@ -5,7 +5,9 @@
 use std::fmt;
 
 use super::config::ApiKey;
+use super::guard::UserCounts;
 use crate::json::{self, parse, write_str, Reader, Value};
+use crate::text::fold_eq;
 
 /// The id Torii gave an uploaded file: a number in Torii's examples, but
 /// the shape is undocumented, so a string is kept as it came.
@@ -130,22 +132,37 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// Counts the users of a Torii file, checking that it is a JSON object with
-/// a `users` array, without building the users in memory.
-pub fn count_users(file_json: &str) -> Result<u32, String> {
+/// Counts the users of a Torii file, and its active users, checking that it
+/// is a JSON object with a `users` array, without building the users in
+/// memory.
+pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
     let mut reader = Reader::new(file_json);
-    let mut count: Option<u32> = None;
+    let mut counts: Option<UserCounts> = None;
     let mut walk = |reader: &mut Reader| -> Result<(), json::SyntaxError> {
         reader.object(|r, key| {
             if key != "users" {
                 return r.skip();
             }
-            let mut n = 0u32;
+            let mut n = UserCounts {
+                users: 0,
+                active: 0,
+            };
             r.array(|r| {
-                n = n.saturating_add(1);
-                r.skip()
+                n.users = n.users.saturating_add(1);
+                if r.peek() != Some(b'{') {
+                    return r.skip();
+                }
+                let mut active = true;
+                r.object(|r, key| match (key.as_ref(), r.peek()) {
+                    ("status", Some(b'"')) => r.string().map(|s| {
+                        active = !fold_eq(s.trim(), "deleted");
+                    }),
+                    _ => r.skip(),
+                })?;
+                n.active = n.active.saturating_add(u32::from(active));
+                Ok(())
             })?;
-            count = Some(n);
+            counts = Some(n);
             Ok(())
         })?;
         reader.finish()
@@ -154,7 +171,7 @@ pub fn count_users(file_json: &str) -> Result<u32, String> {
         return Err("the file is not a JSON object".into());
     }
     walk(&mut reader).map_err(|e| format!("the file is not valid Torii JSON ({e})"))?;
-    count.ok_or_else(|| "the file has no \"users\" list".to_string())
+    counts.ok_or_else(|| "the file has no \"users\" list".to_string())
 }
 
 /// The direct mode's `multipart/form-data` body: a `type` field and the
@@ -276,7 +293,19 @@ mod tests {
     fn users_are_counted_without_parsing_them() {
         assert_eq!(
             count_users(r#"{"users":[{"email":"a@b.co"},{}],"licenses":[]}"#),
-            Ok(2)
+            Ok(UserCounts {
+                users: 2,
+                active: 2
+            })
+        );
+        let marked = r#"{"users":[{"email":"a@b.co","status":"deleted"},
+            {"status":" DELETED ","email":"b@b.co"},{"email":"c@b.co","status":"active"},7]}"#;
+        assert_eq!(
+            count_users(marked),
+            Ok(UserCounts {
+                users: 4,
+                active: 1
+            })
         );
         assert!(count_users(r#"{"licenses":[]}"#)
             .unwrap_err()

@@ -1,14 +1,26 @@
 //! The destructive-sync guard.
 //!
-//! A Torii custom-integration file is a snapshot: a user missing from it is
-//! no longer a user of the app. A truncated export (a filter left on, half
-//! a paste) would therefore silently remove people. Every host keeps a
-//! baseline per target (the record [`crate::sync::Outcome::baseline`] gives
-//! it, and the last file synced when it can) and the session asks this
-//! module before sending. The measure is the users the new file *removes*:
-//! a file that swaps 40% of the users for others keeps the same count but
-//! is just as destructive. A baseline that cannot be read is treated as
-//! unknown, and the sync asks for confirmation rather than guessing.
+//! A Torii custom-integration file is a snapshot, and only its active users
+//! are users of the app: a user missing from it, or marked `deleted` in it,
+//! is no longer one. A truncated export (a filter left on, half a paste) or
+//! a wrong status mapping would therefore silently remove people. Every host
+//! keeps a baseline per target (the record [`crate::sync::Outcome::baseline`]
+//! gives it, and the last file synced when it can) and the session asks this
+//! module before sending.
+//!
+//! The measure is the share of the last sync's *active* users that the new
+//! file *drops*, by leaving them out or by marking them deleted. With the
+//! last synced file, users compare by email, so a file that swaps 40% of
+//! the users for others keeps the same count but is just as destructive.
+//! With only the baseline's count, the drop is how many fewer active users
+//! the new file has; a record from before active users were counted holds
+//! all the users of its file, and is compared with all the users of the
+//! new one, like with like. When the host has both, both are checked and the
+//! stricter verdict wins: the stored file may be easier to tamper with than
+//! the count (a hidden sheet any editor can cut down). The comparison with
+//! the limit is exact, in integers. A baseline that cannot be read is
+//! treated as unknown, and the sync asks for confirmation rather than
+//! guessing.
 
 use crate::json::{parse, Value};
 use crate::text::{tenths, to_tenths};
@@ -16,14 +28,27 @@ use crate::text::{tenths, to_tenths};
 /// The default largest share of users a sync may remove without confirmation.
 pub const DEFAULT_MAX_DROP_PERCENT: f64 = 20.0;
 
+/// The limit is compared in millionths of a percent, so a limit typed with
+/// up to six decimals is taken exactly as typed.
+const LIMIT_SCALE: f64 = 1_000_000.0;
+
 /// What the host remembers of the last successful sync of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Baseline {
     /// Nothing: this is the target's first sync from this host.
     None,
-    /// The user count of the last sync.
+    /// The active users of the last sync.
     Known {
-        /// Users in the last synced file.
+        /// Active users (any status but `deleted`) in the last synced file:
+        /// the record's `activeUsers`.
+        active_users: u32,
+    },
+    /// A record written before `activeUsers` existed: only its `userCount`.
+    AllUsers {
+        /// All the users of the last synced file, deleted ones included.
+        /// It is compared with all the users of the new file, so it cannot
+        /// see users turned deleted; the last synced file, when the host
+        /// keeps it, does, and the next sync's record counts active users.
         user_count: u32,
     },
     /// Something was stored, but it is not a usable record.
@@ -34,13 +59,18 @@ pub enum Baseline {
 }
 
 impl Baseline {
-    /// Reads what a host stored (the JSON text of an outcome's baseline).
+    /// Reads what a host stored (the JSON text of an outcome's baseline):
+    /// its `activeUsers`, or for an older record its `userCount`.
     ///
     /// ```
     /// use stripe_torii_sync::sync::guard::Baseline;
     ///
     /// assert_eq!(Baseline::read(None), Baseline::None);
-    /// assert_eq!(Baseline::read(Some(r#"{"userCount":100}"#)), Baseline::Known { user_count: 100 });
+    /// assert_eq!(Baseline::read(Some(r#"{"userCount":100}"#)), Baseline::AllUsers { user_count: 100 });
+    /// assert_eq!(
+    ///     Baseline::read(Some(r#"{"userCount":100,"activeUsers":90}"#)),
+    ///     Baseline::Known { active_users: 90 }
+    /// );
     /// assert!(matches!(Baseline::read(Some(r#"{"userCount":null}"#)), Baseline::Unreadable { .. }));
     /// assert!(matches!(Baseline::read(Some(r#"{"userCount":-5}"#)), Baseline::Unreadable { .. }));
     /// ```
@@ -55,17 +85,24 @@ impl Baseline {
         if !value.is_object() {
             return unreadable("it is not a record");
         }
-        let count = match value.get("userCount") {
-            None => return unreadable("it has no userCount"),
-            Some(Value::Number(_)) => value.get("userCount").and_then(Value::as_f64),
-            Some(_) => return unreadable("its userCount is not a number"),
+        let (field, active) = match (value.get("activeUsers"), value.get("userCount")) {
+            (Some(field), _) => (field, true),
+            (None, Some(field)) => (field, false),
+            (None, None) => return unreadable("it has no userCount"),
+        };
+        let count = match field {
+            Value::Number(_) => field.as_f64(),
+            _ => return unreadable("its user count is not a number"),
         };
         match count {
-            None => unreadable("its userCount is not a finite number"),
-            Some(n) if n < 0.0 => unreadable("its userCount is negative"),
-            Some(n) if n.fract() != 0.0 => unreadable("its userCount is not a whole number"),
-            Some(n) if n > f64::from(u32::MAX) => unreadable("its userCount is too large"),
-            Some(n) => Baseline::Known {
+            None => unreadable("its user count is not a finite number"),
+            Some(n) if n < 0.0 => unreadable("its user count is negative"),
+            Some(n) if n.fract() != 0.0 => unreadable("its user count is not a whole number"),
+            Some(n) if n > f64::from(u32::MAX) => unreadable("its user count is too large"),
+            Some(n) if active => Baseline::Known {
+                active_users: n as u32,
+            },
+            Some(n) => Baseline::AllUsers {
                 user_count: n as u32,
             },
         }
@@ -98,63 +135,164 @@ pub struct GuardVerdict {
     pub allowed: bool,
     /// Why it may not, when it may not.
     pub reason: Option<DropReason>,
-    /// Users in the last sync, when known.
+    /// Active users in the last sync, when known (by the measure the
+    /// verdict rests on; all its users when that is an old record's count).
     pub previous_users: Option<u32>,
-    /// Of those, users the new file no longer holds.
+    /// Of those, users the new file drops: leaves out or marks deleted.
     pub removed_users: u32,
-    /// Users in the new file.
+    /// Active users in the new file (all its users when judged by an old
+    /// record's count).
     pub new_users: u32,
     /// `removed / previous` in percent, rounded to one decimal (0 without
-    /// a previous sync).
+    /// a previous sync). For display only: `allowed` compares exactly.
     pub drop_percent: f64,
     /// A sentence for the person: why it is refused, or that it is fine.
     pub message: String,
 }
 
-/// The last synced file compared with the new one: its users, and how
-/// many of them the new file no longer holds.
+/// The users of a Torii file, counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Removal {
-    /// Users in the last synced file.
-    pub previous_users: u32,
-    /// Of those, users missing from the new file.
-    pub removed_users: u32,
+pub struct UserCounts {
+    /// Entries of its `users` list.
+    pub users: u32,
+    /// Of those, users of the app: any status but `deleted` (compared
+    /// ignoring case), a missing one included.
+    pub active: u32,
 }
 
-/// Judges a sync of `new_users` users against the baseline and, when the
-/// last synced file is known, what the new file removes from it.
+/// The last synced file compared with the new one: its active users, and
+/// how many of them the new file drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removal {
+    /// Active users (any status but `deleted`) in the last synced file.
+    pub previous_users: u32,
+    /// Of those, users missing from the new file or marked deleted in it.
+    pub removed_users: u32,
+    /// Of the removed, users the new file keeps but marks deleted.
+    pub deleted_users: u32,
+}
+
+/// One measure of what a sync drops, from the last file or from a count.
+#[derive(Debug, Clone, Copy)]
+struct Measure {
+    /// Users of the last sync, by this measure.
+    previous: u32,
+    /// Of those, users the new file drops.
+    removed: u32,
+    /// Of the removed, users the new file marks deleted.
+    deleted: u32,
+    /// Users of the new file, by this measure.
+    new: u32,
+    /// What the counts count, for the messages: "active users" or "users".
+    noun: &'static str,
+}
+
+impl Measure {
+    /// The last synced file against the new one, by email.
+    fn by_file(r: Removal, new: UserCounts) -> Measure {
+        Measure {
+            previous: r.previous_users,
+            removed: r.removed_users,
+            deleted: r.deleted_users,
+            new: new.active,
+            noun: "active users",
+        }
+    }
+
+    /// A stored count against the same count of the new file.
+    fn by_count(previous: u32, new: u32, noun: &'static str) -> Measure {
+        Measure {
+            previous,
+            removed: previous.saturating_sub(new),
+            deleted: 0,
+            new,
+            noun,
+        }
+    }
+
+    /// Whether this drops a larger share than `other` (exactly, in integers).
+    fn drops_more_than(&self, other: &Measure) -> bool {
+        u64::from(self.removed) * u64::from(other.previous)
+            > u64::from(other.removed) * u64::from(self.previous)
+    }
+
+    /// Whether the share dropped is above `max_drop_percent`:
+    /// `removed * 100 > max * previous`, in integers (the limit in
+    /// millionths of a percent). A limit that is not a number allows no drop.
+    fn exceeds(&self, max_drop_percent: f64) -> bool {
+        // `as` saturates: NaN and negatives become 0, huge values the maximum.
+        let limit = (max_drop_percent * LIMIT_SCALE).round() as u64;
+        u128::from(self.removed) * 100 * LIMIT_SCALE as u128
+            > u128::from(limit) * u128::from(self.previous)
+    }
+
+    /// The share dropped in tenths of a percent, rounded half up.
+    fn percent_tenths(&self) -> u64 {
+        let previous = u64::from(self.previous);
+        if previous == 0 {
+            return 0;
+        }
+        (u64::from(self.removed) * 2000 + previous) / (2 * previous)
+    }
+}
+
+/// Judges a sync of a file with `new` users against the baseline and,
+/// when the last synced file is known, what the new file drops from it.
+/// With both, the stricter measure decides.
 ///
 /// ```
-/// use stripe_torii_sync::sync::guard::{check, Baseline};
+/// use stripe_torii_sync::sync::guard::{check, Baseline, Removal, UserCounts};
 ///
-/// let verdict = check(&Baseline::Known { user_count: 100 }, None, 9, 20.0, false);
+/// let nine = UserCounts { users: 9, active: 9 };
+/// let verdict = check(&Baseline::Known { active_users: 100 }, None, nine, 20.0, false);
 /// assert!(!verdict.allowed);
 /// assert_eq!(verdict.drop_percent, 91.0);
 /// assert!(verdict.message.contains("100"));
-/// assert!(check(&Baseline::None, None, 9, 20.0, false).allowed);
+/// assert!(check(&Baseline::None, None, nine, 20.0, false).allowed);
+///
+/// // A previous file cut down to one user does not hide the count's drop.
+/// let one = UserCounts { users: 1, active: 1 };
+/// let cut = Removal { previous_users: 1, removed_users: 0, deleted_users: 0 };
+/// assert!(!check(&Baseline::Known { active_users: 100 }, Some(cut), one, 20.0, false).allowed);
 /// ```
 pub fn check(
     baseline: &Baseline,
     removal: Option<Removal>,
-    new_users: u32,
+    new: UserCounts,
     max_drop_percent: f64,
     allow_drop: bool,
 ) -> GuardVerdict {
+    let by_count = match baseline {
+        Baseline::Known { active_users } => {
+            Some(Measure::by_count(*active_users, new.active, "active users"))
+        }
+        Baseline::AllUsers { user_count } => {
+            Some(Measure::by_count(*user_count, new.users, "users"))
+        }
+        Baseline::None | Baseline::Unreadable { .. } => None,
+    };
+    let by_file = removal.map(|r| Measure::by_file(r, new));
+    // The stricter measure; on a tie the file's, which compares by email.
+    let worst = match (by_file, by_count) {
+        (Some(file), Some(count)) if count.drops_more_than(&file) => Some(count),
+        (file, count) => file.or(count),
+    };
     let mut verdict = GuardVerdict {
         allowed: true,
         reason: None,
-        previous_users: None,
-        removed_users: 0,
-        new_users,
-        drop_percent: 0.0,
+        previous_users: worst.map(|w| w.previous),
+        removed_users: worst.map_or(0, |w| w.removed),
+        new_users: worst.map_or(new.active, |w| w.new),
+        drop_percent: worst.map_or(0.0, |w| w.percent_tenths() as f64 / 10.0),
         message: String::new(),
     };
-    let (previous, removed) = match (removal, baseline) {
-        (Some(r), _) => (r.previous_users, r.removed_users),
-        (None, Baseline::Known { user_count }) => {
-            (*user_count, user_count.saturating_sub(new_users))
+    match (worst, baseline) {
+        (Some(w), _) if w.exceeds(max_drop_percent) => {
+            verdict.allowed = allow_drop;
+            verdict.reason = (!allow_drop).then_some(DropReason::TooManyRemoved);
+            verdict.message = too_many_removed(&w, max_drop_percent, allow_drop);
         }
-        (None, Baseline::Unreadable { why }) => {
+        (_, Baseline::Unreadable { why }) => {
             verdict.allowed = allow_drop;
             verdict.reason = (!allow_drop).then_some(DropReason::UnreadableBaseline);
             verdict.message = if allow_drop {
@@ -166,42 +304,57 @@ pub fn check(
                      then replaces it"
                 )
             };
-            return verdict;
         }
-        (None, Baseline::None) => {
-            verdict.message = "first sync of this target: nothing to compare with".into();
-            return verdict;
+        (Some(w), _) if w.removed == 0 => {
+            verdict.message = format!(
+                "the sync removes none of the {} {} of the last sync",
+                w.previous, w.noun
+            );
         }
-    };
-    verdict.previous_users = Some(previous);
-    verdict.removed_users = removed;
-    let percent_tenths = if previous == 0 {
-        0
-    } else {
-        to_tenths(f64::from(removed) * 100.0 / f64::from(previous))
-    };
-    verdict.drop_percent = percent_tenths as f64 / 10.0;
-    let shown = tenths(percent_tenths);
-    let max = tenths(to_tenths(max_drop_percent));
-    let over = verdict.drop_percent > max_drop_percent;
-    verdict.allowed = !over || allow_drop;
-    verdict.reason = (over && !allow_drop).then_some(DropReason::TooManyRemoved);
-    verdict.message = if removed == 0 {
-        format!("the sync removes none of the {previous} users of the last sync")
-    } else if !over {
-        format!(
-            "the sync removes {removed} of {previous} users ({shown}%), within the {max}% allowed"
-        )
-    } else if allow_drop {
-        format!("the sync removes {removed} of {previous} users ({shown}%); confirmed")
-    } else {
-        format!(
-            "the last sync sent {previous} users and this one removes {removed} of them \
-             ({shown}%, more than the {max}% allowed without confirmation). Torii would mark \
-             them as no longer using the app. Check the export is complete before you confirm"
-        )
-    };
+        (Some(w), _) => {
+            verdict.message = format!(
+                "the sync removes {} of {} {} ({}%), within the {}% allowed",
+                w.removed,
+                w.previous,
+                w.noun,
+                tenths(w.percent_tenths()),
+                tenths(to_tenths(max_drop_percent))
+            );
+        }
+        (None, _) => verdict.message = "first sync of this target: nothing to compare with".into(),
+    }
     verdict
+}
+
+/// The message for a drop above the limit. Rounded to one decimal, the
+/// share can print as the limit itself (20.04% as 20%); it is then left
+/// out, so the message never reads "20%, more than the 20% allowed".
+fn too_many_removed(w: &Measure, max_drop_percent: f64, allow_drop: bool) -> String {
+    let (previous, removed, noun) = (w.previous, w.removed, w.noun);
+    let shown = w.percent_tenths();
+    let max = to_tenths(max_drop_percent);
+    let share = (shown > max).then(|| format!("{}%", tenths(shown)));
+    if allow_drop {
+        let share = share.unwrap_or_else(|| format!("more than {}%", tenths(max)));
+        return format!("the sync removes {removed} of {previous} {noun} ({share}); confirmed");
+    }
+    let more_than = format!(
+        "more than the {}% allowed without confirmation",
+        tenths(max)
+    );
+    let share = match share {
+        Some(share) => format!("{share}, {more_than}"),
+        None => more_than,
+    };
+    let marked = match w.deleted {
+        0 => String::new(),
+        n => format!("; it marks {n} of them deleted"),
+    };
+    format!(
+        "the last sync sent {previous} {noun} and this one removes {removed} of them \
+         ({share}){marked}. Torii would mark them as no longer using the app. Check the \
+         export is complete before you confirm"
+    )
 }
 
 #[cfg(test)]
@@ -209,27 +362,43 @@ mod tests {
     use super::*;
 
     fn known(n: u32) -> Baseline {
-        Baseline::Known { user_count: n }
+        Baseline::Known { active_users: n }
+    }
+
+    /// A new file of `active` users, none marked deleted.
+    fn n(active: u32) -> UserCounts {
+        UserCounts {
+            users: active,
+            active,
+        }
+    }
+
+    fn removal(previous_users: u32, removed_users: u32, deleted_users: u32) -> Option<Removal> {
+        Some(Removal {
+            previous_users,
+            removed_users,
+            deleted_users,
+        })
     }
 
     #[test]
     fn first_sync_and_growth_are_allowed() {
-        assert!(check(&Baseline::None, None, 1, 20.0, false).allowed);
-        let v = check(&known(10), None, 12, 20.0, false);
+        assert!(check(&Baseline::None, None, n(1), 20.0, false).allowed);
+        let v = check(&known(10), None, n(12), 20.0, false);
         assert!(v.allowed);
         assert_eq!(v.drop_percent, 0.0);
     }
 
     #[test]
     fn the_threshold_is_inclusive() {
-        assert!(check(&known(10), None, 8, 20.0, false).allowed);
-        assert!(!check(&known(10), None, 7, 20.0, false).allowed);
-        assert!(check(&known(10), None, 7, 30.0, false).allowed);
+        assert!(check(&known(10), None, n(8), 20.0, false).allowed);
+        assert!(!check(&known(10), None, n(7), 20.0, false).allowed);
+        assert!(check(&known(10), None, n(7), 30.0, false).allowed);
     }
 
     #[test]
     fn confirmation_lets_a_large_drop_through() {
-        let v = check(&known(100), None, 9, 20.0, true);
+        let v = check(&known(100), None, n(9), 20.0, true);
         assert!(v.allowed);
         assert!(v.message.contains("confirmed"));
     }
@@ -239,8 +408,9 @@ mod tests {
         let removal = Removal {
             previous_users: 100,
             removed_users: 40,
+            deleted_users: 0,
         };
-        let v = check(&known(100), Some(removal), 100, 20.0, false);
+        let v = check(&known(100), Some(removal), n(100), 20.0, false);
         assert!(!v.allowed);
         assert_eq!((v.removed_users, v.drop_percent), (40, 40.0));
         assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
@@ -262,22 +432,137 @@ mod tests {
         ] {
             let baseline = Baseline::read(Some(stored));
             assert!(matches!(baseline, Baseline::Unreadable { .. }), "{stored}");
-            let v = check(&baseline, None, 50, 20.0, false);
+            let v = check(&baseline, None, n(50), 20.0, false);
             assert!(!v.allowed, "{stored}");
             assert_eq!(v.reason, Some(DropReason::UnreadableBaseline));
             assert!(v.message.contains("Confirm"));
-            assert!(check(&baseline, None, 50, 20.0, true).allowed);
+            assert!(check(&baseline, None, n(50), 20.0, true).allowed);
         }
     }
 
     #[test]
     fn percentages_print_without_float_formatting() {
-        let v = check(&known(3), None, 2, 12.5, false);
+        let v = check(&known(3), None, n(2), 12.5, false);
         assert_eq!(v.drop_percent, 33.3);
         assert!(
             v.message.contains("33.3%, more than the 12.5% allowed"),
             "{}",
             v.message
         );
+    }
+
+    #[test]
+    fn the_limit_is_compared_exactly() {
+        // 501 of 2500 is 20.04%: it rounds to 20% but is over the limit.
+        let v = check(&Baseline::None, removal(2500, 501, 0), n(2500), 20.0, false);
+        assert!(!v.allowed, "{}", v.message);
+        assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
+        assert_eq!(v.drop_percent, 20.0);
+        assert!(!v.message.contains("20%,"), "{}", v.message);
+        assert!(v
+            .message
+            .contains("removes 501 of them (more than the 20% allowed without confirmation)"));
+        let confirmed = check(&Baseline::None, removal(2500, 501, 0), n(2500), 20.0, true);
+        assert!(confirmed.message.contains("(more than 20%); confirmed"));
+        assert!(check(&Baseline::None, removal(2500, 500, 0), n(2500), 20.0, false).allowed);
+        // The count path too: 2500 to 1999 active users.
+        assert!(!check(&known(2500), None, n(1999), 20.0, false).allowed);
+        assert!(check(&known(2500), None, n(2000), 20.0, false).allowed);
+        // A fractional limit, and limits that are not numbers.
+        assert!(check(&known(1000), None, n(875), 12.5, false).allowed);
+        assert!(!check(&known(1000), None, n(874), 12.5, false).allowed);
+        assert!(!check(&known(10), None, n(9), f64::NAN, false).allowed);
+        assert!(check(&known(10), None, n(0), f64::INFINITY, false).allowed);
+        assert!(check(&known(u32::MAX), None, n(0), 100.0, false).allowed);
+    }
+
+    #[test]
+    fn with_a_file_and_a_count_the_stricter_wins() {
+        // The stored file was cut down to the one user still sent.
+        let v = check(&known(100), removal(1, 0, 0), n(1), 20.0, false);
+        assert!(!v.allowed);
+        assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
+        assert_eq!((v.previous_users, v.removed_users), (Some(100), 99));
+        // The file finds a swap the count cannot see.
+        let v = check(&known(100), removal(100, 40, 0), n(100), 20.0, false);
+        assert_eq!((v.previous_users, v.removed_users), (Some(100), 40));
+        // Both fine: the larger share is reported.
+        let v = check(&known(100), removal(100, 0, 0), n(90), 20.0, false);
+        assert!(v.allowed);
+        assert_eq!(v.removed_users, 10);
+        assert!(v.message.contains("removes 10 of 100 active users (10%)"));
+        // An unreadable record still asks, whatever the file says.
+        let unreadable = Baseline::Unreadable {
+            why: "it is not JSON",
+        };
+        let v = check(&unreadable, removal(10, 0, 0), n(10), 20.0, false);
+        assert_eq!(v.reason, Some(DropReason::UnreadableBaseline));
+        let v = check(&unreadable, removal(10, 9, 0), n(1), 20.0, false);
+        assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
+        assert!(check(&unreadable, removal(10, 9, 0), n(1), 20.0, true).allowed);
+    }
+
+    #[test]
+    fn users_marked_deleted_count_as_removed() {
+        let v = check(&known(100), removal(100, 100, 100), n(0), 20.0, false);
+        assert!(!v.allowed);
+        assert_eq!((v.removed_users, v.new_users), (100, 0));
+        assert!(
+            v.message.contains("; it marks 100 of them deleted. Torii"),
+            "{}",
+            v.message
+        );
+        assert!(!check(&known(100), None, n(0), 20.0, false)
+            .message
+            .contains("marks"));
+        // By count alone: the active users are compared.
+        let all_deleted = UserCounts {
+            users: 100,
+            active: 0,
+        };
+        let v = check(&known(100), None, all_deleted, 20.0, false);
+        assert_eq!((v.allowed, v.removed_users), (false, 100));
+        assert!(v.message.starts_with("the last sync sent 100 active users"));
+    }
+
+    #[test]
+    fn an_old_record_compares_all_users_like_with_like() {
+        let old = Baseline::read(Some(r#"{"userCount":9,"fileId":1}"#));
+        assert_eq!(old, Baseline::AllUsers { user_count: 9 });
+        // Nine users sent, two of them deleted then and now: no drop.
+        let same = UserCounts {
+            users: 9,
+            active: 7,
+        };
+        let v = check(&old, None, same, 20.0, false);
+        assert!(v.allowed, "{}", v.message);
+        assert_eq!(
+            v.message,
+            "the sync removes none of the 9 users of the last sync"
+        );
+        let v = check(&old, None, n(2), 20.0, false);
+        assert_eq!(
+            (v.allowed, v.previous_users, v.new_users),
+            (false, Some(9), 2)
+        );
+        assert!(v.message.starts_with("the last sync sent 9 users and"));
+        // The previous file, when kept, still sees users turned deleted.
+        let turned = UserCounts {
+            users: 9,
+            active: 0,
+        };
+        assert!(!check(&old, removal(7, 7, 7), turned, 20.0, false).allowed);
+    }
+
+    #[test]
+    fn a_record_with_active_users_is_read_by_them() {
+        assert_eq!(
+            Baseline::read(Some(r#"{"userCount":120,"activeUsers":100,"fileId":3}"#)),
+            known(100)
+        );
+        assert!(matches!(
+            Baseline::read(Some(r#"{"userCount":120,"activeUsers":"100"}"#)),
+            Baseline::Unreadable { .. }
+        ));
     }
 }

@@ -8,7 +8,7 @@
 
 use super::body::{self, FileId, UploadTarget};
 use super::config::{SyncConfig, SyncSettings, UploadMode};
-use super::guard::{check, Baseline, GuardVerdict};
+use super::guard::{check, Baseline, GuardVerdict, Removal, UserCounts};
 use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
 use super::progress::Progress;
@@ -18,6 +18,7 @@ use super::verdict::{self, Delay, RetryCause, Verdict};
 use crate::changes::{compare, removal_between, Changes, Snapshot};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::iso_timestamp;
+use crate::fields::status::UserStatus;
 use crate::json::ObjectWriter;
 use crate::text::{plural, tenths};
 use crate::transform::Transformed;
@@ -87,7 +88,9 @@ pub struct Outcome {
     pub total_ms: u64,
     /// The target's key, under which the host stores [`Outcome::baseline`].
     pub target: String,
-    /// The record the host keeps for the next sync's guard (JSON).
+    /// The record the host keeps for the next sync's guard (JSON):
+    /// `userCount` (all the file's users), `activeUsers` (those not marked
+    /// deleted, what the guard compares), `fileId` and `syncedAt`.
     pub baseline: String,
     /// The change summary against the last synced file, when it was known.
     pub changes: Option<String>,
@@ -173,6 +176,7 @@ struct Prepared {
     settings: SyncSettings,
     file: Vec<u8>,
     user_count: u32,
+    active_users: u32,
     verdict: GuardVerdict,
     changes: Option<Changes>,
 }
@@ -192,8 +196,14 @@ impl Prepared {
             Some(previous) => Some(compare(&transformed.file, &previous.snapshot()?)),
             None => None,
         };
-        let user_count = transformed.file.len().min(u32::MAX as usize) as u32;
-        Prepared::finish(config, settings, file, user_count, changes)
+        let count = |n: usize| n.min(u32::MAX as usize) as u32;
+        let users = transformed.file.users();
+        let counts = UserCounts {
+            users: count(users.len()),
+            active: count(users.filter(|u| u.status() == UserStatus::Active).count()),
+        };
+        let removal = changes.as_ref().map(Changes::removal);
+        Prepared::finish(config, settings, file, counts, removal, changes)
     }
 
     fn from_json(config: &SyncConfig, file: Vec<u8>, need_key: bool) -> Result<Prepared> {
@@ -201,7 +211,7 @@ impl Prepared {
         let invalid_file = |message: String| Error::option("file", message);
         let text = std::str::from_utf8(&file)
             .map_err(|_| invalid_file("the file is not UTF-8 text".into()))?;
-        let user_count = body::count_users(text).map_err(invalid_file)?;
+        let counts = body::count_users(text).map_err(invalid_file)?;
         let removal = match &config.previous_file {
             Some(previous) => Some(removal_between(
                 &previous.snapshot()?,
@@ -209,27 +219,20 @@ impl Prepared {
             )),
             None => None,
         };
-        let mut prepared = Prepared::finish(config, settings, file, user_count, None)?;
-        if removal.is_some() {
-            prepared.verdict = check(
-                &Baseline::read(config.baseline.as_deref()),
-                removal,
-                user_count,
-                prepared.settings.max_drop_percent,
-                prepared.settings.allow_drop,
-            );
-        }
-        Ok(prepared)
+        Prepared::finish(config, settings, file, counts, removal, None)
     }
 
+    /// Checks the file's size and count, and asks the guard about it: the
+    /// baseline in `config`, and `removal` when the last file is known.
     fn finish(
         config: &SyncConfig,
         settings: SyncSettings,
         file: Vec<u8>,
-        user_count: u32,
+        counts: UserCounts,
+        removal: Option<Removal>,
         changes: Option<Changes>,
     ) -> Result<Prepared> {
-        if user_count == 0 {
+        if counts.users == 0 {
             return Err(Error::option(
                 "file",
                 "the file has no users; Torii needs at least one",
@@ -249,15 +252,16 @@ impl Prepared {
         }
         let verdict = check(
             &Baseline::read(config.baseline.as_deref()),
-            changes.as_ref().map(Changes::removal),
-            user_count,
+            removal,
+            counts,
             settings.max_drop_percent,
             settings.allow_drop,
         );
         Ok(Prepared {
             settings,
             file,
-            user_count,
+            user_count: counts.users,
+            active_users: counts.active,
             verdict,
             changes,
         })
@@ -347,6 +351,7 @@ pub struct SyncSession {
     upload_body: Vec<u8>,
     direct_content_type: String,
     user_count: u32,
+    active_users: u32,
     verdict: GuardVerdict,
     changes: Option<Changes>,
     jitter: Jitter,
@@ -412,6 +417,7 @@ impl SyncSession {
             upload_body,
             direct_content_type,
             user_count: prepared.user_count,
+            active_users: prepared.active_users,
             verdict: prepared.verdict,
             changes: prepared.changes,
             jitter: Jitter::new(seed),
@@ -749,7 +755,8 @@ impl SyncSession {
         let total_ms = millis(self.started_ms.unwrap_or(now_ms), now_ms);
         let mut baseline = Vec::new();
         let mut o = ObjectWriter::new(&mut baseline);
-        o.u64("userCount", u64::from(self.user_count));
+        o.u64("userCount", u64::from(self.user_count))
+            .u64("activeUsers", u64::from(self.active_users));
         {
             let out = o.key("fileId");
             file_id.write_json(out);

@@ -345,8 +345,41 @@ test('class 11: swapping many users for others trips the guard though the count 
   const r = await runCli(['sync', swapped, '--app-account', ACCOUNT, '--api-url', emulator.baseUrl]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /changes since the last sync: \d+ added, \d+ removed/);
-  assert.match(r.stderr, /last sync sent 9 users and this one removes [2-9] of them/);
+  assert.match(r.stderr, /last sync sent 7 active users and this one removes [2-7] of them/);
   assert.deepEqual(sequence(), []);
+});
+
+test('the guard counts users marked deleted as removed: a status map cannot drop everyone unasked', async () => {
+  assert.equal((await runCli(syncArgs())).code, 0);
+  emulator.requests.length = 0;
+  const r = await runCli([...syncArgs(), '--status-map', 'Active=deleted', '--status-map', 'Invited=deleted']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /refused/);
+  assert.match(r.stderr, /this one removes \d+ of them \([\d.]+%, more than the 20% allowed without confirmation\); it marks \d+ of them deleted/);
+  assert.deepEqual(sequence(), [], 'nothing was sent');
+  const { targets } = JSON.parse(readFileSync(statePath(), 'utf8'));
+  const { baseline } = targets[`${emulator.baseUrl}#${ACCOUNT}`];
+  assert.equal(baseline.userCount, 9);
+  assert.ok(baseline.activeUsers < 9, 'the sample has a removed member');
+});
+
+test('the core API: a stored previous file does not override the baseline, and the limit is exact', () => {
+  const core = loadCore();
+  const one = core.transform('Email,Status\na@x.com,Active\n');
+  const row = '{"email":"a@x.com","status":"active"}';
+  const refused = one.plan({ appAccountId: '1', baseline: '{"userCount":100}' });
+  assert.equal(refused.verdict.allowed, false);
+  const both = one.plan({ appAccountId: '1', baseline: '{"userCount":100}', previousFile: [row] });
+  assert.equal(both.verdict.allowed, false, both.verdict.message);
+  assert.equal(both.verdict.removedUsers, 99);
+  assert.equal(one.plan({ appAccountId: '1', previousFile: [row] }).verdict.allowed, true);
+
+  const rows = Array.from({ length: 2500 }, (_, i) => `{"email":"u${i}@x.com","status":"active"}`);
+  const kept = (n) => core.transform(`Email,Status\n${rows.slice(0, n).map((_, i) => `u${i}@x.com,Active`).join('\n')}\n`);
+  const over = kept(1999).plan({ appAccountId: '1', previousFile: rows }).verdict;
+  assert.equal(over.allowed, false, over.message);
+  assert.doesNotMatch(over.message, /within|20%, more than the 20%/);
+  assert.equal(kept(2000).plan({ appAccountId: '1', previousFile: rows }).verdict.allowed, true);
 });
 
 test('CLI sync --dry-run sends nothing, prints the plan and the change preview', async () => {
