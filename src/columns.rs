@@ -407,6 +407,9 @@ impl Columns {
     ///     c.unread(),
     ///     [(1, Unread::Duplicate { field: Field::Email, used: 0 }), (2, Unread::Unknown)]
     /// );
+    /// // Stripe's two-step authentication column has no Torii field: no news.
+    /// let stripe = ["Email", "Name", "Status", "Role", "Two-step authentication", "Last login"];
+    /// assert!(Columns::from_header(&stripe, &ColumnMapping::default()).unwrap().unread().is_empty());
     /// ```
     pub fn unread(&self) -> Vec<(usize, Unread)> {
         let read = |i: usize| self.at.iter().any(|(_, at)| *at == Some(i));
@@ -414,6 +417,7 @@ impl Columns {
             .iter()
             .enumerate()
             .filter(|&(i, _)| !self.headers[i].is_empty() && !read(i))
+            .filter(|(_, normalized)| !is_known_unexported(normalized))
             .map(|(i, normalized)| (i, self.why_unread(normalized)))
             .collect()
     }
@@ -435,6 +439,19 @@ impl Columns {
             Some((_, None)) | None => Unread::Unknown,
         }
     }
+}
+
+/// Columns of Stripe's export that Torii's file has no field for, so that
+/// leaving them out is no news: not reported by [`Columns::unread`], or
+/// every export would carry the same note.
+const KNOWN_UNEXPORTED: &[&str] = &["Two-step authentication", "Two-factor authentication"];
+
+/// True when `normalized` (a [`normalize_header`]) heads one of
+/// [`KNOWN_UNEXPORTED`].
+fn is_known_unexported(normalized: &str) -> bool {
+    KNOWN_UNEXPORTED
+        .iter()
+        .any(|known| normalize_header(known) == normalized)
 }
 
 /// Why a header cell is not read (see [`Columns::unread`]).

@@ -448,7 +448,7 @@ test('Preview writes the users and every diagnostic with its sheet row, and send
   assert.equal(katherine[9], '⚠ Users line 12: warning unknown_status; ⚠ Users line 12: warning unparseable_date');
   const header = rows.findIndex((r) => r[0] === 'File' && r[1] === 'Line');
   const diagnostics = rows.slice(header + 1).map((r) => `${r[1]} ${r[2]} ${r[3]}`);
-  assert.deepEqual(diagnostics, ['1 info unused_column', '8 info duplicate_email', '9 error invalid_email',
+  assert.deepEqual(diagnostics, ['8 info duplicate_email', '9 error invalid_email',
     '10 error missing_email', '12 warning unknown_status', '12 warning unparseable_date']);
   const dialog = lastDialog(sandbox);
   assert.equal(dialog.title, 'Torii preview');
