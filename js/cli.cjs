@@ -11,10 +11,23 @@
 
 const { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
-const { parseArgs } = require('node:util');
 const { setFlagsFromString } = require('node:v8');
 const { loadCore } = require('./core.cjs');
-const { flagSpec, HOST_FLAGS, usage } = require('./flags.cjs');
+
+/** Flags of the host itself, per command: [placeholder of the value (null: a switch), help]. */
+const HOST_FLAGS = {
+  transform: {
+    output: ['FILE', 'write the Torii JSON to FILE instead of stdout'],
+    report: ['FILE', 'also write the report as JSON to FILE'],
+    compare: ['FILE', 'show what changes against a previous Torii file'],
+    quiet: [null, 'print no report'],
+  },
+  sync: {
+    'dry-run': [null, 'transform and show what would be sent, with the change preview; send nothing'],
+    'allow-drop': [null, 'confirm a sync the destructive-sync guard would refuse'],
+    state: ['PATH', 'where the last sync of each target is kept (default ~/.config/stripe-torii-sync/state.json)'],
+  },
+};
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 const CHUNK_BYTES = 1 << 20;
@@ -71,16 +84,21 @@ function writeAll(fd, bytes) {
   for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-async function transform(values, files, io) {
+/**
+ * The host's flags of a command (sync takes the transform's too), each true
+ * when it takes a value: what the core's command-line grammar needs of them.
+ */
+function hostGrammar(command) {
+  const commands = command === 'sync' ? ['transform', 'sync'] : ['transform'];
+  return Object.fromEntries(commands.flatMap((c) => Object.entries(HOST_FLAGS[c]).map(([name, [arg]]) => [name, arg !== null])));
+}
+
+/** The usage text, from the core's option table; only loaded when it is shown. */
+const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), HOST_FLAGS);
+
+function transform({ files, options }, io) {
   if (files.length === 0) throw new UsageError('give at least one FILE (or - for standard input)');
-  const { core } = io;
-  const flags = new Set(core.optionCatalog().map((o) => o.cliFlag));
-  // Every option's text goes to the core as given; a switch has no text.
-  const entries = Object.entries(values).filter(([name]) => flags.has(`--${name}`))
-    .flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((x) => [`--${name}`, x === true ? '' : x]));
-  const options = core.parseOptions('cli', entries);
-  const result = core.transform(files.map((f) => readInput(f, io)), options.transform);
-  return { result, options };
+  return io.core.transform(files.map((f) => readInput(f, io)), options.transform);
 }
 
 function finish(result, values, io) {
@@ -88,8 +106,9 @@ function finish(result, values, io) {
   if (!values.quiet) io.stderr(result.reportText());
 }
 
-async function cmdTransform(values, files, io) {
-  const { result } = await transform(values, files, io);
+async function cmdTransform(line, io) {
+  const values = line.host;
+  const result = transform(line, io);
   if (values.compare) result.compare(readFileSync(values.compare), values.compare);
   finish(result, values, io);
   await writeJson(result, values.output, io);
@@ -98,10 +117,11 @@ async function cmdTransform(values, files, io) {
   return refusal ? EXIT.failed : EXIT.ok;
 }
 
-async function cmdSync(values, files, io) {
+async function cmdSync(line, io) {
+  const { host: values, options } = line;
   const apiKey = io.env.TORII_API_KEY ?? '';
   if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key');
-  const { result, options } = await transform(values, files, io);
+  const result = transform(line, io);
   if (!options.sync.appAccountId) throw new UsageError('sync needs --app-account ID');
   const target = io.core.targetKey(options.sync);
   const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
@@ -136,7 +156,13 @@ async function cmdSync(values, files, io) {
   }
 }
 
-async function cmdEmulator(values, io) {
+async function cmdEmulator(args, io) {
+  let values;
+  try {
+    values = require('node:util').parseArgs({ args, options: { port: { type: 'string' } }, strict: true }).values;
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
   const { startEmulator } = await import('./emulator.mjs');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, got "${values.port}"`);
@@ -156,33 +182,27 @@ async function main(argv, io = defaultIo()) {
   const [command, ...rest] = argv;
   try {
     io.core ??= loadCore();
-    const catalog = io.core.optionCatalog();
     if (command === '--version' || command === '-V') {
       const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
       await io.stdout(`stripe-torii-sync ${version} (core ${io.core.version()})\n`);
       return EXIT.ok;
     }
     if (!command || ['--help', '-h', 'help'].includes(command)) {
-      await io.stdout(usage(catalog));
+      await io.stdout(usageText(io.core));
       return command ? EXIT.ok : EXIT.usage;
     }
-    const spec = command === 'emulator' ? { port: { type: 'string' } } : HOST_FLAGS[command] && flagSpec(catalog, command);
-    if (!spec) throw new UsageError(`unknown command "${command}"`);
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: spec, allowPositionals: command !== 'emulator', strict: true });
-    } catch (e) {
-      throw new UsageError(e.message);
-    }
-    if (parsed.values.help) {
-      await io.stdout(usage(catalog));
+    if (command === 'emulator') return await cmdEmulator(rest, io);
+    if (!HOST_FLAGS[command]) throw new UsageError(`unknown command "${command}"`);
+    // The core reads the arguments, by the same option table as the page and the Sheet.
+    const line = io.core.parseCommandLine(command, rest, hostGrammar(command));
+    if (line.help) {
+      await io.stdout(usageText(io.core));
       return EXIT.ok;
     }
-    if (command === 'emulator') return await cmdEmulator(parsed.values, io);
-    return await (command === 'sync' ? cmdSync : cmdTransform)(parsed.values, parsed.positionals, io);
+    return await (command === 'sync' ? cmdSync : cmdTransform)(line, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n\n${io.core ? usage(io.core.optionCatalog()) : ''}`);
+      io.stderr(`error: ${e.message}\n\n${io.core ? usageText(io.core) : ''}`);
       return EXIT.usage;
     }
     io.stderr(`error: ${e?.message ?? e}${e?.code ? ` [${e.code}]` : ''}`);

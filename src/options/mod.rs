@@ -8,6 +8,7 @@
 //! that names the option. Bad values are refused, never silently fixed.
 
 pub mod catalog;
+pub mod command_line;
 
 use crate::columns::ColumnMapping;
 use crate::error::{Error, Result};

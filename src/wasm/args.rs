@@ -121,6 +121,18 @@ pub(crate) fn number(value: &JsValue, argument: &str) -> Result<f64> {
     }
 }
 
+/// An array of strings (a command line's arguments).
+pub(crate) fn strings(value: &JsValue, argument: &str) -> Result<Vec<String>> {
+    if !Array::is_array(value) {
+        return Err(invalid(argument, "an array of strings", value));
+    }
+    Array::from(value)
+        .iter()
+        .enumerate()
+        .map(|(i, item)| string(&item, &format!("{argument}[{i}]")))
+        .collect()
+}
+
 /// A boolean.
 pub(crate) fn boolean(value: &JsValue, argument: &str) -> Result<bool> {
     value
@@ -178,7 +190,7 @@ fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
 
 /// The own enumerable keys and values of a plain object; `undefined` and
 /// `null` are an empty object.
-fn entries(value: &JsValue, argument: &str) -> Result<Vec<(String, JsValue)>> {
+pub(crate) fn entries(value: &JsValue, argument: &str) -> Result<Vec<(String, JsValue)>> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }

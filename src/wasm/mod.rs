@@ -14,6 +14,7 @@
 //! | `version()` | the core's version |
 //! | `optionCatalog()` | every option, for flags, forms and the Configuration sheet |
 //! | `parseOptions(host, entries)` | options from `[name, text]` pairs of the CLI or the sheet |
+//! | `parseCommandLine(command, args, hostFlags)` | a command's arguments: files, the host's flags and the options |
 //! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
 //! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
 //! | `checkInputSize(bytes)` | refuses an input too large for the core, before it is read |

@@ -13,6 +13,7 @@ use crate::changes::{compare, snapshot_rows};
 use crate::error::Result;
 use crate::json::{write_array, write_str, ObjectWriter};
 use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, OPTIONS};
+use crate::options::command_line::{CommandLine, HostFlag};
 use crate::preview::{diagnostic_cells, Preview, DIAGNOSTIC_COLUMNS, PREVIEW_COLUMNS};
 use crate::sync::SyncSession;
 use crate::text::sheet_safe;
@@ -141,6 +142,67 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
     }
     let options = Options::from_text(host, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))?;
     Ok(json(&options_json(&options)))
+}
+
+/// `parseCommandLine(command, args, hostFlags)` → `{files, host, options,
+/// help}`: the arguments after `command` (`"transform"` or `"sync"`, whose
+/// options include the transform's) read by the command line's grammar
+/// ([`CommandLine`]). `hostFlags` names the host's own flags, each `true`
+/// when it takes a value (`{output: true, quiet: false}`); `host` holds
+/// those given (the last value of each, `true` for a switch) and `options`
+/// is what `parseOptions` gives. Throws `invalid_option` naming the flag.
+#[wasm_bindgen(js_name = parseCommandLine)]
+pub fn parse_command_line(
+    command: JsValue,
+    args: JsValue,
+    host_flags: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw((|| {
+        let scope = match command.as_string().as_deref() {
+            Some("transform") => Scope::Transform,
+            Some("sync") => Scope::Sync,
+            _ => {
+                return Err(invalid(
+                    "parseCommandLine(command)",
+                    "\"transform\" or \"sync\"",
+                    &command,
+                ))
+            }
+        };
+        let args = args::strings(&args, "parseCommandLine(args)")?;
+        let mut hosts = Vec::new();
+        for (name, takes_value) in args::entries(&host_flags, "parseCommandLine(hostFlags)")? {
+            let field = format!("parseCommandLine(hostFlags).{name}");
+            hosts.push((name, args::boolean(&takes_value, &field)?));
+        }
+        let host_flags: Vec<HostFlag> = hosts
+            .iter()
+            .map(|(name, takes_value)| HostFlag {
+                name,
+                takes_value: *takes_value,
+            })
+            .collect();
+        let line = CommandLine::parse(&args, scope, &host_flags)?;
+        let mut out = Vec::new();
+        let mut o = ObjectWriter::new(&mut out);
+        o.strs("files", line.files.iter().map(String::as_str));
+        o.object("host", |w| {
+            // A flag given twice keeps its last value, as one option does.
+            for (i, (name, value)) in line.host.iter().enumerate() {
+                if line.host[i + 1..].iter().any(|(later, _)| later == name) {
+                    continue;
+                }
+                match value {
+                    Some(text) => w.str(name, text),
+                    None => w.bool(name, true),
+                };
+            }
+        });
+        o.raw("options", &options_json(&line.options));
+        o.bool("help", line.help);
+        o.end();
+        Ok(json(&out))
+    })())
 }
 
 /// An option's value from a sheet cell or a flag as text: strings as they

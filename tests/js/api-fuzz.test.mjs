@@ -65,6 +65,10 @@ test('wrong argument types are invalid_argument errors that name the argument', 
     ['compare(previous)', () => result.compare(5)],
     ['sheetSafe(values)', () => core.sheetSafe('x')],
     ['parseOptions(entries)', () => core.parseOptions('cli', 'x')],
+    ['parseCommandLine(command)', () => core.parseCommandLine('emulator', [], {})],
+    ['parseCommandLine(args)', () => core.parseCommandLine('transform', '--quiet', {})],
+    ['parseCommandLine(args)[1]', () => core.parseCommandLine('transform', ['a.csv', 5], {})],
+    ['parseCommandLine(hostFlags).quiet', () => core.parseCommandLine('transform', [], { quiet: 'no' })],
     ['checkInputSize(bytes)', () => core.checkInputSize('big')],
   ];
   for (const [argument, call] of calls) {
@@ -124,6 +128,9 @@ test('random options, configs, clocks and responses never crash the core', async
     coded(() => core.targetKey(pick([config, pick(VALUES)])), 'targetKey');
     coded(() => core.parseOptions(pick(['cli', 'sheet', pick(VALUES)]), [[pick(['--strict', 'License name', pick(VALUES)]), pick(VALUES)]]), 'parseOptions');
     coded(() => core.sheetSafe([pick(VALUES), [pick(VALUES)]]), 'sheetSafe');
+    coded(() => core.parseCommandLine(pick(['transform', 'sync', pick(VALUES)]),
+      [pick(['a.csv', '-', '--', '--quiet', '--strict=1', '--license-name', '--output', '-h', pick(VALUES)]), String(pick(VALUES))],
+      pick([{ output: true, quiet: false }, pick(VALUES)])), 'parseCommandLine');
     coded(() => core.connectionResult(pick([{ status: 200 }, { timeout: true }, pick(VALUES)]), pick([config, pick(VALUES)])), 'connectionResult');
   }
   // The module still works afterwards: no panic poisoned it.

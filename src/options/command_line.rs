@@ -1,0 +1,247 @@
+//! The command line's grammar: a command's arguments split into files, the
+//! host's own flags and the option table's flags, whose values become
+//! [`Options`].
+//!
+//! The CLI hands its arguments here as they came, so a flag is read by the
+//! same table that builds the page's form and the Configuration sheet, and
+//! the host decides nothing about options. The grammar is the one Node's
+//! `util.parseArgs` reads in strict mode, which the CLI used before:
+//!
+//! - `--flag value` and `--flag=value` for a flag that takes a value; a
+//!   value that starts with `-` only as `--flag=-value`, so a forgotten
+//!   value cannot swallow the next flag;
+//! - `--flag` alone for a switch, which takes no value;
+//! - `-h` or `--help` anywhere asks for the usage text;
+//! - `--` ends the flags: what follows is files, as are `-` (standard
+//!   input) and anything not starting with `-`.
+//!
+//! ```
+//! use stripe_torii_sync::options::catalog::Scope;
+//! use stripe_torii_sync::options::command_line::{CommandLine, HostFlag};
+//!
+//! let args = ["export.csv", "--license-name=Stripe Team", "--quiet", "--", "-odd.csv"];
+//! let hosts = [HostFlag { name: "quiet", takes_value: false }];
+//! let line = CommandLine::parse(&args, Scope::Transform, &hosts).unwrap();
+//! assert_eq!(line.files, ["export.csv", "-odd.csv"]);
+//! assert_eq!(line.host, [("quiet".to_string(), None)]);
+//! assert_eq!(line.options.transform.license_name.as_deref(), Some("Stripe Team"));
+//!
+//! let err = CommandLine::parse(&["a.csv", "--app-account", "5"], Scope::Transform, &hosts).unwrap_err();
+//! assert!(err.message().contains("--app-account is a flag of sync"));
+//! ```
+
+use super::catalog::{find, CliForm, Host, Options, Scope};
+use crate::error::{Error, Result};
+
+/// A flag of the host itself (a file to write, a switch of its output),
+/// which the core only recognises and hands back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFlag<'a> {
+    /// The flag without its dashes (`output`).
+    pub name: &'a str,
+    /// True when the flag takes a value (`--output FILE`).
+    pub takes_value: bool,
+}
+
+/// A command's arguments, read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommandLine {
+    /// The files named, in order (`-` is standard input).
+    pub files: Vec<String>,
+    /// The host's flags given, in order: the name without dashes, and the
+    /// value of one that takes a value.
+    pub host: Vec<(String, Option<String>)>,
+    /// The option table's flags given, parsed and checked.
+    pub options: Options,
+    /// True when `-h` or `--help` was given.
+    pub help: bool,
+}
+
+impl CommandLine {
+    /// Reads `args` (the arguments after the command) for a command whose
+    /// options are those of `scope` (sync takes the transform's as well),
+    /// with the host's own `host_flags`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_option` naming the flag: an unknown flag, a flag of another
+    /// command, a value missing or given to a switch, or a value the option
+    /// refuses.
+    pub fn parse<S: AsRef<str>>(
+        args: &[S],
+        scope: Scope,
+        host_flags: &[HostFlag<'_>],
+    ) -> Result<CommandLine> {
+        let mut line = CommandLine::default();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut rest = args.iter().map(AsRef::as_ref);
+        while let Some(arg) = rest.next() {
+            if arg == "--" {
+                line.files.extend(rest.by_ref().map(str::to_string));
+                break;
+            }
+            if arg == "-" || !arg.starts_with('-') {
+                line.files.push(arg.to_string());
+                continue;
+            }
+            if arg == "-h" || arg == "--help" {
+                line.help = true;
+                continue;
+            }
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+                _ => (arg, None),
+            };
+            let name = flag.strip_prefix("--").filter(|n| !n.is_empty());
+            let Some(name) = name else {
+                return Err(unknown(flag));
+            };
+            let takes_value = match host_flags.iter().find(|h| h.name == name) {
+                Some(host) => host.takes_value,
+                None => {
+                    let spec = find(Host::Cli, flag).ok_or_else(|| unknown(flag))?;
+                    if spec.scope == Scope::Sync && scope == Scope::Transform {
+                        return Err(Error::option(
+                            flag,
+                            format!("{flag} is a flag of sync; transform does not take it"),
+                        ));
+                    }
+                    spec.cli_form == CliForm::Value
+                }
+            };
+            let value = match (takes_value, inline) {
+                (false, Some(_)) => {
+                    return Err(Error::option(flag, format!("{flag} takes no value")));
+                }
+                (false, None) => None,
+                (true, Some(value)) => Some(value.to_string()),
+                (true, None) => match rest.next() {
+                    Some(next) if next == "-" || !next.starts_with('-') => Some(next.to_string()),
+                    _ => {
+                        return Err(Error::option(
+                            flag,
+                            format!(
+                                "{flag} needs a value; to give one that starts with \"-\", \
+                                 write {flag}=VALUE"
+                            ),
+                        ))
+                    }
+                },
+            };
+            if host_flags.iter().any(|h| h.name == name) {
+                line.host.push((name.to_string(), value));
+            } else {
+                pairs.push((flag.to_string(), value.unwrap_or_default()));
+            }
+        }
+        line.options = Options::from_text(
+            Host::Cli,
+            pairs.iter().map(|(f, v)| (f.as_str(), v.as_str())),
+        )?;
+        Ok(line)
+    }
+}
+
+fn unknown(flag: &str) -> Error {
+    Error::option(
+        flag,
+        format!("unknown flag \"{flag}\"; the flags are in --help"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::UploadMode;
+
+    const HOST: [HostFlag<'static>; 2] = [
+        HostFlag {
+            name: "output",
+            takes_value: true,
+        },
+        HostFlag {
+            name: "quiet",
+            takes_value: false,
+        },
+    ];
+
+    fn parse(args: &[&str]) -> Result<CommandLine> {
+        CommandLine::parse(args, Scope::Sync, &HOST)
+    }
+
+    fn refusal(args: &[&str]) -> String {
+        let err = parse(args).unwrap_err();
+        assert_eq!(err.code(), "invalid_option", "{args:?}");
+        err.message().to_string()
+    }
+
+    #[test]
+    fn values_come_after_the_flag_or_after_an_equals_sign() {
+        let line = parse(&[
+            "a.csv",
+            "--output",
+            "out.json",
+            "--exclude-domain=a.example",
+            "--exclude-domain",
+            "b.example",
+            "-",
+            "--output=",
+        ])
+        .unwrap();
+        assert_eq!(line.files, ["a.csv", "-"]);
+        assert_eq!(
+            line.host,
+            [
+                ("output".to_string(), Some("out.json".to_string())),
+                ("output".to_string(), Some(String::new()))
+            ]
+        );
+        assert_eq!(
+            line.options.transform.exclude_domains,
+            ["a.example", "b.example"]
+        );
+        assert!(!line.help);
+    }
+
+    #[test]
+    fn switches_help_and_the_end_of_flags() {
+        let line = parse(&[
+            "--quiet", "--strict", "--direct", "-h", "--", "--quiet", "-x",
+        ])
+        .unwrap();
+        assert_eq!(line.host, [("quiet".to_string(), None)]);
+        assert!(line.options.transform.strict);
+        assert_eq!(line.options.sync.mode, UploadMode::Direct);
+        assert!(line.help);
+        assert_eq!(line.files, ["--quiet", "-x"]);
+        assert!(parse(&["--help"]).unwrap().help);
+    }
+
+    #[test]
+    fn grammar_mistakes_name_the_flag() {
+        assert!(refusal(&["--no-such-flag"]).contains("unknown flag \"--no-such-flag\""));
+        assert!(refusal(&["-x"]).contains("unknown flag \"-x\""));
+        assert!(parse(&["--"]).unwrap().files.is_empty());
+        assert!(refusal(&["---"]).contains("unknown flag"));
+        assert!(refusal(&["--quiet=yes"]).contains("--quiet takes no value"));
+        assert!(refusal(&["--strict=1"]).contains("--strict takes no value"));
+        assert!(refusal(&["--output"]).contains("--output needs a value"));
+        assert!(refusal(&["--license-name", "--quiet"]).contains("write --license-name=VALUE"));
+        let transform = CommandLine::parse(&["--max-drop-percent", "5"], Scope::Transform, &HOST);
+        assert!(transform
+            .unwrap_err()
+            .message()
+            .contains("--max-drop-percent is a flag of sync"));
+    }
+
+    #[test]
+    fn option_values_are_checked_by_the_table() {
+        assert!(refusal(&["--price-per-user-cents", "ten"]).contains("price"));
+        assert!(refusal(&["--date-order", "ymd"]).contains("dateOrder"));
+        // A value may start with "-" after "=": the option then judges it.
+        assert!(refusal(&["--unassigned=-1"]).contains("unassigned"));
+        let line = parse(&["--price-per-user-cents", "1250", "--app-account", "777"]).unwrap();
+        assert_eq!(line.options.transform.price_per_user_cents, Some(1250));
+        assert_eq!(line.options.sync.app_account_id.as_deref(), Some("777"));
+    }
+}
