@@ -215,6 +215,29 @@ test('the UTF-8 polyfill decodes long mixed text across its chunks as the native
   sandbox.close();
 });
 
+test('the UTF-8 polyfill agrees with the native codec on random text, bytes and buffer sizes', () => {
+  const sandbox = createSandbox({ distDir });
+  const encode = sandbox.evaluate('(t) => Array.from(new TextEncoder().encode(t))');
+  const encodeInto = sandbox.evaluate('(t, n) => { var v = new Uint8Array(n); var r = new TextEncoder().encodeInto(t, v); return [r.read, r.written, Array.from(v)]; }');
+  const decode = sandbox.evaluate('(bytes) => new TextDecoder().decode(new Uint8Array(bytes))');
+  let seed = 11;
+  const random = (n) => (seed = (seed * 48271) % 2147483647) % n;
+  // Runs of ASCII (the fast paths) between every other kind of unit, lone surrogates included.
+  const pieces = ['a', 'bcdefgh', 'x'.repeat(40), 'é', '中', '😀', '\ud800', '\udc00', '\u0000', '\u007f', '\u0080', '\uffff'];
+  for (let i = 0; i < 400; i++) {
+    const text = Array.from({ length: 1 + random(30) }, () => pieces[random(pieces.length)]).join('');
+    assert.deepEqual([...encode(text)], [...new TextEncoder().encode(text)], JSON.stringify(text));
+    const size = random(text.length * 3 + 2);
+    const native = new Uint8Array(size);
+    const { read, written } = new TextEncoder().encodeInto(text, native);
+    const [r, w, view] = encodeInto(text, size);
+    assert.deepEqual([r, w, [...view]], [read, written, [...native]], `${JSON.stringify(text)} into ${size}`);
+    const bytes = Array.from({ length: random(60) }, () => (random(3) === 0 ? random(256) : 0x61 + random(26)));
+    assert.equal(decode(bytes), new TextDecoder().decode(new Uint8Array(bytes)), JSON.stringify(bytes));
+  }
+  sandbox.close();
+});
+
 test('the core reads rows given as JSON text as it reads them as arrays: text, numbers, booleans, empty', () => {
   const sandbox = createSandbox({ distDir });
   const rows = [['Email', 'Name', 'Status', 'Role', 'Seats', 'Last login'],
