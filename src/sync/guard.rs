@@ -272,9 +272,22 @@ pub fn check(
         Baseline::None | Baseline::Unreadable { .. } => None,
     };
     let by_file = removal.map(|r| Measure::by_file(r, new));
-    // The stricter measure; on a tie the file's, which compares by email.
+    // The stricter measure: one over the limit beats one within it, then
+    // the larger share; on a tie the file's, which compares by email. (A
+    // file cut down to no active users drops no share of them at all, so
+    // the share alone would let it hide the count's drop.)
     let worst = match (by_file, by_count) {
-        (Some(file), Some(count)) if count.drops_more_than(&file) => Some(count),
+        (Some(file), Some(count)) => {
+            let count_is_stricter = match (
+                count.exceeds(max_drop_percent),
+                file.exceeds(max_drop_percent),
+            ) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => count.drops_more_than(&file),
+            };
+            Some(if count_is_stricter { count } else { file })
+        }
         (file, count) => file.or(count),
     };
     let mut verdict = GuardVerdict {
@@ -483,6 +496,19 @@ mod tests {
         assert!(!v.allowed);
         assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
         assert_eq!((v.previous_users, v.removed_users), (Some(100), 99));
+        // Cut down to no active user at all (an empty file, or only deleted
+        // users left): it drops no share of none, and the count still asks.
+        let v = check(&known(100), removal(0, 0, 0), n(1), 20.0, false);
+        assert!(!v.allowed);
+        assert_eq!((v.previous_users, v.removed_users), (Some(100), 99));
+        let v = check(
+            &Baseline::AllUsers { user_count: 100 },
+            removal(0, 0, 0),
+            n(1),
+            20.0,
+            false,
+        );
+        assert_eq!(v.reason, Some(DropReason::TooManyRemoved));
         // The file finds a swap the count cannot see.
         let v = check(&known(100), removal(100, 40, 0), n(100), 20.0, false);
         assert_eq!((v.previous_users, v.removed_users), (Some(100), 40));

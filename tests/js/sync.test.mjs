@@ -373,6 +373,13 @@ test('the core API: a stored previous file does not override the baseline, and t
   assert.equal(both.verdict.allowed, false, both.verdict.message);
   assert.equal(both.verdict.removedUsers, 99);
   assert.equal(one.plan({ appAccountId: '1', previousFile: [row] }).verdict.allowed, true);
+  // A previous file cut down to no active user (the hidden sheet's rows deleted) hides nothing either.
+  const baseline = '{"userCount":100,"activeUsers":100}';
+  for (const previousFile of [[], '{"users":[]}', ['{"email":"z@x.com","status":"deleted"}']]) {
+    const emptied = one.plan({ appAccountId: '1', baseline, previousFile }).verdict;
+    assert.equal(emptied.allowed, false, `${JSON.stringify(previousFile)}: ${emptied.message}`);
+    assert.equal(emptied.removedUsers, 99);
+  }
 
   const rows = Array.from({ length: 2500 }, (_, i) => `{"email":"u${i}@x.com","status":"active"}`);
   const kept = (n) => core.transform(`Email,Status\n${rows.slice(0, n).map((_, i) => `u${i}@x.com,Active`).join('\n')}\n`);
