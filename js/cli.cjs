@@ -72,7 +72,7 @@ async function writeJson(result, path, io) {
   try {
     for (let chunk; (chunk = result.nextJsonView(CHUNK_BYTES)) !== undefined;) {
       if (fd !== null) writeAll(fd, chunk);
-      else await io.stdout(chunk);
+      else await io.stdout(chunk).catch((e) => { throw Object.assign(new Error(`cannot write the Torii file to stdout (${e.message})`), { code: e.code }); });
     }
   } finally {
     if (fd !== null) closeSync(fd);
@@ -175,7 +175,11 @@ async function cmdEmulator(args, io) {
 }
 
 /**
- * Runs the CLI. `io` is injectable so tests can run it in-process.
+ * Runs the CLI. `io` is injectable so tests can run it in-process:
+ * `{env, stdout(data), stderr(text), readStdin(), core?}`. `stdout`'s
+ * promise must resolve only once it is done with `data`, which may be a view
+ * over the core's memory that the next call into the core overwrites (copy
+ * it to keep it), and reject when the data cannot be written.
  * @returns {Promise<number>} the exit code
  */
 async function main(argv, io = defaultIo()) {
@@ -213,12 +217,16 @@ async function main(argv, io = defaultIo()) {
 }
 
 function defaultIo() {
+  // A write that fails (a reader that closed the pipe, a full disk) is
+  // reported by its callback, below; without a listener the stream's
+  // 'error' event would crash the process with a stack trace instead.
+  process.stdout.on('error', () => {});
   return {
     env: process.env,
     // Resolves once the data is written out and no longer needed, so a
     // large file is streamed, not buffered, and a chunk that is a view over
     // the core's memory may be reused after it.
-    stdout: (data) => new Promise((resolve) => process.stdout.write(data, () => resolve())),
+    stdout: (data) => new Promise((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve()))),
     stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
     readStdin: () => readFileSync(0),
   };

@@ -51,7 +51,8 @@ pub struct CommandLine {
     /// The host's flags given, in order: the name without dashes, and the
     /// value of one that takes a value.
     pub host: Vec<(String, Option<String>)>,
-    /// The option table's flags given, parsed and checked.
+    /// The option table's flags given, parsed and checked; left at their
+    /// defaults when help was asked for, which is then all a host shows.
     pub options: Options,
     /// True when `-h` or `--help` was given.
     pub help: bool,
@@ -134,10 +135,14 @@ impl CommandLine {
                 pairs.push((flag.to_string(), value.unwrap_or_default()));
             }
         }
-        line.options = Options::from_text(
-            Host::Cli,
-            pairs.iter().map(|(f, v)| (f.as_str(), v.as_str())),
-        )?;
+        // Asked for help, the person gets it, whatever the values say (as
+        // `parseArgs`, which never read them, did).
+        if !line.help {
+            line.options = Options::from_text(
+                Host::Cli,
+                pairs.iter().map(|(f, v)| (f.as_str(), v.as_str())),
+            )?;
+        }
         Ok(line)
     }
 }
@@ -205,16 +210,20 @@ mod tests {
 
     #[test]
     fn switches_help_and_the_end_of_flags() {
-        let line = parse(&[
-            "--quiet", "--strict", "--direct", "-h", "--", "--quiet", "-x",
-        ])
-        .unwrap();
+        let line = parse(&["--quiet", "--strict", "--direct", "--", "--quiet", "-x"]).unwrap();
         assert_eq!(line.host, [("quiet".to_string(), None)]);
         assert!(line.options.transform.strict);
         assert_eq!(line.options.sync.mode, UploadMode::Direct);
-        assert!(line.help);
+        assert!(!line.help);
         assert_eq!(line.files, ["--quiet", "-x"]);
+        assert!(parse(&["a.csv", "-h", "--quiet"]).unwrap().help);
         assert!(parse(&["--help"]).unwrap().help);
+        // Help is given even beside a value the option refuses.
+        assert!(
+            parse(&["--price-per-user-cents", "ten", "-h"])
+                .unwrap()
+                .help
+        );
     }
 
     #[test]

@@ -171,7 +171,9 @@ const EMPTY_SEGMENT: &str = "has an empty segment (//) inside its path";
 /// The normalised base URL and how it may be used, or `invalid_config`
 /// naming `baseUrl`.
 fn normalize_url(url: &str) -> Result<(String, UrlSecurity)> {
-    let url = url.trim();
+    // What URL parsing strips from the ends: C0 controls and spaces, not
+    // other Unicode spaces, which it keeps (and this refuses below).
+    let url = url.trim_matches(|c: char| c <= ' ');
     if url.is_empty() {
         return Err(invalid(
             "baseUrl",
@@ -556,6 +558,14 @@ mod tests {
             key(Some("https://api.toriihq.com/v1.1"), "777"),
             DEFAULT_KEY
         );
+        // URL parsing strips only C0 controls and spaces from the ends; other
+        // Unicode spaces are part of the URL, and refused here.
+        for spaced in [
+            "https://api.toriihq.com/v1.0\u{a0}",
+            "\u{3000}https://api.toriihq.com/v1.0",
+        ] {
+            assert!(Target::new(Some(spaced), "777").is_err(), "{spaced:?}");
+        }
         assert_ne!(
             key(Some("https://api.toriihq.com/V1.0"), "777"),
             DEFAULT_KEY

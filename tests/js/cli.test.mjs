@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,17 @@ test('a file of several output chunks is written whole, to a pipe and with --out
   const output = join(dir, 'out.json');
   assert.equal(run(['transform', input, '--quiet', '--output', output]).code, 0);
   assert.ok(readFileSync(output).equals(expected), '--output');
+});
+
+test('stdout that cannot be written (a full disk, a closed pipe) is an error line and exit 1, not a crash', { skip: !existsSync('/dev/full') }, () => {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, [cli, 'transform', sample, '--quiet'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot write the Torii file to stdout \(ENOSPC.*\) \[ENOSPC\]\n$/);
+  } finally {
+    closeSync(full);
+  }
 });
 
 test('- reads standard input, byte for byte the same as the file', () => {
