@@ -174,11 +174,14 @@ impl SnapshotUser<'_> {
     /// Whether the user is a user of the app: any status but `deleted`
     /// (compared ignoring case), a missing one included.
     pub fn is_active(&self) -> bool {
-        !self
-            .status
-            .as_deref()
-            .is_some_and(|s| fold_is(s, "deleted"))
+        !self.status.as_deref().is_some_and(is_deleted_status)
     }
+}
+
+/// True when a `status` of a Torii file is `deleted` (trimmed, compared
+/// ignoring case): the one status that is not a user of the app.
+pub(crate) fn is_deleted_status(status: &str) -> bool {
+    fold_is(status, "deleted")
 }
 
 /// A previous Torii file, read for comparison.
@@ -423,7 +426,7 @@ fn read_license<'a>(
 fn effective_license(listed: Option<&str>, status: Option<&str>) -> String {
     match (listed, status) {
         (Some(listed), _) => fold(listed).into_owned(),
-        (None, Some(status)) if fold_is(status, "deleted") => "deleted".into(),
+        (None, Some(status)) if is_deleted_status(status) => "deleted".into(),
         _ => "active".into(),
     }
 }

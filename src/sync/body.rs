@@ -6,8 +6,8 @@ use std::fmt;
 
 use super::config::ApiKey;
 use super::guard::UserCounts;
+use crate::changes::is_deleted_status;
 use crate::json::{self, parse, write_str, Reader, Value};
-use crate::text::fold_eq;
 
 /// The id Torii gave an uploaded file: a number in Torii's examples, but
 /// the shape is undocumented, so a string is kept as it came.
@@ -155,7 +155,7 @@ pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
                 let mut active = true;
                 r.object(|r, key| match (key.as_ref(), r.peek()) {
                     ("status", Some(b'"')) => r.string().map(|s| {
-                        active = !fold_eq(s.trim(), "deleted");
+                        active = !is_deleted_status(&s);
                     }),
                     _ => r.skip(),
                 })?;
