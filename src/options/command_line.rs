@@ -48,8 +48,8 @@ pub struct HostFlag<'a> {
 pub struct CommandLine {
     /// The files named, in order (`-` is standard input).
     pub files: Vec<String>,
-    /// The host's flags given, in order: the name without dashes, and the
-    /// value of one that takes a value.
+    /// The host's flags given, each once, in the order first given: the
+    /// name without dashes, and the (last) value of one that takes a value.
     pub host: Vec<(String, Option<String>)>,
     /// The option table's flags given, parsed and checked; left at their
     /// defaults when help was asked for, which is then all a host shows.
@@ -97,7 +97,8 @@ impl CommandLine {
             let Some(name) = name else {
                 return Err(unknown(flag));
             };
-            let takes_value = match host_flags.iter().find(|h| h.name == name) {
+            let host_flag = host_flags.iter().find(|h| h.name == name);
+            let takes_value = match host_flag {
                 Some(host) => host.takes_value,
                 None => {
                     let spec = find(Host::Cli, flag).ok_or_else(|| unknown(flag))?;
@@ -129,8 +130,12 @@ impl CommandLine {
                     }
                 },
             };
-            if host_flags.iter().any(|h| h.name == name) {
-                line.host.push((name.to_string(), value));
+            if host_flag.is_some() {
+                // A host flag given twice keeps its last value, as an option does.
+                match line.host.iter_mut().find(|(given, _)| given == name) {
+                    Some(given) => given.1 = value,
+                    None => line.host.push((name.to_string(), value)),
+                }
             } else {
                 pairs.push((flag.to_string(), value.unwrap_or_default()));
             }
@@ -194,13 +199,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(line.files, ["a.csv", "-"]);
-        assert_eq!(
-            line.host,
-            [
-                ("output".to_string(), Some("out.json".to_string())),
-                ("output".to_string(), Some(String::new()))
-            ]
-        );
+        assert_eq!(line.host, [("output".to_string(), Some(String::new()))]);
         assert_eq!(
             line.options.transform.exclude_domains,
             ["a.example", "b.example"]

@@ -187,11 +187,7 @@ pub fn parse_command_line(
         let mut o = ObjectWriter::new(&mut out);
         o.strs("files", line.files.iter().map(String::as_str));
         o.object("host", |w| {
-            // A flag given twice keeps its last value, as one option does.
-            for (i, (name, value)) in line.host.iter().enumerate() {
-                if line.host[i + 1..].iter().any(|(later, _)| later == name) {
-                    continue;
-                }
+            for (name, value) in &line.host {
                 match value {
                     Some(text) => w.str(name, text),
                     None => w.bool(name, true),
