@@ -554,6 +554,24 @@ fn roles_split_on_every_separator_and_deduplicate() {
     );
 }
 
+/// Past eight roles a user's roles are kept in a hash set: duplicates in
+/// another case are still found on both sides of that switch.
+#[test]
+fn a_long_role_list_still_deduplicates_ignoring_case() {
+    let first: Vec<String> = (1..=10).map(|i| format!("Role {i}")).collect();
+    let text = format!(
+        "Email,Name,Status,Role\nada@example.com,Ada,Active,\"{}\"\nada@example.com,Ada,Active,\"role 3, ROLE 10, Role 11, role 11\"\n",
+        first.join(", ")
+    );
+    let out = transform(&text, &TransformOptions::default()).unwrap();
+    let mut expected = first.clone();
+    expected.push("Role 11".to_string());
+    assert_eq!(
+        user(&out, "ada@example.com")["roles"],
+        serde_json::json!(expected)
+    );
+}
+
 #[test]
 fn statuses_follow_the_table() {
     let out = run("statuses.csv");
