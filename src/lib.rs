@@ -39,6 +39,7 @@ pub mod options;
 pub mod preview;
 pub mod report;
 pub mod store;
+mod swar;
 pub mod sync;
 pub mod text;
 pub mod torii;

@@ -21,6 +21,7 @@
 //! JSON, which the Torii file writer uses to copy most values whole.
 
 use crate::fields::email::looks_like_email;
+use crate::swar;
 
 /// A byte that ends an unquoted cell: the delimiter or a line break.
 const STOP: u8 = 1;
@@ -362,6 +363,16 @@ impl<'t> Scanner<'t> {
         let mut breaks = 0u64;
         let mut swallowed_row = false;
         let content_end = loop {
+            // Runs of ordinary text are skipped a word at a time.
+            if let Some(word) = swar::word_at(bytes, at) {
+                match swar::first_lane(special_lanes(word, b'"')) {
+                    Some(lane) => at += lane,
+                    None => {
+                        at += 8;
+                        continue;
+                    }
+                }
+            }
             let Some(&b) = bytes.get(at) else {
                 return Err(self.broken(open, open_line, breaks, true));
             };
@@ -488,19 +499,18 @@ impl<'t> Scanner<'t> {
 /// line break or the end), and whether it holds a byte JSON escapes.
 ///
 /// Eight bytes are looked at together while none of them is special (see
-/// [`special_bytes`]), which is most of every cell; the first special byte
+/// [`special_lanes`]), which is most of every cell; the first special byte
 /// of a word is then judged by its class, and the scan goes on after it
 /// when it only needs escaping.
 fn unquoted_end(bytes: &[u8], start: usize, class: &[u8; 256], delimiter: u8) -> (usize, bool) {
     let mut at = start;
     let mut escape = false;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let mask = special_bytes(word, delimiter);
-        if mask == 0 {
+    while let Some(word) = swar::word_at(bytes, at) {
+        let Some(lane) = swar::first_lane(special_lanes(word, delimiter)) else {
             at += 8;
             continue;
-        }
-        at += (mask.trailing_zeros() / 8) as usize;
+        };
+        at += lane;
         if class[usize::from(bytes[at])] & STOP != 0 {
             return (at, escape);
         }
@@ -518,22 +528,14 @@ fn unquoted_end(bytes: &[u8], start: usize, class: &[u8; 256], delimiter: u8) ->
     (at, escape)
 }
 
-/// Of the eight bytes in `word`, those an unquoted cell must stop at or
-/// escape (a control character, including the line breaks, `"`, `\` and
-/// `delimiter`): the top bit of each such byte's lane, little-endian. Only
-/// the lowest set lane is exact (a borrow can mark a lane above it), which
-/// is the only one the caller reads.
-fn special_bytes(word: &[u8], delimiter: u8) -> u64 {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const TOPS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-    // A lane is zero after the XOR exactly where the byte equals the pattern.
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & TOPS;
-    let control = word.wrapping_sub(ONES * 0x20) & !word & TOPS;
-    control
-        | zero(word ^ (ONES * u64::from(b'"')))
-        | zero(word ^ (ONES * u64::from(b'\\')))
-        | zero(word ^ (ONES * u64::from(delimiter)))
+/// The lanes of `word` (see [`swar`]) that a cell must stop at or escape:
+/// a control character (the line breaks among them), `"`, `\` and
+/// `delimiter`. In a quoted cell, `delimiter` is `"` itself.
+fn special_lanes(word: u64, delimiter: u8) -> u64 {
+    swar::lanes_below(word, 0x20)
+        | swar::lanes_equal(word, b'"')
+        | swar::lanes_equal(word, b'\\')
+        | swar::lanes_equal(word, delimiter)
 }
 
 /// Guesses the delimiter from the first non-blank line: whichever of comma,
@@ -812,6 +814,23 @@ mod properties {
                     unquoted_end_bytewise(bytes, start, &scanner.class),
                     "from byte {}", start
                 );
+            }
+        }
+
+        /// Every cell, quoted or not, says it needs escaping exactly when its
+        /// text holds a byte JSON escapes.
+        #[test]
+        fn a_cell_needs_escaping_exactly_when_its_text_does(
+            text in "([a-z @\u{e9}\u{1f600}]{0,10}[,\"\\\\\n\r\u{1}]?){0,12}",
+        ) {
+            let mut scanner = Scanner::new(&text, b',');
+            while let Some(record) = scanner.next_record() {
+                if let Record::Row { .. } = record {
+                    for (i, cell) in scanner.cells().iter().enumerate() {
+                        let needs = scanner.cell(i).bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+                        prop_assert_eq!(cell.needs_escape(), needs, "cell {} of {:?}", i, text);
+                    }
+                }
             }
         }
     }
