@@ -44,6 +44,10 @@ impl Text {
     }
 
     /// Copies `value` to the end of `arena` and returns its handle.
+    // Cold: most values are slices of the inputs. Out of line, the copy
+    // leaves `Builder::keep`, which runs for every value kept, a leaf with
+    // no registers to save.
+    #[cold]
     pub(crate) fn push(arena: &mut String, value: &str, escape: bool) -> Text {
         if value.is_empty() {
             return Text::EMPTY;

@@ -42,6 +42,11 @@ pub struct NameParts<'a> {
 /// assert_eq!(name_part("  "), None);
 /// ```
 pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
+    // Most cells are plain: nothing to trim or collapse, and no `@`, so no
+    // email.
+    if is_plain(cell) {
+        return Some(Cow::Borrowed(cell));
+    }
     let trimmed = cell.trim();
     let part = if is_plain(trimmed) {
         Cow::Borrowed(trimmed)
@@ -52,14 +57,21 @@ pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
 }
 
 fn is_suffix(word: &str) -> bool {
-    SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
+    // No suffix is longer than three bytes; most last names are.
+    word.len() <= 3 && SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
 
 /// Splits a full-name cell. Never returns empty strings.
 pub fn split_name(cell: &str) -> NameParts<'_> {
+    // Most cells are plain, and a plain cell has nothing to trim.
+    if let Some(words) = plain_words(cell) {
+        return split_plain(cell, words);
+    }
     let trimmed = cell.trim();
-    if is_plain(trimmed) {
-        return split_plain(trimmed);
+    if trimmed.len() < cell.len() {
+        if let Some(words) = plain_words(trimmed) {
+            return split_plain(trimmed, words);
+        }
     }
     split_last_first(trimmed).unwrap_or_else(|| split_general(cell))
 }
@@ -109,67 +121,87 @@ fn split_general(cell: &str) -> NameParts<'static> {
 /// with no other whitespace or control character, no comma (not "Last,
 /// First") and no `@` (not an email). Non-ASCII letters are plain too.
 fn is_plain(name: &str) -> bool {
-    // One table lookup per byte, no branch: a space after a space (or at
-    // either end, as `previous` starts and must end as no space) is as bad
-    // as a byte of BAD.
-    let mut previous = SPACE;
-    let (mut bad, mut high) = (0, 0);
-    for &b in name.as_bytes() {
-        let class = PLAIN_CLASS[usize::from(b)];
-        bad |= (class & BAD) | (class & previous & SPACE);
-        high |= class;
-        previous = class;
-    }
-    bad == 0
-        && previous & SPACE == 0
-        && (high & HIGH == 0
-            || !name
-                .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())))
+    plain_words(name).is_some()
 }
 
-/// Byte classes of [`is_plain`]: the space, what no plain name holds (a
-/// comma, `@`, a control character or other ASCII whitespace), and the
-/// bytes of non-ASCII characters (checked by character afterwards).
-const SPACE: u8 = 1;
-const BAD: u8 = 2;
-const HIGH: u8 = 4;
+/// Where the last word of a plain name starts, and where the word before
+/// it does: both 0 in a one-word name, and the second 0 in a two-word name
+/// too, as its first word starts there.
+type LastWords = (usize, usize);
+
+/// [`is_plain`], with the words [`split_plain`] splits at found in the
+/// same pass; `None` when the name is not plain.
+fn plain_words(name: &str) -> Option<LastWords> {
+    let bytes = name.as_bytes();
+    let (mut classes, mut at, mut last) = (0, 0, 0);
+    let mut before;
+    loop {
+        // A word: one table lookup per byte, up to the space or the end.
+        let start = at;
+        while let Some(&b) = bytes.get(at).filter(|&&b| b != b' ') {
+            classes |= PLAIN_CLASS[usize::from(b)];
+            at += 1;
+        }
+        // An empty word is a space at either end, or two in a row.
+        if at == start {
+            return None;
+        }
+        (before, last) = (last, start);
+        if at == bytes.len() {
+            break;
+        }
+        at += 1;
+    }
+    let plain = classes & BAD == 0
+        && (classes & SUSPECT == 0
+            || !name
+                .chars()
+                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())));
+    plain.then_some((last, before))
+}
+
+/// Byte classes of [`plain_words`]: what no plain name holds (a comma, `@`
+/// or an ASCII control character, as all ASCII whitespace is but the
+/// space, which ends a word), and the first bytes of every non-ASCII
+/// whitespace or control character (U+0080 to U+00A0, U+1680, U+2000 to
+/// U+205F, U+3000), whose characters are then checked one by one. Other
+/// non-ASCII bytes, such as those of "é", are plain at once.
+const BAD: u8 = 1;
+const SUSPECT: u8 = 2;
 const PLAIN_CLASS: [u8; 256] = {
-    let mut class = [BAD; 256];
-    let mut b = 0x21;
-    while b < 0x7f {
-        class[b] = 0;
+    let mut class = [0; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        class[b] = BAD;
         b += 1;
     }
-    class[b' ' as usize] = SPACE;
     class[b',' as usize] = BAD;
     class[b'@' as usize] = BAD;
-    let mut b = 0x80;
-    while b < 0x100 {
-        class[b] = HIGH;
-        b += 1;
-    }
+    class[0x7f] = BAD;
+    class[0xc2] = SUSPECT;
+    class[0xe1] = SUSPECT;
+    class[0xe2] = SUSPECT;
+    class[0xe3] = SUSPECT;
     class
 };
 
-/// [`split_words`] on an [`is_plain`] name, by slicing.
-fn split_plain(name: &str) -> NameParts<'_> {
-    // A byte search: `str::rfind` costs several times more on names this short.
-    let last_space = |text: &str| text.bytes().rposition(|b| b == b' ');
-    let Some(space) = last_space(name) else {
+/// [`split_words`] on an [`is_plain`] name, by slicing at its [`LastWords`].
+fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
+    if last == 0 {
         return NameParts {
             first: Some(Cow::Borrowed(name)),
             last: None,
         };
-    };
-    let (head, last_word) = (&name[..space], &name[space + 1..]);
-    let split_at = match last_space(head) {
-        Some(before) if is_suffix(last_word) => before,
-        _ => space,
+    }
+    // A suffix takes the word before it along, unless that is the first.
+    let start = if before > 0 && is_suffix(&name[last..]) {
+        before
+    } else {
+        last
     };
     NameParts {
-        first: Some(Cow::Borrowed(&name[..split_at])),
-        last: Some(Cow::Borrowed(&name[split_at + 1..])),
+        first: Some(Cow::Borrowed(&name[..start - 1])),
+        last: Some(Cow::Borrowed(&name[start..])),
     }
 }
 
@@ -210,12 +242,12 @@ mod tests {
             "A B C D",
             "x y",
         ] {
-            assert!(is_plain(name));
-            assert_eq!(split_plain(name), split_words(name), "{name}");
+            let words = plain_words(name).unwrap();
+            assert_eq!(split_plain(name, words), split_words(name), "{name}");
         }
         for name in ["Zoë Smith", "José de la Cruz", "Søren"] {
-            assert!(is_plain(name));
-            assert_eq!(split_plain(name), split_words(name), "{name}");
+            let words = plain_words(name).unwrap();
+            assert_eq!(split_plain(name, words), split_words(name), "{name}");
         }
         for name in ["Lovelace, Ada", "de la Cruz,José", "Ødegaard ,  Radia Q"] {
             let fast = split_last_first(name);
@@ -269,7 +301,8 @@ mod tests {
     #[test]
     fn the_plain_test_agrees_with_its_reference_on_every_short_text() {
         let alphabet = [
-            "a", " ", ",", "@", "\t", "\u{7f}", "\u{1}", "é", "\u{a0}", "\u{85}", "~",
+            "a", " ", ",", "@", "\t", "\u{7f}", "\u{1}", "é", "\u{a0}", "\u{85}", "~", "\u{9f}",
+            "\u{3000}", "\u{1680}", "\u{2019}", "\u{1ea1}",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..3 {
@@ -281,7 +314,45 @@ mod tests {
         }
         for text in &texts {
             assert_eq!(is_plain(text), is_plain_reference(text), "{text:?}");
+            if let Some(words) = plain_words(text) {
+                assert_eq!(words, last_words_reference(text), "{text:?}");
+            }
+            assert_eq!(split_name(text), split_general(text), "{text:?}");
+            assert_eq!(name_part(text), name_part_reference(text), "{text:?}");
         }
+    }
+
+    /// [`LastWords`] of a plain name, found by searching backwards.
+    fn last_words_reference(name: &str) -> LastWords {
+        let start = |text: &str| text.rfind(' ').map_or(0, |space| space + 1);
+        let last = start(name);
+        let before = if last == 0 {
+            0
+        } else {
+            start(&name[..last - 1])
+        };
+        (last, before)
+    }
+
+    /// [`name_part`] without its fast path.
+    pub(super) fn name_part_reference(cell: &str) -> Option<Cow<'_, str>> {
+        let part = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!part.is_empty() && !looks_like_email(&part)).then_some(Cow::Owned(part))
+    }
+
+    #[test]
+    fn every_non_ascii_space_or_control_starts_with_a_suspect_byte() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            if c.is_whitespace() || c.is_control() {
+                let first = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
+                assert_eq!(PLAIN_CLASS[usize::from(first)], SUSPECT, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_suffix_is_longer_than_the_length_is_suffix_rules_out() {
+        assert!(SUFFIXES.iter().all(|s| s.len() <= 3));
     }
 
     fn parts(cell: &str) -> (Option<&'static str>, Option<&'static str>) {
@@ -323,5 +394,51 @@ mod tests {
         assert_eq!(parts("   "), (None, None));
         assert_eq!(parts("ada@example.com"), (None, None));
         assert_eq!(parts("José Álvarez"), (Some("José"), Some("Álvarez")));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words and separators that reach every path: suffixes, emails,
+    /// commas, padding and non-ASCII letters and spaces.
+    fn cell() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "",
+            "Ada",
+            "King",
+            "Zoë",
+            "Jr.",
+            "jr",
+            "II",
+            "iii",
+            "Sr",
+            "iv",
+            "a@b.io",
+            "de",
+            "O’Brien",
+            "ạ",
+        ]);
+        let separator = prop::sample::select(vec![
+            " ", " ", " ", "  ", ",", ", ", " ,", "\t", "\n", "\u{a0}", "\u{3000}", "@",
+        ]);
+        prop::collection::vec((separator, word), 0..6)
+            .prop_map(|parts| parts.into_iter().flat_map(|(s, w)| [s, w]).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn split_name_agrees_with_the_general_path(cell in cell()) {
+            prop_assert_eq!(split_name(&cell), split_general(&cell));
+            let trimmed = cell.trim_start();
+            prop_assert_eq!(split_name(trimmed), split_general(trimmed));
+        }
+
+        #[test]
+        fn name_part_agrees_with_the_general_path(cell in cell()) {
+            prop_assert_eq!(name_part(&cell), super::tests::name_part_reference(&cell));
+        }
     }
 }

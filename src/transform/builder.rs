@@ -496,6 +496,7 @@ impl<'s, 't> Builder<'s, 't> {
         (first, last)
     }
 
+    #[inline]
     fn keep_part(&mut self, part: Option<Cow<str>>, escape: bool) -> Text {
         part.map_or(Text::EMPTY, |part| self.keep(&part, escape))
     }
