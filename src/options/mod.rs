@@ -205,6 +205,14 @@ fn domains(option: &str, values: &[String]) -> Result<FastSet<String>> {
 }
 
 impl TransformSettings {
+    /// True when some filter is set, so a row can be excluded at all.
+    pub fn filters_rows(&self) -> bool {
+        !(self.exclude_wordings.is_empty()
+            && self.exclude_roles.is_empty()
+            && self.include_domains.is_empty()
+            && self.exclude_domains.is_empty())
+    }
+
     /// Why a row with this status, class, roles and email domain (ASCII
     /// form) is excluded, or `None` when it is kept. Each check is a hash
     /// lookup, however many values the filters hold.
@@ -325,6 +333,24 @@ mod tests {
             ..Default::default()
         };
         assert!(o.resolve().unwrap_err().message().contains("Frozen"));
+    }
+
+    #[test]
+    fn any_filter_can_exclude_rows_and_none_cannot() {
+        assert!(!TransformOptions::default()
+            .resolve()
+            .unwrap()
+            .filters_rows());
+        let one = |set: fn(&mut TransformOptions)| {
+            let mut o = TransformOptions::default();
+            set(&mut o);
+            o.resolve().unwrap().filters_rows()
+        };
+        assert!(one(|o| o.exclude_statuses = vec!["invited".into()]));
+        assert!(one(|o| o.exclude_statuses = vec!["Frozen".into()]));
+        assert!(one(|o| o.exclude_roles = vec!["Owner".into()]));
+        assert!(one(|o| o.include_domains = vec!["x.com".into()]));
+        assert!(one(|o| o.exclude_domains = vec!["x.com".into()]));
     }
 
     #[test]

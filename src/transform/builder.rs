@@ -328,6 +328,10 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// Step 2: why the filters exclude the row, if they do.
     fn exclusion(&self, values: &RowValues) -> Option<String> {
+        // Most runs filter nothing: no domain to cut out, no roles to split.
+        if !self.settings.filters_rows() {
+            return None;
+        }
         let key_domain = domain_of(values.key());
         let why = self.settings.exclusion(
             values.status_cell,
