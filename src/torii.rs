@@ -203,7 +203,7 @@ impl ToriiFile {
     }
 
     fn write_text(&self, out: &mut Vec<u8>, text: Text) {
-        let bytes = self.store.get(text).as_bytes();
+        let bytes = self.store.bytes(text);
         if text.needs_escape() {
             write_str_body(out, bytes);
         } else {
