@@ -202,6 +202,8 @@ impl ToriiFile {
         }
     }
 
+    /// Inlined: it runs for every value, and its common case is a copy.
+    #[inline]
     fn write_text(&self, out: &mut Vec<u8>, text: Text) {
         let bytes = self.store.bytes(text);
         if text.needs_escape() {
