@@ -25,27 +25,24 @@ pub fn write_str(out: &mut Vec<u8>, value: &str) {
 
 /// Appends the escaped body of a string literal, without the quotes.
 pub fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => b"",
+        let escape = match b {
+            b'"' | b'\\' => b,
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => b'u',
             _ => continue,
         };
         out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escape);
+        out.extend_from_slice(&[b'\\', escape]);
+        if escape == b'u' {
+            let hex = |n: u8| HEX[usize::from(n)];
+            out.extend_from_slice(&[b'0', b'0', hex(b >> 4), hex(b & 0xf)]);
         }
         start = i + 1;
     }

@@ -62,15 +62,22 @@ impl Text {
 
     /// The text this handle stands for.
     pub(crate) fn resolve<'s>(self, inputs: &'s str, arena: &'s str) -> &'s str {
-        let source = if self.len & IN_ARENA != 0 {
+        self.source(inputs, arena)
+            .get(self.range())
+            .unwrap_or_default()
+    }
+
+    fn source<'s>(self, inputs: &'s str, arena: &'s str) -> &'s str {
+        if self.len & IN_ARENA != 0 {
             arena
         } else {
             inputs
-        };
+        }
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
         let start = self.at as usize;
-        source
-            .get(start..start + (self.len & LEN_MASK) as usize)
-            .unwrap_or_default()
+        start..start + (self.len & LEN_MASK) as usize
     }
 }
 
@@ -98,6 +105,18 @@ impl Store {
     /// The text of a handle.
     pub fn get(&self, text: Text) -> &str {
         text.resolve(&self.inputs, &self.arena)
+    }
+
+    /// The bytes of a handle, as [`Store::get`] gives them, for the JSON
+    /// writer. Handles are only made for whole `str`s or slices of one, so
+    /// they lie on char boundaries and `get`'s checks of that are skipped
+    /// (the debug assertion checks the claim on every test).
+    #[inline]
+    pub(crate) fn bytes(&self, text: Text) -> &[u8] {
+        let source = text.source(&self.inputs, &self.arena).as_bytes();
+        let bytes = source.get(text.range()).unwrap_or_default();
+        debug_assert_eq!(bytes, self.get(text).as_bytes());
+        bytes
     }
 
     /// Bytes held, for sizing the output.

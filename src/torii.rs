@@ -202,8 +202,10 @@ impl ToriiFile {
         }
     }
 
+    /// Inlined: it runs for every value, and its common case is a copy.
+    #[inline]
     fn write_text(&self, out: &mut Vec<u8>, text: Text) {
-        let bytes = self.store.get(text).as_bytes();
+        let bytes = self.store.bytes(text);
         if text.needs_escape() {
             write_str_body(out, bytes);
         } else {
@@ -213,6 +215,8 @@ impl ToriiFile {
     }
 
     fn write_user(&self, out: &mut Vec<u8>, user: &UserRecord) {
+        // A string's closing quote goes out with the piece after it, so
+        // that each constant is one copy.
         out.extend_from_slice(b"{\"email\":\"");
         self.write_text(out, user.email);
         if !user.first_name.is_empty() {
@@ -223,32 +227,34 @@ impl ToriiFile {
             out.extend_from_slice(b"\",\"lastName\":\"");
             self.write_text(out, user.last_name);
         }
-        out.extend_from_slice(b"\",\"status\":\"");
-        out.extend_from_slice(user.license_status.user_status().as_str().as_bytes());
+        // A constant per status: a copy of known length is a few moves, one
+        // of a length chosen at run time is a call.
+        match user.license_status.user_status() {
+            UserStatus::Active => out.extend_from_slice(b"\",\"status\":\"active"),
+            UserStatus::Deleted => out.extend_from_slice(b"\",\"status\":\"deleted"),
+        }
         if !user.external_status.is_empty() {
             out.extend_from_slice(b"\",\"externalStatus\":\"");
             self.write_text(out, user.external_status);
         }
-        out.push(b'"');
-        let roles = user.roles.as_slice();
-        if !roles.is_empty() {
-            out.extend_from_slice(b",\"roles\":[");
-            for (i, &role) in roles.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
+        if let Some((&first, rest)) = user.roles.as_slice().split_first() {
+            out.extend_from_slice(b"\",\"roles\":[\"");
+            self.write_text(out, first);
+            for &role in rest {
+                out.extend_from_slice(b"\",\"");
                 self.write_text(out, role);
-                out.push(b'"');
             }
-            out.push(b']');
+            out.extend_from_slice(b"\"]");
+        } else {
+            out.push(b'"');
         }
         if let Some(date) = user.last_used {
             out.extend_from_slice(b",\"lastUsedDate\":\"");
             out.extend_from_slice(&date.iso());
-            out.push(b'"');
+            out.extend_from_slice(b"\"}");
+        } else {
+            out.push(b'}');
         }
-        out.push(b'}');
     }
 }
 
@@ -345,9 +351,17 @@ impl JsonChunks<'_> {
                     let user = &users[i];
                     out.extend_from_slice(b"{\"email\":\"");
                     file.write_text(out, user.email);
-                    out.extend_from_slice(b"\",\"licenseStatus\":\"");
-                    out.extend_from_slice(user.license_status.as_str().as_bytes());
-                    out.extend_from_slice(b"\"}");
+                    match user.license_status {
+                        LicenseStatus::Active => {
+                            out.extend_from_slice(b"\",\"licenseStatus\":\"active\"}")
+                        }
+                        LicenseStatus::Inactive => {
+                            out.extend_from_slice(b"\",\"licenseStatus\":\"inactive\"}")
+                        }
+                        LicenseStatus::Deleted => {
+                            out.extend_from_slice(b"\",\"licenseStatus\":\"deleted\"}")
+                        }
+                    }
                     Phase::LicenseUsers(i + 1)
                 }
                 Phase::LicenseUsers(_) => {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use stripe_torii_sync::input::scan::{Record, Scanner};
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::report::Code;
+use stripe_torii_sync::torii::{JsonPosition, ToriiFile};
 use stripe_torii_sync::transform::{transform_inputs, Input};
 use stripe_torii_sync::{transform, transform_bytes, ErrorKind, TransformOptions};
 
@@ -82,6 +83,60 @@ fn check_output(json: &[u8]) {
         assert!(text.contains(&escaped), "{escaped} is written differently");
     }
     assert!(text.ends_with("}\n"));
+}
+
+/// The Torii JSON of `file`, built from its public accessors with
+/// `serde_json` escaping: an independent check of the hand-written writer.
+fn reference_json(file: &ToriiFile) -> Vec<u8> {
+    let s = |text: &str| serde_json::to_string(text).unwrap();
+    let mut out = String::from("{\"users\":[");
+    for (i, user) in file.users().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out += &format!("{{\"email\":{}", s(user.email()));
+        if let Some(first) = user.first_name() {
+            out += &format!(",\"firstName\":{}", s(first));
+        }
+        if let Some(last) = user.last_name() {
+            out += &format!(",\"lastName\":{}", s(last));
+        }
+        out += &format!(",\"status\":{}", s(user.status().as_str()));
+        if let Some(external) = user.external_status() {
+            out += &format!(",\"externalStatus\":{}", s(external));
+        }
+        if user.roles().len() > 0 {
+            let roles: Vec<String> = user.roles().map(s).collect();
+            out += &format!(",\"roles\":[{}]", roles.join(","));
+        }
+        if let Some(date) = user.last_used_date() {
+            out += &format!(",\"lastUsedDate\":\"{date}\"");
+        }
+        out.push('}');
+    }
+    out.push(']');
+    if let Some(terms) = file.license() {
+        out += &format!(
+            ",\"licenses\":[{{\"name\":{},\"pricePerUser\":{},\"unassignedAmount\":{},\"users\":[",
+            s(&terms.name),
+            terms.price_per_user_cents,
+            terms.unassigned_amount
+        );
+        let users: Vec<String> = file
+            .users()
+            .map(|u| {
+                format!(
+                    "{{\"email\":{},\"licenseStatus\":{}}}",
+                    s(u.email()),
+                    s(u.license_status().as_str())
+                )
+            })
+            .collect();
+        out += &users.join(",");
+        out += "]}]";
+    }
+    out += "}\n";
+    out.into_bytes()
 }
 
 /// A file with a header and `rows`, joined with `delimiter` and `newline`.
@@ -247,6 +302,41 @@ proptest! {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a.err(), b.err()),
+        }
+    }
+
+    /// The writer gives what a `serde_json` writer gives from the public
+    /// accessors, and the chunked writer the same bytes for every limit,
+    /// resumed from its position each call as the wasm host does.
+    #[test]
+    fn the_json_is_written_alike_whole_and_in_chunks(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..8), 1..12),
+        include_license in any::<bool>(),
+    ) {
+        let text = file(&rows, ',', "\n");
+        let options = TransformOptions { include_license: Some(include_license), ..TransformOptions::default() };
+        let Ok(out) = transform(&text, &options) else { return Ok(()) };
+        let json = out.to_json();
+        let reference = reference_json(&out.file);
+        prop_assert_eq!(String::from_utf8_lossy(&json), String::from_utf8_lossy(&reference));
+        for limit in 1..=json.len() + 1 {
+            let mut position = JsonPosition::default();
+            let mut joined = Vec::new();
+            let mut chunk = Vec::new();
+            let mut calls = 0;
+            loop {
+                let mut chunks = out.file.json_chunks_at(position);
+                let more = chunks.write_next(&mut chunk, limit);
+                position = chunks.position();
+                joined.append(&mut chunk);
+                calls += 1;
+                prop_assert!(calls <= json.len() + 2, "no progress at limit {}", limit);
+                if !more {
+                    break;
+                }
+            }
+            prop_assert!(position.is_done());
+            prop_assert!(joined == json, "limit {}", limit);
         }
     }
 
