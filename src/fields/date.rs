@@ -402,16 +402,16 @@ pub(crate) fn month_number(word: &[u8]) -> Option<i64> {
         "november",
         "december",
     ];
-    if word.len() < 3 {
+    let [a, b, c, ..] = *word else {
         return None;
-    }
-    let (index, name) = MONTHS
-        .iter()
-        .enumerate()
-        .find(|(_, m)| word[..3].eq_ignore_ascii_case(&m.as_bytes()[..3]))?;
-    let name = name.as_bytes();
-    let known =
-        word.len() == 3 || word.eq_ignore_ascii_case(name) || word.eq_ignore_ascii_case(b"sept");
+    };
+    // `| 0x20` lower-cases a letter and turns no other byte into one.
+    let index = b"janfebmaraprmayjunjulaugsepoctnovdec"
+        .chunks_exact(3)
+        .position(|m| m == [a | 0x20, b | 0x20, c | 0x20])?;
+    let known = word.len() == 3
+        || word.eq_ignore_ascii_case(MONTHS[index].as_bytes())
+        || word.eq_ignore_ascii_case(b"sept");
     known.then_some(index as i64 + 1)
 }
 
@@ -609,6 +609,46 @@ mod tests {
         assert_eq!(mdy("Feb 29, 2024").as_deref(), Some("2024-02-29"));
         assert_eq!(mdy("Dec 31, 2024 11:30 PM").as_deref(), Some("2024-12-31"));
         assert_eq!(mdy("Jan 1, 2025 12:15 AM").as_deref(), Some("2025-01-01"));
+    }
+
+    #[test]
+    fn month_numbers() {
+        let names = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        for (number, name) in (1..).zip(names) {
+            let short = &name.as_bytes()[..3];
+            for word in [
+                name.as_bytes(),
+                short,
+                &name.to_ascii_uppercase().as_bytes()[..3],
+            ] {
+                assert_eq!(month_number(word), Some(number), "{word:?}");
+            }
+        }
+        assert_eq!(month_number(b"SEPT"), Some(9));
+        for word in [
+            &b"De"[..],
+            b"Janu",
+            b"Decem",
+            b"D\xc3\xa9c",
+            b"Dex",
+            b"D\x05c",
+            b"junes",
+        ] {
+            assert_eq!(month_number(word), None, "{word:?}");
+        }
     }
 
     #[test]
