@@ -318,10 +318,11 @@ impl<'a> Cursor<'a> {
 }
 
 fn make_date(year: i64, month: i64, day: i64) -> Result<Date, DateParseError> {
-    if !YEARS.contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // `from_ymd` checks the ranges; these only keep the casts exact.
+    let (Ok(year), Ok(month), Ok(day)) = (year.try_into(), month.try_into(), day.try_into()) else {
         return Err(NO_SUCH_DATE);
-    }
-    Date::from_ymd(year as u16, month as u8, day as u8).ok_or(NO_SUCH_DATE)
+    };
+    Date::from_ymd(year, month, day).ok_or(NO_SUCH_DATE)
 }
 
 /// 10 digits are Unix seconds, 13 are milliseconds.
