@@ -4,7 +4,10 @@
 //! 30 Dec 2024 became 2025. Here a date is a plain calendar date, parsed by
 //! hand from the bytes (no regex, no format strings, no allocation: this runs
 //! once per row on files of a million rows), and a date-time with a zone is
-//! converted to UTC before its date is taken.
+//! converted to UTC before its date is taken. The ten bytes of an ISO date,
+//! and the `HH:MM:SS` UTC time exports write after it, are each tested at
+//! once (eight bytes in one `u64`) rather than a byte at a time, and a time
+//! that cannot move the date (`HH:MM:SS` in UTC, `H:MM PM`) is only checked.
 //!
 //! ```
 //! use stripe_torii_sync::fields::date::{parse_last_used, DateOrder};
@@ -224,11 +227,15 @@ const TRY_MDY: DateParseError = DateParseError {
 /// Cells that mean "never used": no date, and no warning.
 const NO_DATE: &[&str] = &["never", "-", "—", "–", "n/a", "na", "none", "null"];
 
+/// The longest of [`NO_DATE`], in bytes: a longer cell is none of them.
+const NO_DATE_LONGEST: usize = 5;
+
 /// Parses a last-used cell. `Ok(None)` for empty, "Never", "-", "—", "–",
 /// "N/A", "NA", "none" and "null" (any case).
 pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, DateParseError> {
     let s = crate::text::trim(cell);
-    if s.is_empty() || NO_DATE.iter().any(|n| n.eq_ignore_ascii_case(s)) {
+    let no_date = |s: &str| NO_DATE.iter().any(|n| n.eq_ignore_ascii_case(s));
+    if s.is_empty() || (s.len() <= NO_DATE_LONGEST && no_date(s)) {
         return Ok(None);
     }
     let b = s.as_bytes();
@@ -312,10 +319,11 @@ impl<'a> Cursor<'a> {
 }
 
 fn make_date(year: i64, month: i64, day: i64) -> Result<Date, DateParseError> {
-    if !YEARS.contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // `from_ymd` checks the ranges; these only keep the casts exact.
+    let (Ok(year), Ok(month), Ok(day)) = (year.try_into(), month.try_into(), day.try_into()) else {
         return Err(NO_SUCH_DATE);
-    }
-    Date::from_ymd(year as u16, month as u8, day as u8).ok_or(NO_SUCH_DATE)
+    };
+    Date::from_ymd(year, month, day).ok_or(NO_SUCH_DATE)
 }
 
 /// 10 digits are Unix seconds, 13 are milliseconds.
@@ -336,21 +344,70 @@ fn unix_timestamp(b: &[u8]) -> Result<Date, DateParseError> {
 
 /// `YYYY-MM-DD`, optionally followed by a time and a zone.
 fn iso(b: &[u8]) -> Result<Date, DateParseError> {
-    let mut c = Cursor::new(b);
-    let year = c.number(4, 4).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'-') {
-        return Err(UNRECOGNISED);
-    }
-    let month = c.number(2, 2).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'-') {
-        return Err(UNRECOGNISED);
-    }
-    let day = c.number(2, 2).ok_or(UNRECOGNISED)?;
-    let date = make_date(year, month, day)?;
+    let date = iso_date(b)?;
+    let mut c = Cursor { b, at: 10 };
     if !c.eat(b'T') && !c.eat(b't') {
         c.skip_spaces();
     }
     shift_to_utc(date, &mut c)
+}
+
+/// The `YYYY-MM-DD` at the start of `b`, its ten bytes tested at once.
+fn iso_date(b: &[u8]) -> Result<Date, DateParseError> {
+    let [y1, y2, y3, y4, _, m1, m2, _] = DATE.read(b).ok_or(UNRECOGNISED)?;
+    let [d1, d2] = *b.get(8..10).ok_or(UNRECOGNISED)? else {
+        return Err(UNRECOGNISED);
+    };
+    let day = digits(d1, d2).ok_or(UNRECOGNISED)?;
+    let year = (u16::from(y1) * 10 + u16::from(y2)) * 100 + u16::from(y3 * 10 + y4);
+    Date::from_ymd(year, m1 * 10 + m2, day).ok_or(NO_SUCH_DATE)
+}
+
+/// Eight bytes of a fixed shape, all tested at once (SWAR).
+struct Eight {
+    /// The shape's bytes, `0` where any digit goes.
+    shape: u64,
+    /// `0xFF` where a digit goes.
+    digits: u64,
+}
+
+const DATE: Eight = Eight::new(b"0000-00-");
+const TIME: Eight = Eight::new(b"00:00:00");
+
+impl Eight {
+    const fn new(shape: &[u8; 8]) -> Eight {
+        let (mut digits, mut i) = (0, 0);
+        while i < 8 {
+            if shape[i] == b'0' {
+                digits |= 0xFF << (8 * i);
+            }
+            i += 1;
+        }
+        Eight {
+            shape: u64::from_le_bytes(*shape),
+            digits,
+        }
+    }
+
+    /// The values of the first eight bytes of `b` (0 for the shape's other
+    /// bytes), if they fit the shape.
+    fn read(&self, b: &[u8]) -> Option<[u8; 8]> {
+        const LOW: u64 = 0x0101_0101_0101_0101;
+        let x = u64::from_le_bytes(*b.first_chunk()?) ^ self.shape;
+        // A byte the shape spells out is now 0 if it matched, and a digit's
+        // byte is its value: only '0'..='9' give 0..=9. A byte of 16 or
+        // more shows in a high nibble of `x`, one of 10..=15 once 6 is
+        // added; a byte under 16 plus 6 never carries into the next.
+        let fits = x & !self.digits == 0 && (x | x.wrapping_add(6 * LOW)) & (0xF0 * LOW) == 0;
+        fits.then(|| x.to_le_bytes())
+    }
+}
+
+/// The number two ASCII digits write, or `None` if either is not a digit:
+/// one test for both, and no loop.
+fn digits(tens: u8, ones: u8) -> Option<u8> {
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens.max(ones) < 10).then(|| tens * 10 + ones)
 }
 
 /// `M/D/YYYY` or `D/M/YYYY`, optionally followed by a time.
@@ -402,16 +459,16 @@ pub(crate) fn month_number(word: &[u8]) -> Option<i64> {
         "november",
         "december",
     ];
-    if word.len() < 3 {
+    let [a, b, c, ..] = *word else {
         return None;
-    }
-    let (index, name) = MONTHS
-        .iter()
-        .enumerate()
-        .find(|(_, m)| word[..3].eq_ignore_ascii_case(&m.as_bytes()[..3]))?;
-    let name = name.as_bytes();
-    let known =
-        word.len() == 3 || word.eq_ignore_ascii_case(name) || word.eq_ignore_ascii_case(b"sept");
+    };
+    // `| 0x20` lower-cases a letter and turns no other byte into one.
+    let index = b"janfebmaraprmayjunjulaugsepoctnovdec"
+        .chunks_exact(3)
+        .position(|m| m == [a | 0x20, b | 0x20, c | 0x20])?;
+    let known = word.len() == 3
+        || word.eq_ignore_ascii_case(MONTHS[index].as_bytes())
+        || word.eq_ignore_ascii_case(b"sept");
     known.then_some(index as i64 + 1)
 }
 
@@ -458,7 +515,7 @@ fn day_month_year(b: &[u8]) -> Result<Date, DateParseError> {
 /// Reads an optional time and zone after a date and returns the UTC date.
 /// A time without a zone is UTC, so it never moves the date.
 fn shift_to_utc(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
-    if c.done() {
+    if c.done() || is_utc_time(c.rest()) {
         return Ok(date);
     }
     let minutes = time_of_day(c)?;
@@ -469,6 +526,28 @@ fn shift_to_utc(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
     }
     date.plus_days((minutes - offset).div_euclid(MINUTES_PER_DAY))
         .ok_or(NO_SUCH_DATE)
+}
+
+/// Whether `b` is one of the times exports write most, valid and in UTC:
+/// `HH:MM:SS` with `Z`, ` UTC` or no zone, or `H:MM AM`/`PM`. Such a time
+/// never moves the date, so the cursor need not read it. Anything else is
+/// left to [`time_of_day`] and [`zone_offset`].
+fn is_utc_time(b: &[u8]) -> bool {
+    if let Some([h1, h2, _, m1, m2, _, s1, s2]) = TIME.read(b) {
+        return matches!(b[8..], [] | [b'Z'] | [b' ', b'U', b'T', b'C'])
+            && h1 * 10 + h2 <= 23
+            && m1 * 10 + m2 <= 59
+            && s1 * 10 + s2 <= 60;
+    }
+    let (hour, rest) = match *b {
+        [h, b':', ref rest @ ..] => (digits(b'0', h), rest),
+        [h1, h2, b':', ref rest @ ..] => (digits(h1, h2), rest),
+        _ => return false,
+    };
+    let [m1, m2, b' ', b'A' | b'P', b'M'] = *rest else {
+        return false;
+    };
+    hour.is_some_and(|h| (1..=12).contains(&h)) && digits(m1, m2).is_some_and(|m| m <= 59)
 }
 
 /// `H:MM`, `HH:MM:SS`, `HH:MM:SS.fff`, with an optional `AM`/`PM`.
@@ -612,6 +691,46 @@ mod tests {
     }
 
     #[test]
+    fn month_numbers() {
+        let names = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        for (number, name) in (1..).zip(names) {
+            let short = &name.as_bytes()[..3];
+            for word in [
+                name.as_bytes(),
+                short,
+                &name.to_ascii_uppercase().as_bytes()[..3],
+            ] {
+                assert_eq!(month_number(word), Some(number), "{word:?}");
+            }
+        }
+        assert_eq!(month_number(b"SEPT"), Some(9));
+        for word in [
+            &b"De"[..],
+            b"Janu",
+            b"Decem",
+            b"D\xc3\xa9c",
+            b"Dex",
+            b"D\x05c",
+            b"junes",
+        ] {
+            assert_eq!(month_number(word), None, "{word:?}");
+        }
+    }
+
+    #[test]
     fn slash_dates_follow_the_order() {
         assert_eq!(mdy("3/4/2025").as_deref(), Some("2025-03-04"));
         assert_eq!(mdy("12/29/2025 15:04:05").as_deref(), Some("2025-12-29"));
@@ -634,6 +753,11 @@ mod tests {
         assert_eq!(mdy("1735603200000").as_deref(), Some("2024-12-31"));
         assert_eq!(mdy("0000000000").as_deref(), Some("1970-01-01"));
         assert_eq!(err("123456", DateOrder::Mdy), UNRECOGNISED.reason);
+    }
+
+    #[test]
+    fn no_date_longest_is_the_longest() {
+        assert_eq!(NO_DATE.iter().map(|n| n.len()).max(), Some(NO_DATE_LONGEST));
     }
 
     #[test]
@@ -686,6 +810,32 @@ mod tests {
     }
 
     #[test]
+    fn the_common_utc_times_are_read_at_once() {
+        for time in [
+            "09:15:00 UTC",
+            "08:00:00Z",
+            "23:59:60",
+            "3:04 PM",
+            "12:15 AM",
+        ] {
+            assert!(is_utc_time(time.as_bytes()), "{time}");
+        }
+        for time in [
+            "24:00:00Z",
+            "10:60:00",
+            "10:00:61",
+            "10:00:00+01:00",
+            "10:00:00 PM",
+            "0:04 PM",
+            "13:04 PM",
+            "3:60 AM",
+            "3:04 pm",
+        ] {
+            assert!(!is_utc_time(time.as_bytes()), "{time}");
+        }
+    }
+
+    #[test]
     fn writes_iso() {
         assert_eq!(&Date::from_ymd(1999, 1, 9).unwrap().iso(), b"1999-01-09");
         assert_eq!(
@@ -699,6 +849,95 @@ mod tests {
 mod properties {
     use super::*;
     use proptest::prelude::*;
+
+    /// A cell in one of the common shapes, every field valid, then often
+    /// changed in one place: a field set out of range or to a bound, or one
+    /// byte replaced, dropped or added. Any other place would be valid, so
+    /// each change is tested on its own.
+    fn near_common_shapes() -> impl Strategy<Value = String> {
+        use prop::sample::select;
+        let valid = (
+            prop_oneof![1900u16..=2100, select(vec![1900u16, 2000, 2024, 9999])],
+            (1u16..=12, 1u16..=28, 0u16..=23, 0u16..=59, 0u16..=60),
+            (0u16..=14, 0u16..=59, 1u16..=12),
+        );
+        let words = (
+            select(vec!["T", "t", " ", "T", " ", "  ", "x"]),
+            select(vec!["", "Z", " UTC", "+:", "-:", "+", " GMT", "z", "Q"]),
+            select(vec![
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+                "dec", "DEC", "Sept", "December", "Foo",
+            ]),
+            select(vec!["AM", "PM", "AM", "PM", "am", "AX", "A.M."]),
+        );
+        let change = (
+            0u8..7,
+            0usize..9,
+            any::<usize>(),
+            select(b":/-. 0Z9aT,+".to_vec()),
+        );
+        let layout = (0u8..5, any::<[bool; 3]>());
+        (valid, words, change, layout).prop_map(
+            |((year, (mo, d, h, mi, s), (zh, zm, h12)), words, change, layout)| {
+                let mut f = [year, mo, d, h, mi, s, zh, zm, h12];
+                let (kind, field, pick, byte) = change;
+                if let 2 | 3 = kind {
+                    let edges: &[u16] = match field {
+                        0 => &[0, 25, 1899, 1900, 2000, 2100, 9999],
+                        1 => &[0, 13, 99],
+                        2 => &[0, 29, 30, 31, 32],
+                        3 => &[24, 99],
+                        4 => &[60, 99],
+                        5 => &[61, 99],
+                        6 => &[15, 99],
+                        7 => &[60, 99],
+                        _ => &[0, 13, 23],
+                    };
+                    f[field] = edges[pick % edges.len()];
+                }
+                let [year, mo, d, h, mi, s, zh, zm, h12] = f;
+                let (sep, zone, month, meridiem) = words;
+                let (shape, short) = layout;
+                // Day, month and hour in one digit where the shape allows.
+                let one_or_two = |n: u16, short: bool| {
+                    if short {
+                        format!("{n}")
+                    } else {
+                        format!("{n:02}")
+                    }
+                };
+                let zone = match zone {
+                    "+:" | "-:" => format!("{}{zh:02}:{zm:02}", &zone[..1]),
+                    "+" => format!("+{zh:02}{zm:02}"),
+                    _ => zone.to_string(),
+                };
+                let cell = match shape {
+                    0 => format!("{year:04}-{mo:02}-{d:02}"),
+                    1 => format!("{year:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}{zone}"),
+                    2 => format!(
+                        "{}/{}/{year:04}",
+                        one_or_two(mo, short[0]),
+                        one_or_two(d, short[1])
+                    ),
+                    3 => format!("{month} {}, {year:04}", one_or_two(d, short[1])),
+                    _ => format!(
+                        "{month} {}, {year:04}, {}:{mi:02} {meridiem}",
+                        one_or_two(d, short[1]),
+                        one_or_two(h12, short[2])
+                    ),
+                };
+                let mut cell = cell.into_bytes();
+                let at = pick % cell.len();
+                match kind {
+                    4 => cell[at] = byte,
+                    5 => drop(cell.remove(at)),
+                    6 => cell.insert(at, byte),
+                    _ => {}
+                }
+                String::from_utf8(cell).unwrap()
+            },
+        )
+    }
 
     proptest! {
         #[test]
@@ -742,5 +981,53 @@ mod properties {
                 prop_assert_eq!(parse_last_used(&text, DateOrder::Mdy).unwrap(), Some(date));
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The ten bytes of an ISO date, read at once, give what the
+        /// cursor read before, error for error.
+        #[test]
+        fn iso_dates_read_at_once_agree_with_the_cursor(cell in near_common_shapes()) {
+            let b = cell.as_bytes();
+            if b.len() >= 10 {
+                prop_assert_eq!(iso_date(b), iso_date_by_cursor(b), "{:?}", cell);
+            }
+        }
+
+        /// A time taken as UTC at once is one the cursor reads as a valid
+        /// time that does not move the date.
+        #[test]
+        fn utc_times_read_at_once_agree_with_the_cursor(cell in near_common_shapes()) {
+            for at in 0..cell.len() {
+                let time = &cell.as_bytes()[at..];
+                if is_utc_time(time) {
+                    let mut c = Cursor::new(time);
+                    let moved = time_of_day(&mut c).and_then(|minutes| {
+                        c.skip_spaces();
+                        Ok(minutes - zone_offset(&mut c)?)
+                    });
+                    prop_assert!(c.done(), "{:?}", cell);
+                    prop_assert_eq!(moved.map(|m| m.div_euclid(MINUTES_PER_DAY)), Ok(0));
+                }
+            }
+        }
+    }
+
+    /// How [`iso_date`] read the date before: the reference it is tested
+    /// against.
+    fn iso_date_by_cursor(b: &[u8]) -> Result<Date, DateParseError> {
+        let mut c = Cursor::new(b);
+        let year = c.number(4, 4).ok_or(UNRECOGNISED)?;
+        if !c.eat(b'-') {
+            return Err(UNRECOGNISED);
+        }
+        let month = c.number(2, 2).ok_or(UNRECOGNISED)?;
+        if !c.eat(b'-') {
+            return Err(UNRECOGNISED);
+        }
+        let day = c.number(2, 2).ok_or(UNRECOGNISED)?;
+        make_date(year, month, day)
     }
 }
