@@ -284,7 +284,8 @@ impl<'a> Cursor<'a> {
         self.at > start
     }
 
-    /// Between `min` and `max` digits, as a number.
+    /// Between `min` and `max` digits, as a number; `None`, consuming
+    /// nothing, when fewer than `min` are there.
     fn number(&mut self, min: usize, max: usize) -> Option<i64> {
         let start = self.at;
         let mut n: i64 = 0;
@@ -297,7 +298,13 @@ impl<'a> Cursor<'a> {
                 _ => break,
             }
         }
-        (self.at - start >= min).then_some(n)
+        if self.at - start < min {
+            // A number too short is no number: nothing is consumed, so the
+            // digits are left for the caller to refuse (`+053` is no zone).
+            self.at = start;
+            return None;
+        }
+        Some(n)
     }
 
     /// A run of ASCII letters.
@@ -789,6 +796,9 @@ mod tests {
             "2025-12-29 13:00 PM",
             "ＤＥＣ",
             "9999-12-31T23:00:00-05:00",
+            // Three digits are no zone: not +05:00 with the 3 dropped.
+            "2024-12-31T03:30:00+053",
+            "2024-12-31T03:30:00+05:3",
         ] {
             assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
         }
