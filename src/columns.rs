@@ -422,6 +422,16 @@ impl Columns {
             .collect()
     }
 
+    /// Columns inside the header whose header cell is empty and that no
+    /// field is read from: their cells are not exported, which the
+    /// transform reports when one of them holds data.
+    pub fn headerless(&self) -> Vec<usize> {
+        let read = |i: usize| self.at.iter().any(|(_, at)| *at == Some(i));
+        (0..self.headers.len())
+            .filter(|&i| self.headers[i].is_empty() && !read(i))
+            .collect()
+    }
+
     /// Why the column headed `normalized` is not read: the field it names
     /// (by alias, or by repeating a header that is read) is read from
     /// another column, or it names none.

@@ -406,6 +406,42 @@ fn a_full_name_beside_first_and_last_names_is_a_note() {
         .contains("names come from the first and last name columns"));
 }
 
+/// A column without a header is read by no field: when it holds data, the
+/// report says so once, at the header, with how many rows and the first.
+#[test]
+fn data_under_an_empty_header_is_reported_once_per_column() {
+    let text = "Email,Name,,Status,\n\
+                ada@example.com,Ada,,Active,\n\
+                bob@example.com,Bob,Owner,Active,\n\
+                cy@example.com,Cy, ,Active,\n\
+                dee@example.com,Dee,Admin,Active,\n";
+    let out = transform(text, &TransformOptions::default()).unwrap();
+    let notes: Vec<_> = out
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.code.as_str(), d.column.as_deref(), d.level))
+        .collect();
+    // Column 5 is empty on every row (the trailing comma): no news.
+    assert_eq!(notes, [(1, "unused_column", Some("column 3"), Level::Info)]);
+    let message = &out.report.diagnostics[0].message;
+    assert!(
+        message
+            .starts_with("column 3 has no header but holds data on 2 rows (the first on line 3)"),
+        "{message}"
+    );
+    assert!(message.contains("(FIELD=3)"), "{message}");
+    assert!(out.report.is_balanced());
+    assert_eq!(out.report.totals.users_exported, 4);
+    // Mapped to a field, the column is read and the note goes.
+    let mapped = transform(text, &options(r#"{"columns":{"roles":3}}"#)).unwrap();
+    assert!(mapped.report.diagnostics.is_empty());
+    assert_eq!(
+        user(&mapped, "bob@example.com")["roles"],
+        serde_json::json!(["Owner"])
+    );
+}
+
 #[test]
 fn header_notes_carry_the_header_line_and_skip_empty_headers() {
     // A blank first line: the header is line 2. The empty third header and

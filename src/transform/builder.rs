@@ -15,7 +15,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
 
-use super::header::header_notes;
+use super::header::{header_notes, HeaderlessData};
 use crate::columns::{Columns, Field, Layout};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::{parse_last_used, Date};
@@ -177,16 +177,25 @@ impl<'s, 't> Builder<'s, 't> {
                 self.diagnose(&context, line, note.column, note.code, note.message, None);
             }
         }
+        let mut headerless = HeaderlessData::new(&context.columns);
         if let Some(record) = first {
             self.record(&context, record, &scanner);
         }
         let rows_from = scanner.position();
         let mut records = 0;
         while let Some(record) = scanner.next_record() {
+            if let Record::Row { line } = record {
+                headerless.observe(line, &scanner);
+            }
             self.record(&context, record, &scanner);
             records += 1;
             if records == SIZE_SAMPLE_ROWS {
                 self.reserve_rows(scanner.records_left(records, rows_from));
+            }
+        }
+        if let Some(line) = header_line {
+            for note in headerless.notes() {
+                self.diagnose(&context, line, note.column, note.code, note.message, None);
             }
         }
         Ok(())

@@ -1,13 +1,16 @@
 //! What the report says about a file's header row: a missing status column
 //! (every user would read as active), a header repeated for one field (only
-//! the first column is read), and header cells no field is read from.
+//! the first column is read), header cells no field is read from, and
+//! columns without a header that hold data (seen as the rows are read,
+//! reported at the end of the file).
 //!
 //! These are diagnostics about columns, not rows: they carry the header's
 //! line and count no row, so the report's sums are unchanged.
 
 use crate::columns::{Columns, Field, Unread};
+use crate::input::scan::Scanner;
 use crate::report::Code;
-use crate::text::{plural, shorten};
+use crate::text::{plural, shorten, trim};
 
 /// Unrecognised headers named in the missing-status message; the rest are
 /// counted.
@@ -91,6 +94,61 @@ pub(super) fn header_notes(columns: &Columns) -> Vec<HeaderNote> {
         });
     }
     notes
+}
+
+/// Data found under header cells that are empty: those columns are read by
+/// no field, so their cells would leave the file without a word.
+pub(super) struct HeaderlessData {
+    /// Per column without a header: the rows with data there, and the
+    /// first such row's line.
+    columns: Vec<(usize, u64, u64)>,
+}
+
+impl HeaderlessData {
+    /// Watches the columns of `columns` that have no header.
+    pub(super) fn new(columns: &Columns) -> Self {
+        let columns = columns
+            .headerless()
+            .into_iter()
+            .map(|i| (i, 0, 0))
+            .collect();
+        HeaderlessData { columns }
+    }
+
+    /// Notes the current record of `scanner` (starting on `line`): a cell
+    /// with more than whitespace under an empty header. Most files have no
+    /// such column, and then this looks at nothing.
+    pub(super) fn observe(&mut self, line: u64, scanner: &Scanner) {
+        for (column, rows, first) in &mut self.columns {
+            if !trim(scanner.cell(*column)).is_empty() {
+                if *rows == 0 {
+                    *first = line;
+                }
+                *rows += 1;
+            }
+        }
+    }
+
+    /// One note per column without a header that held data.
+    pub(super) fn notes(&self) -> Vec<HeaderNote> {
+        self.columns
+            .iter()
+            .filter(|(_, rows, _)| *rows > 0)
+            .map(|&(column, rows, first)| HeaderNote {
+                column: Some(column),
+                code: Code::UnusedColumn,
+                message: format!(
+                    "column {} has no header but holds data on {} (the first on line {first}), \
+                     so it is not exported; if it holds one of {}, map it with the columns \
+                     option (FIELD={})",
+                    column + 1,
+                    plural(rows, "row", "rows"),
+                    field_names(),
+                    column + 1
+                ),
+            })
+            .collect()
+    }
 }
 
 /// The missing-status warning: what it means for the users, the headers
