@@ -414,7 +414,8 @@ fn data_under_an_empty_header_is_reported_once_per_column() {
                 ada@example.com,Ada,,Active,\n\
                 bob@example.com,Bob,Owner,Active,\n\
                 cy@example.com,Cy, ,Active,\n\
-                dee@example.com,Dee,Admin,Active,\n";
+                dee@example.com,Dee,Admin,Active,\n\
+                not-an-email,Eve,,Active,\n";
     let out = transform(text, &TransformOptions::default()).unwrap();
     let notes: Vec<_> = out
         .report
@@ -422,8 +423,15 @@ fn data_under_an_empty_header_is_reported_once_per_column() {
         .iter()
         .map(|d| (d.line, d.code.as_str(), d.column.as_deref(), d.level))
         .collect();
-    // Column 5 is empty on every row (the trailing comma): no news.
-    assert_eq!(notes, [(1, "unused_column", Some("column 3"), Level::Info)]);
+    // Column 5 is empty on every row (the trailing comma): no news. The
+    // note comes with the header's line, before the rows' diagnostics.
+    assert_eq!(
+        notes,
+        [
+            (1, "unused_column", Some("column 3"), Level::Info),
+            (6, "invalid_email", Some("Email"), Level::Error),
+        ]
+    );
     let message = &out.report.diagnostics[0].message;
     assert!(
         message
@@ -435,7 +443,7 @@ fn data_under_an_empty_header_is_reported_once_per_column() {
     assert_eq!(out.report.totals.users_exported, 4);
     // Mapped to a field, the column is read and the note goes.
     let mapped = transform(text, &options(r#"{"columns":{"roles":3}}"#)).unwrap();
-    assert!(mapped.report.diagnostics.is_empty());
+    assert_eq!(codes_at(&mapped, 1), Vec::<&str>::new());
     assert_eq!(
         user(&mapped, "bob@example.com")["roles"],
         serde_json::json!(["Owner"])

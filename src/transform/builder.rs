@@ -177,6 +177,7 @@ impl<'s, 't> Builder<'s, 't> {
                 self.diagnose(&context, line, note.column, note.code, note.message, None);
             }
         }
+        let header_notes_end = self.report.diagnostics.len();
         let mut headerless = HeaderlessData::new(&context.columns);
         if let Some(record) = first {
             self.record(&context, record, &scanner);
@@ -194,9 +195,13 @@ impl<'s, 't> Builder<'s, 't> {
             }
         }
         if let Some(line) = header_line {
+            let rows_end = self.report.diagnostics.len();
             for note in headerless.notes() {
                 self.diagnose(&context, line, note.column, note.code, note.message, None);
             }
+            // With the other notes on the header line, before the rows' own.
+            let added = self.report.diagnostics.len() - rows_end;
+            self.report.diagnostics[header_notes_end..].rotate_right(added);
         }
         Ok(())
     }
