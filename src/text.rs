@@ -35,6 +35,12 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// True for the ASCII bytes `str::trim` removes: `u8::is_ascii_whitespace`
+/// and the vertical tab, which it leaves out.
+pub(crate) fn is_trimmed_ascii(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0b
+}
+
 /// `str::trim`, with a fast answer for the common cell that has nothing to
 /// trim (the general trim decodes characters at both ends).
 pub fn trim(text: &str) -> &str {

@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 
 use super::idna::{ascii_domain, label_has_bad_hyphen};
-use crate::text::fold;
+use crate::text::{fold, is_trimmed_ascii};
 
 /// Why an email cell was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,14 +76,12 @@ pub fn normalize_email(cell: &str) -> Result<Email<'_>, EmailProblem> {
 /// rejects (a property test checks that).
 fn plain_ascii(cell: &str) -> Option<Result<Email<'_>, EmailProblem>> {
     let bytes = cell.as_bytes();
-    // What `str::trim` removes of ASCII: `is_ascii_whitespace` leaves out
-    // the vertical tab.
-    let space = |b: u8| b.is_ascii_whitespace() || b == b'\x0b';
+    // Trimmed as the general path's `str::trim` trims ASCII.
     let (mut start, mut end) = (0, bytes.len());
-    while start < end && space(bytes[start]) {
+    while start < end && is_trimmed_ascii(bytes[start]) {
         start += 1;
     }
-    while end > start && space(bytes[end - 1]) {
+    while end > start && is_trimmed_ascii(bytes[end - 1]) {
         end -= 1;
     }
     let text = &bytes[start..end];

@@ -21,7 +21,9 @@
 //! JSON, which the Torii file writer uses to copy most values whole.
 
 use crate::fields::email::looks_like_email;
+use crate::json::needs_no_escape;
 use crate::swar;
+use crate::text::is_trimmed_ascii;
 
 /// A byte that ends an unquoted cell: the delimiter or a line break.
 const STOP: u8 = 1;
@@ -105,8 +107,7 @@ impl SplitRows {
     /// cell of the row being built: rows read from JSON are joined as they
     /// are read, with no string per cell.
     pub fn push_cell(&mut self, text: &mut String, cell: &str) {
-        let escape = cell.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-        self.push(text, cell, escape);
+        self.push(text, cell, !needs_no_escape(cell.as_bytes()));
     }
 
     /// As [`SplitRows::push_cell`], for a cell known to hold no character
@@ -270,10 +271,7 @@ impl<'t> Scanner<'t> {
             let text = self.text_of(c);
             // Most cells answer at their first byte; only a cell that starts
             // with whitespace and holds non-ASCII needs the Unicode trim.
-            match text
-                .bytes()
-                .find(|&b| !(b.is_ascii_whitespace() || b == 0x0b))
-            {
+            match text.bytes().find(|&b| !is_trimmed_ascii(b)) {
                 None => true,
                 Some(b) if b.is_ascii() => false,
                 Some(_) => text.trim().is_empty(),
@@ -827,7 +825,7 @@ mod properties {
             while let Some(record) = scanner.next_record() {
                 if let Record::Row { .. } = record {
                     for (i, cell) in scanner.cells().iter().enumerate() {
-                        let needs = scanner.cell(i).bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+                        let needs = !needs_no_escape(scanner.cell(i).as_bytes());
                         prop_assert_eq!(cell.needs_escape(), needs, "cell {} of {:?}", i, text);
                     }
                 }
