@@ -1,5 +1,5 @@
-//! Eight bytes at a time: the word tricks the scanner and the role splitter
-//! use to skip runs of ordinary bytes, which are most of every cell.
+//! Eight bytes at a time: the word tricks the CSV scanner uses to skip runs
+//! of ordinary bytes, which are most of every cell.
 //!
 //! Each function returns a mask with the top bit set in the lane of every
 //! byte it matches (lane 0 is the first byte, as words are read
