@@ -9,8 +9,8 @@
 // What a baseline means, and whether a stored one is usable, is the core's
 // decision: this module only stores and finds it.
 
-import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -68,33 +68,76 @@ const STALE_LOCK_MS = 60_000;
 /**
  * Runs `update` holding `path`.lock, so two syncs that finish at the same
  * moment (cron jobs for two accounts) cannot each write the state they read
- * before the other's write, and so lose the other's baseline.
+ * before the other's write, and so lose the other's baseline. The lock file
+ * holds a token of its holder's, so that a holder only ever removes its own.
  */
 function withLock(path, update) {
   mkdirSync(dirname(path), { recursive: true });
   const lock = `${path}.lock`;
+  const token = `${process.pid} ${randomUUID()}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx', 0o600));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      if (lockAgeMs(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`the sync state file ${path} is locked by another sync (${lock}); if none is running, delete the lock`);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
-    }
+  while (!tryLock(lock, token)) {
+    if (Date.now() > deadline) throw new Error(`the sync state file ${path} is locked by another sync (${lock}); if none is running, delete the lock`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
   }
   try {
     return update();
   } finally {
-    rmSync(lock, { force: true });
+    release(lock, token);
   }
 }
 
-function lockAgeMs(lock) {
+/** Takes the lock if it is free; breaks it, for the next try, if its holder died. */
+function tryLock(lock, token) {
   try {
-    return Date.now() - statSync(lock).mtimeMs;
+    writeFileSync(lock, token, { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  }
+  if (ageMs(lock) > STALE_LOCK_MS) breakStaleLock(lock);
+  return false;
+}
+
+/**
+ * Removes a lock found stale. Two syncs can find the same stale lock, and
+ * the faster one may already hold a fresh lock of its own by the time the
+ * slower one acts, so the lock is not removed by name: it is moved aside
+ * (a rename is atomic, so only one sync moves any given lock), and what was
+ * moved is looked at again. A fresh lock moved by mistake is put back,
+ * unless a third sync took the free name in the moment between.
+ * Exported for the tests, which stage that race.
+ * @param {string} lock the lock file
+ */
+export function breakStaleLock(lock) {
+  const aside = `${lock}.${randomUUID()}.stale`;
+  try {
+    renameSync(lock, aside);
+  } catch (e) {
+    if (e.code === 'ENOENT') return; // released or broken meanwhile
+    throw e;
+  }
+  try {
+    if (ageMs(aside) <= STALE_LOCK_MS) linkSync(aside, lock);
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/** Removes the lock if it is still this holder's. */
+function release(lock, token) {
+  try {
+    if (readFileSync(lock, 'utf8') === token) rmSync(lock, { force: true });
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+  }
+}
+
+function ageMs(file) {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
   } catch {
     return 0; // just released: try again
   }

@@ -7,7 +7,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,6 +212,38 @@ test('CLI state: syncs finishing at once keep every target, and a later version 
   saveTarget(path, keys[0], { baseline: { userCount: 2 }, file: new Uint8Array([123, 125]) });
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).targets[keys[0]].baseline.userCount, 2, 'a state with no targets yet');
 });
+test('CLI state: a lock left by a sync that died is broken once, and a fresh one never', async () => {
+  const dir = join(stateDir, 'stale-lock');
+  const path = join(dir, 'state.json');
+  const lock = `${path}.lock`;
+  mkdirSync(dir, { recursive: true });
+  const staleSince = new Date(Date.now() - 5 * 60_000);
+  writeFileSync(lock, 'a sync that died');
+  utimesSync(lock, staleSince, staleSince);
+  const save = (key) => new Promise((resolve) => {
+    const code = `import { saveTarget } from ${JSON.stringify(join(root, 'js/state.mjs'))};
+      saveTarget(process.argv[1], process.argv[2], { baseline: { userCount: 1 }, file: new Uint8Array([123, 125]) });`;
+    spawn(process.execPath, ['--input-type=module', '-e', code, path, key], { stdio: 'inherit' }).on('close', resolve);
+  });
+  const keys = Array.from({ length: 6 }, (_, i) => `https://api.toriihq.com/v1.0#stale-${i}`);
+  assert.deepEqual(await Promise.all(keys.map(save)), keys.map(() => 0), 'no sync waits out a dead one');
+  const { targets } = JSON.parse(readFileSync(path, 'utf8'));
+  assert.deepEqual(Object.keys(targets).sort(), keys.sort(), 'no sync lost another one\'s baseline');
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'no lock and nothing moved aside is left');
+
+  // The race a second sync could lose: it found the old lock stale, but by
+  // the time it breaks it a faster sync has taken a fresh one.
+  const { breakStaleLock } = await import('../../js/state.mjs');
+  writeFileSync(lock, 'the faster sync');
+  breakStaleLock(lock);
+  assert.equal(readFileSync(lock, 'utf8'), 'the faster sync', 'a fresh lock is put back, not removed');
+  utimesSync(lock, staleSince, staleSince);
+  breakStaleLock(lock);
+  assert.ok(!existsSync(lock), 'a stale one is removed');
+  breakStaleLock(lock);
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'breaking a lock already gone is a no-op');
+});
+
 
 test('class 2: spelling the target differently checks the same baseline', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
