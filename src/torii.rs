@@ -306,12 +306,15 @@ impl JsonChunks<'_> {
         JsonPosition(self.phase)
     }
 
-    /// Appends to `out` until it holds at least `limit` bytes or the file
-    /// is complete (whole users at a time). Returns whether more follows.
+    /// Appends at least `limit` bytes to `out` (whole users at a time), or
+    /// the rest of the file. Returns whether more follows. Every call that
+    /// returns true has appended something, whatever `limit` and whatever
+    /// `out` already held, so a loop on it always ends.
     pub fn write_next(&mut self, out: &mut Vec<u8>, limit: usize) -> bool {
         let file = self.file;
         let users = &file.users;
-        while out.len() < limit {
+        let start = out.len();
+        loop {
             self.phase = match self.phase {
                 Phase::Start => {
                     out.extend_from_slice(b"{\"users\":[");
@@ -374,14 +377,35 @@ impl JsonChunks<'_> {
                 }
                 Phase::Done => return false,
             };
+            if out.len() - start >= limit {
+                return self.phase != Phase::Done;
+            }
         }
-        self.phase != Phase::Done
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_chunk_call_makes_progress_whatever_the_limit_and_the_buffer() {
+        let text = "Email,Name\nada@example.com,Ada Lovelace\nbob@example.com,Bob Ross\n";
+        let out = crate::transform::transform(text, &crate::TransformOptions::default()).unwrap();
+        let json = out.to_json();
+        for limit in [0, 1, 40] {
+            // The buffer is never drained, so it holds more than `limit`
+            // from the second call on.
+            let mut all = Vec::new();
+            let mut chunks = out.file.json_chunks();
+            let mut calls = 0;
+            while chunks.write_next(&mut all, limit) {
+                calls += 1;
+                assert!(calls <= json.len(), "no progress at limit {limit}");
+            }
+            assert_eq!(all, json, "limit {limit}");
+        }
+    }
 
     fn file(users: Vec<UserRecord>, store: Store, license: Option<LicenseTerms>) -> ToriiFile {
         ToriiFile {
