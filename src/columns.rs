@@ -208,12 +208,21 @@ impl Layout {
 /// The header (or `column N`) used for each field, for the report.
 pub type ColumnsUsed = FieldMap<Option<String>>;
 
+/// How the columns option named a field's column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MappedBy {
+    /// By its number: one column, whatever the headers say.
+    Number,
+    /// By its header, which picks the first column so headed.
+    Header,
+}
+
 /// Which cell holds which field, plus the header texts for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
     at: FieldMap<Option<usize>>,
-    /// The fields the columns option mapped.
-    mapped: FieldMap<bool>,
+    /// The fields the columns option mapped, and how.
+    mapped: FieldMap<Option<MappedBy>>,
     email: usize,
     /// Header row or positional layout.
     pub layout: Layout,
@@ -319,7 +328,10 @@ impl Columns {
         for (field, requested) in explicit.iter() {
             if let Some(requested) = requested {
                 self.at[field] = Some(self.resolve(field, requested)?);
-                self.mapped[field] = true;
+                self.mapped[field] = Some(match requested {
+                    ColumnRef::Position(_) => MappedBy::Number,
+                    ColumnRef::Header(_) => MappedBy::Header,
+                });
             }
         }
         Ok(())
@@ -442,8 +454,18 @@ impl Columns {
                     .map(|_| field)
             })
         });
+        // A header the option named, repeated: the option did not say
+        // which of the two columns it meant.
+        let named_twice = |field: Field, used: usize| {
+            self.mapped[field] == Some(MappedBy::Header)
+                && self.normalized_headers.get(used).map(String::as_str) == Some(normalized)
+        };
         match field.map(|field| (field, self.at[field])) {
-            Some((field, Some(used))) if self.mapped[field] => Unread::Mapped { field, used },
+            Some((field, Some(used)))
+                if self.mapped[field].is_some() && !named_twice(field, used) =>
+            {
+                Unread::Mapped { field, used }
+            }
             Some((field, Some(used))) => Unread::Duplicate { field, used },
             Some((Field::Name, None)) => Unread::FullName,
             Some((_, None)) | None => Unread::Unknown,
@@ -469,8 +491,9 @@ fn is_known_unexported(normalized: &str) -> bool {
 pub enum Unread {
     /// The header names no field.
     Unknown,
-    /// The header names `field` (or repeats the header of its column), and
-    /// `field` is read from the earlier column `used`.
+    /// The header names `field` (or repeats the header of its column, even
+    /// one the columns option named), and `field` is read from the earlier
+    /// column `used`.
     Duplicate {
         /// The field both columns name.
         field: Field,

@@ -366,6 +366,32 @@ fn a_repeated_header_reads_the_first_column_and_warns_about_the_second() {
 }
 
 #[test]
+fn a_header_the_columns_option_names_twice_warns_as_a_duplicate() {
+    let text = "Login,Status,Login\nada@example.com,Active,bob@example.com\n";
+    let out = transform(text, &options(r#"{"columns":{"email":"Login"}}"#)).unwrap();
+    assert_eq!(emails(&out), ["ada@example.com"]);
+    assert_eq!(
+        header_notes(&out),
+        [("duplicate_column", Some("Login"), Level::Warning)]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("column 3 names the email field again: email is read from column 1"));
+    assert!(
+        out.refusal(true, false).is_some(),
+        "strict mode asks which one"
+    );
+    // By number the option says which: the other column is then a note.
+    let out = transform(text, &options(r#"{"columns":{"email":3}}"#)).unwrap();
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    assert_eq!(
+        header_notes(&out),
+        [("unused_column", Some("Login"), Level::Info)]
+    );
+    assert!(out.refusal(true, false).is_none());
+}
+
+#[test]
 fn two_aliases_of_one_field_and_a_header_repeated_by_the_email_fallback_warn() {
     let out = transform(
         "Email,E-mail,Status\nada@example.com,bob@example.com,Active\n",
