@@ -448,22 +448,26 @@ impl Columns {
     /// (by alias, or by repeating a header that is read) is read from
     /// another column, or it names none.
     fn why_unread(&self, normalized: &str) -> Unread {
+        // A header the option named, repeated: the option did not say which
+        // of the columns it meant, whatever field the header is an alias of.
+        let named_twice = self.at.iter().find_map(|(field, at)| {
+            at.filter(|&used| {
+                self.mapped[field] == Some(MappedBy::Header)
+                    && self.normalized_headers.get(used).map(String::as_str) == Some(normalized)
+            })
+            .map(|used| Unread::Duplicate { field, used })
+        });
+        if let Some(duplicate) = named_twice {
+            return duplicate;
+        }
         let field = Field::for_header(normalized).or_else(|| {
             self.at.iter().find_map(|(field, at)| {
                 at.filter(|&j| self.normalized_headers[j] == normalized)
                     .map(|_| field)
             })
         });
-        // A header the option named, repeated: the option did not say
-        // which of the two columns it meant.
-        let named_twice = |field: Field, used: usize| {
-            self.mapped[field] == Some(MappedBy::Header)
-                && self.normalized_headers.get(used).map(String::as_str) == Some(normalized)
-        };
         match field.map(|field| (field, self.at[field])) {
-            Some((field, Some(used)))
-                if self.mapped[field].is_some() && !named_twice(field, used) =>
-            {
+            Some((field, Some(used))) if self.mapped[field].is_some() => {
                 Unread::Mapped { field, used }
             }
             Some((field, Some(used))) => Unread::Duplicate { field, used },

@@ -381,6 +381,19 @@ fn a_header_the_columns_option_names_twice_warns_as_a_duplicate() {
         out.refusal(true, false).is_some(),
         "strict mode asks which one"
     );
+    // The same when the repeated header is also another field's alias.
+    let out = transform(
+        "User,Full name,Status,User\nada@example.com,Ada L,Active,bob@example.com\n",
+        &options(r#"{"columns":{"email":"User","name":"Full name"}}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        header_notes(&out),
+        [("duplicate_column", Some("User"), Level::Warning)]
+    );
+    assert!(out.report.diagnostics[0]
+        .message
+        .contains("column 4 names the email field again: email is read from column 1"));
     // By number the option says which: the other column is then a note.
     let out = transform(text, &options(r#"{"columns":{"email":3}}"#)).unwrap();
     assert_eq!(emails(&out), ["bob@example.com"]);
