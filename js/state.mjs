@@ -10,7 +10,7 @@
 // decision: this module only stores and finds it.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -64,6 +64,8 @@ function writeAtomically(path, data) {
 const LOCK_WAIT_MS = 10_000;
 /** A lock older than this was left by a process that died; it is taken over. */
 const STALE_LOCK_MS = 60_000;
+/** A break-lock (see breakStaleLock) older than this was left by a process that died breaking a lock. */
+const STALE_BREAK_MS = 10_000;
 
 /**
  * Runs `update` holding `path`.lock, so two syncs that finish at the same
@@ -100,29 +102,31 @@ function tryLock(lock, token) {
 }
 
 /**
- * Removes a lock found stale. Two syncs can find the same stale lock, and
- * the faster one may already hold a fresh lock of its own by the time the
- * slower one acts, so the lock is not removed by name: it is moved aside
- * (a rename is atomic, so only one sync moves any given lock), and what was
- * moved is looked at again. A fresh lock moved by mistake is put back,
- * unless a third sync took the free name in the moment between.
- * Exported for the tests, which stage that race.
+ * Removes a lock whose holder died. Two syncs can find the same stale
+ * lock, and by the time the slower one acts the faster one may already
+ * hold a fresh lock in its place; so a lock is not removed on the strength
+ * of a first look. A sync removes another's lock only while it holds
+ * `lock.break` (created exclusively, so one sync at a time), and only if
+ * the lock is still stale when looked at again under it. A break-lock is
+ * held for an instant; one left by a sync that died holding it is removed
+ * once it is STALE_BREAK_MS old, and only that case (a crash within that
+ * instant, and two syncs racing after it) can let two syncs in at once.
+ * Exported for the tests.
  * @param {string} lock the lock file
  */
 export function breakStaleLock(lock) {
-  const aside = `${lock}.${randomUUID()}.stale`;
+  const breaker = `${lock}.break`;
   try {
-    renameSync(lock, aside);
-  } catch (e) {
-    if (e.code === 'ENOENT') return; // released or broken meanwhile
-    throw e;
-  }
-  try {
-    if (ageMs(aside) <= STALE_LOCK_MS) linkSync(aside, lock);
+    writeFileSync(breaker, `${process.pid}`, { flag: 'wx', mode: 0o600 });
   } catch (e) {
     if (e.code !== 'EEXIST') throw e;
+    if (ageMs(breaker) > STALE_BREAK_MS) rmSync(breaker, { force: true });
+    return; // another sync is breaking it: try again
+  }
+  try {
+    if (ageMs(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(breaker, { force: true });
   }
 }
 

@@ -231,15 +231,23 @@ test('CLI state: a lock left by a sync that died is broken once, and a fresh one
   assert.deepEqual(Object.keys(targets).sort(), keys.sort(), 'no sync lost another one\'s baseline');
   assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'no lock and nothing moved aside is left');
 
-  // The race a second sync could lose: it found the old lock stale, but by
-  // the time it breaks it a faster sync has taken a fresh one.
+  // The race a slower sync could lose: it found the old lock stale, but by
+  // the time it breaks it a faster sync holds a fresh one.
   const { breakStaleLock } = await import('../../js/state.mjs');
   writeFileSync(lock, 'the faster sync');
   breakStaleLock(lock);
-  assert.equal(readFileSync(lock, 'utf8'), 'the faster sync', 'a fresh lock is put back, not removed');
+  assert.equal(readFileSync(lock, 'utf8'), 'the faster sync', 'a fresh lock is looked at again and kept');
   utimesSync(lock, staleSince, staleSince);
+  // Another sync is breaking it (its break-lock is fresh): this one waits.
+  writeFileSync(`${lock}.break`, 'another sync');
   breakStaleLock(lock);
-  assert.ok(!existsSync(lock), 'a stale one is removed');
+  assert.ok(existsSync(lock), 'only the holder of the break-lock breaks the lock');
+  // A break-lock left by a sync that died while breaking is cleared first.
+  utimesSync(`${lock}.break`, staleSince, staleSince);
+  breakStaleLock(lock);
+  assert.ok(!existsSync(`${lock}.break`) && existsSync(lock), 'the dead break-lock goes, the lock on the next try');
+  breakStaleLock(lock);
+  assert.ok(!existsSync(lock), 'a stale lock is removed');
   breakStaleLock(lock);
   assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'breaking a lock already gone is a no-op');
 });
