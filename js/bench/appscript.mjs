@@ -11,7 +11,13 @@
  * - The transform of a 10k-row "Users" sheet, last logins as Date cells as
  *   Sheets stores them: the Configuration sheet parsed, the cells to one
  *   JSON text (dates formatted), transform, and the file through the
- *   polyfilled decoder, as Sync now does for the upload.
+ *   polyfilled decoder, as Sync now does for the upload. Each run of the
+ *   menu is a fresh execution, so the pass that is judged is the first one
+ *   in a fresh process (the median over several); the later passes of one
+ *   process, which run optimised code, are shown beside it. The fake
+ *   formatDate's Intl formatter is built before the timing: building the
+ *   first one is Node loading its time-zone data (11 to 15 ms here), a
+ *   cost of the fake, not of the script.
  * - The size of appscript/dist/ (the pushed files and the manifest; the
  *   one-file Code.gs is the same code again, shown apart).
  *
@@ -24,12 +30,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAppsScript, ONE_FILE, PUSH_ORDER } from '../../appscript/build.mjs';
-import { createSandbox, parseCsv } from '../../tests/js/appscript-sandbox.mjs';
-import { generateExport } from './generate.mjs';
 
 const distDir = fileURLToPath(new URL('../../appscript/dist/', import.meta.url));
 const sandboxUrl = new URL('../../tests/js/appscript-sandbox.mjs', import.meta.url).href;
 const COLD_RUNS = 7;
+const TRANSFORM_PROCESSES = 5;
 const TRANSFORM_RUNS = 5;
 const COLD_TARGET_MS = 30;
 const TRANSFORM_TARGET_MS = 100;
@@ -60,36 +65,47 @@ function coldStarts() {
     ['--input-type=module', '-e', COLD_START_CHILD, sandboxUrl, distDir], { encoding: 'utf8' })));
 }
 
-/** One pass as Sync now makes it, in the script; returns the users exported. */
-const PASS = `(() => {
+/**
+ * Run in a fresh process: a 10k-row sheet, then TRANSFORM_RUNS passes as
+ * Sync now makes them, in the script; prints their milliseconds (the first
+ * is the one an execution pays) and the users exported.
+ */
+const TRANSFORM_CHILD = `
+const { createSandbox, parseCsv } = await import(process.argv[1]);
+const { generateExport } = await import(process.argv[3]);
+const sandbox = createSandbox({ distDir: process.argv[2] });
+const rows = parseCsv(generateExport(10_000));
+const toDate = sandbox.evaluate('(text) => new Date(text)');
+const lastLogin = rows[0].findIndex((h) => /last/i.test(h));
+for (const row of rows.slice(1)) {
+  // Sheets turns the date texts it recognises into Date values.
+  if (/^\\d{4}-\\d\\d-\\d\\d/.test(row[lastLogin] ?? '')) row[lastLogin] = toDate(row[lastLogin].replace(' UTC', 'Z').replace(' ', 'T'));
+}
+sandbox.addSheet('Users', rows);
+sandbox.evaluate("Utilities.formatDate(new Date(0), SpreadsheetApp.getActiveSpreadsheet().getSpreadsheetTimeZone(), 'yyyy')");
+sandbox.call('toriiCore_');
+const PASS = \`(() => {
   const result = transformUsers_(readConfiguration_());
   new TextDecoder().decode(result.json());
   const users = result.userCount;
   result.free();
   return users;
-})()`;
+})()\`;
+const runs = [];
+let users = 0;
+for (let i = 0; i < Number(process.argv[4]); i++) {
+  const started = process.hrtime.bigint();
+  users = sandbox.evaluate(PASS);
+  runs.push(Number(process.hrtime.bigint() - started) / 1e6);
+}
+sandbox.close();
+process.stdout.write(JSON.stringify({ runs, users }));`;
 
-/** Timings of PASS on a 10k-row sheet; the first run is the cold one. */
+/** The passes of TRANSFORM_PROCESSES fresh processes: `{runs, users}` each. */
 function transformRuns() {
-  const sandbox = createSandbox({ distDir });
-  const rows = parseCsv(generateExport(10_000));
-  const toDate = sandbox.evaluate('(text) => new Date(text)');
-  const lastLogin = rows[0].findIndex((h) => /last/i.test(h));
-  for (const row of rows.slice(1)) {
-    // Sheets turns the date texts it recognises into Date values.
-    if (/^\d{4}-\d\d-\d\d/.test(row[lastLogin] ?? '')) row[lastLogin] = toDate(row[lastLogin].replace(' UTC', 'Z').replace(' ', 'T'));
-  }
-  sandbox.addSheet('Users', rows);
-  sandbox.call('toriiCore_');
-  const runs = [];
-  let users = 0;
-  for (let i = 0; i < TRANSFORM_RUNS; i++) {
-    const started = process.hrtime.bigint();
-    users = sandbox.evaluate(PASS);
-    runs.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  sandbox.close();
-  return { runs, users };
+  const generator = new URL('./generate.mjs', import.meta.url).href;
+  return Array.from({ length: TRANSFORM_PROCESSES }, () => JSON.parse(execFileSync(process.execPath,
+    ['--input-type=module', '-e', TRANSFORM_CHILD, sandboxUrl, distDir, generator, String(TRANSFORM_RUNS)], { encoding: 'utf8' })));
 }
 
 /**
@@ -102,8 +118,10 @@ export async function benchAppsScript() {
   const cold = coldStarts();
   const totals = cold.map((c) => c.loadMs + c.coreMs);
   const coldMs = median(totals);
-  const { runs, users } = transformRuns();
-  const transformMs = median(runs);
+  const processes = transformRuns();
+  const users = processes[0].users;
+  const transformMs = median(processes.map((p) => p.runs[0]));
+  const warmMs = median(processes.flatMap((p) => p.runs.slice(1)));
   const sizes = Object.fromEntries(readdirSync(distDir).map((f) => [f, statSync(join(distDir, f)).size / 1024]));
   const distKb = [...PUSH_ORDER, 'appsscript.json'].reduce((sum, name) => sum + sizes[name], 0);
   return {
@@ -113,7 +131,8 @@ export async function benchAppsScript() {
         `${coldMs.toFixed(1)} ms (median of ${COLD_RUNS} fresh processes: loading the files ${median(cold.map((c) => c.loadMs)).toFixed(1)} ms, ` +
         `first toriiCore_() ${median(cold.map((c) => c.coreMs)).toFixed(1)} ms)`, met(coldMs <= COLD_TARGET_MS)],
       [`transform of a 10k-row sheet (${users} users) ≤ ${TRANSFORM_TARGET_MS} ms`,
-        `${transformMs.toFixed(1)} ms (median of ${TRANSFORM_RUNS}; the first: ${runs[0].toFixed(1)} ms)`, met(transformMs <= TRANSFORM_TARGET_MS)],
+        `${transformMs.toFixed(1)} ms (the first pass of a fresh process, median of ${TRANSFORM_PROCESSES}; ` +
+        `the later passes: ${warmMs.toFixed(1)} ms)`, met(transformMs <= TRANSFORM_TARGET_MS)],
       ['size of appscript/dist/', `${distKb.toFixed(1)} KB pushed (the base64 wasm: ${sizes['01_wasm.js'].toFixed(1)} KB); ` +
         `${ONE_FILE} ${sizes[ONE_FILE].toFixed(1)} KB`, '-'],
     ],
