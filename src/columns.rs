@@ -448,24 +448,24 @@ impl Columns {
     /// (by alias, or by repeating a header that is read) is read from
     /// another column, or it names none.
     fn why_unread(&self, normalized: &str) -> Unread {
+        // The fields read from a column with this same header.
+        let same_header = || {
+            self.at.iter().filter_map(|(field, at)| {
+                at.filter(|&used| {
+                    self.normalized_headers.get(used).map(String::as_str) == Some(normalized)
+                })
+                .map(|used| (field, used))
+            })
+        };
         // A header the option named, repeated: the option did not say which
         // of the columns it meant, whatever field the header is an alias of.
-        let named_twice = self.at.iter().find_map(|(field, at)| {
-            at.filter(|&used| {
-                self.mapped[field] == Some(MappedBy::Header)
-                    && self.normalized_headers.get(used).map(String::as_str) == Some(normalized)
-            })
-            .map(|used| Unread::Duplicate { field, used })
-        });
-        if let Some(duplicate) = named_twice {
-            return duplicate;
+        if let Some((field, used)) =
+            same_header().find(|&(field, _)| self.mapped[field] == Some(MappedBy::Header))
+        {
+            return Unread::Duplicate { field, used };
         }
-        let field = Field::for_header(normalized).or_else(|| {
-            self.at.iter().find_map(|(field, at)| {
-                at.filter(|&j| self.normalized_headers[j] == normalized)
-                    .map(|_| field)
-            })
-        });
+        let field =
+            Field::for_header(normalized).or_else(|| same_header().next().map(|(field, _)| field));
         match field.map(|field| (field, self.at[field])) {
             Some((field, Some(used))) if self.mapped[field].is_some() => {
                 Unread::Mapped { field, used }
