@@ -201,6 +201,20 @@ fn header_notes(out: &Transformed) -> Vec<(&'static str, Option<&str>, Level)> {
         .collect()
 }
 
+/// Asserts that the header's only note is a duplicate_column warning on
+/// `header`, whose message says `says`.
+fn assert_one_duplicate(out: &Transformed, header: &str, says: &str) {
+    assert_eq!(
+        header_notes(out),
+        [("duplicate_column", Some(header), Level::Warning)]
+    );
+    assert!(
+        out.report.diagnostics[0].message.contains(says),
+        "{:?} does not say {says:?}",
+        out.report.diagnostics[0].message
+    );
+}
+
 #[test]
 fn a_header_without_a_status_column_is_a_warning_naming_the_unrecognised_headers() {
     let out = run("unrecognised_headers.csv");
@@ -370,13 +384,11 @@ fn a_header_the_columns_option_names_twice_warns_as_a_duplicate() {
     let text = "Login,Status,Login\nada@example.com,Active,bob@example.com\n";
     let out = transform(text, &options(r#"{"columns":{"email":"Login"}}"#)).unwrap();
     assert_eq!(emails(&out), ["ada@example.com"]);
-    assert_eq!(
-        header_notes(&out),
-        [("duplicate_column", Some("Login"), Level::Warning)]
+    assert_one_duplicate(
+        &out,
+        "Login",
+        "column 3 names the email field again: email is read from column 1",
     );
-    assert!(out.report.diagnostics[0]
-        .message
-        .contains("column 3 names the email field again: email is read from column 1"));
     assert!(
         out.refusal(true, false).is_some(),
         "strict mode asks which one"
@@ -387,13 +399,11 @@ fn a_header_the_columns_option_names_twice_warns_as_a_duplicate() {
         &options(r#"{"columns":{"email":"User","name":"Full name"}}"#),
     )
     .unwrap();
-    assert_eq!(
-        header_notes(&out),
-        [("duplicate_column", Some("User"), Level::Warning)]
+    assert_one_duplicate(
+        &out,
+        "User",
+        "column 4 names the email field again: email is read from column 1",
     );
-    assert!(out.report.diagnostics[0]
-        .message
-        .contains("column 4 names the email field again: email is read from column 1"));
     // By number the option says which: the other column is then a note.
     let out = transform(text, &options(r#"{"columns":{"email":3}}"#)).unwrap();
     assert_eq!(emails(&out), ["bob@example.com"]);
@@ -420,13 +430,7 @@ fn two_aliases_of_one_field_and_a_header_repeated_by_the_email_fallback_warn() {
         &TransformOptions::default(),
     )
     .unwrap();
-    assert_eq!(
-        header_notes(&out),
-        [("duplicate_column", Some("Work email"), Level::Warning)]
-    );
-    assert!(out.report.diagnostics[0]
-        .message
-        .contains("column 3 names the email field again"));
+    assert_one_duplicate(&out, "Work email", "column 3 names the email field again");
 }
 
 #[test]

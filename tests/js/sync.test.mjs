@@ -192,15 +192,19 @@ test('CLI sync: upgrading a version 1 state file keeps the baselines of the othe
   assert.deepEqual(targets[other], { baseline: { userCount: 250 } }, 'the other target keeps its guard');
 });
 
-test('CLI state: syncs finishing at once keep every target, and a later version is not rewritten', async () => {
-  const path = join(stateDir, 'concurrent/state.json');
-  const save = (key) => new Promise((resolve) => {
+/** Records a sync of `key` in the state file `path` from a process of its own; resolves to its exit code. */
+function saveInChild(path, key) {
+  return new Promise((resolve) => {
     const code = `import { saveTarget } from ${JSON.stringify(join(root, 'js/state.mjs'))};
       saveTarget(process.argv[1], process.argv[2], { baseline: { userCount: 1 }, file: new Uint8Array([123, 125]) });`;
     spawn(process.execPath, ['--input-type=module', '-e', code, path, key], { stdio: 'inherit' }).on('close', resolve);
   });
+}
+
+test('CLI state: syncs finishing at once keep every target, and a later version is not rewritten', async () => {
+  const path = join(stateDir, 'concurrent/state.json');
   const keys = Array.from({ length: 8 }, (_, i) => `https://api.toriihq.com/v1.0#${i}`);
-  assert.deepEqual(await Promise.all(keys.map(save)), keys.map(() => 0));
+  assert.deepEqual(await Promise.all(keys.map((key) => saveInChild(path, key))), keys.map(() => 0));
   const { targets } = JSON.parse(readFileSync(path, 'utf8'));
   assert.deepEqual(Object.keys(targets).sort(), keys.sort(), 'no sync lost another one\'s baseline');
   assert.ok(!existsSync(`${path}.lock`), 'the lock is released');
@@ -212,6 +216,7 @@ test('CLI state: syncs finishing at once keep every target, and a later version 
   saveTarget(path, keys[0], { baseline: { userCount: 2 }, file: new Uint8Array([123, 125]) });
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).targets[keys[0]].baseline.userCount, 2, 'a state with no targets yet');
 });
+
 test('CLI state: a lock left by a sync that died is broken once, and a fresh one never', async () => {
   const dir = join(stateDir, 'stale-lock');
   const path = join(dir, 'state.json');
@@ -220,16 +225,11 @@ test('CLI state: a lock left by a sync that died is broken once, and a fresh one
   const staleSince = new Date(Date.now() - 5 * 60_000);
   writeFileSync(lock, 'a sync that died');
   utimesSync(lock, staleSince, staleSince);
-  const save = (key) => new Promise((resolve) => {
-    const code = `import { saveTarget } from ${JSON.stringify(join(root, 'js/state.mjs'))};
-      saveTarget(process.argv[1], process.argv[2], { baseline: { userCount: 1 }, file: new Uint8Array([123, 125]) });`;
-    spawn(process.execPath, ['--input-type=module', '-e', code, path, key], { stdio: 'inherit' }).on('close', resolve);
-  });
   const keys = Array.from({ length: 6 }, (_, i) => `https://api.toriihq.com/v1.0#stale-${i}`);
-  assert.deepEqual(await Promise.all(keys.map(save)), keys.map(() => 0), 'no sync waits out a dead one');
+  assert.deepEqual(await Promise.all(keys.map((key) => saveInChild(path, key))), keys.map(() => 0), 'no sync waits out a dead one');
   const { targets } = JSON.parse(readFileSync(path, 'utf8'));
   assert.deepEqual(Object.keys(targets).sort(), keys.sort(), 'no sync lost another one\'s baseline');
-  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'no lock and nothing moved aside is left');
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'no lock and no break-lock is left');
 
   // The race a slower sync could lose: it found the old lock stale, but by
   // the time it breaks it a faster sync holds a fresh one.
@@ -251,7 +251,6 @@ test('CLI state: a lock left by a sync that died is broken once, and a fresh one
   breakStaleLock(lock);
   assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'breaking a lock already gone is a no-op');
 });
-
 
 test('class 2: spelling the target differently checks the same baseline', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
