@@ -41,7 +41,7 @@ test('transform prints the Torii JSON on stdout and the report on stderr', () =>
   assert.ok(!r.stdout.includes('rows read'));
 });
 
-test('a file of several output chunks is written whole, to a pipe and with --output', () => {
+test('a file of several output chunks is written whole, to a pipe, to a file as stdout and with --output', () => {
   // Over 3 MiB of JSON, so the CLI writes it in several 1 MiB views of the
   // core's memory; each must be written out before the next overwrites it.
   const rows = Array.from({ length: 20000 }, (_, i) => `user${i}@example.com,"Lovelace, Ada ${i}",Active,"Owner, Analyst",Enabled,2024-01-0${1 + (i % 9)}`);
@@ -53,6 +53,16 @@ test('a file of several output chunks is written whole, to a pipe and with --out
   const piped = run(['transform', input, '--quiet']);
   assert.equal(piped.code, 0, piped.stderr);
   assert.ok(piped.raw.equals(expected), 'stdout');
+  // A shell's `> file`: stdout is a regular file, written without a stream.
+  const redirected = join(dir, 'redirected.json');
+  const fd = openSync(redirected, 'w');
+  try {
+    const r = spawnSync(process.execPath, [cli, 'transform', input, '--quiet'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    closeSync(fd);
+  }
+  assert.ok(readFileSync(redirected).equals(expected), 'stdout redirected to a file');
   const output = join(dir, 'out.json');
   assert.equal(run(['transform', input, '--quiet', '--output', output]).code, 0);
   assert.ok(readFileSync(output).equals(expected), '--output');
