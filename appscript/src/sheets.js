@@ -74,14 +74,22 @@ function dateText_(local) {
  * start and the end of each UTC week a cell falls in: equal offsets hold for
  * the whole week, as no zone changes its offset twice within one (since
  * 1990, the shortest gap between two changes in the time zone database is
- * seven days, Boa Vista's in October 2000). In a week with a change, the
- * same is asked per day, and on the day of the change per distinct instant.
+ * seven days, Boa Vista's in October 2000). A week ends at the instant the
+ * next one starts, so the weeks of a run share their ends and a sheet whose
+ * dates cover every week asks about once per week. In a week with a change,
+ * the same is asked per day, and on the day of the change per distinct
+ * instant.
  * @param {string} timeZone the spreadsheet's
  * @return {function(Date): string}
  */
 function wallClock_(timeZone) {
   var format = function (date) { return Utilities.formatDate(date, timeZone, "yyyy-MM-dd'T'HH:mm:ss"); };
-  var offsetAt = function (time) { return Date.parse(format(new Date(time)) + 'Z') - time; };
+  var offsets = new Map(); // per instant asked: its offset
+  var offsetAt = function (time) {
+    var offset = offsets.get(time);
+    if (offset === undefined) offsets.set(time, (offset = Date.parse(format(new Date(time)) + 'Z') - time));
+    return offset;
+  };
   var weeks = new Map(); // per UTC week: its one offset, or NaN when it changes in that week
   var days = new Map(); // the same per UTC day, in weeks with a change
   var texts = new Map(); // per instant, on days with a change
@@ -90,7 +98,7 @@ function wallClock_(timeZone) {
     var offset = periods.get(start);
     if (offset === undefined) {
       offset = offsetAt(start);
-      if (offsetAt(start + length - 1000) !== offset) offset = NaN;
+      if (offsetAt(start + length) !== offset) offset = NaN;
       periods.set(start, offset);
     }
     return offset;

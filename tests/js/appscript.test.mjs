@@ -291,7 +291,8 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
     ['d@x.com', at('new Date(Date.UTC(2024, 11, 30, 23, 0, 0, 500))')], // midnight and half a second
     ['e@x.com', at('new Date(Date.UTC(2024, 6, 1, 12, 0))')], // noon UTC: 14:00 in Paris in summer
     ['f@x.com', at('new Date(NaN)')], // an invalid date: as the sheet displays it
-    ['g@x.com', 1.5], ['h@x.com', 45657], ['i@x.com', true], ['j@x.com', NaN], ['k@x.com', -Infinity], ['l@x.com', '']];
+    ['g@x.com', 1.5], ['h@x.com', 45657], ['i@x.com', true], ['j@x.com', NaN], ['k@x.com', -Infinity], ['l@x.com', ''],
+    ['m@x.com', at('new Date(Date.UTC(2025, 0, 3, 12, 0))')]]; // in the UTC week after the first one's
   sandbox.addSheet('Users', rows);
   let formats = 0;
   const formatDate = sandbox.context.Utilities.formatDate;
@@ -302,8 +303,10 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
   const text = sandbox.call('readUsersRows_');
   assert.equal(typeof text, 'string');
   assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T10:15:42', '2024-12-31', '2024-12-31', '2024-12-31',
-    '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '']);
-  assert.equal(formats, 4, 'formatDate twice per UTC week the dates fall in');
+    '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '', '2025-01-03T13:00:00']);
+  // The start and the end of each of the three UTC weeks the dates fall in,
+  // and the end of the first week is the start of the third.
+  assert.equal(formats, 5, 'formatDate at the ends of each UTC week the dates fall in, each end once');
   sandbox.close();
 });
 
