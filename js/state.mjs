@@ -72,8 +72,13 @@ const STALE_BREAK_MS = 10_000;
  * moment (cron jobs for two accounts) cannot each write the state they read
  * before the other's write, and so lose the other's baseline. The lock file
  * holds a token of its holder's, so that a holder only ever removes its own.
+ * Exported for the tests.
+ * @param {string} path the state file
+ * @param {function(): T} update
+ * @return {T} what `update` returns
+ * @template T
  */
-function withLock(path, update) {
+export function withLock(path, update) {
   mkdirSync(dirname(path), { recursive: true });
   const lock = `${path}.lock`;
   const token = `${process.pid} ${randomUUID()}`;

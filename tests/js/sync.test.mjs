@@ -7,7 +7,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,6 +250,27 @@ test('CLI state: a lock left by a sync that died is broken once, and a fresh one
   assert.ok(!existsSync(lock), 'a stale lock is removed');
   breakStaleLock(lock);
   assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.lock')), [], 'breaking a lock already gone is a no-op');
+});
+
+test('CLI state: a sync whose lock was broken while it held it leaves the next holder\'s lock alone', async () => {
+  const dir = join(stateDir, 'lost-lock');
+  const path = join(dir, 'state.json');
+  const lock = `${path}.lock`;
+  const { withLock } = await import('../../js/state.mjs');
+  const held = withLock(path, () => {
+    const own = readFileSync(lock, 'utf8');
+    // This sync took over a minute: another found its lock stale, broke it, and holds its own.
+    rmSync(lock);
+    writeFileSync(lock, 'the next sync');
+    return own;
+  });
+  assert.match(held, /^\d+ [0-9a-f-]{36}$/, 'the lock names its holder');
+  assert.equal(readFileSync(lock, 'utf8'), 'the next sync', 'the next holder keeps its lock');
+  rmSync(lock);
+  withLock(path, () => {});
+  assert.ok(!existsSync(lock), 'a holder removes its own lock');
+  assert.throws(() => withLock(path, () => { throw new Error('the update failed'); }), /the update failed/);
+  assert.ok(!existsSync(lock), 'and removes it when the update throws');
 });
 
 test('class 2: spelling the target differently checks the same baseline', async () => {
