@@ -8,7 +8,8 @@ var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication'
 var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
 
 var DAY_MS = 86400000;
-var WEEK_MS = 7 * DAY_MS;
+/** The span wallClock_ takes one offset for: shorter than any gap between two clock changes (see there). */
+var SPAN_MS = 6 * DAY_MS;
 
 /**
  * Runs the core's transform on the Users sheet.
@@ -71,14 +72,16 @@ function dateText_(local) {
  * Date to its yyyy-MM-ddTHH:mm:ss there, as Utilities.formatDate gives it
  * ('yyyy' is the calendar year; 'YYYY', the old template's, the week year).
  * formatDate is slow in Apps Script, so it is asked for the offset at the
- * start and the end of each UTC week a cell falls in: equal offsets hold for
- * the whole week, as no zone changes its offset twice within one (since
- * 1990, the shortest gap between two changes in the time zone database is
- * seven days, Boa Vista's in October 2000). A week ends at the instant the
- * next one starts, so the weeks of a run share their ends and a sheet whose
- * dates cover every week asks about once per week. In a week with a change,
- * the same is asked per day, and on the day of the change per distinct
- * instant.
+ * start and the end of each six-day span (counted in UTC from 1970) a cell
+ * falls in: equal offsets at both ends hold for the whole span, since no
+ * zone changes its offset twice within six days. The shortest gap between
+ * two changes in the time zone database, 1900 to 2100, is 6 days 23 hours
+ * (Boa Vista, Noronha and Recife in October 2000, and Gaza and Hebron in
+ * years its rules predict), so a week would not be safe; only backzone's
+ * Freetown of 1939, four days, is shorter. A span ends at the instant the
+ * next one starts, so the spans of a run of dates share their ends. In a
+ * span with a change, the same is asked per UTC day, and on the day of the
+ * change per distinct instant.
  * @param {string} timeZone the spreadsheet's
  * @return {function(Date): string}
  */
@@ -90,8 +93,8 @@ function wallClock_(timeZone) {
     if (offset === undefined) offsets.set(time, (offset = Date.parse(format(new Date(time)) + 'Z') - time));
     return offset;
   };
-  var weeks = new Map(); // per UTC week: its one offset, or NaN when it changes in that week
-  var days = new Map(); // the same per UTC day, in weeks with a change
+  var spans = new Map(); // per span: its one offset, or NaN when it changes in that span
+  var days = new Map(); // the same per UTC day, in spans with a change
   var texts = new Map(); // per instant, on days with a change
   var offsetOver = function (periods, length, time) {
     var start = Math.floor(time / length) * length;
@@ -105,7 +108,7 @@ function wallClock_(timeZone) {
   };
   return function (value) {
     var time = value.getTime();
-    var offset = offsetOver(weeks, WEEK_MS, time);
+    var offset = offsetOver(spans, SPAN_MS, time);
     if (isNaN(offset)) offset = offsetOver(days, DAY_MS, time);
     if (!isNaN(offset)) return new Date(time + offset).toISOString().slice(0, 19);
     var text = texts.get(time);

@@ -292,7 +292,7 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
     ['e@x.com', at('new Date(Date.UTC(2024, 6, 1, 12, 0))')], // noon UTC: 14:00 in Paris in summer
     ['f@x.com', at('new Date(NaN)')], // an invalid date: as the sheet displays it
     ['g@x.com', 1.5], ['h@x.com', 45657], ['i@x.com', true], ['j@x.com', NaN], ['k@x.com', -Infinity], ['l@x.com', ''],
-    ['m@x.com', at('new Date(Date.UTC(2025, 0, 3, 12, 0))')]]; // in the UTC week after the first one's
+    ['m@x.com', at('new Date(Date.UTC(2025, 0, 3, 12, 0))')]]; // in the six-day span after the first one's
   sandbox.addSheet('Users', rows);
   let formats = 0;
   const formatDate = sandbox.context.Utilities.formatDate;
@@ -304,9 +304,9 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
   assert.equal(typeof text, 'string');
   assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T10:15:42', '2024-12-31', '2024-12-31', '2024-12-31',
     '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '', '2025-01-03T13:00:00']);
-  // The start and the end of each of the three UTC weeks the dates fall in,
-  // and the end of the first week is the start of the third.
-  assert.equal(formats, 5, 'formatDate at the ends of each UTC week the dates fall in, each end once');
+  // The start and the end of each of the three six-day spans the dates fall
+  // in, and the end of the first span is the start of the third.
+  assert.equal(formats, 5, 'formatDate at the ends of each span the dates fall in, each end once');
   sandbox.close();
 });
 
@@ -320,10 +320,10 @@ test('a Date cell reads as formatDate gives its wall clock, in every time zone, 
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   // Clock changes: Paris and Chatham in 2024, São Paulo's of 2018, which skipped a local midnight,
-  // Casablanca's Ramadan pause of 2024, and Boa Vista's two changes a week apart in 2000.
+  // Casablanca's Ramadan pause of 2024, and Boa Vista's two changes 6 days 23 hours apart in 2000.
   const changes = [Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 3, 6, 14), Date.UTC(2024, 8, 28, 14),
     Date.UTC(2018, 10, 4, 3), Date.UTC(2019, 1, 17, 2), Date.UTC(2024, 2, 10, 2), Date.UTC(2024, 3, 14, 2),
-    Date.UTC(2000, 9, 8, 4), Date.UTC(2000, 9, 15, 4)];
+    Date.UTC(2000, 9, 8, 4), Date.UTC(2000, 9, 15, 3)];
   for (const zone of ['Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Eucla', 'Pacific/Chatham', 'Africa/Monrovia',
     'Pacific/Kiritimati', 'America/Sao_Paulo', 'Africa/Casablanca', 'America/Boa_Vista', 'Etc/UTC']) {
     const clock = clockOf(zone);
