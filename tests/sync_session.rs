@@ -664,6 +664,54 @@ fn malformed_responses_name_the_step_and_what_is_missing() {
 }
 
 #[test]
+fn an_answer_that_echoes_the_key_into_what_the_sync_keeps_is_refused() {
+    // A file id or upload parameters holding the key would carry it into the
+    // outcome, the state file and the next requests' URLs.
+    let echoing_id = format!(r#"{{"id":"{KEY}"}}"#);
+    let echoing_url = format!(
+        r#"{{"uploadFileParameters":{{"url":"{UPLOAD_URL}&k={KEY}","filePath":"org/1/stripe.json"}}}}"#
+    );
+    let echoing_path = format!(
+        r#"{{"uploadFileParameters":{{"url":"{UPLOAD_URL}","filePath":"org/{KEY}.json"}}}}"#
+    );
+    let cases = [
+        (
+            "",
+            Step::Register,
+            echoing_id.as_str(),
+            "the file id holds the API key",
+        ),
+        (
+            r#","mode":"direct""#,
+            Step::DirectUpload,
+            echoing_id.as_str(),
+            "the file id holds the API key",
+        ),
+        (
+            "",
+            Step::UploadUrl,
+            echoing_url.as_str(),
+            "the upload parameters hold the API key",
+        ),
+        (
+            "",
+            Step::UploadUrl,
+            echoing_path.as_str(),
+            "the upload parameters hold the API key",
+        ),
+    ];
+    for (extra, step, body, expected) in cases {
+        let run = drive(
+            &config(extra),
+            failing(step, 1, Response::status(200, body)),
+        );
+        assert_eq!(run.error().kind(), &ErrorKind::MalformedResponse { step });
+        assert!(run.error().message().contains(expected), "{}", run.error());
+        assert_no_key(&run);
+    }
+}
+
+#[test]
 fn invalid_configurations_are_refused() {
     for (extra, field) in [
         (r#","apiKey":"""#, "apiKey"),

@@ -43,6 +43,13 @@ impl ApiKey {
         &self.0
     }
 
+    /// Whether `text` holds the key: a server that echoes it into a value
+    /// the sync keeps (a file id, an upload URL) would put it in the
+    /// outcome, the state file and the logs, so such an answer is refused.
+    pub(crate) fn appears_in(&self, text: &str) -> bool {
+        !self.0.trim().is_empty() && text.contains(&self.0)
+    }
+
     /// Replaces every occurrence of the key in `text` (Torii or a transport
     /// layer might echo it back) so it can be shown safely.
     pub(crate) fn redact(&self, text: &str) -> String {

@@ -651,6 +651,9 @@ impl SyncSession {
                 file_path: target.file_path,
             },
             Next::Register { .. } | Next::DirectUpload => match body::parse_file_id(body) {
+                Ok(id) if self.settings.api_key.appears_in(&id.to_string()) => {
+                    return self.malformed(step, "the file id holds the API key")
+                }
                 Ok(id) => Next::Sync(id),
                 Err(what) => return self.malformed(step, &what),
             },
@@ -666,6 +669,10 @@ impl SyncSession {
 
     fn upload_target(&self, body: &str) -> std::result::Result<UploadTarget, String> {
         let target = body::parse_upload_target(body)?;
+        let key = &self.settings.api_key;
+        if key.appears_in(&target.url) || key.appears_in(&target.file_path) {
+            return Err("the upload parameters hold the API key".into());
+        }
         match url_security(&target.url) {
             Some(UrlSecurity::Https) => Ok(target),
             Some(UrlSecurity::LoopbackHttp) if self.settings.loopback => Ok(target),
