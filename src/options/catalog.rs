@@ -40,7 +40,8 @@ pub enum Kind {
     Flag,
     /// One of the allowed values.
     Choice,
-    /// A list of non-empty texts (repeat the flag; commas in a sheet cell).
+    /// A list of non-empty texts, separated by commas in every host; a
+    /// repeated flag adds to it.
     List,
     /// `TEXT=CLASS` pairs of status wording and class.
     StatusMap,
@@ -470,8 +471,8 @@ impl OptionValue {
 
 /// Parses an option's value from text, as a flag or a sheet cell gives it.
 ///
-/// Lists take one value per call (repeat the flag) or several separated by
-/// commas (a sheet cell); pairs are `A=B` separated by commas.
+/// Lists and pairs (`A=B`) are separated by commas, as in a sheet cell; a
+/// repeated flag adds its values to the list.
 ///
 /// # Errors
 ///
@@ -625,9 +626,9 @@ impl Options {
                     _ => return Err(not_allowed(spec, &v)),
                 }
             }
-            ("timeBudgetMs", OptionValue::Number(n)) => s.time_budget_ms = Some(count(spec, n)?),
+            ("timeBudgetMs", OptionValue::Number(n)) => s.time_budget_ms = Some(timer_ms(spec, n)?),
             ("requestTimeoutMs", OptionValue::Number(n)) => {
-                s.request_timeout_ms = Some(count(spec, n)?)
+                s.request_timeout_ms = Some(timer_ms(spec, n)?)
             }
             ("maxDropPercent", OptionValue::Number(n)) => {
                 if !(0.0..=100.0).contains(&n) {
@@ -678,9 +679,6 @@ impl Options {
                 (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
                 (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),
                 (CliForm::Picks(choice), Host::Cli) => OptionValue::Text(choice.to_string()),
-                (_, Host::Cli) if spec.kind == Kind::List => {
-                    OptionValue::List(vec![text.trim().to_string()])
-                }
                 _ => parse_text(spec, text)?,
             };
             if host == Host::Configuration {
@@ -816,6 +814,25 @@ fn not_allowed(spec: &OptionSpec, value: &str) -> Error {
 
 /// A JS number that must be a whole count: finite, whole, 0 or more, and
 /// exactly representable.
+/// The longest a host's timer can wait: `setTimeout` in Node and browsers
+/// runs anything longer after 1 ms, which would end every request at once.
+const MAX_TIMER_MS: u64 = 2_147_483_647;
+
+/// A [`count`] of milliseconds that a host's timer can wait.
+fn timer_ms(spec: &OptionSpec, n: f64) -> Result<u64> {
+    let ms = count(spec, n)?;
+    if ms > MAX_TIMER_MS {
+        return Err(Error::option(
+            spec.js_name,
+            format!(
+                "{} must be at most {MAX_TIMER_MS} ms (about 24 days)",
+                spec.js_name
+            ),
+        ));
+    }
+    Ok(ms)
+}
+
 fn count(spec: &OptionSpec, n: f64) -> Result<u64> {
     // The message describes the value instead of printing it: formatting
     // floats would pull Rust's float printer into the .wasm.
@@ -881,6 +898,35 @@ mod tests {
         assert_eq!(default("fileName"), DEFAULT_FILE_NAME);
         assert_eq!(default("dateOrder"), DateOrder::default().as_str());
         assert_eq!(CLASS_NAMES.len(), 3);
+    }
+
+    #[test]
+    fn timeouts_are_no_longer_than_a_host_timer_can_wait() {
+        for name in ["timeBudgetMs", "requestTimeoutMs"] {
+            let at = |ms: u64| Options::from_json(&format!(r#"{{"{name}":{ms}}}"#));
+            assert!(at(MAX_TIMER_MS).is_ok(), "{name}");
+            let err = at(MAX_TIMER_MS + 1).unwrap_err();
+            assert_eq!(err.code(), "invalid_option");
+            assert!(err.message().contains("at most 2147483647 ms"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_list_reads_the_same_from_a_flag_a_sheet_cell_and_a_repeated_flag() {
+        let cli = Options::from_text(Host::Cli, [("--exclude-domain", "a.com, b.com")]).unwrap();
+        let repeated = Options::from_text(
+            Host::Cli,
+            [("--exclude-domain", "a.com"), ("--exclude-domain", "b.com")],
+        )
+        .unwrap();
+        let sheet = Options::from_text(Host::Sheet, [("Exclude domains", "a.com, b.com")]).unwrap();
+        for options in [&cli, &repeated] {
+            assert_eq!(
+                options.transform.exclude_domains,
+                sheet.transform.exclude_domains
+            );
+        }
+        assert_eq!(sheet.transform.exclude_domains, ["a.com", "b.com"]);
     }
 
     #[test]
