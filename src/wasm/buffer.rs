@@ -6,12 +6,22 @@
 //! host reads the file into its `view()` and passes the buffer as an input's
 //! `data`, and `transform` takes the bytes without a copy (the buffer is
 //! used up).
+//!
+//! The size limit holds for the buffers alive at once, not each alone: a
+//! host fills one buffer per file before the transform that takes them
+//! all, and eight buffers each under the limit would exhaust wasm memory
+//! and end in a trap instead of an error.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use super::{args, throw};
 use crate::input::check_input_size;
+
+/// The bytes of every `InputBuffer` not yet freed or taken.
+static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// Bytes in the core's memory, for a host to fill and hand to `transform`.
 #[wasm_bindgen(js_name = InputBuffer)]
@@ -22,8 +32,9 @@ pub struct InputBuffer {
 #[wasm_bindgen(js_class = InputBuffer)]
 impl InputBuffer {
     /// `new InputBuffer(size)`: `size` zero bytes. Throws `input_too_large`
-    /// beyond what the core can hold, `invalid_argument` for a size that is
-    /// not a whole number of at least 0.
+    /// when this buffer and those not yet freed or taken would be more than
+    /// one transform can hold, `invalid_argument` for a size that is not a
+    /// whole number of at least 0.
     #[wasm_bindgen(constructor)]
     pub fn new(size: JsValue) -> Result<InputBuffer, JsValue> {
         const ARGUMENT: &str = "new InputBuffer(size)";
@@ -32,7 +43,9 @@ impl InputBuffer {
             if bytes < 0.0 || bytes.fract() != 0.0 {
                 return Err(args::invalid(ARGUMENT, "a whole number of bytes", &size));
             }
-            check_input_size(bytes as u64)?;
+            let live = LIVE_BYTES.load(Relaxed);
+            check_input_size(live.saturating_add(bytes as u64))?;
+            LIVE_BYTES.store(live + bytes as u64, Relaxed);
             Ok(InputBuffer {
                 bytes: vec![0; bytes as usize],
             })
@@ -57,8 +70,16 @@ impl InputBuffer {
 }
 
 impl InputBuffer {
-    /// The bytes, for `transform`.
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    /// The bytes, for `transform`, which checks its inputs' total itself.
+    pub(crate) fn into_bytes(mut self) -> Vec<u8> {
+        let bytes = std::mem::take(&mut self.bytes);
+        LIVE_BYTES.fetch_sub(bytes.len() as u64, Relaxed);
+        bytes
+    }
+}
+
+impl Drop for InputBuffer {
+    fn drop(&mut self) {
+        LIVE_BYTES.fetch_sub(self.bytes.len() as u64, Relaxed);
     }
 }

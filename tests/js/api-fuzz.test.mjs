@@ -190,3 +190,19 @@ test('an InputBuffer filled by the host is taken by transform without a copy, on
   assert.throws(() => new core.InputBuffer(2 ** 40), (e) => e.code === 'input_too_large');
   assert.equal(core.transform(CSV).userCount, 1, 'the instance keeps working');
 });
+
+test('the input size limit holds for the InputBuffers alive at once, which a host fills before one transform', () => {
+  // A host allocates one buffer per file first; eight just under the limit
+  // would exhaust wasm memory and trap, so the core counts them together.
+  const core = loadCore();
+  const MiB = 1024 * 1024;
+  const large = new core.InputBuffer(400 * MiB);
+  assert.throws(() => new core.InputBuffer(200 * MiB), (e) => e.code === 'input_too_large' && /512 MiB/.test(e.message));
+  large.free();
+  const taken = new core.InputBuffer(200 * MiB);
+  assert.throws(() => core.transform([{ name: 'zeros.csv', data: taken }]), (e) => typeof e.code === 'string');
+  const again = new core.InputBuffer(400 * MiB);
+  assert.equal(again.byteLength, 400 * MiB, 'a freed buffer and one transform took no longer count');
+  again.free();
+  assert.equal(core.transform(CSV).userCount, 1, 'the instance keeps working');
+});
