@@ -35,6 +35,13 @@ pub enum ErrorKind {
         /// The largest size that fits, in bytes.
         limit: u64,
     },
+    /// The input gives more diagnostics than the report can hold: rows
+    /// rejected, excluded or warned about, beyond what fits in memory as the
+    /// report and its text. No export has that many; it is another file.
+    TooManyDiagnostics {
+        /// The most diagnostics one transform keeps.
+        limit: usize,
+    },
     /// No column could be recognised as the email column.
     MissingEmailColumn {
         /// The header cells that were found, in file order.
@@ -160,6 +167,7 @@ impl ErrorKind {
             ErrorKind::NotText { .. } => "not_text",
             ErrorKind::EmptyInput => "empty_input",
             ErrorKind::InputTooLarge { .. } => "input_too_large",
+            ErrorKind::TooManyDiagnostics { .. } => "too_many_diagnostics",
             ErrorKind::MissingEmailColumn { .. } => "missing_email_column",
             ErrorKind::UnknownColumn { .. } => "unknown_column",
             ErrorKind::NoValidUsers { .. } => "no_valid_users",

@@ -43,6 +43,26 @@ const SIZE_SAMPLE_ROWS: usize = 256;
 /// it, the tables grow as rows come.
 const MAX_RESERVED_ROWS: usize = 1 << 20;
 
+/// The most diagnostics one transform keeps. Each costs about 300 bytes of
+/// wasm memory and 110 characters of the report's text, so two million is
+/// about 600 MB and 220 MB (a JavaScript string holds at most 512 MiB),
+/// beside the largest input. Beyond it the transform stops with an error,
+/// not a trap or a report that cannot be shown.
+pub const MAX_DIAGNOSTICS: usize = 2_000_000;
+
+fn too_many_diagnostics(line: u64) -> Error {
+    Error::new(
+        ErrorKind::TooManyDiagnostics {
+            limit: MAX_DIAGNOSTICS,
+        },
+        format!(
+            "line {line}: more than {MAX_DIAGNOSTICS} rows were rejected, excluded or warned \
+             about, more than this tool can report; this does not look like a Stripe team \
+             export, or the options exclude nearly every row"
+        ),
+    )
+}
+
 /// Up to this many roles, a list is de-duplicated by comparing with each
 /// entry; beyond it, through a hash set.
 const SMALL_ROLE_LIST: usize = 8;
@@ -185,10 +205,14 @@ impl<'s, 't> Builder<'s, 't> {
         let rows_from = scanner.position();
         let mut records = 0;
         while let Some(record) = scanner.next_record() {
-            if let Record::Row { line } = record {
+            let (Record::Row { line } | Record::Broken { line, .. }) = record;
+            if let Record::Row { .. } = record {
                 headerless.observe(line, &scanner);
             }
             self.record(&context, record, &scanner);
+            if self.report.diagnostics.len() > MAX_DIAGNOSTICS {
+                return Err(too_many_diagnostics(line));
+            }
             records += 1;
             if records == SIZE_SAMPLE_ROWS {
                 self.reserve_rows(scanner.records_left(records, rows_from));

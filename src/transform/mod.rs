@@ -19,6 +19,7 @@ use crate::report::{Code, Level, Report};
 use crate::torii::ToriiFile;
 
 use builder::Builder;
+pub use builder::MAX_DIAGNOSTICS;
 
 /// One input of a transform: a name for messages (a path, a sheet name, or
 /// empty) and its content.
