@@ -9,8 +9,8 @@
 
 'use strict';
 
-const { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } = require('node:fs');
-const { join } = require('node:path');
+const { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync, writeSync } = require('node:fs');
+const { basename, dirname, join, resolve } = require('node:path');
 const { setFlagsFromString } = require('node:v8');
 const { loadCore } = require('./core.cjs');
 
@@ -96,6 +96,44 @@ function hostGrammar(command) {
 /** The usage text, from the core's option table; only loaded when it is shown. */
 const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), HOST_FLAGS);
 
+/**
+ * Refuses, before anything is read or written, an output that names the
+ * same file as another output or as an input FILE: the later write would
+ * silently replace it. `outputs` are [flag, path] pairs, unset ones skipped.
+ */
+function refuseCollisions(files, outputs) {
+  const seen = new Map(); // identity of a file -> what names it
+  for (const file of files) if (file !== '-') for (const id of identities(file)) seen.set(id, `the input FILE ${file}`);
+  for (const [flag, path] of outputs) {
+    if (path === undefined) continue;
+    for (const id of identities(path)) {
+      if (seen.has(id)) throw new UsageError(`${flag} ${path} is the same file as ${seen.get(id)}; give each its own file`);
+      seen.set(id, `${flag} ${path}`);
+    }
+  }
+}
+
+/**
+ * A file's identities: its absolute path (its folder's real path, so ./x,
+ * x and a path through a symlinked folder agree) and, when it exists, its
+ * device and inode (a symlink or hard link to it). A device or pipe has
+ * none: writing /dev/null twice is fine.
+ */
+function identities(path) {
+  const absolute = resolve(path);
+  let stat;
+  try {
+    stat = statSync(absolute);
+  } catch {
+    try {
+      return [join(realpathSync(dirname(absolute)), basename(absolute))];
+    } catch {
+      return [absolute];
+    }
+  }
+  return stat.isFile() ? [realpathSync(absolute), `${stat.dev}:${stat.ino}`] : [];
+}
+
 function transform({ files, options }, io) {
   if (files.length === 0) throw new UsageError('give at least one FILE (or - for standard input)');
   return io.core.transform(files.map((f) => readInput(f, io)), options.transform);
@@ -108,6 +146,7 @@ function finish(result, values, io) {
 
 async function cmdTransform(line, io) {
   const values = line.host;
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]]);
   const result = transform(line, io);
   if (values.compare) result.compare(readFileSync(values.compare), values.compare);
   finish(result, values, io);
@@ -121,11 +160,12 @@ async function cmdSync(line, io) {
   const { host: values, options } = line;
   const apiKey = io.env.TORII_API_KEY ?? '';
   if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key');
+  const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
+  const statePath = values.state ?? defaultStatePath(io.env);
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
   const result = transform(line, io);
   if (!options.sync.appAccountId) throw new UsageError('sync needs --app-account ID');
   const target = io.core.targetKey(options.sync);
-  const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
-  const statePath = values.state ?? defaultStatePath(io.env);
   const last = loadTarget(statePath, target);
   if (last.previousFile) result.compare(last.previousFile, 'the last sync');
   const config = { ...options.sync, apiKey, allowDrop: Boolean(values['allow-drop']), ...last };

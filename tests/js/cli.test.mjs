@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +150,34 @@ test('--report and --output write files', () => {
   assert.equal(duplicate.file, sample);
   const out = readFileSync(join(dir, 'out.json'), 'utf8');
   assert.equal(out, run(['transform', sample, '--quiet']).stdout);
+});
+
+test('an output naming the same file as another output or an input FILE is a usage error, and nothing is written', () => {
+  const dir = tmp();
+  const input = join(dir, 'export.csv');
+  copyFileSync(sample, input);
+  symlinkSync(input, join(dir, 'link.csv'));
+  linkSync(input, join(dir, 'hard.csv'));
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'via'));
+  const sameAs = (a) => new RegExp(`${a} .* is the same file as `);
+  for (const [args, flag] of [
+    [[input, '--report', join(dir, 'x.json'), '--output', join(dir, 'x.json')], '--report'],
+    [[input, '--output', input], '--output'],
+    [[input, '--report', input], '--report'],
+    [[input, '--output', join(dir, '.', 'export.csv')], '--output'],
+    [[sample, input, '--report', join(dir, 'link.csv')], '--report'],
+    [[join(dir, 'hard.csv'), '--output', input], '--output'],
+    [[input, '--output', join(dir, 'via/o.json'), '--report', join(dir, 'real/o.json')], '--report'],
+  ]) {
+    const r = run(['transform', ...args, '--quiet']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, sameAs(flag), args.join(' '));
+  }
+  assert.equal(readFileSync(input, 'utf8'), readFileSync(sample, 'utf8'), 'the input is untouched');
+  assert.ok(!existsSync(join(dir, 'x.json')) && !existsSync(join(dir, 'real/o.json')), 'nothing was written');
+  // A device is no file to lose, and one input named twice is read twice.
+  assert.equal(run(['transform', input, input, '--quiet', '--output', '/dev/null', '--report', '/dev/null']).code, 0);
 });
 
 test('several exports make one file; diagnostics name file and line; counts add up per file', () => {

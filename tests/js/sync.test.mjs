@@ -577,6 +577,14 @@ test('CLI sync usage errors exit 2', async () => {
   const empty = await runCli(['sync', sample, '--app-account', ACCOUNT, '--api-url', '']);
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /empty/);
+  // The state file is an output too: it may not be an input or another output.
+  const state = join(stateDir, 'state.json');
+  for (const args of [['--state', sample], ['--state', state, '--output', state], ['--report', state, '--state', state], ['--output', statePath()]]) {
+    const r = await runCli(syncArgs(...args));
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /is the same file as/);
+  }
+  assert.deepEqual(sequence(), []);
 });
 
 test('fetch driver: syncs in-process and reports progress per step', async () => {
