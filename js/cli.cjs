@@ -58,6 +58,7 @@ function readInput(file, io) {
     }
   } catch (e) {
     if (e.code === 'ENOENT') throw Object.assign(new Error(`cannot read ${file}: no such file`), { code: 'no_such_file' });
+    if (e.code === 'EISDIR') throw Object.assign(new Error(`cannot read ${file}: it is a directory`), { code: 'is_a_directory' });
     throw e;
   }
 }
@@ -136,6 +137,8 @@ function identities(path) {
 
 function transform({ files, options }, io) {
   if (files.length === 0) throw new UsageError('give at least one FILE (or - for standard input)');
+  // Standard input can be read once: a second - would be an empty export.
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('give - (standard input) only once');
   return io.core.transform(files.map((f) => readInput(f, io)), options.transform);
 }
 

@@ -330,6 +330,13 @@ test('usage errors exit 2', () => {
   assert.match(missing.stderr, /no such file/);
   const second = run(['transform', sample, join(rules, 'nope.csv')]);
   assert.equal(second.code, 1, 'a second FILE is an input, not a usage error');
+  const directory = run(['transform', rules]);
+  assert.equal(directory.code, 1);
+  assert.match(directory.stderr, new RegExp(`^error: cannot read ${rules}: it is a directory \\[is_a_directory\\]$`, 'm'));
+  const twice = run(['transform', '-', sample, '-'], { input: readFileSync(sample) });
+  assert.equal(twice.code, 2, 'standard input can be read once');
+  assert.match(twice.stderr, /give - \(standard input\) only once/);
+  assert.equal(twice.stdout, '');
 });
 
 test('help and version exit 0', async () => {
