@@ -36,15 +36,15 @@ class UsageError extends Error {}
 /**
  * Reads a file straight into the core's memory (an InputBuffer), so a large
  * export is not held twice; a pipe, or a file whose size changed while it
- * was read, is read whole instead.
+ * was read, is read to its end instead (readPipe).
  */
 function readInput(file, io) {
   try {
-    if (file === '-') return { name: 'stdin', data: io.readStdin() };
+    if (file === '-') return { name: 'stdin', data: io.readStdin(io.core) };
     const fd = openSync(file, 'r');
     try {
       const stat = fstatSync(fd);
-      if (!stat.isFile()) return { name: file, data: readFileSync(fd) }; // a pipe has no size to trust
+      if (!stat.isFile()) return { name: file, data: readPipe(fd, io.core) }; // a pipe has no size to trust
       const { size } = stat;
       const buffer = new io.core.InputBuffer(size); // refuses a file too large for the core, before reading it
       const view = buffer.view(); // valid until the next call into the core
@@ -52,7 +52,7 @@ function readInput(file, io) {
       for (let n; filled < size && (n = readSync(fd, view, filled, size - filled, null)) > 0;) filled += n;
       if (filled === size && readSync(fd, Buffer.alloc(1), 0, 1, null) === 0) return { name: file, data: buffer };
       buffer.free();
-      return { name: file, data: readFileSync(file) };
+      return { name: file, data: readPipe(fd, io.core, 0) };
     } finally {
       closeSync(fd);
     }
@@ -61,6 +61,46 @@ function readInput(file, io) {
     if (e.code === 'EISDIR') throw Object.assign(new Error(`cannot read ${file}: it is a directory`), { code: 'is_a_directory' });
     throw e;
   }
+}
+
+/**
+ * Reads `fd` to its end (from `position`, or where it stands when null)
+ * into an InputBuffer. Its size is not known up front, so the core is asked
+ * (checkInputSize) as the total grows: an input over the core's limit stops
+ * being read as soon as it is over, not once gigabytes are held.
+ */
+function readPipe(fd, core, position = null) {
+  const chunks = [];
+  let total = 0;
+  for (let chunk = Buffer.allocUnsafe(CHUNK_BYTES), filled = 0; ;) {
+    let n;
+    try {
+      n = readSync(fd, chunk, filled, chunk.length - filled, position === null ? null : position + total);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { // a non-blocking pipe with nothing in it yet
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (e.code !== 'EOF') throw e; // the end of a pipe, on Windows
+      n = 0;
+    }
+    if (n === 0) {
+      chunks.push(chunk.subarray(0, filled));
+      break;
+    }
+    filled += n;
+    total += n;
+    core.checkInputSize(total);
+    if (filled === chunk.length) { // full chunks only, so a pipe's small reads do not each hold a chunk
+      chunks.push(chunk);
+      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      filled = 0;
+    }
+  }
+  const buffer = new core.InputBuffer(total);
+  const view = buffer.view(); // valid until the next call into the core
+  for (let i = 0, at = 0; i < chunks.length; at += chunks[i].length, i += 1) view.set(chunks[i], at);
+  return buffer;
 }
 
 /**
@@ -220,7 +260,8 @@ async function cmdEmulator(args, io) {
 
 /**
  * Runs the CLI. `io` is injectable so tests can run it in-process:
- * `{env, stdout(data), stderr(text), readStdin(), core?}`. `stdout`'s
+ * `{env, stdout(data), stderr(text), readStdin(core), core?}`; readStdin
+ * returns the bytes of standard input (a Uint8Array or an InputBuffer). `stdout`'s
  * promise must resolve only once it is done with `data`, which may be a view
  * over the core's memory that the next call into the core overwrites (copy
  * it to keep it), and reject when the data cannot be written.
@@ -314,7 +355,7 @@ function defaultIo() {
     env: process.env,
     stdout: stdoutWriter(),
     stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-    readStdin: () => readFileSync(0),
+    readStdin: (core) => readPipe(0, core),
   };
 }
 

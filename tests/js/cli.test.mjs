@@ -265,6 +265,22 @@ test('class 8: an input too large for the core fails at once, naming the size th
   assert.ok(Date.now() - started < 5000, 'it read the file before refusing it');
 });
 
+test('class 8: standard input over the core\'s limit stops being read once it is over, not once it is all held', () => {
+  // 1 GiB of zeros through a real pipe into the CLI's main(), which reports
+  // its peak memory: the input is refused after the limit's 512 MiB, with
+  // about that much held, where reading it whole held it all (and more).
+  const probe = `require(${JSON.stringify(cli)}).main(['transform', '-']).then((code) => {
+    process.stderr.write('maxRSS ' + (process.resourceUsage().maxRSS >> 10) + ' MiB\\n');
+    process.exitCode = code;
+  });`;
+  const r = spawnSync('sh', ['-c', 'head -c 1073741824 /dev/zero | "$1" -e "$2"', 'sh', process.execPath, probe],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /512 MiB.*\[input_too_large\]/);
+  const rss = Number(/maxRSS (\d+) MiB/.exec(r.stderr)?.[1]);
+  assert.ok(rss < 900, `peak memory ${rss} MiB for a 1024 MiB input`);
+});
+
 test('class 1: a stray quote is an unterminated_quote error; --strict exits 1; the other rows are read', () => {
   const stray = join(hostile, 'stray-quote.csv');
   const r = run(['transform', stray]);
