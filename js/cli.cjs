@@ -9,8 +9,8 @@
 
 'use strict';
 
-const { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } = require('node:fs');
-const { join } = require('node:path');
+const { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync, writeSync } = require('node:fs');
+const { basename, dirname, join, resolve } = require('node:path');
 const { setFlagsFromString } = require('node:v8');
 const { loadCore } = require('./core.cjs');
 
@@ -36,15 +36,15 @@ class UsageError extends Error {}
 /**
  * Reads a file straight into the core's memory (an InputBuffer), so a large
  * export is not held twice; a pipe, or a file whose size changed while it
- * was read, is read whole instead.
+ * was read, is read to its end instead (readPipe).
  */
 function readInput(file, io) {
   try {
-    if (file === '-') return { name: 'stdin', data: io.readStdin() };
+    if (file === '-') return { name: 'stdin', data: io.readStdin(io.core) };
     const fd = openSync(file, 'r');
     try {
       const stat = fstatSync(fd);
-      if (!stat.isFile()) return { name: file, data: readFileSync(fd) }; // a pipe has no size to trust
+      if (!stat.isFile()) return { name: file, data: readPipe(fd, io.core) }; // a pipe has no size to trust
       const { size } = stat;
       const buffer = new io.core.InputBuffer(size); // refuses a file too large for the core, before reading it
       const view = buffer.view(); // valid until the next call into the core
@@ -52,14 +52,55 @@ function readInput(file, io) {
       for (let n; filled < size && (n = readSync(fd, view, filled, size - filled, null)) > 0;) filled += n;
       if (filled === size && readSync(fd, Buffer.alloc(1), 0, 1, null) === 0) return { name: file, data: buffer };
       buffer.free();
-      return { name: file, data: readFileSync(file) };
+      return { name: file, data: readPipe(fd, io.core, 0) };
     } finally {
       closeSync(fd);
     }
   } catch (e) {
     if (e.code === 'ENOENT') throw Object.assign(new Error(`cannot read ${file}: no such file`), { code: 'no_such_file' });
+    if (e.code === 'EISDIR') throw Object.assign(new Error(`cannot read ${file}: it is a directory`), { code: 'is_a_directory' });
     throw e;
   }
+}
+
+/**
+ * Reads `fd` to its end (from `position`, or where it stands when null)
+ * into an InputBuffer. Its size is not known up front, so the core is asked
+ * (checkInputSize) as the total grows: an input over the core's limit stops
+ * being read as soon as it is over, not once gigabytes are held.
+ */
+function readPipe(fd, core, position = null) {
+  const chunks = [];
+  let total = 0;
+  for (let chunk = Buffer.allocUnsafe(CHUNK_BYTES), filled = 0; ;) {
+    let n;
+    try {
+      n = readSync(fd, chunk, filled, chunk.length - filled, position === null ? null : position + total);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { // a non-blocking pipe with nothing in it yet
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (e.code !== 'EOF') throw e; // the end of a pipe, on Windows
+      n = 0;
+    }
+    if (n === 0) {
+      chunks.push(chunk.subarray(0, filled));
+      break;
+    }
+    filled += n;
+    total += n;
+    core.checkInputSize(total);
+    if (filled === chunk.length) { // full chunks only, so a pipe's small reads do not each hold a chunk
+      chunks.push(chunk);
+      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      filled = 0;
+    }
+  }
+  const buffer = new core.InputBuffer(total);
+  const view = buffer.view(); // valid until the next call into the core
+  for (let i = 0, at = 0; i < chunks.length; at += chunks[i].length, i += 1) view.set(chunks[i], at);
+  return buffer;
 }
 
 /**
@@ -96,8 +137,48 @@ function hostGrammar(command) {
 /** The usage text, from the core's option table; only loaded when it is shown. */
 const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), HOST_FLAGS);
 
+/**
+ * Refuses, before anything is read or written, an output that names the
+ * same file as another output or as an input FILE: the later write would
+ * silently replace it. `outputs` are [flag, path] pairs, unset ones skipped.
+ */
+function refuseCollisions(files, outputs) {
+  const seen = new Map(); // identity of a file -> what names it
+  for (const file of files) if (file !== '-') for (const id of identities(file)) seen.set(id, `the input FILE ${file}`);
+  for (const [flag, path] of outputs) {
+    if (path === undefined) continue;
+    for (const id of identities(path)) {
+      if (seen.has(id)) throw new UsageError(`${flag} ${path} is the same file as ${seen.get(id)}; give each its own file`);
+      seen.set(id, `${flag} ${path}`);
+    }
+  }
+}
+
+/**
+ * A file's identities: its absolute path (its folder's real path, so ./x,
+ * x and a path through a symlinked folder agree) and, when it exists, its
+ * device and inode (a symlink or hard link to it). A device or pipe has
+ * none: writing /dev/null twice is fine.
+ */
+function identities(path) {
+  const absolute = resolve(path);
+  let stat;
+  try {
+    stat = statSync(absolute);
+  } catch {
+    try {
+      return [join(realpathSync(dirname(absolute)), basename(absolute))];
+    } catch {
+      return [absolute];
+    }
+  }
+  return stat.isFile() ? [realpathSync(absolute), `${stat.dev}:${stat.ino}`] : [];
+}
+
 function transform({ files, options }, io) {
   if (files.length === 0) throw new UsageError('give at least one FILE (or - for standard input)');
+  // Standard input can be read once: a second - would be an empty export.
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('give - (standard input) only once');
   return io.core.transform(files.map((f) => readInput(f, io)), options.transform);
 }
 
@@ -108,6 +189,7 @@ function finish(result, values, io) {
 
 async function cmdTransform(line, io) {
   const values = line.host;
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]]);
   const result = transform(line, io);
   if (values.compare) result.compare(readFileSync(values.compare), values.compare);
   finish(result, values, io);
@@ -121,11 +203,12 @@ async function cmdSync(line, io) {
   const { host: values, options } = line;
   const apiKey = io.env.TORII_API_KEY ?? '';
   if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key');
+  const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
+  const statePath = values.state ?? defaultStatePath(io.env);
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
   const result = transform(line, io);
   if (!options.sync.appAccountId) throw new UsageError('sync needs --app-account ID');
   const target = io.core.targetKey(options.sync);
-  const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
-  const statePath = values.state ?? defaultStatePath(io.env);
   const last = loadTarget(statePath, target);
   if (last.previousFile) result.compare(last.previousFile, 'the last sync');
   const config = { ...options.sync, apiKey, allowDrop: Boolean(values['allow-drop']), ...last };
@@ -142,7 +225,8 @@ async function cmdSync(line, io) {
     const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
     io.stderr(outcome.text);
     try {
-      saveTarget(statePath, target, { baseline: outcome.baseline, file });
+      const keptAside = saveTarget(statePath, target, { baseline: outcome.baseline, file });
+      if (keptAside) io.stderr(`note: the sync state file ${statePath} was not a valid state file, so it was moved to ${keptAside} and a new one holds this sync's record`);
     } catch (e) {
       io.stderr(`error: the sync went through, but its record could not be saved, so the next sync's guard will not know it: ${e.message}`);
       return EXIT.failed;
@@ -176,7 +260,8 @@ async function cmdEmulator(args, io) {
 
 /**
  * Runs the CLI. `io` is injectable so tests can run it in-process:
- * `{env, stdout(data), stderr(text), readStdin(), core?}`. `stdout`'s
+ * `{env, stdout(data), stderr(text), readStdin(core), core?}`; readStdin
+ * returns the bytes of standard input (a Uint8Array or an InputBuffer). `stdout`'s
  * promise must resolve only once it is done with `data`, which may be a view
  * over the core's memory that the next call into the core overwrites (copy
  * it to keep it), and reject when the data cannot be written.
@@ -270,7 +355,7 @@ function defaultIo() {
     env: process.env,
     stdout: stdoutWriter(),
     stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-    readStdin: () => readFileSync(0),
+    readStdin: (core) => readPipe(0, core),
   };
 }
 

@@ -10,7 +10,7 @@
 // decision: this module only stores and finds it.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -29,20 +29,40 @@ function readJson(path) {
   }
 }
 
+const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Whether `state` is a state file this program reads: a version-1 map, or a
+ * version-2 state whose targets, if any, are a map.
+ */
+const isState = (state) => isRecord(state) && (state.version === undefined || (state.version === 2 && (state.targets === undefined || isRecord(state.targets))));
+
+/**
+ * What was stored where a record should be, as text the core cannot read as
+ * one. A missing or null baseline would be "no record" to the core, and a
+ * corrupt state would pass for the target's first sync, unguarded; as
+ * text, the core's guard finds it unreadable and asks for confirmation.
+ */
+const unreadable = (found) => JSON.stringify(found ?? null);
+
 /**
  * What is remembered for `key`: `{baseline, previousFile}`, either of which
  * may be missing. A state file from version 1 (a flat map of keys to
- * `{userCount, …}`) is read as baselines.
+ * `{userCount, …}`) is read as baselines. Only a missing state file, or a
+ * state without this target, is no record; anything else malformed is
+ * given to the core as a baseline it cannot read.
  * @param {string} path the state file
  * @param {string} key the core's targetKey
  * @returns {{baseline?: unknown, previousFile?: string}}
  */
 export function loadTarget(path, key) {
   const state = readJson(path);
-  const entry = state?.targets?.[key] ?? (state?.version === undefined ? state?.[key] : undefined);
+  if (!isState(state)) return { baseline: unreadable(state) };
+  const v1 = state.version === undefined;
+  const entry = v1 ? state[key] : state.targets?.[key];
   if (entry === undefined) return {};
-  if (state.version === undefined) return { baseline: entry };
-  const found = { baseline: entry?.baseline };
+  if (v1) return { baseline: entry ?? unreadable(entry) };
+  const found = { baseline: isRecord(entry) && entry.baseline != null ? entry.baseline : unreadable(entry?.baseline) };
   if (typeof entry?.file === 'string') {
     try {
       found.previousFile = readFileSync(join(dirname(path), entry.file), 'utf8');
@@ -173,13 +193,33 @@ function upgraded(state, path) {
  * @param {string} path the state file
  * @param {string} key the core's targetKey
  * @param {{baseline: object, file: Uint8Array}} sync
+ * @returns {string | undefined} where a state file that was not a valid state was moved
  */
 export function saveTarget(path, key, { baseline, file }) {
   const name = `files/${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
-  withLock(path, () => {
-    const next = upgraded(readJson(path), path);
+  return withLock(path, () => {
+    let state = readJson(path);
+    let keptAside;
+    // A state of another version is refused by upgraded; one that is no
+    // state at all (the guard asked for confirmation of this sync because
+    // of it) is moved aside for the user to look at, not overwritten.
+    const otherVersion = isRecord(state) && typeof state.version === 'number' && state.version !== 2;
+    if (!isState(state) && !otherVersion) {
+      keptAside = keepAside(path);
+      state = {};
+    }
+    const next = upgraded(state, path);
     writeAtomically(join(dirname(path), name), file);
     next.targets[key] = { baseline, file: name };
     writeAtomically(path, `${JSON.stringify(next, null, 2)}\n`);
+    return keptAside;
   });
+}
+
+/** Renames `path` to `path`.corrupt (or .corrupt.1, … when taken, so no earlier one is lost); returns the new name. */
+function keepAside(path) {
+  let aside = `${path}.corrupt`;
+  for (let n = 1; existsSync(aside); n += 1) aside = `${path}.corrupt.${n}`;
+  renameSync(path, aside);
+  return aside;
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +152,34 @@ test('--report and --output write files', () => {
   assert.equal(out, run(['transform', sample, '--quiet']).stdout);
 });
 
+test('an output naming the same file as another output or an input FILE is a usage error, and nothing is written', () => {
+  const dir = tmp();
+  const input = join(dir, 'export.csv');
+  copyFileSync(sample, input);
+  symlinkSync(input, join(dir, 'link.csv'));
+  linkSync(input, join(dir, 'hard.csv'));
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'via'));
+  const sameAs = (a) => new RegExp(`${a} .* is the same file as `);
+  for (const [args, flag] of [
+    [[input, '--report', join(dir, 'x.json'), '--output', join(dir, 'x.json')], '--report'],
+    [[input, '--output', input], '--output'],
+    [[input, '--report', input], '--report'],
+    [[input, '--output', join(dir, '.', 'export.csv')], '--output'],
+    [[sample, input, '--report', join(dir, 'link.csv')], '--report'],
+    [[join(dir, 'hard.csv'), '--output', input], '--output'],
+    [[input, '--output', join(dir, 'via/o.json'), '--report', join(dir, 'real/o.json')], '--report'],
+  ]) {
+    const r = run(['transform', ...args, '--quiet']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, sameAs(flag), args.join(' '));
+  }
+  assert.equal(readFileSync(input, 'utf8'), readFileSync(sample, 'utf8'), 'the input is untouched');
+  assert.ok(!existsSync(join(dir, 'x.json')) && !existsSync(join(dir, 'real/o.json')), 'nothing was written');
+  // A device is no file to lose, and one input named twice is read twice.
+  assert.equal(run(['transform', input, input, '--quiet', '--output', '/dev/null', '--report', '/dev/null']).code, 0);
+});
+
 test('several exports make one file; diagnostics name file and line; counts add up per file', () => {
   const dir = tmp();
   const r = run(['transform', join(multi, 'eu.csv'), join(multi, 'us.csv'), '--report', join(dir, 'r.json')]);
@@ -237,6 +265,22 @@ test('class 8: an input too large for the core fails at once, naming the size th
   assert.ok(Date.now() - started < 5000, 'it read the file before refusing it');
 });
 
+test('class 8: standard input over the core\'s limit stops being read once it is over, not once it is all held', () => {
+  // 1 GiB of zeros through a real pipe into the CLI's main(), which reports
+  // its peak memory: the input is refused after the limit's 512 MiB, with
+  // about that much held, where reading it whole held it all (and more).
+  const probe = `require(${JSON.stringify(cli)}).main(['transform', '-']).then((code) => {
+    process.stderr.write('maxRSS ' + (process.resourceUsage().maxRSS >> 10) + ' MiB\\n');
+    process.exitCode = code;
+  });`;
+  const r = spawnSync('sh', ['-c', 'head -c 1073741824 /dev/zero | "$1" -e "$2"', 'sh', process.execPath, probe],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /512 MiB.*\[input_too_large\]/);
+  const rss = Number(/maxRSS (\d+) MiB/.exec(r.stderr)?.[1]);
+  assert.ok(rss < 900, `peak memory ${rss} MiB for a 1024 MiB input`);
+});
+
 test('class 1: a stray quote is an unterminated_quote error; --strict exits 1; the other rows are read', () => {
   const stray = join(hostile, 'stray-quote.csv');
   const r = run(['transform', stray]);
@@ -302,6 +346,13 @@ test('usage errors exit 2', () => {
   assert.match(missing.stderr, /no such file/);
   const second = run(['transform', sample, join(rules, 'nope.csv')]);
   assert.equal(second.code, 1, 'a second FILE is an input, not a usage error');
+  const directory = run(['transform', rules]);
+  assert.equal(directory.code, 1);
+  assert.match(directory.stderr, new RegExp(`^error: cannot read ${rules}: it is a directory \\[is_a_directory\\]$`, 'm'));
+  const twice = run(['transform', '-', sample, '-'], { input: readFileSync(sample) });
+  assert.equal(twice.code, 2, 'standard input can be read once');
+  assert.match(twice.stderr, /give - \(standard input\) only once/);
+  assert.equal(twice.stdout, '');
 });
 
 test('help and version exit 0', async () => {

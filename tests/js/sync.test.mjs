@@ -397,6 +397,47 @@ test('class 2: a corrupt baseline asks for confirmation, with how to reset it', 
   assert.equal((await runCli(syncArgs('--state', path))).code, 0, 'the record was replaced');
 });
 
+test('class 2: a corrupt state file is not a first sync: the guard asks, and a confirmed sync keeps the file aside', async () => {
+  const path = join(stateDir, 'state.json');
+  const key = `${emulator.baseUrl}#${ACCOUNT}`;
+  const other = 'https://api.toriihq.com/v1.0#42';
+  // Shapes that are no state at all: moved aside by a confirmed sync.
+  const files = ['null', '[]', '"x"', '{"version":2,"targets":null}'];
+  // A state holding a broken entry for this target: the sync's record replaces it.
+  const entries = [null, {}, { baseline: null }].map((entry) => JSON.stringify({ version: 2, targets: { [key]: entry, [other]: { baseline: { userCount: 5 } } } }));
+  entries.push(JSON.stringify({ [key]: null, [other]: { userCount: 5 } })); // version 1
+  for (const text of [...files, ...entries]) {
+    rmSync(path, { force: true });
+    rmSync(`${path}.corrupt`, { force: true });
+    writeFileSync(path, text);
+    emulator.requests.length = 0;
+    const refused = await runCli(syncArgs('--state', path));
+    assert.equal(refused.code, 1, `${text}: ${refused.stderr}`);
+    assert.match(refused.stderr, /unreadable .*\[destructive_sync\]/, text);
+    assert.match(refused.stderr, /--allow-drop/, text);
+    assert.deepEqual(sequence(), [], `${text}: nothing is sent`);
+    const confirmed = await runCli(syncArgs('--state', path, '--allow-drop'));
+    assert.equal(confirmed.code, 0, `${text}: ${confirmed.stderr}`);
+    const state = JSON.parse(readFileSync(path, 'utf8'));
+    assert.equal(state.targets[key].baseline.userCount, 9, text);
+    if (files.includes(text)) {
+      assert.equal(readFileSync(`${path}.corrupt`, 'utf8'), text, 'the corrupt file is kept');
+      assert.match(confirmed.stderr, /not a valid state file, so it was moved to .*state\.json\.corrupt/);
+    } else {
+      assert.ok(!existsSync(`${path}.corrupt`), text);
+      assert.equal(state.targets[other].baseline.userCount, 5, `${text}: the other target keeps its record`);
+    }
+    assert.equal((await runCli(syncArgs('--state', path))).code, 0, `${text}: the record was replaced`);
+  }
+  // A second corrupt file does not overwrite the first one kept aside.
+  for (const text of ['null', '[]']) {
+    writeFileSync(path, text);
+    assert.equal((await runCli(syncArgs('--state', path, '--allow-drop'))).code, 0);
+  }
+  assert.equal(readFileSync(`${path}.corrupt`, 'utf8'), 'null');
+  assert.equal(readFileSync(`${path}.corrupt.1`, 'utf8'), '[]');
+});
+
 test('class 11: swapping many users for others trips the guard though the count stays the same', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
   emulator.requests.length = 0;
@@ -536,6 +577,14 @@ test('CLI sync usage errors exit 2', async () => {
   const empty = await runCli(['sync', sample, '--app-account', ACCOUNT, '--api-url', '']);
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /empty/);
+  // The state file is an output too: it may not be an input or another output.
+  const state = join(stateDir, 'state.json');
+  for (const args of [['--state', sample], ['--state', state, '--output', state], ['--report', state, '--state', state], ['--output', statePath()]]) {
+    const r = await runCli(syncArgs(...args));
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /is the same file as/);
+  }
+  assert.deepEqual(sequence(), []);
 });
 
 test('fetch driver: syncs in-process and reports progress per step', async () => {
