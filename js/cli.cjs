@@ -143,6 +143,7 @@ const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), H
  * silently replace it. `outputs` are [flag, path] pairs, unset ones skipped.
  */
 function refuseCollisions(files, outputs) {
+  if (outputs.every(([, path]) => path === undefined)) return; // nothing is written but stdout
   const seen = new Map(); // identity of a file -> what names it
   for (const file of files) if (file !== '-') for (const id of identities(file)) seen.set(id, `the input FILE ${file}`);
   for (const [flag, path] of outputs) {
