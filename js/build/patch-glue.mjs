@@ -7,8 +7,17 @@
 // no `code`. Every other error of the core carries a stable `code`, and the
 // JS API promises one for misuse too, so the glue's throw helper is
 // rewritten to add `code: 'invalid_argument'` and a sentence a developer
-// can act on. The build fails if the helper is not where it is expected:
-// the pinned wasm-bindgen version (Cargo.toml) is what this was written for.
+// can act on.
+//
+// wasm-bindgen's `InputBuffer.__unwrap`, which tells an InputBuffer among
+// transform's inputs, tests `instanceof` without the `try` its other
+// `instanceof` tests have, so a Proxy whose getPrototypeOf trap throws
+// would throw through the wasm frames, leaving the core's stack unwound
+// (src/wasm/caller.rs says why that breaks the instance). The test is
+// wrapped so that anything it cannot read is no InputBuffer.
+//
+// The build fails if either is not where it is expected: the pinned
+// wasm-bindgen version (Cargo.toml) is what this was written for.
 //
 // It also writes the CommonJS form of the patched glue next to it
 // (stripe_torii_sync.cjs), which the Node hosts load (js/core.cjs says why).
@@ -34,6 +43,14 @@ function misuseError(message) {
 }
 `;
 
+const UNWRAP = /( +)if \(!\(jsValue instanceof InputBuffer\)\) \{\n\s*return 0;\n\s*\}\n\s*return jsValue\.__destroy_into_raw\(\);\n/;
+const SAFE_UNWRAP = (indent) => `${indent}/* stripe-torii-sync: what cannot be read is no InputBuffer */ try {
+${indent}    return jsValue instanceof InputBuffer ? jsValue.__destroy_into_raw() : 0;
+${indent}} catch {
+${indent}    return 0;
+${indent}}
+`;
+
 /**
  * Returns the patched glue. Idempotent: patched glue is returned unchanged.
  * @param {string} source
@@ -48,7 +65,10 @@ export function patchGlue(source) {
   // Near the top (after the `@ts-self-types` line, which must stay first), so
   // the rewrites that keep only the glue's body (Apps Script, CommonJS) keep
   // the helper too.
-  const patched = source.replace(THROW, CODED);
+  if (!UNWRAP.test(source)) {
+    throw new Error('patch-glue: expected InputBuffer.__unwrap\'s instanceof test in the glue; has wasm-bindgen\'s output changed?');
+  }
+  const patched = source.replace(THROW, CODED).replace(UNWRAP, (_, indent) => SAFE_UNWRAP(indent));
   const typesLine = /^\/\* @ts-self-types=.*\*\/\n/.exec(patched)?.[0] ?? '';
   return typesLine + HELPER + patched.slice(typesLine.length);
 }

@@ -2,13 +2,16 @@
 //! given and refuses the wrong type with an `invalid_argument` error that
 //! names the argument and what it got, instead of trapping in the wasm.
 //! Options objects are read field by field through the option table, so a
-//! misspelt option or a `NaN` is refused by name.
+//! misspelt option or a `NaN` is refused by name. Every read of a caller
+//! value that can run the caller's code goes through `caller`, so a value
+//! that throws when read is refused by name too.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::buffer::InputBuffer;
+use super::caller;
 
 use crate::changes::PreviousFile;
 use crate::error::{Error, ErrorKind, Result};
@@ -34,7 +37,7 @@ pub(crate) fn type_name(value: &JsValue) -> &'static str {
         "a symbol"
     } else if value.is_function() {
         "a function"
-    } else if Array::is_array(value) {
+    } else if caller::looks_like_array(value) {
         "an array"
     } else if value.is_instance_of::<Uint8Array>() {
         "a Uint8Array"
@@ -73,8 +76,8 @@ pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
     }
     let array = if let Some(array) = value.dyn_ref::<Uint8Array>() {
         array.clone()
-    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        Uint8Array::new(buffer)
+    } else if value.is_instance_of::<ArrayBuffer>() {
+        caller::uint8_over(value, argument)?
     } else {
         return Err(invalid(
             argument,
@@ -82,15 +85,14 @@ pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
             value,
         ));
     };
-    check_input_size(u64::from(array.length()))?;
-    Ok(array.to_vec())
+    caller::uint8_bytes(&array, argument)
 }
 
 /// A previous Torii file: its JSON text or bytes, or the rows
 /// `snapshotRows()` gave (an array of strings).
 pub(crate) fn previous_file(value: &JsValue, argument: &str) -> Result<PreviousFile> {
-    if Array::is_array(value) {
-        return Array::from(value)
+    if caller::is_array(value, argument)? {
+        return caller::items(value, argument)?
             .iter()
             .map(|row| row.as_string())
             .collect::<Option<Vec<_>>>()
@@ -123,10 +125,10 @@ pub(crate) fn number(value: &JsValue, argument: &str) -> Result<f64> {
 
 /// An array of strings (a command line's arguments).
 pub(crate) fn strings(value: &JsValue, argument: &str) -> Result<Vec<String>> {
-    if !Array::is_array(value) {
+    if !caller::is_array(value, argument)? {
         return Err(invalid(argument, "an array of strings", value));
     }
-    Array::from(value)
+    caller::items(value, argument)?
         .iter()
         .enumerate()
         .map(|(i, item)| string(&item, &format!("{argument}[{i}]")))
@@ -140,12 +142,12 @@ pub(crate) fn boolean(value: &JsValue, argument: &str) -> Result<bool> {
         .ok_or_else(|| invalid(argument, "true or false", value))
 }
 
-/// A JS value as an option's value, by its type.
-fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
+/// A JS value as an option's value, by its type; `field` names it as an
+/// argument should reading it throw.
+fn option_value(value: &JsValue, name: &str, field: &str) -> Result<Option<OptionValue>> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let wrong = || Error::option(name, format!("{name} cannot be {}", type_name(value)));
     if let Some(text) = value.as_string() {
         return Ok(Some(OptionValue::Text(text)));
     }
@@ -155,8 +157,8 @@ fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
     if let Some(b) = value.as_bool() {
         return Ok(Some(OptionValue::Flag(b)));
     }
-    if Array::is_array(value) {
-        let items = Array::from(value)
+    if caller::is_array(value, field)? {
+        let items = caller::items(value, field)?
             .iter()
             .map(|item| item.as_string())
             .collect::<Option<Vec<_>>>()
@@ -164,11 +166,10 @@ fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
         return Ok(Some(OptionValue::List(items)));
     }
     if value.is_object() && !value.is_function() {
-        let object: &Object = value.unchecked_ref();
         let mut pairs = Vec::new();
-        for key in Object::keys(object).iter() {
+        for key in caller::keys(value, field)?.iter() {
             let key_text = key.as_string().unwrap_or_default();
-            let item = Reflect::get(object, &key).map_err(|_| wrong())?;
+            let item = caller::get(value, &key, &format!("{field}.{key_text}"))?;
             let item = match (item.as_string(), item.as_f64()) {
                 (Some(text), _) => text,
                 (None, Some(n)) if n.is_finite() && n.fract() == 0.0 && n >= 0.0 => {
@@ -185,7 +186,10 @@ fn option_value(value: &JsValue, name: &str) -> Result<Option<OptionValue>> {
         }
         return Ok(Some(OptionValue::Pairs(pairs)));
     }
-    Err(wrong())
+    Err(Error::option(
+        name,
+        format!("{name} cannot be {}", type_name(value)),
+    ))
 }
 
 /// The own enumerable keys and values of a plain object; `undefined` and
@@ -194,22 +198,27 @@ pub(crate) fn entries(value: &JsValue, argument: &str) -> Result<Vec<(String, Js
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
-    if !value.is_object() || Array::is_array(value) || value.is_function() {
+    if !value.is_object() || caller::is_array(value, argument)? || value.is_function() {
         return Err(invalid(argument, "an object", value));
     }
-    let object: &Object = value.unchecked_ref();
     let mut out = Vec::new();
-    for key in Object::keys(object).iter() {
+    for key in caller::keys(value, argument)?.iter() {
         let name = key.as_string().unwrap_or_default();
-        let item =
-            Reflect::get(object, &key).map_err(|_| invalid(argument, "a plain object", value))?;
+        let item = caller::get(value, &key, &format!("{argument}.{name}"))?;
         out.push((name, item));
     }
     Ok(out)
 }
 
-/// Sets one option from a JS value, refusing options of the other scope.
-fn set_option(options: &mut Options, name: &str, value: &JsValue, scope: Scope) -> Result<()> {
+/// Sets one option from a JS value (given as `argument.name`), refusing
+/// options of the other scope.
+fn set_option(
+    options: &mut Options,
+    name: &str,
+    value: &JsValue,
+    scope: Scope,
+    argument: &str,
+) -> Result<()> {
     let spec = find(Host::Js, name).ok_or_else(|| {
         let names: Vec<&str> = crate::options::catalog::OPTIONS
             .iter()
@@ -235,7 +244,7 @@ fn set_option(options: &mut Options, name: &str, value: &JsValue, scope: Scope) 
             format!("{name} is a {other} option, not a {this} option"),
         ));
     }
-    if let Some(value) = option_value(value, name)? {
+    if let Some(value) = option_value(value, name, &format!("{argument}.{name}"))? {
         options.set(spec, value)?;
     }
     Ok(())
@@ -245,7 +254,7 @@ fn set_option(options: &mut Options, name: &str, value: &JsValue, scope: Scope) 
 pub(crate) fn transform_options(value: &JsValue, argument: &str) -> Result<Options> {
     let mut options = Options::default();
     for (name, item) in entries(value, argument)? {
-        set_option(&mut options, &name, &item, Scope::Transform)?;
+        set_option(&mut options, &name, &item, Scope::Transform, argument)?;
     }
     Ok(options)
 }
@@ -270,13 +279,13 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
                     config.allow_drop = boolean(&item, &field)?;
                 }
             }
-            "baseline" => config.baseline = stored_text(&item),
+            "baseline" => config.baseline = stored_text(&item, &field)?,
             "previousFile" => {
                 if !item.is_undefined() && !item.is_null() {
                     config.previous_file = Some(previous_file(&item, &field)?);
                 }
             }
-            _ => set_option(&mut options, &name, &item, Scope::Sync)?,
+            _ => set_option(&mut options, &name, &item, Scope::Sync, argument)?,
         }
     }
     config.options = options.sync;
@@ -285,17 +294,13 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
 
 /// What a host stored, as text: a string as it is, anything else as its
 /// JSON (so `NaN` arrives as `null` and is found unreadable, not zero).
-fn stored_text(value: &JsValue) -> Option<String> {
+fn stored_text(value: &JsValue, argument: &str) -> Result<Option<String>> {
     if value.is_undefined() || value.is_null() {
-        return None;
+        return Ok(None);
     }
     if let Some(text) = value.as_string() {
-        return Some(text);
+        return Ok(Some(text));
     }
-    Some(
-        js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default(),
-    )
+    let json = js_sys::JSON::stringify(value).map_err(|e| caller::unreadable(argument, &e))?;
+    Ok(Some(json.as_string().unwrap_or_default()))
 }

@@ -16,6 +16,7 @@ use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::caller;
 use super::sync::{outcome_json, progress_json, verdict_json, SyncSessionJs};
 use super::{js_error, json, set, throw};
 use crate::sync::{Action, Body, Progress, Request, Response, SyncSession};
@@ -63,7 +64,7 @@ impl SyncSessionJs {
                         Some(ask) => {
                             let answer =
                                 ask.call1(&JsValue::NULL, &json(&verdict_json(&verdict)))?;
-                            Some(JsFuture::from(Promise::resolve(&answer)).await? == JsValue::TRUE)
+                            Some(JsFuture::from(caller::resolve(&answer)?).await? == JsValue::TRUE)
                         }
                         None => None,
                     };
@@ -96,17 +97,22 @@ fn callback(options: &JsValue, name: &str) -> crate::Result<Option<Function>> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
-    let value = Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if !options.is_object() {
+        return Err(super::args::invalid(
+            "runWithFetch(options)",
+            "an object",
+            options,
+        ));
+    }
+    let field = format!("runWithFetch(options).{name}");
+    let value = caller::get(options, &name.into(), &field)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.dyn_into::<Function>().map(Some).map_err(|value| {
-        super::args::invalid(
-            &format!("runWithFetch(options).{name}"),
-            "a function",
-            &value,
-        )
-    })
+    value
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|value| super::args::invalid(&field, "a function", &value))
 }
 
 fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsValue> {
@@ -162,22 +168,26 @@ async fn try_send(
     set(&init, "signal", signal);
     // Never follow a redirect: a redirected upload would leave the signed URL.
     set(&init, "redirect", &"manual".into());
-    let response = JsFuture::from(fetch(&request.url, &init)?).await?;
+    // Through Promise.resolve: `then` on what a stand-in fetch returned
+    // could throw past the wasm.
+    let response = JsFuture::from(caller::resolve(&fetch(&request.url, &init)?.into())?).await?;
     let status = Reflect::get(&response, &"status".into())?
         .as_f64()
         .unwrap_or(0.0) as u16;
     let mut headers = Vec::new();
     let given = Reflect::get(&response, &"headers".into())?;
-    if let Ok(Some(entries)) = js_sys::try_iter(&given) {
-        for entry in entries {
-            let pair = js_sys::Array::from(&entry?);
+    if given.is_object() {
+        // Array.from, not an iterator read in Rust: every read catches.
+        let unreadable = |e: crate::Error| js_error(&e);
+        for entry in caller::items(&given, "the response's headers").map_err(unreadable)? {
+            let pair = caller::items(&entry, "a response header").map_err(unreadable)?;
             if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
                 headers.push((name, value));
             }
         }
     }
     let text = Reflect::get(&response, &"text".into())?.dyn_into::<Function>()?;
-    let body = JsFuture::from(Promise::from(text.call0(&response)?)).await?;
+    let body = JsFuture::from(caller::resolve(&text.call0(&response)?)?).await?;
     Ok(Response::Http {
         status,
         headers,

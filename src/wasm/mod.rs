@@ -7,7 +7,9 @@
 //!
 //! Values cross as JSON text the core writes (parsed with the host's
 //! `JSON.parse`), bytes cross as `Uint8Array`s, and arguments are read
-//! field by field (`args`). Every error is a JS `Error` with a `code`.
+//! field by field (`args`), every read that can run the caller's code
+//! through the catching imports of `caller`. Every error is a JS `Error`
+//! with a `code`.
 //!
 //! | export | what |
 //! |---|---|
@@ -25,6 +27,7 @@
 
 mod args;
 mod buffer;
+mod caller;
 mod fetch;
 mod rows;
 mod sync;

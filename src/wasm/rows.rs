@@ -16,10 +16,11 @@
 
 use std::borrow::Cow;
 
-use js_sys::{Array, Number};
+use js_sys::Number;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::args::{invalid, invalid_got};
+use super::caller;
 use crate::error::Result;
 use crate::input::check_input_size;
 use crate::input::scan::SplitRows;
@@ -27,7 +28,7 @@ use crate::json::{Reader, SyntaxError, Value};
 
 /// Rows of cells given as an array of arrays of cells.
 pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<String>>> {
-    if !Array::is_array(value) {
+    if !caller::is_array(value, argument)? {
         return Err(invalid(
             argument,
             "an array of rows, or rows as JSON text",
@@ -36,16 +37,13 @@ pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<Stri
     }
     let mut rows = Vec::new();
     let mut size = 0u64;
-    for (i, row) in Array::from(value).iter().enumerate() {
-        if !Array::is_array(&row) {
-            return Err(invalid(
-                &format!("{argument}[{i}]"),
-                "an array of cells",
-                &row,
-            ));
+    for (i, row) in caller::items(value, argument)?.iter().enumerate() {
+        let at = format!("{argument}[{i}]");
+        if !caller::is_array(&row, &at)? {
+            return Err(invalid(&at, "an array of cells", &row));
         }
         let mut cells = Vec::new();
-        for (j, cell) in Array::from(&row).iter().enumerate() {
+        for (j, cell) in caller::items(&row, &at)?.iter().enumerate() {
             let text = cell_text(&cell).ok_or_else(|| {
                 invalid(
                     &format!("{argument}[{i}][{j}]"),

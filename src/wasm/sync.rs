@@ -3,10 +3,11 @@
 //! `UrlFetchApp`), `targetKey`, and the JSON forms of actions, verdicts,
 //! outcomes and plans.
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::args::{self, invalid};
+use super::caller;
 use super::{json, set, throw};
 use crate::changes::Changes;
 use crate::error::Result;
@@ -190,20 +191,19 @@ fn read_response(value: &JsValue) -> Result<Response> {
     if !value.is_object() {
         return Err(invalid(WHAT, "an object", value));
     }
-    let get =
-        |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    let timeout = get("timeout");
+    let get = |key: &str| caller::get(value, &key.into(), &format!("{WHAT}.{key}"));
+    let timeout = get("timeout")?;
     if timeout.as_bool() == Some(true) {
         return Ok(Response::Timeout);
     }
-    let transport = get("transportError");
+    let transport = get("transportError")?;
     if !transport.is_undefined() && !transport.is_null() {
         let detail = transport
             .as_string()
             .unwrap_or_else(|| "the host reported a transport error".into());
         return Ok(Response::Transport(detail));
     }
-    let status = get("status");
+    let status = get("status")?;
     let status = match status.as_f64() {
         Some(n) if n.fract() == 0.0 && (100.0..=599.0).contains(&n) => n as u16,
         _ => {
@@ -214,22 +214,22 @@ fn read_response(value: &JsValue) -> Result<Response> {
             ))
         }
     };
-    let body = get("body");
+    let body = get("body")?;
     let body = if body.is_undefined() || body.is_null() {
         String::new()
     } else {
         args::string(&body, &format!("{WHAT}.body"))?
     };
     let mut headers = Vec::new();
-    let given = get("headers");
+    let given = get("headers")?;
     if !given.is_undefined() && !given.is_null() {
+        let field = format!("{WHAT}.headers");
         if !given.is_object() {
-            return Err(invalid(&format!("{WHAT}.headers"), "an object", &given));
+            return Err(invalid(&field, "an object", &given));
         }
-        let object: &Object = given.unchecked_ref();
-        for key in Object::keys(object).iter() {
+        for key in caller::keys(&given, &field)?.iter() {
             let name = key.as_string().unwrap_or_default();
-            let value = Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+            let value = caller::get(&given, &key, &format!("{field}.{name}"))?;
             if let Some(value) = value.as_string() {
                 headers.push((name, value));
             }

@@ -1,11 +1,11 @@
 //! JS bindings of the transform: `transform` and its `TransformResult`, the
 //! option table, and the small helpers every host shares.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::args::{self, invalid};
+use super::caller;
 use super::rows;
 use super::sync::{plan_json, SyncSessionJs};
 use super::{json, throw};
@@ -124,17 +124,19 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
             ))
         }
     };
-    if !Array::is_array(entries) {
-        return Err(invalid(
-            "parseOptions(entries)",
-            "an array of [name, text] pairs",
-            entries,
-        ));
+    const ENTRIES: &str = "parseOptions(entries)";
+    if !caller::is_array(entries, ENTRIES)? {
+        return Err(invalid(ENTRIES, "an array of [name, text] pairs", entries));
     }
     let mut pairs = Vec::new();
-    for entry in Array::from(entries).iter() {
-        let pair = entry
-            .dyn_ref::<Array>()
+    for (i, entry) in caller::items(entries, ENTRIES)?.iter().enumerate() {
+        let at = format!("{ENTRIES}[{i}]");
+        let pair = if caller::is_array(&entry, &at)? {
+            Some(caller::items(&entry, &at)?)
+        } else {
+            None
+        };
+        let pair = pair
             .filter(|a| a.length() == 2)
             .and_then(|a| Some((a.get(0).as_string()?, text_of(&a.get(1))?)))
             .ok_or_else(|| invalid("parseOptions(entries[])", "a [name, text] pair", &entry))?;
@@ -313,28 +315,33 @@ fn options_json(options: &Options) -> Vec<u8> {
 /// spreadsheet must receive it to show it as text, never as a formula.
 #[wasm_bindgen(js_name = sheetSafe)]
 pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
-    if !Array::is_array(&values) {
-        return Err(super::js_error(&invalid(
-            "sheetSafe(values)",
-            "an array",
-            &values,
-        )));
-    }
-    let safe = |v: JsValue| -> JsValue {
-        match v.as_string() {
-            Some(text) => JsValue::from_str(&sheet_safe(&text)),
-            None => v,
+    const VALUES: &str = "sheetSafe(values)";
+    throw((|| {
+        if !caller::is_array(&values, VALUES)? {
+            return Err(invalid(VALUES, "an array", &values));
         }
-    };
-    let out = Array::new();
-    for item in Array::from(&values).iter() {
-        if Array::is_array(&item) {
-            out.push(&Array::from(&item).iter().map(safe).collect::<Array>());
-        } else {
-            out.push(&safe(item));
+        let safe = |v: JsValue| -> JsValue {
+            match v.as_string() {
+                Some(text) => JsValue::from_str(&sheet_safe(&text)),
+                None => v,
+            }
+        };
+        let out = Array::new();
+        for (i, item) in caller::items(&values, VALUES)?.iter().enumerate() {
+            let at = format!("{VALUES}[{i}]");
+            if caller::is_array(&item, &at)? {
+                out.push(
+                    &caller::items(&item, &at)?
+                        .iter()
+                        .map(safe)
+                        .collect::<Array>(),
+                );
+            } else {
+                out.push(&safe(item));
+            }
         }
-    }
-    Ok(out.into())
+        Ok(out.into())
+    })())
 }
 
 /// The inputs of `transform`: bytes or a string (one unnamed file), or
@@ -346,17 +353,20 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
         if item.is_object()
             && !item.is_instance_of::<Uint8Array>()
             && !item.is_instance_of::<js_sys::ArrayBuffer>()
-            && !Array::is_array(item)
+            && !caller::is_array(item, at)?
         {
-            let name = Reflect::get(item, &"name".into()).unwrap_or(JsValue::UNDEFINED);
+            let field = |key: &str| {
+                let argument = format!("{at}.{key}");
+                caller::get(item, &key.into(), &argument).map(|value| (value, argument))
+            };
+            let (name, argument) = field("name")?;
             let name = if name.is_undefined() {
                 String::new()
             } else {
-                args::string(&name, &format!("{at}.name"))?
+                args::string(&name, &argument)?
             };
-            let rows = Reflect::get(item, &"rows".into()).unwrap_or(JsValue::UNDEFINED);
+            let (rows, argument) = field("rows")?;
             if !rows.is_undefined() {
-                let argument = format!("{at}.rows");
                 return Ok(match rows.as_string() {
                     Some(text) => {
                         let (text, split) = rows::json_rows(&text, &argument)?;
@@ -365,13 +375,13 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
                     None => Input::rows(name, rows::array_rows(&rows, &argument)?),
                 });
             }
-            let data = Reflect::get(item, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-            return Ok(Input::new(name, args::bytes(&data, &format!("{at}.data"))?));
+            let (data, argument) = field("data")?;
+            return Ok(Input::new(name, args::bytes(&data, &argument)?));
         }
         Ok(Input::new("", args::bytes(item, at)?))
     };
-    if Array::is_array(value) {
-        let list = Array::from(value);
+    if caller::is_array(value, WHAT)? {
+        let list = caller::items(value, WHAT)?;
         if list.length() == 0 {
             return Err(invalid(WHAT, "at least one input", value));
         }
@@ -649,9 +659,10 @@ fn sheet_option(options: &JsValue, argument: &str) -> Result<bool> {
     if !options.is_object() {
         return Err(invalid(argument, "an object", options));
     }
-    let value = Reflect::get(options, &"sheetSafe".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = format!("{argument}.sheetSafe");
+    let value = caller::get(options, &"sheetSafe".into(), &field)?;
     if value.is_undefined() {
         return Ok(false);
     }
-    args::boolean(&value, &format!("{argument}.sheetSafe"))
+    args::boolean(&value, &field)
 }

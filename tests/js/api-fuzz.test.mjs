@@ -206,3 +206,101 @@ test('the input size limit holds for the InputBuffers alive at once, which a hos
   again.free();
   assert.equal(core.transform(CSV).userCount, 1, 'the instance keeps working');
 });
+
+test('a caller value whose reading throws is a coded error, and never breaks the object or the instance', () => {
+  const core = loadCore();
+  const fresh = JSON.parse(Buffer.from(core.transform(CSV).json()).toString());
+  const boom = () => { throw new Error('boom'); };
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const iterates = () => Object.assign(['x'], { [Symbol.iterator]: boom });
+  // Each is a fresh hostile value: a custom iterator, Proxy traps, a
+  // revoked Proxy, a getter, a Proxy over a typed array or a buffer.
+  const HOSTILE = [
+    iterates,
+    () => new Proxy({}, { ownKeys: boom }),
+    () => new Proxy({}, { get: boom }),
+    () => new Proxy({}, { getPrototypeOf: boom }),
+    () => new Proxy(['x'], { get: boom }),
+    () => new Proxy([['a', 'b']], { get: boom }),
+    revoked,
+    () => Object.defineProperty({}, 'data', { enumerable: true, get: boom }),
+    () => new Proxy(new Uint8Array(3), {}),
+    () => new Proxy(new ArrayBuffer(3), { get: boom }),
+    () => ({ name: 'a', rows: iterates() }),
+    () => ({ name: 'a', rows: [iterates()] }),
+    () => ({ data: new Proxy({}, { getPrototypeOf: boom }) }),
+    () => ({ status: 200, headers: new Proxy({}, { ownKeys: boom }) }),
+    () => ({ toJSON: boom }),
+  ];
+  const result = core.transform(CSV);
+  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  assert.equal(session.poll(0).type, 'send');
+  const config = (v) => ({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9', ...v });
+  const calls = [
+    (v) => core.transform(v),
+    (v) => core.transform([v]),
+    (v) => core.transform({ name: 'a', data: v }),
+    (v) => core.transform({ name: 'a', rows: v }),
+    (v) => core.transform(CSV, v),
+    (v) => core.transform(CSV, { columns: v }),
+    (v) => core.transform(CSV, { excludeRoles: v }),
+    (v) => core.parseOptions('cli', v),
+    (v) => core.parseOptions('cli', [v]),
+    (v) => core.parseCommandLine('transform', v, {}),
+    (v) => core.parseCommandLine('transform', [], v),
+    (v) => core.sheetSafe(v),
+    (v) => core.sheetSafe([v]),
+    (v) => core.targetKey(v),
+    (v) => core.connectionProbe(v),
+    (v) => core.connectionResult(v, config()),
+    (v) => core.connectionResult({ status: 200 }, v),
+    (v) => new core.SyncSession(v, '{"users":[]}', 1),
+    (v) => new core.SyncSession(config(), v, 1),
+    (v) => new core.SyncSession(config({ previousFile: v }), '{"users":[]}', 1),
+    (v) => result.compare(v, 'x'),
+    (v) => result.previewPage(0, 1, v),
+    (v) => result.diagnosticRows(v),
+    (v) => result.startSync(v, 1),
+    (v) => result.startSync(config({ baseline: v }), 1),
+    (v) => result.startSync(config({ previousFile: v }), 1),
+    (v) => result.plan(v),
+    (v) => session.handleResponse(0, v),
+  ];
+  const codes = new Set();
+  for (let round = 0; round < 40; round++) {
+    for (const hostile of HOSTILE) {
+      for (const call of calls) {
+        const error = coded(() => call(hostile()), `${call} with ${hostile}`);
+        if (error) codes.add(error.code);
+      }
+    }
+  }
+  // The reads that threw are refused by name, as wrong types are.
+  for (const [call, argument] of [
+    [() => core.transform(iterates()), 'transform(input)'],
+    [() => result.compare(iterates(), 'x'), 'compare(previous)'],
+    [() => core.parseCommandLine('transform', iterates(), {}), 'parseCommandLine(args)'],
+    [() => core.transform(CSV, new Proxy({}, { ownKeys: boom })), 'transform(options)'],
+    [() => core.transform({ data: revoked() }), 'transform(input).data'],
+    [() => core.sheetSafe(revoked()), 'sheetSafe(values)'],
+    [() => result.startSync(config({ baseline: { toJSON: boom } }), 1), 'startSync(config).baseline'],
+    [() => session.handleResponse(0, { status: 200, headers: new Proxy({}, { ownKeys: boom }) }), 'handleResponse(response).headers'],
+  ]) {
+    const error = coded(call, argument);
+    assert.ok(error, `${argument} accepted a value that throws`);
+    assert.equal(error.code, 'invalid_argument', error.message);
+    assert.ok(error.message.startsWith(argument), `${error.message} does not name ${argument}`);
+  }
+  assert.match(coded(() => core.transform(iterates())).message, /could not be read: boom$/);
+  assert.ok(codes.has('invalid_argument'));
+  // The objects the calls were made on still answer, and so does the instance.
+  assert.equal(result.userCount, 1);
+  assert.equal(result.compare('{"users":[]}').added.length, 1);
+  session.handleResponse(0, { timeout: true });
+  assert.ok(['wait', 'send'].includes(session.poll(0).type), 'the session goes on');
+  assert.deepEqual(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()), fresh);
+  // Thousands of throwing calls in all, more than the shadow stack could
+  // lose to unwinding.
+  for (let i = 0; i < 3000; i++) coded(() => core.transform(iterates()), 'transform');
+  assert.deepEqual(JSON.parse(Buffer.from(core.transform(CSV).json()).toString()), fresh);
+});

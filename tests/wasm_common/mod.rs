@@ -180,6 +180,62 @@ pub fn wrong_argument_types_are_coded_errors() {
     );
 }
 
+/// A value made by JS `source` (the body of a function that returns it).
+fn made_by(source: &str) -> JsValue {
+    js_sys::Function::new_no_args(source)
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+pub fn values_that_throw_when_read_are_coded_errors() {
+    const BOOM: &str = "const boom = () => { throw new Error('boom'); };";
+    let hostile = || {
+        [
+            "return Object.assign(['x'], { [Symbol.iterator]: boom });",
+            "return new Proxy({}, { ownKeys: boom });",
+            "return new Proxy({ a: 1 }, { get: boom });",
+            "return new Proxy(['x'], { get: boom });",
+            "const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;",
+            "return new Proxy(new Uint8Array(3), {});",
+            "return { name: 'a', rows: [Object.assign([], { [Symbol.iterator]: boom })] };",
+        ]
+        .map(|body| made_by(&format!("{BOOM} {body}")))
+    };
+    let mut out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
+    // Hundreds of rounds: an exception unwinding past the wasm would leak
+    // shadow stack until every call failed.
+    for _ in 0..300 {
+        for value in hostile() {
+            let errors = [
+                transform_js(value.clone(), JsValue::UNDEFINED).err(),
+                transform_js(SAMPLE.into(), value.clone()).err(),
+                out.compare(value.clone(), JsValue::UNDEFINED).err(),
+                sheet_safe_js(value.clone()).err(),
+                parse_options("cli".into(), value.clone()).err(),
+                target_key(value.clone()).err(),
+            ];
+            for error in errors {
+                // Some are read as options first: a Uint8Array's keys.
+                let code = code(&error.expect("a hostile value was accepted"));
+                assert!(["invalid_argument", "invalid_option"].contains(&code.as_str()));
+            }
+        }
+    }
+    let err = transform_js(hostile()[0].clone(), JsValue::UNDEFINED)
+        .err()
+        .unwrap();
+    let message = get(&err, "message").as_string().unwrap();
+    assert_eq!(message, "transform(input) could not be read: boom");
+    // The object the calls were made on, and the instance, still work.
+    assert_eq!(out.user_count(), 9);
+    assert_eq!(
+        transform_js(SAMPLE.into(), JsValue::UNDEFINED)
+            .unwrap()
+            .user_count(),
+        9
+    );
+}
+
 pub fn bytes_are_decoded_or_refused_with_the_likely_encoding() {
     let bytes = Uint8Array::from(&b"Email\nada@example.com\n\xe9t\xe9"[..]);
     let err = transform_js(bytes.into(), JsValue::UNDEFINED)
@@ -527,6 +583,7 @@ macro_rules! all_checks {
             chunks_join_to_the_whole_file,
             errors_carry_a_code,
             wrong_argument_types_are_coded_errors,
+            values_that_throw_when_read_are_coded_errors,
             bytes_are_decoded_or_refused_with_the_likely_encoding,
             preview_pages_carry_cells_safe_for_a_sheet,
             the_change_preview_reaches_the_report,
