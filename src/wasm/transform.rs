@@ -2,9 +2,11 @@
 //! option table, and the small helpers every host shares.
 
 use js_sys::{Array, Uint8Array};
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 
 use super::args::{self, invalid};
+use super::buffer::InputBuffer;
 use super::caller;
 use super::rows;
 use super::sync::{plan_json, SyncSessionJs};
@@ -350,6 +352,10 @@ pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
 fn inputs(value: &JsValue) -> Result<Vec<Input>> {
     const WHAT: &str = "transform(input)";
     let one = |item: &JsValue, at: &str| -> Result<Input> {
+        // An InputBuffer is an object too, but it is the data itself.
+        if let Some(buffer) = InputBuffer::try_from_js_value_ref(item) {
+            return Ok(Input::new("", buffer.into_bytes()));
+        }
         if item.is_object()
             && !item.is_instance_of::<Uint8Array>()
             && !item.is_instance_of::<js_sys::ArrayBuffer>()

@@ -183,6 +183,9 @@ test('an InputBuffer filled by the host is taken by transform without a copy, on
   assert.deepEqual(fromBuffer.json(), core.transform([{ name: 'a.csv', data: bytes }]).json());
   assert.equal(fromBuffer.report().files[0].name, 'a.csv');
   assert.throws(() => buffer.view(), (e) => e.code === 'invalid_argument', 'the buffer is used up');
+  const alone = new core.InputBuffer(bytes.length);
+  alone.view().set(bytes);
+  assert.deepEqual(core.transform(alone).json(), fromBuffer.json(), 'a buffer is an input by itself too');
   assert.throws(() => core.transform(buffer), (e) => e.code === 'invalid_argument', 'and cannot be given twice');
   for (const size of [-1, 1.5, NaN, 'x', undefined, {}]) {
     assert.throws(() => new core.InputBuffer(size), (e) => e.code === 'invalid_argument' && /InputBuffer\(size\)/.test(e.message), String(size));
