@@ -91,8 +91,8 @@ pub(crate) fn bytes(value: &JsValue, argument: &str) -> Result<Vec<u8>> {
 /// A previous Torii file: its JSON text or bytes, or the rows
 /// `snapshotRows()` gave (an array of strings).
 pub(crate) fn previous_file(value: &JsValue, argument: &str) -> Result<PreviousFile> {
-    if caller::is_array(value, argument)? {
-        return caller::items(value, argument)?
+    if let Some(rows) = caller::array(value, argument)? {
+        return rows
             .iter()
             .map(|row| row.as_string())
             .collect::<Option<Vec<_>>>()
@@ -125,10 +125,10 @@ pub(crate) fn number(value: &JsValue, argument: &str) -> Result<f64> {
 
 /// An array of strings (a command line's arguments).
 pub(crate) fn strings(value: &JsValue, argument: &str) -> Result<Vec<String>> {
-    if !caller::is_array(value, argument)? {
+    let Some(items) = caller::array(value, argument)? else {
         return Err(invalid(argument, "an array of strings", value));
-    }
-    caller::items(value, argument)?
+    };
+    items
         .iter()
         .enumerate()
         .map(|(i, item)| string(&item, &format!("{argument}[{i}]")))
@@ -157,8 +157,8 @@ fn option_value(value: &JsValue, name: &str, field: &str) -> Result<Option<Optio
     if let Some(b) = value.as_bool() {
         return Ok(Some(OptionValue::Flag(b)));
     }
-    if caller::is_array(value, field)? {
-        let items = caller::items(value, field)?
+    if let Some(items) = caller::array(value, field)? {
+        let items = items
             .iter()
             .map(|item| item.as_string())
             .collect::<Option<Vec<_>>>()

@@ -88,6 +88,16 @@ pub(super) fn items(value: &JsValue, argument: &str) -> Result<Array> {
     array_from(value).map_err(|e| unreadable(argument, &e))
 }
 
+/// The items of `value` when it is an array ([`is_array`], then
+/// [`items`]); `None` when it is not.
+pub(super) fn array(value: &JsValue, argument: &str) -> Result<Option<Array>> {
+    if is_array(value, argument)? {
+        items(value, argument).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// `Object.keys(value)`: a fresh array of the own enumerable keys.
 pub(super) fn keys(value: &JsValue, argument: &str) -> Result<Array> {
     object_keys(value).map_err(|e| unreadable(argument, &e))

@@ -28,22 +28,22 @@ use crate::json::{Reader, SyntaxError, Value};
 
 /// Rows of cells given as an array of arrays of cells.
 pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<String>>> {
-    if !caller::is_array(value, argument)? {
+    let Some(given) = caller::array(value, argument)? else {
         return Err(invalid(
             argument,
             "an array of rows, or rows as JSON text",
             value,
         ));
-    }
+    };
     let mut rows = Vec::new();
     let mut size = 0u64;
-    for (i, row) in caller::items(value, argument)?.iter().enumerate() {
+    for (i, row) in given.iter().enumerate() {
         let at = format!("{argument}[{i}]");
-        if !caller::is_array(&row, &at)? {
+        let Some(row_cells) = caller::array(&row, &at)? else {
             return Err(invalid(&at, "an array of cells", &row));
-        }
+        };
         let mut cells = Vec::new();
-        for (j, cell) in caller::items(&row, &at)?.iter().enumerate() {
+        for (j, cell) in row_cells.iter().enumerate() {
             let text = cell_text(&cell).ok_or_else(|| {
                 invalid(
                     &format!("{argument}[{i}][{j}]"),

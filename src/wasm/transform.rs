@@ -127,18 +127,12 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
         }
     };
     const ENTRIES: &str = "parseOptions(entries)";
-    if !caller::is_array(entries, ENTRIES)? {
+    let Some(given) = caller::array(entries, ENTRIES)? else {
         return Err(invalid(ENTRIES, "an array of [name, text] pairs", entries));
-    }
+    };
     let mut pairs = Vec::new();
-    for (i, entry) in caller::items(entries, ENTRIES)?.iter().enumerate() {
-        let at = format!("{ENTRIES}[{i}]");
-        let pair = if caller::is_array(&entry, &at)? {
-            Some(caller::items(&entry, &at)?)
-        } else {
-            None
-        };
-        let pair = pair
+    for (i, entry) in given.iter().enumerate() {
+        let pair = caller::array(&entry, &format!("{ENTRIES}[{i}]"))?
             .filter(|a| a.length() == 2)
             .and_then(|a| Some((a.get(0).as_string()?, text_of(&a.get(1))?)))
             .ok_or_else(|| invalid("parseOptions(entries[])", "a [name, text] pair", &entry))?;
@@ -319,9 +313,9 @@ fn options_json(options: &Options) -> Vec<u8> {
 pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
     const VALUES: &str = "sheetSafe(values)";
     throw((|| {
-        if !caller::is_array(&values, VALUES)? {
+        let Some(given) = caller::array(&values, VALUES)? else {
             return Err(invalid(VALUES, "an array", &values));
-        }
+        };
         let safe = |v: JsValue| -> JsValue {
             match v.as_string() {
                 Some(text) => JsValue::from_str(&sheet_safe(&text)),
@@ -329,18 +323,11 @@ pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
             }
         };
         let out = Array::new();
-        for (i, item) in caller::items(&values, VALUES)?.iter().enumerate() {
-            let at = format!("{VALUES}[{i}]");
-            if caller::is_array(&item, &at)? {
-                out.push(
-                    &caller::items(&item, &at)?
-                        .iter()
-                        .map(safe)
-                        .collect::<Array>(),
-                );
-            } else {
-                out.push(&safe(item));
-            }
+        for (i, item) in given.iter().enumerate() {
+            match caller::array(&item, &format!("{VALUES}[{i}]"))? {
+                Some(row) => out.push(&row.iter().map(safe).collect::<Array>()),
+                None => out.push(&safe(item)),
+            };
         }
         Ok(out.into())
     })())
@@ -386,8 +373,7 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
         }
         Ok(Input::new("", args::bytes(item, at)?))
     };
-    if caller::is_array(value, WHAT)? {
-        let list = caller::items(value, WHAT)?;
+    if let Some(list) = caller::array(value, WHAT)? {
         if list.length() == 0 {
             return Err(invalid(WHAT, "at least one input", value));
         }
