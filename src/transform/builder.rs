@@ -205,10 +205,13 @@ impl<'s, 't> Builder<'s, 't> {
         let rows_from = scanner.position();
         let mut records = 0;
         while let Some(record) = scanner.next_record() {
-            let (Record::Row { line } | Record::Broken { line, .. }) = record;
-            if let Record::Row { .. } = record {
-                headerless.observe(line, &scanner);
-            }
+            let line = match record {
+                Record::Row { line } => {
+                    headerless.observe(line, &scanner);
+                    line
+                }
+                Record::Broken { line, .. } => line,
+            };
             self.record(&context, record, &scanner);
             if self.report.diagnostics.len() > MAX_DIAGNOSTICS {
                 return Err(too_many_diagnostics(line));
