@@ -1,9 +1,9 @@
 //! Full names: splitting one cell into Torii's `firstName` / `lastName`.
 //!
-//! The last word is the last name and the rest the first name, with three
-//! refinements: a generational suffix stays with the last name, the
-//! "Last, First" form is understood, and a cell that is an email address
-//! is not a name at all.
+//! The last word is the last name and the rest the first name, with four
+//! refinements: a generational suffix stays with the last name, so do the
+//! particles before it ("van", "de la"), the "Last, First" form is
+//! understood, and a cell that is an email address is not a name at all.
 //!
 //! ```
 //! use stripe_torii_sync::fields::name::split_name;
@@ -12,6 +12,8 @@
 //! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("Martin Luther"), Some("King Jr.")));
 //! let n = split_name("Lovelace, Ada");
 //! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("Ada"), Some("Lovelace")));
+//! let n = split_name("José de la Cruz");
+//! assert_eq!((n.first.as_deref(), n.last.as_deref()), (Some("José"), Some("de la Cruz")));
 //! ```
 
 use std::borrow::Cow;
@@ -20,6 +22,15 @@ use super::email::looks_like_email;
 
 /// Words that stay with the last name ("King Jr.", "Ford II").
 const SUFFIXES: &[&str] = &["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"];
+
+/// Words that begin a last name ("van Rossum", "de la Cruz", "Al Farsi"),
+/// compared ignoring ASCII case. Only the common Dutch, German, French,
+/// Italian, Portuguese, Spanish and Arabic ones: each word here is also a
+/// rare middle name, and one that is not here only leaves the old split.
+const PARTICLES: &[&str] = &[
+    "al", "bin", "da", "dal", "das", "de", "degli", "dei", "del", "della", "delle", "den", "der",
+    "des", "di", "dos", "du", "ibn", "la", "le", "ten", "ter", "van", "von", "zu",
+];
 
 /// First and last name, either of which may be absent. Each is a slice of
 /// the cell when the cell needs no rewriting (the common case).
@@ -59,6 +70,11 @@ pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
 fn is_suffix(word: &str) -> bool {
     // No suffix is longer than three bytes; most last names are.
     word.len() <= 3 && SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+fn is_particle(word: &str) -> bool {
+    // No particle is longer than five bytes; most first names are.
+    word.len() <= 5 && PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(word))
 }
 
 /// Splits a full-name cell. Never returns empty strings.
@@ -193,26 +209,39 @@ fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
             last: None,
         };
     }
-    // A suffix takes the word before it along, unless that is the first.
-    let start = if before > 0 && is_suffix(&name[last..]) {
+    // A suffix takes the word before it along, unless that is the first,
+    // and so does a particle.
+    let mut start = if before > 0 && is_suffix(&name[last..]) {
         before
     } else {
         last
     };
+    // Words are single-space separated, so the word before `start` ends at
+    // `start - 1` and begins after the space before it.
+    while let Some(space) = name[..start - 1].rfind(' ') {
+        if !is_particle(&name[space + 1..start - 1]) {
+            break;
+        }
+        start = space + 1;
+    }
     NameParts {
         first: Some(Cow::Borrowed(&name[..start - 1])),
         last: Some(Cow::Borrowed(&name[start..])),
     }
 }
 
-/// Splits whitespace-separated words: the last (plus a suffix) is the last name.
+/// Splits whitespace-separated words: the last (plus a suffix, and the
+/// particles before it) is the last name, but never the first word.
 fn split_words(text: &str) -> NameParts<'static> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
+    let mut last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
         2
     } else {
         1
     };
+    while last_len + 1 < words.len() && is_particle(words[words.len() - last_len - 1]) {
+        last_len += 1;
+    }
     match words.len() {
         0 => NameParts::default(),
         1 => NameParts {
@@ -395,6 +424,45 @@ mod tests {
         assert_eq!(parts("ada@example.com"), (None, None));
         assert_eq!(parts("José Álvarez"), (Some("José"), Some("Álvarez")));
     }
+
+    #[test]
+    fn particles_stay_with_the_last_name() {
+        assert_eq!(
+            parts("Margaret van Rossum"),
+            (Some("Margaret"), Some("van Rossum"))
+        );
+        assert_eq!(
+            parts("Mary Ann de la Cruz"),
+            (Some("Mary Ann"), Some("de la Cruz"))
+        );
+        assert_eq!(
+            parts("Ada van der Berg Jr."),
+            (Some("Ada"), Some("van der Berg Jr."))
+        );
+        assert_eq!(parts("Dick Van Dyke"), (Some("Dick"), Some("Van Dyke")));
+        assert_eq!(
+            parts("  Ludwig  VON\tBeethoven "),
+            (Some("Ludwig"), Some("VON Beethoven"))
+        );
+        // The first word is the first name even when it is a particle.
+        assert_eq!(parts("Van Morrison"), (Some("Van"), Some("Morrison")));
+        assert_eq!(parts("De La Soul"), (Some("De"), Some("La Soul")));
+        // A particle as the last word is the last name alone.
+        assert_eq!(parts("Ada de"), (Some("Ada"), Some("de")));
+        assert_eq!(
+            parts("Ada Vanessa Lovelace"),
+            (Some("Ada Vanessa"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Rossum, Guido van"),
+            (Some("Guido van"), Some("Rossum"))
+        );
+    }
+
+    #[test]
+    fn no_particle_is_longer_than_the_length_is_particle_rules_out() {
+        assert!(PARTICLES.iter().all(|p| p.len() <= 5));
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -418,6 +486,8 @@ mod properties {
             "iv",
             "a@b.io",
             "de",
+            "la",
+            "VAN",
             "O’Brien",
             "ạ",
         ]);
