@@ -1097,7 +1097,14 @@ fn the_budget_bounds_the_whole_sync_requests_included() {
             happy(r)
         }
     });
-    assert!(run.timeouts.iter().all(|&t| t == 5_000));
+    // Each request waits at most its 5 s, and the last ones only what is
+    // left of the budget.
+    assert!(
+        run.timeouts.iter().all(|&t| t <= 5_000),
+        "{:?}",
+        run.timeouts
+    );
+    assert!(run.timeouts.last() < Some(&5_000), "{:?}", run.timeouts);
     assert_eq!(run.error().code(), "budget_exceeded");
     assert!(run.now - run.started <= 20_000.0 + 5_000.0);
 }
@@ -1270,4 +1277,21 @@ fn a_broken_or_strict_file_is_never_uploaded() {
     )
     .unwrap();
     assert!(SyncSession::new(&config(""), &lenient, 1).is_ok());
+}
+
+#[test]
+fn a_request_gets_only_the_time_left_in_the_budget() {
+    // A 20 s budget and 15 s requests: the second request may wait only the
+    // 5 s left, so the sync ends within the budget.
+    let config = config(r#","requestTimeoutMs":15000,"timeBudgetMs":20000"#);
+    let s = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).unwrap();
+    let run = drive_session(s, 15_000.0, |r, _| {
+        if r.step == Step::Upload {
+            Response::Timeout
+        } else {
+            happy(r)
+        }
+    });
+    assert_eq!(run.timeouts, [15_000, 5_000]);
+    assert_eq!(run.error().code(), "budget_exceeded");
 }

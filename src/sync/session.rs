@@ -362,6 +362,9 @@ pub struct SyncSession {
     requests: u32,
     retries: u32,
     started_ms: Option<f64>,
+    /// The timeout of the request last sent: the request timeout, or the
+    /// time left in the budget when that is shorter.
+    timeout_ms: f64,
     last_problem: Option<String>,
 }
 
@@ -407,6 +410,7 @@ impl SyncSession {
             UploadMode::Presigned => prepared.file,
             UploadMode::Direct => direct,
         };
+        let timeout_ms = prepared.settings.request_timeout_ms;
         let state = if prepared.verdict.allowed {
             State::Ready(Next::first(prepared.settings.mode))
         } else {
@@ -428,6 +432,7 @@ impl SyncSession {
             requests: 0,
             retries: 0,
             started_ms: None,
+            timeout_ms,
             last_problem: None,
         }
     }
@@ -590,14 +595,7 @@ impl SyncSession {
         }
         let at = self.at(step);
         let key = &self.settings.api_key;
-        match verdict::judge(
-            step,
-            response,
-            &at,
-            key,
-            self.settings.request_timeout_ms,
-            now_ms,
-        ) {
+        match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
             Verdict::RestartFromUploadUrl(why) => self.restart(&why),
@@ -620,6 +618,9 @@ impl SyncSession {
             return self.fail(error);
         }
         let request = request::build(&self.settings, &next, &self.direct_content_type);
+        // A request gets only the time left, so the sync ends within the budget.
+        let left = self.settings.time_budget_ms - (now_ms - started);
+        self.timeout_ms = self.settings.request_timeout_ms.min(left).ceil();
         self.attempts += 1;
         self.requests += 1;
         match self.clocks.iter_mut().find(|c| c.step == step) {
@@ -635,7 +636,7 @@ impl SyncSession {
         self.state = State::InFlight(next);
         Action::Send {
             request,
-            timeout_ms: self.settings.request_timeout_ms as u64,
+            timeout_ms: self.timeout_ms as u64,
             progress,
         }
     }
