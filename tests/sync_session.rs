@@ -1280,6 +1280,37 @@ fn a_broken_or_strict_file_is_never_uploaded() {
 }
 
 #[test]
+fn a_key_pasted_into_the_target_is_refused_without_repeating_it() {
+    // The key in the App Account ID or the API URL would be sent in a
+    // request body or URL, and kept in every host's store under the
+    // target key (in the Sheet, in the document's properties).
+    for extra in [
+        format!(r#","appAccountId":"{KEY}""#),
+        format!(r#","appAccountId":" {KEY} ""#),
+        format!(r#","baseUrl":"https://api.toriihq.com/{KEY}/v1.0""#),
+        format!(
+            r#","baseUrl":"https://{}.example.com/v1.0""#,
+            KEY.to_lowercase()
+        ),
+    ] {
+        let config = config(&extra);
+        let Err(err) = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42) else {
+            panic!("accepted {extra}");
+        };
+        assert_eq!(err.code(), "invalid_config", "{extra}");
+        assert!(
+            !err.message().to_lowercase().contains(&KEY.to_lowercase()),
+            "{err}"
+        );
+        let out = transform(FILE_CSV, &TransformOptions::default()).unwrap();
+        let err = SyncSession::plan(&config, &out, 1).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{extra}");
+    }
+}
+
+const FILE_CSV: &str = "Email,Status\nada@example.com,active\nbob@example.com,active\n";
+
+#[test]
 fn a_request_gets_only_the_time_left_in_the_budget() {
     // A 20 s budget and 15 s requests: the second request may wait only the
     // 5 s left, so the sync ends within the budget.

@@ -155,6 +155,21 @@ impl SyncConfig {
         }
         let o = &self.options;
         let target = self.target()?;
+        // The target is sent in URLs and bodies and is the key every host
+        // stores the baseline under: a key pasted into it would be kept
+        // and shown everywhere. Hosts are case-insensitive, so is this.
+        let folded = ApiKey::new(key.to_ascii_lowercase());
+        for (field, what, value) in [
+            ("appAccountId", "App Account ID", target.app_account_id()),
+            ("baseUrl", "API base URL", target.base_url()),
+        ] {
+            if folded.appears_in(&value.to_ascii_lowercase()) {
+                return Err(invalid(
+                    field,
+                    &format!("the {what} holds the API key; the key has its own setting"),
+                ));
+            }
+        }
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
         let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
         if file_name.is_empty() {
