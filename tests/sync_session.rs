@@ -1326,3 +1326,22 @@ fn a_request_gets_only_the_time_left_in_the_budget() {
     assert_eq!(run.timeouts, [15_000, 5_000]);
     assert_eq!(run.error().code(), "budget_exceeded");
 }
+
+#[test]
+fn an_echo_of_the_key_percent_encoded_is_redacted() {
+    let key = "tk_Sec/ret+Key=42";
+    let config = config(&format!(r#","apiKey":"{key}""#));
+    for echo in [
+        "Bearer%20tk_Sec%2Fret%2BKey%3D42",
+        "Bearer+tk_Sec%2fret%2bKey%3d42",
+    ] {
+        let body = format!(r#"{{"message":"bad header {echo}"}}"#);
+        let run = drive(
+            &config,
+            failing(Step::UploadUrl, 1, Response::status(400, body)),
+        );
+        let message = run.error().message();
+        assert!(!message.contains("tk_Sec"), "{message}");
+        assert!(message.contains("[redacted]"), "{message}");
+    }
+}
