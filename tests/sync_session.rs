@@ -1345,3 +1345,38 @@ fn an_echo_of_the_key_percent_encoded_is_redacted() {
         assert!(message.contains("[redacted]"), "{message}");
     }
 }
+
+#[test]
+fn an_account_that_is_a_number_spelled_another_way_is_refused() {
+    // Torii takes the account as a number: "+777" or "777.0" sent as text
+    // may well be read as 777, the account "777" is under another target
+    // key, and its baseline would not guard the sync.
+    for account in [
+        "+777",
+        "-777",
+        "777.0",
+        "777.",
+        "7.77e2",
+        "7.77E+2",
+        "0x309",
+        "0X309",
+        "0o1411",
+        "0b1100001001",
+        "Infinity",
+        "NaN",
+    ] {
+        let config = config(&format!(r#","appAccountId":"{account}""#));
+        let Err(err) = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42) else {
+            panic!("accepted {account}");
+        };
+        assert_eq!(err.code(), "invalid_config", "{account}");
+        assert!(err.message().contains("plain digits"), "{err}");
+    }
+    for account in ["777", " 0777", "abc", "app-777", "99999999999999999999"] {
+        let config = config(&format!(r#","appAccountId":"{account}""#));
+        assert!(
+            SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).is_ok(),
+            "{account}"
+        );
+    }
+}
