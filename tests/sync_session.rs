@@ -1380,3 +1380,54 @@ fn an_account_that_is_a_number_spelled_another_way_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_clock_set_back_during_a_wait_neither_stretches_the_wait_nor_the_budget() {
+    // The host's clock is the wall clock: an NTP step back of an hour in
+    // the middle of a retry's wait must not turn it into an hour's wait
+    // (Apps Script would be killed at 6 minutes), nor extend the budget.
+    let mut s = session(&config(""));
+    let mut now = 1_000_000.0;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    s.handle_response(now, Response::status(503, "")).unwrap();
+    let Action::Wait { ms: asked, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    now -= 3_600_000.0;
+    let mut real_elapsed = 10.0;
+    let end = loop {
+        match s.poll(now) {
+            Action::Wait { ms, .. } => {
+                assert!(
+                    ms <= asked.max(16_000),
+                    "a wait of {ms} ms after the clock went back"
+                );
+                now += ms as f64;
+                real_elapsed += ms as f64;
+            }
+            Action::Send { timeout_ms, .. } => {
+                // A slow 503, or the host's timeout first.
+                let took = timeout_ms.min(20_000) as f64;
+                now += took;
+                real_elapsed += took;
+                s.handle_response(now, Response::status(503, "")).unwrap();
+            }
+            end => break end,
+        }
+        assert!(
+            real_elapsed < 200_000.0,
+            "the session ran on for {real_elapsed} ms"
+        );
+    };
+    let Action::Failed(error) = end else {
+        panic!("{end:?}")
+    };
+    assert!(
+        ["budget_exceeded", "retries_exhausted"].contains(&error.code()),
+        "{error}"
+    );
+    assert!(real_elapsed <= 60_000.0 + 10.0, "{real_elapsed}");
+}

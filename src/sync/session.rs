@@ -365,6 +365,10 @@ pub struct SyncSession {
     /// The timeout of the request last sent: the request timeout, or the
     /// time left in the budget when that is shorter.
     timeout_ms: f64,
+    /// The latest time the host gave, and how far its clock was set back
+    /// in all: see [`SyncSession::monotonic`].
+    latest_ms: Option<f64>,
+    set_back_ms: f64,
     last_problem: Option<String>,
 }
 
@@ -433,6 +437,8 @@ impl SyncSession {
             retries: 0,
             started_ms: None,
             timeout_ms,
+            latest_ms: None,
+            set_back_ms: 0.0,
             last_problem: None,
         }
     }
@@ -479,6 +485,7 @@ impl SyncSession {
     /// be [`SyncSession::confirm`]. [`Action::Done`] and [`Action::Failed`]
     /// repeat on every later poll.
     pub fn poll(&mut self, now_ms: f64) -> Action {
+        let now_ms = self.monotonic(now_ms);
         match std::mem::replace(&mut self.state, State::Confirm) {
             State::Confirm => {
                 self.state = State::Confirm;
@@ -589,6 +596,7 @@ impl SyncSession {
             ));
         };
         let next = next.clone();
+        let now_ms = self.monotonic(now_ms);
         let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
             clock.last_seen_ms = now_ms;
@@ -602,6 +610,24 @@ impl SyncSession {
             Verdict::Fail(error) => self.state = State::Failed(error),
         }
         Ok(())
+    }
+
+    /// The host's time made monotonic: hosts pass the wall clock, which an
+    /// NTP step can set back. Time set back is added again from then on, so
+    /// waits, timeouts and the budget go on from the latest time seen
+    /// instead of stretching by the step.
+    fn monotonic(&mut self, now_ms: f64) -> f64 {
+        let now = now_ms + self.set_back_ms;
+        match self.latest_ms {
+            Some(latest) if now < latest => {
+                self.set_back_ms += latest - now;
+                latest
+            }
+            _ => {
+                self.latest_ms = Some(now);
+                now
+            }
+        }
     }
 
     fn send(&mut self, next: Next, now_ms: f64) -> Action {
