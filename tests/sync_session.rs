@@ -1097,7 +1097,14 @@ fn the_budget_bounds_the_whole_sync_requests_included() {
             happy(r)
         }
     });
-    assert!(run.timeouts.iter().all(|&t| t == 5_000));
+    // Each request waits at most its 5 s, and the last ones only what is
+    // left of the budget.
+    assert!(
+        run.timeouts.iter().all(|&t| t <= 5_000),
+        "{:?}",
+        run.timeouts
+    );
+    assert!(run.timeouts.last() < Some(&5_000), "{:?}", run.timeouts);
     assert_eq!(run.error().code(), "budget_exceeded");
     assert!(run.now - run.started <= 20_000.0 + 5_000.0);
 }
@@ -1270,4 +1277,157 @@ fn a_broken_or_strict_file_is_never_uploaded() {
     )
     .unwrap();
     assert!(SyncSession::new(&config(""), &lenient, 1).is_ok());
+}
+
+#[test]
+fn a_key_pasted_into_the_target_is_refused_without_repeating_it() {
+    // The key in the App Account ID or the API URL would be sent in a
+    // request body or URL, and kept in every host's store under the
+    // target key (in the Sheet, in the document's properties).
+    for extra in [
+        format!(r#","appAccountId":"{KEY}""#),
+        format!(r#","appAccountId":" {KEY} ""#),
+        format!(r#","baseUrl":"https://api.toriihq.com/{KEY}/v1.0""#),
+        format!(
+            r#","baseUrl":"https://{}.example.com/v1.0""#,
+            KEY.to_lowercase()
+        ),
+    ] {
+        let config = config(&extra);
+        let Err(err) = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42) else {
+            panic!("accepted {extra}");
+        };
+        assert_eq!(err.code(), "invalid_config", "{extra}");
+        assert!(
+            !err.message().to_lowercase().contains(&KEY.to_lowercase()),
+            "{err}"
+        );
+        let out = transform(FILE_CSV, &TransformOptions::default()).unwrap();
+        let err = SyncSession::plan(&config, &out, 1).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{extra}");
+    }
+}
+
+const FILE_CSV: &str = "Email,Status\nada@example.com,active\nbob@example.com,active\n";
+
+#[test]
+fn a_request_gets_only_the_time_left_in_the_budget() {
+    // A 20 s budget and 15 s requests: the second request may wait only the
+    // 5 s left, so the sync ends within the budget.
+    let config = config(r#","requestTimeoutMs":15000,"timeBudgetMs":20000"#);
+    let s = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).unwrap();
+    let run = drive_session(s, 15_000.0, |r, _| {
+        if r.step == Step::Upload {
+            Response::Timeout
+        } else {
+            happy(r)
+        }
+    });
+    assert_eq!(run.timeouts, [15_000, 5_000]);
+    assert_eq!(run.error().code(), "budget_exceeded");
+}
+
+#[test]
+fn an_echo_of_the_key_percent_encoded_is_redacted() {
+    let key = "tk_Sec/ret+Key=42";
+    let config = config(&format!(r#","apiKey":"{key}""#));
+    for echo in [
+        "Bearer%20tk_Sec%2Fret%2BKey%3D42",
+        "Bearer+tk_Sec%2fret%2bKey%3d42",
+    ] {
+        let body = format!(r#"{{"message":"bad header {echo}"}}"#);
+        let run = drive(
+            &config,
+            failing(Step::UploadUrl, 1, Response::status(400, body)),
+        );
+        let message = run.error().message();
+        assert!(!message.contains("tk_Sec"), "{message}");
+        assert!(message.contains("[redacted]"), "{message}");
+    }
+}
+
+#[test]
+fn an_account_that_is_a_number_spelled_another_way_is_refused() {
+    // Torii takes the account as a number: "+777" or "777.0" sent as text
+    // may well be read as 777, the account "777" is under another target
+    // key, and its baseline would not guard the sync.
+    for account in [
+        "+777",
+        "-777",
+        "777.0",
+        "777.",
+        "7.77e2",
+        "7.77E+2",
+        "0x309",
+        "0X309",
+        "0o1411",
+        "0b1100001001",
+        "Infinity",
+        "NaN",
+    ] {
+        let config = config(&format!(r#","appAccountId":"{account}""#));
+        let Err(err) = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42) else {
+            panic!("accepted {account}");
+        };
+        assert_eq!(err.code(), "invalid_config", "{account}");
+        assert!(err.message().contains("plain digits"), "{err}");
+    }
+    for account in ["777", " 0777", "abc", "app-777", "99999999999999999999"] {
+        let config = config(&format!(r#","appAccountId":"{account}""#));
+        assert!(
+            SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).is_ok(),
+            "{account}"
+        );
+    }
+}
+
+#[test]
+fn a_clock_set_back_during_a_wait_neither_stretches_the_wait_nor_the_budget() {
+    // The host's clock is the wall clock: an NTP step back of an hour in
+    // the middle of a retry's wait must not turn it into an hour's wait
+    // (Apps Script would be killed at 6 minutes), nor extend the budget.
+    let mut s = session(&config(""));
+    let mut now = 1_000_000.0;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    s.handle_response(now, Response::status(503, "")).unwrap();
+    let Action::Wait { ms: asked, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    now -= 3_600_000.0;
+    let mut real_elapsed = 10.0;
+    let end = loop {
+        match s.poll(now) {
+            Action::Wait { ms, .. } => {
+                assert!(
+                    ms <= asked.max(16_000),
+                    "a wait of {ms} ms after the clock went back"
+                );
+                now += ms as f64;
+                real_elapsed += ms as f64;
+            }
+            Action::Send { timeout_ms, .. } => {
+                // A slow 503, or the host's timeout first.
+                let took = timeout_ms.min(20_000) as f64;
+                now += took;
+                real_elapsed += took;
+                s.handle_response(now, Response::status(503, "")).unwrap();
+            }
+            end => break end,
+        }
+        assert!(
+            real_elapsed < 200_000.0,
+            "the session ran on for {real_elapsed} ms"
+        );
+    };
+    let Action::Failed(error) = end else {
+        panic!("{end:?}")
+    };
+    assert!(
+        ["budget_exceeded", "retries_exhausted"].contains(&error.code()),
+        "{error}"
+    );
+    assert!(real_elapsed <= 60_000.0 + 10.0, "{real_elapsed}");
 }

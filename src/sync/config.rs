@@ -43,22 +43,56 @@ impl ApiKey {
         &self.0
     }
 
-    /// Whether `text` holds the key: a server that echoes it into a value
-    /// the sync keeps (a file id, an upload URL) would put it in the
-    /// outcome, the state file and the logs, so such an answer is refused.
+    /// Whether `text` holds the key, as it is or percent-encoded: a server
+    /// that echoes it into a value the sync keeps (a file id, an upload URL)
+    /// would put it in the outcome, the state file and the logs, so such an
+    /// answer is refused.
     pub(crate) fn appears_in(&self, text: &str) -> bool {
-        !self.0.trim().is_empty() && text.contains(&self.0)
+        !self.0.trim().is_empty()
+            && (0..text.len()).any(|at| key_match(text.as_bytes(), at, self.0.as_bytes()).is_some())
     }
 
-    /// Replaces every occurrence of the key in `text` (Torii or a transport
-    /// layer might echo it back) so it can be shown safely.
+    /// Replaces every occurrence of the key in `text`, as it is or
+    /// percent-encoded (Torii, a proxy or a transport layer might echo it
+    /// back, `%2F` for a `/` in it), so it can be shown safely.
     pub(crate) fn redact(&self, text: &str) -> String {
         if self.0.trim().is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.0, "[redacted]")
+            return text.to_string();
+        }
+        let (bytes, key) = (text.as_bytes(), self.0.as_bytes());
+        let mut out = Vec::with_capacity(text.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            match key_match(bytes, at, key) {
+                Some(end) => {
+                    out.extend_from_slice(b"[redacted]");
+                    at = end;
+                }
+                None => {
+                    out.push(bytes[at]);
+                    at += 1;
+                }
+            }
+        }
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// Where a spelling of `key` that starts at `at` of `text` ends: each byte
+/// of the key as it is or as `%XX` (either case of hex).
+fn key_match(text: &[u8], at: usize, key: &[u8]) -> Option<usize> {
+    let decoded =
+        |h: u8, l: u8| Some(char::from(h).to_digit(16)? * 16 + char::from(l).to_digit(16)?);
+    let mut i = at;
+    for &k in key {
+        match text.get(i..)? {
+            [b'%', h, l, ..] if decoded(*h, *l) == Some(u32::from(k)) => i += 3,
+            [b, ..] if *b == k => i += 1,
+            _ => return None,
         }
     }
+    Some(i)
 }
 
 impl fmt::Debug for ApiKey {
@@ -155,6 +189,21 @@ impl SyncConfig {
         }
         let o = &self.options;
         let target = self.target()?;
+        // The target is sent in URLs and bodies and is the key every host
+        // stores the baseline under: a key pasted into it would be kept
+        // and shown everywhere. Hosts are case-insensitive, so is this.
+        let folded = ApiKey::new(key.to_ascii_lowercase());
+        for (field, what, value) in [
+            ("appAccountId", "App Account ID", target.app_account_id()),
+            ("baseUrl", "API base URL", target.base_url()),
+        ] {
+            if folded.appears_in(&value.to_ascii_lowercase()) {
+                return Err(invalid(
+                    field,
+                    &format!("the {what} holds the API key; the key has its own setting"),
+                ));
+            }
+        }
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
         let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
         if file_name.is_empty() {

@@ -362,6 +362,13 @@ pub struct SyncSession {
     requests: u32,
     retries: u32,
     started_ms: Option<f64>,
+    /// The timeout of the request last sent: the request timeout, or the
+    /// time left in the budget when that is shorter.
+    timeout_ms: f64,
+    /// The latest time the host gave, and how far its clock was set back
+    /// in all: see [`SyncSession::monotonic`].
+    latest_ms: Option<f64>,
+    set_back_ms: f64,
     last_problem: Option<String>,
 }
 
@@ -407,6 +414,7 @@ impl SyncSession {
             UploadMode::Presigned => prepared.file,
             UploadMode::Direct => direct,
         };
+        let timeout_ms = prepared.settings.request_timeout_ms;
         let state = if prepared.verdict.allowed {
             State::Ready(Next::first(prepared.settings.mode))
         } else {
@@ -428,6 +436,9 @@ impl SyncSession {
             requests: 0,
             retries: 0,
             started_ms: None,
+            timeout_ms,
+            latest_ms: None,
+            set_back_ms: 0.0,
             last_problem: None,
         }
     }
@@ -474,6 +485,7 @@ impl SyncSession {
     /// be [`SyncSession::confirm`]. [`Action::Done`] and [`Action::Failed`]
     /// repeat on every later poll.
     pub fn poll(&mut self, now_ms: f64) -> Action {
+        let now_ms = self.monotonic(now_ms);
         match std::mem::replace(&mut self.state, State::Confirm) {
             State::Confirm => {
                 self.state = State::Confirm;
@@ -584,26 +596,38 @@ impl SyncSession {
             ));
         };
         let next = next.clone();
+        let now_ms = self.monotonic(now_ms);
         let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
             clock.last_seen_ms = now_ms;
         }
         let at = self.at(step);
         let key = &self.settings.api_key;
-        match verdict::judge(
-            step,
-            response,
-            &at,
-            key,
-            self.settings.request_timeout_ms,
-            now_ms,
-        ) {
+        match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
             Verdict::RestartFromUploadUrl(why) => self.restart(&why),
             Verdict::Fail(error) => self.state = State::Failed(error),
         }
         Ok(())
+    }
+
+    /// The host's time made monotonic: hosts pass the wall clock, which an
+    /// NTP step can set back. Time set back is added again from then on, so
+    /// waits, timeouts and the budget go on from the latest time seen
+    /// instead of stretching by the step.
+    fn monotonic(&mut self, now_ms: f64) -> f64 {
+        let now = now_ms + self.set_back_ms;
+        match self.latest_ms {
+            Some(latest) if now < latest => {
+                self.set_back_ms += latest - now;
+                latest
+            }
+            _ => {
+                self.latest_ms = Some(now);
+                now
+            }
+        }
     }
 
     fn send(&mut self, next: Next, now_ms: f64) -> Action {
@@ -620,6 +644,9 @@ impl SyncSession {
             return self.fail(error);
         }
         let request = request::build(&self.settings, &next, &self.direct_content_type);
+        // A request gets only the time left, so the sync ends within the budget.
+        let left = self.settings.time_budget_ms - (now_ms - started);
+        self.timeout_ms = self.settings.request_timeout_ms.min(left).ceil();
         self.attempts += 1;
         self.requests += 1;
         match self.clocks.iter_mut().find(|c| c.step == step) {
@@ -635,7 +662,7 @@ impl SyncSession {
         self.state = State::InFlight(next);
         Action::Send {
             request,
-            timeout_ms: self.settings.request_timeout_ms as u64,
+            timeout_ms: self.timeout_ms as u64,
             progress,
         }
     }

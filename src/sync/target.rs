@@ -82,6 +82,16 @@ impl Target {
                 "the App Account ID has spaces or control characters",
             ));
         }
+        // A number written another way (+777, 777.0, 7.77e2, 0x309) may be
+        // read by Torii as the number, the account of another target key.
+        if !account.bytes().all(|b| b.is_ascii_digit()) && reads_as_number(account) {
+            return Err(invalid(
+                "appAccountId",
+                "the App Account ID reads as a number written another way (a sign, a decimal \
+                 point, an exponent or a 0x prefix); write it in plain digits, as on the \
+                 integration's tile in Torii",
+            ));
+        }
         // Digits go to Torii as a number, so 0777 and 777 are one account.
         let app_account_id = match account.parse::<u64>() {
             Ok(n) if account.bytes().all(|b| b.is_ascii_digit()) && n < (1 << 53) => n.to_string(),
@@ -507,6 +517,35 @@ fn normalize_path(path: &str) -> std::result::Result<String, &'static str> {
 /// RFC 3986's unreserved characters, whose escapes mean the same.
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Whether `text` is a number as JavaScript's `Number()` or Joi reads
+/// one: a sign, digits with a decimal point and an exponent, `0x`, `0o` or
+/// `0b` digits, `Infinity`, `NaN`. (By hand: Rust's float parser would add
+/// about 18 KB to the `.wasm`.)
+fn reads_as_number(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let lower = text.to_ascii_lowercase();
+    if let Some(rest) = ["0x", "0o", "0b"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+    {
+        return !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    let unsigned = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
+    if ["infinity", "inf", "nan"].contains(&unsigned) {
+        return true;
+    }
+    let (mantissa, exponent) = match unsigned.split_once('e') {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole) || digits(fraction))
+        && all_digits(whole)
+        && all_digits(fraction)
+        && exponent.is_none_or(digits)
 }
 
 #[cfg(test)]

@@ -21,6 +21,12 @@ use super::sync::{outcome_json, progress_json, verdict_json, SyncSessionJs};
 use super::{js_error, json, set, throw};
 use crate::sync::{Action, Body, Progress, Request, Response, SyncSession};
 
+/// The most of a response body the driver reads. Torii answers with a few
+/// hundred bytes; a server sending gigabytes (a wrong API URL, a hostile
+/// host) would otherwise fill the memory, and a body too long for a
+/// string would pass for no answer at all.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
 #[wasm_bindgen]
 extern "C" {
     // Bound lazily by wasm-bindgen, so hosts without them (Apps Script) can
@@ -186,13 +192,54 @@ async fn try_send(
             }
         }
     }
-    let text = Reflect::get(&response, &"text".into())?.dyn_into::<Function>()?;
-    let body = JsFuture::from(caller::resolve(&text.call0(&response)?)?).await?;
     Ok(Response::Http {
         status,
         headers,
-        body: body.as_string().unwrap_or_default(),
+        body: read_body(&response).await?,
     })
+}
+
+/// Reads at most [`MAX_BODY_BYTES`] of the body from its stream, and
+/// cancels the rest; a response with no stream (a stand-in `fetch`) is
+/// read with its `text()`.
+async fn read_body(response: &JsValue) -> Result<String, JsValue> {
+    let stream = Reflect::get(response, &"body".into())?;
+    let get_reader = match stream.is_object() {
+        true => Reflect::get(&stream, &"getReader".into())?.dyn_into::<Function>(),
+        false => Err(stream.clone()),
+    };
+    let Ok(get_reader) = get_reader else {
+        let text = Reflect::get(response, &"text".into())?.dyn_into::<Function>()?;
+        let body = JsFuture::from(caller::resolve(&text.call0(response)?)?).await?;
+        return Ok(body.as_string().unwrap_or_default());
+    };
+    let reader = get_reader.call0(&stream)?;
+    let call = |name: &str| -> Result<Promise, JsValue> {
+        let method = Reflect::get(&reader, &name.into())?.dyn_into::<Function>()?;
+        caller::resolve(&method.call0(&reader)?)
+    };
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_BODY_BYTES {
+        let chunk = JsFuture::from(call("read")?).await?;
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            return Ok(decode(&bytes));
+        }
+        let value = Reflect::get(&chunk, &"value".into())?.dyn_into::<Uint8Array>()?;
+        let mut part =
+            caller::uint8_bytes(&value, "the response's body").map_err(|e| js_error(&e))?;
+        part.truncate(MAX_BODY_BYTES - bytes.len());
+        bytes.extend_from_slice(&part);
+    }
+    // Whether the cancel succeeds changes nothing: the body read is enough.
+    let _ = JsFuture::from(call("cancel")?).await;
+    Ok(decode(&bytes))
+}
+
+/// The body as `text()` reads it: UTF-8, a byte-order mark dropped, bad
+/// bytes (a multi-byte character cut at the limit) replaced.
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A transport error as the host described it (`TypeError: fetch failed`).

@@ -656,6 +656,8 @@ test('Settings move the old DocumentProperties to UserProperties and never echo 
     [{ apiKey: 'two words', appAccountId: '1' }, /API key contains spaces or control characters.*\[invalid_config\]/],
     [{ apiKey: 'k', appAccountId: '' }, /App Account ID is empty/],
     [{ apiKey: 'k', appAccountId: '1', apiUrl: 'http://api.toriihq.com/v1.0' }, /must start with https:\/\//],
+    [{ apiKey: 'gas-pasted-key-77', appAccountId: 'gas-pasted-key-77' }, /App Account ID holds the API key.*\[invalid_config\]/],
+    [{ apiKey: 'gas-pasted-key-77', appAccountId: '1', apiUrl: 'https://api.toriihq.com/GAS-PASTED-KEY-77' }, /API base URL holds the API key/],
   ];
   for (const [form, expected] of refusals) {
     assert.throws(() => sandbox.call('saveSettings', form), (e) => expected.test(e.message) && !e.message.includes(form.apiKey));

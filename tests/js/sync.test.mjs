@@ -622,3 +622,33 @@ for (const status of [500, 503]) {
     assert.ok(sequence().length <= 5);
   });
 }
+
+test('fetch driver: a huge answer is read only up to a limit, and is still judged by its status', async () => {
+  const { createServer } = await import('node:http');
+  const written = [];
+  const server = createServer((req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' });
+    const at = written.push(0) - 1;
+    const chunk = Buffer.alloc(1 << 20, 97);
+    const pump = () => {
+      while (written[at] < 256 * (1 << 20) && !res.destroyed) {
+        written[at] += chunk.length;
+        if (!res.write(chunk)) return res.once('drain', pump);
+      }
+      return res.end();
+    };
+    pump();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const core = loadCore();
+    const session = core.transform(readFileSync(sample)).startSync(
+      { apiKey: KEY, appAccountId: ACCOUNT, baseUrl: `http://127.0.0.1:${server.address().port}/v1.0`, timeBudgetMs: 120000 }, 1);
+    await assert.rejects(session.runWithFetch(), (e) => e.code === 'retries_exhausted' && /HTTP 500: a{10}/.test(e.message));
+    assert.equal(written.length, 5);
+    assert.ok(written.every((n) => n < 64 * (1 << 20)), `the whole body was read: ${written}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
