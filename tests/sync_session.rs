@@ -1280,11 +1280,15 @@ fn a_broken_or_strict_file_is_never_uploaded() {
 }
 
 #[test]
-fn a_key_pasted_into_the_target_is_refused_without_repeating_it() {
+fn a_key_pasted_into_the_target_file_name_or_version_is_refused_without_repeating_it() {
     // The key in the App Account ID or the API URL would be sent in a
     // request body or URL, and kept in every host's store under the
-    // target key (in the Sheet, in the document's properties).
+    // target key (in the Sheet, in the document's properties); in the file
+    // name it would be sent in a URL's query, in the version in a header,
+    // and both are shown in the plan.
     for extra in [
+        format!(r#","fileName":"stripe-{KEY}.json""#),
+        format!(r#","apiVersion":"{}""#, KEY.to_uppercase()),
         format!(r#","appAccountId":"{KEY}""#),
         format!(r#","appAccountId":" {KEY} ""#),
         format!(r#","baseUrl":"https://api.toriihq.com/{KEY}/v1.0""#),

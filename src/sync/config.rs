@@ -189,21 +189,6 @@ impl SyncConfig {
         }
         let o = &self.options;
         let target = self.target()?;
-        // The target is sent in URLs and bodies and is the key every host
-        // stores the baseline under: a key pasted into it would be kept
-        // and shown everywhere. Hosts are case-insensitive, so is this.
-        let folded = ApiKey::new(key.to_ascii_lowercase());
-        for (field, what, value) in [
-            ("appAccountId", "App Account ID", target.app_account_id()),
-            ("baseUrl", "API base URL", target.base_url()),
-        ] {
-            if folded.appears_in(&value.to_ascii_lowercase()) {
-                return Err(invalid(
-                    field,
-                    &format!("the {what} holds the API key; the key has its own setting"),
-                ));
-            }
-        }
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
         let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
         if file_name.is_empty() {
@@ -219,6 +204,25 @@ impl SyncConfig {
                 "apiVersion",
                 "the API version has invalid characters",
             ));
+        }
+        // The target is sent in URLs and bodies and is the key every host
+        // stores the baseline under, the file name goes in a URL's query
+        // and the version in a header, and the plan shows them all: a key
+        // pasted into one would be kept and shown everywhere. Hosts are
+        // case-insensitive, so is this.
+        let folded = ApiKey::new(key.to_ascii_lowercase());
+        for (field, what, value) in [
+            ("appAccountId", "App Account ID", target.app_account_id()),
+            ("baseUrl", "API base URL", target.base_url()),
+            ("fileName", "file name", file_name),
+            ("apiVersion", "API version", api_version.unwrap_or_default()),
+        ] {
+            if folded.appears_in(&value.to_ascii_lowercase()) {
+                return Err(invalid(
+                    field,
+                    &format!("the {what} holds the API key; the key has its own setting"),
+                ));
+            }
         }
         let request_timeout_ms = o.request_timeout_ms.unwrap_or(DEFAULT_REQUEST_TIMEOUT_MS);
         if request_timeout_ms == 0 {
