@@ -155,6 +155,27 @@ fn a_file_without_header_uses_the_sample_positions() {
     assert!(alan.get("lastUsedDate").is_none());
 }
 
+/// A first row with an email in any cell is data, never a header: read as a
+/// header ("ada@email.com" contains "email"), Ada's row would be lost
+/// without a word.
+#[test]
+fn a_first_row_holding_an_email_anywhere_is_data_not_a_header() {
+    let err = transform(
+        &fixture("positional_email_elsewhere.csv"),
+        &TransformOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "no_valid_users");
+    let out = run_with(
+        "positional_email_elsewhere.csv",
+        options(r#"{"columns": {"email": 2, "name": 1, "status": 3}}"#),
+    );
+    assert_eq!(out.report.files[0].layout, Layout::Positional);
+    assert_eq!(out.report.totals.rows_read, 2);
+    assert_eq!(emails(&out), ["ada@email.com", "bob@email.com"]);
+    assert_eq!(user(&out, "bob@email.com")["externalStatus"], "Invited");
+}
+
 #[test]
 fn a_missing_email_column_is_fatal_and_names_what_was_found() {
     let err = transform(
