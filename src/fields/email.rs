@@ -239,7 +239,7 @@ pub fn looks_like_email(cell: &str) -> bool {
 /// The ASCII form of a domain when it is a host name: every label of that
 /// form is letters, digits and hyphens (an internationalised label is
 /// checked in its punycode form).
-fn host_name(domain: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn host_name(domain: &str) -> Option<Cow<'_, str>> {
     let ascii = ascii_domain(domain)?;
     ascii
         .split('.')

@@ -13,7 +13,7 @@ pub mod command_line;
 use crate::columns::ColumnMapping;
 use crate::error::{Error, Result};
 use crate::fields::date::DateOrder;
-use crate::fields::idna::ascii_domain;
+use crate::fields::email::host_name;
 use crate::fields::status::{parse_class, LicenseStatus, StatusMapper, CLASS_NAMES};
 use crate::text::{collapse_fold, fold, shorten, FastSet};
 use crate::torii::LicenseTerms;
@@ -186,17 +186,23 @@ fn non_empty<'v>(option: &str, values: &'v [String]) -> Result<impl Iterator<Ite
 }
 
 /// Domain filters in the form emails are compared in (lower case, ASCII).
+/// A value that is not a host name, as an email's domain must be
+/// (`*.example.com`, a URL), is refused: it would filter nothing.
 fn domains(option: &str, values: &[String]) -> Result<FastSet<String>> {
     let mut set = FastSet::default();
     for value in non_empty(option, values)? {
-        let domain = value.trim().trim_start_matches('@');
+        let domain = fold(value.trim().trim_start_matches('@'));
         let ascii = (!domain.is_empty())
-            .then(|| ascii_domain(domain))
+            .then(|| host_name(&domain))
             .flatten()
             .ok_or_else(|| {
                 Error::option(
                     option,
-                    format!("{option} has \"{}\", which is not a domain", shorten(value)),
+                    format!(
+                        "{option} has \"{}\", which is not a domain (give one such as \
+                         example.com, which covers its subdomains too)",
+                        shorten(value)
+                    ),
                 )
             })?;
         set.insert(ascii.into_owned());
@@ -379,6 +385,33 @@ mod tests {
             ),
             Some(Exclusion::ExcludedDomain)
         );
+    }
+
+    /// A value no email's domain can equal would filter nothing without a
+    /// word: `*.example.com` is meant as the subdomains, which the plain
+    /// domain already covers.
+    #[test]
+    fn a_domain_no_email_can_have_is_refused() {
+        for value in [
+            "*.example.com",
+            "https://example.com",
+            "example.com/",
+            "exa mple.com",
+            "ada@example.com",
+            "example_corp.com",
+        ] {
+            for include in [false, true] {
+                let mut o = TransformOptions::default();
+                if include {
+                    o.include_domains = vec![value.into()];
+                } else {
+                    o.exclude_domains = vec![value.into()];
+                }
+                let err = o.resolve().unwrap_err();
+                assert_eq!(err.code(), "invalid_option", "{value}");
+                assert!(err.message().contains("not a domain"), "{value}");
+            }
+        }
     }
 
     #[test]
