@@ -13,6 +13,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::plural;
 
 /// A field of a Stripe export row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -339,7 +340,7 @@ impl Columns {
 
     fn resolve(&self, field: Field, requested: &ColumnRef) -> Result<usize> {
         let found = match requested {
-            ColumnRef::Position(n) if *n >= 1 => Some(n - 1),
+            ColumnRef::Position(n) if (1..=self.width).contains(n) => Some(n - 1),
             ColumnRef::Position(_) => None,
             ColumnRef::Header(name) => {
                 let wanted = normalize_header(name);
@@ -348,7 +349,19 @@ impl Columns {
         };
         found.ok_or_else(|| {
             let why = match (requested, self.layout) {
-                (ColumnRef::Position(_), _) => "column numbers start at 1".to_string(),
+                (ColumnRef::Position(0), _) => "column numbers start at 1".to_string(),
+                (ColumnRef::Position(_), Layout::Header) => {
+                    format!(
+                        "the header has {}",
+                        plural(self.width as u64, "column", "columns")
+                    )
+                }
+                (ColumnRef::Position(_), Layout::Positional) => {
+                    format!(
+                        "the first row has {}",
+                        plural(self.width as u64, "column", "columns")
+                    )
+                }
                 (ColumnRef::Header(_), Layout::Positional) => {
                     "the file has no header row, so map columns by number".to_string()
                 }

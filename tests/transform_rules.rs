@@ -176,6 +176,22 @@ fn a_first_row_holding_an_email_anywhere_is_data_not_a_header() {
     assert_eq!(user(&out, "bob@email.com")["externalStatus"], "Invited");
 }
 
+/// A column number past the last column would read nothing without a word:
+/// `status=7` on a six-column export would make every member active.
+#[test]
+fn a_column_number_past_the_last_column_is_refused() {
+    let text = "Email,Name,Status\nada@example.com,Ada,Removed\n";
+    let err = transform(text, &options(r#"{"columns":{"status":4}}"#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_column");
+    assert!(err.message().contains("column 4"), "{}", err.message());
+    assert!(err.message().contains("3 columns"), "{}", err.message());
+    let headerless = "ada@example.com,Ada,Removed\n";
+    let err = transform(headerless, &options(r#"{"columns":{"lastUsed":6}}"#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_column");
+    let out = transform(text, &options(r#"{"columns":{"status":3}}"#)).unwrap();
+    assert_eq!(user(&out, "ada@example.com")["status"], "deleted");
+}
+
 #[test]
 fn a_missing_email_column_is_fatal_and_names_what_was_found() {
     let err = transform(
