@@ -13,7 +13,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::text::plural;
+use crate::text::{is_invisible, plural};
 
 /// A field of a Stripe export row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,7 +234,8 @@ pub struct Columns {
 }
 
 /// Normalises a header for matching: lower-case, without spaces, `-`, `_`,
-/// `.`, and without a trailing parenthesised note.
+/// `.`, invisible characters (a byte-order mark left by `cat` of two
+/// exports, a zero-width space) and a trailing parenthesised note.
 ///
 /// ```
 /// use stripe_torii_sync::columns::normalize_header;
@@ -249,7 +250,7 @@ pub fn normalize_header(header: &str) -> String {
         _ => trimmed,
     };
     base.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_' | '.'))
+        .filter(|&c| !c.is_whitespace() && !is_invisible(c) && !matches!(c, '-' | '_' | '.'))
         .flat_map(char::to_lowercase)
         .collect()
 }

@@ -192,6 +192,28 @@ fn a_column_number_past_the_last_column_is_refused() {
     assert_eq!(user(&out, "ada@example.com")["status"], "deleted");
 }
 
+/// `cat a.csv b.csv` of two exports with a byte-order mark leaves one at
+/// the start of the second header; a header cell can carry other invisible
+/// characters from a copy and paste. They are not part of the name.
+#[test]
+fn invisible_characters_in_header_cells_are_ignored() {
+    let text = "Email,Name,Status\nada@example.com,Ada,Active\n\u{feff}Email,Name,Status\nbob@example.com,Bob,Removed\n";
+    let out = transform(text, &TransformOptions::default()).unwrap();
+    assert_eq!(codes_at(&out, 3), ["repeated_header"]);
+    assert_eq!(user(&out, "bob@example.com")["status"], "deleted");
+    let out = transform(
+        "\u{feff}Status,\u{200b}Email\nRemoved,ada@example.com\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(user(&out, "ada@example.com")["status"], "deleted");
+    assert!(
+        out.report.diagnostics.is_empty(),
+        "{:?}",
+        out.report.diagnostics
+    );
+}
+
 #[test]
 fn a_missing_email_column_is_fatal_and_names_what_was_found() {
     let err = transform(
