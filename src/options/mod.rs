@@ -48,7 +48,8 @@ pub struct TransformOptions {
     /// Rows whose Stripe status (e.g. `invited`) or status class (`active`,
     /// `inactive`, `deleted`) matches one of these are excluded.
     pub exclude_statuses: Vec<String>,
-    /// Rows holding any of these roles are excluded (case-insensitive).
+    /// Rows holding any of these roles are excluded (ignoring case and how
+    /// the words are spaced).
     pub exclude_roles: Vec<String>,
     /// When non-empty, only emails in these domains (or their subdomains) are kept.
     pub include_domains: Vec<String>,
@@ -155,7 +156,7 @@ impl TransformOptions {
             exclude_wordings.insert(wording);
         }
         let exclude_roles = non_empty("excludeRoles", &self.exclude_roles)?
-            .map(|role| fold(role.trim()).into_owned())
+            .map(collapse_fold)
             .collect();
         Ok(TransformSettings {
             license,
@@ -239,7 +240,7 @@ impl TransformSettings {
         }
         if !self.exclude_roles.is_empty() {
             for role in roles {
-                if self.exclude_roles.contains(fold(role).as_ref()) {
+                if self.exclude_roles.contains(&collapse_fold(role)) {
                     return Some(Exclusion::Role(role.to_string()));
                 }
             }
@@ -412,6 +413,28 @@ mod tests {
                 assert!(err.message().contains("not a domain"), "{value}");
             }
         }
+    }
+
+    /// A role spelt with a double space or a no-break space (a copy and
+    /// paste through a spreadsheet) is the role the filter names.
+    #[test]
+    fn roles_are_excluded_ignoring_case_and_spacing() {
+        let o = TransformOptions {
+            exclude_roles: vec!["View  Only".into()],
+            ..Default::default()
+        };
+        let s = o.resolve().unwrap();
+        for role in ["view only", "View\u{a0}only", "VIEW \t ONLY"] {
+            assert_eq!(
+                s.exclusion("", LicenseStatus::Active, [role].into_iter(), "x.com"),
+                Some(Exclusion::Role(role.to_string())),
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            s.exclusion("", LicenseStatus::Active, ["Viewonly"].into_iter(), "x.com"),
+            None
+        );
     }
 
     #[test]
