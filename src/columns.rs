@@ -400,6 +400,20 @@ impl Columns {
         }
     }
 
+    /// The cells up to the header's last non-empty one: a row that stops
+    /// there is whole (the header's trailing empty cells are padding). The
+    /// width itself for a file read by position.
+    pub fn named_width(&self) -> usize {
+        match self.layout {
+            Layout::Header => self
+                .headers
+                .iter()
+                .rposition(|h| !h.is_empty())
+                .map_or(0, |i| i + 1),
+            Layout::Positional => self.width,
+        }
+    }
+
     /// True when a row is the header again (compared after normalising).
     pub fn is_header_again<'c>(&self, mut cells: impl Iterator<Item = &'c str>) -> bool {
         self.layout == Layout::Header

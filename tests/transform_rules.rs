@@ -894,6 +894,12 @@ fn ragged_rows_warn_but_still_export() {
     assert_eq!(codes_at(&out, 4), ["ragged_row"]);
     // Trailing empty cells are spreadsheet padding, not raggedness.
     assert!(codes_at(&out, 5).is_empty());
+    // In the header too: rows that stop where its names stop are whole.
+    let padded = "Email,Name,Status,,\na@example.com,Ada,Active\nb@example.com,Bob\nc@example.com,Cy,Active,,,\n";
+    let out = transform(padded, &TransformOptions::default()).unwrap();
+    assert!(codes_at(&out, 2).is_empty(), "{:?}", out.report.diagnostics);
+    assert_eq!(codes_at(&out, 3), ["ragged_row"]);
+    assert!(codes_at(&out, 4).is_empty());
 }
 
 #[test]

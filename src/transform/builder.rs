@@ -665,9 +665,11 @@ impl<'s, 't> Builder<'s, 't> {
     fn check_width(&mut self, file: &FileContext, line: u64, scanner: &Scanner, email: &str) {
         let width = file.columns.width;
         let len = scanner.len();
-        // Spreadsheets pad rows with empty cells; only real content counts.
+        // Spreadsheets pad rows (and headers) with empty cells; only real
+        // content counts.
         let extra_blank = len > width && (width..len).all(|i| scanner.cell(i).trim().is_empty());
-        if len != width && !extra_blank {
+        let whole = (file.columns.named_width()..=width).contains(&len);
+        if !whole && !extra_blank {
             let what = if file.columns.layout == Layout::Header {
                 "the header has"
             } else {
