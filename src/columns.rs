@@ -13,6 +13,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::{is_invisible, plural};
 
 /// A field of a Stripe export row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,7 +234,8 @@ pub struct Columns {
 }
 
 /// Normalises a header for matching: lower-case, without spaces, `-`, `_`,
-/// `.`, and without a trailing parenthesised note.
+/// `.`, invisible characters (a byte-order mark left by `cat` of two
+/// exports, a zero-width space) and a trailing parenthesised note.
 ///
 /// ```
 /// use stripe_torii_sync::columns::normalize_header;
@@ -248,7 +250,7 @@ pub fn normalize_header(header: &str) -> String {
         _ => trimmed,
     };
     base.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_' | '.'))
+        .filter(|&c| !c.is_whitespace() && !is_invisible(c) && !matches!(c, '-' | '_' | '.'))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -339,7 +341,7 @@ impl Columns {
 
     fn resolve(&self, field: Field, requested: &ColumnRef) -> Result<usize> {
         let found = match requested {
-            ColumnRef::Position(n) if *n >= 1 => Some(n - 1),
+            ColumnRef::Position(n) if (1..=self.width).contains(n) => Some(n - 1),
             ColumnRef::Position(_) => None,
             ColumnRef::Header(name) => {
                 let wanted = normalize_header(name);
@@ -348,7 +350,19 @@ impl Columns {
         };
         found.ok_or_else(|| {
             let why = match (requested, self.layout) {
-                (ColumnRef::Position(_), _) => "column numbers start at 1".to_string(),
+                (ColumnRef::Position(0), _) => "column numbers start at 1".to_string(),
+                (ColumnRef::Position(_), Layout::Header) => {
+                    format!(
+                        "the header has {}",
+                        plural(self.width as u64, "column", "columns")
+                    )
+                }
+                (ColumnRef::Position(_), Layout::Positional) => {
+                    format!(
+                        "the first row has {}",
+                        plural(self.width as u64, "column", "columns")
+                    )
+                }
                 (ColumnRef::Header(_), Layout::Positional) => {
                     "the file has no header row, so map columns by number".to_string()
                 }
@@ -383,6 +397,20 @@ impl Columns {
         match self.headers.get(index) {
             Some(h) if !h.is_empty() => h.clone(),
             _ => format!("column {}", index + 1),
+        }
+    }
+
+    /// The cells up to the header's last non-empty one: a row that stops
+    /// there is whole (the header's trailing empty cells are padding). The
+    /// width itself for a file read by position.
+    pub fn named_width(&self) -> usize {
+        match self.layout {
+            Layout::Header => self
+                .headers
+                .iter()
+                .rposition(|h| !h.is_empty())
+                .map_or(0, |i| i + 1),
+            Layout::Positional => self.width,
         }
     }
 

@@ -159,27 +159,66 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, FastBuild>;
 /// A `HashSet` with [`FastHasher`].
 pub type FastSet<K> = std::collections::HashSet<K, FastBuild>;
 
-/// Text that a spreadsheet must show as text, never run as a formula:
-/// a leading `=`, `+`, `-`, `@`, tab or carriage return gets an apostrophe
-/// in front, which Sheets and Excel take as "this cell is text" and do not
-/// display (a leading apostrophe of the text itself is doubled for the
-/// same reason). Everything the Apps Script front end writes from an export (or
-/// quotes from one in a message) goes through this; the file sent to Torii
-/// keeps the original text.
+/// Invisible format characters that copy and paste leaves in text:
+/// soft hyphen, zero-width spaces and joiners, direction marks and
+/// embeddings, word joiners, the byte-order mark, interlinear annotation
+/// marks and tag characters.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Text that a spreadsheet must show as text, never run as a formula: one
+/// that starts with a tab, a carriage return or an apostrophe, or whose
+/// first character past whitespace and invisible characters is `=`, `+`,
+/// `-` or `@`, in their ASCII, full-width (`＝`, as a Japanese or Chinese
+/// input method types it, which spreadsheets may take for `=`) or small
+/// forms, gets an apostrophe in front. Sheets and Excel take that apostrophe as "this cell is text" and
+/// do not display it (an apostrophe of the text itself is doubled for the
+/// same reason). Everything the Apps Script front end writes from an export
+/// (or quotes from one in a message) goes through this; the file sent to
+/// Torii keeps the original text.
 ///
 /// ```
 /// use stripe_torii_sync::text::sheet_safe;
 ///
 /// assert_eq!(sheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
 /// assert_eq!(sheet_safe("-2+3"), "'-2+3");
+/// assert_eq!(sheet_safe(" \u{ff1d}1+1"), "' \u{ff1d}1+1");
 /// assert_eq!(sheet_safe("Ada"), "Ada");
 /// assert_eq!(sheet_safe("'quoted"), "''quoted");
 /// ```
 pub fn sheet_safe(value: &str) -> Cow<'_, str> {
-    match value.as_bytes().first() {
-        // An apostrophe already leading would itself be swallowed: keep it.
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'') => Cow::Owned(format!("'{value}")),
-        _ => Cow::Borrowed(value),
+    let leading = value.as_bytes().first();
+    // Most cells start with a letter or a digit: nothing to look past.
+    if leading.is_none_or(u8::is_ascii_alphanumeric) {
+        return Cow::Borrowed(value);
+    }
+    let first = value
+        .chars()
+        .find(|&c| !c.is_whitespace() && !is_invisible(c));
+    let sign = matches!(
+        first,
+        Some(
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\u{ff1d}'
+                | '\u{ff0b}'
+                | '\u{ff0d}'
+                | '\u{ff20}'
+                | '\u{fe66}'
+                | '\u{fe62}'
+                | '\u{fe63}'
+                | '\u{fe6b}'
+        )
+    );
+    if sign || matches!(leading, Some(b'\t' | b'\r' | b'\'')) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
     }
 }
 
@@ -277,6 +316,28 @@ mod tests {
                 tails.insert(FastBuild::default().hash_one(&changed[..]));
             }
             assert_eq!(tails.len(), len + 1, "length {len}");
+        }
+    }
+
+    #[test]
+    fn sheet_safe_sees_full_width_signs_and_what_comes_before_a_sign() {
+        for risky in [
+            "\u{ff1d}HYPERLINK(\"http://evil.example/\")",
+            "\u{ff0b}cmd",
+            "\u{ff0d}2+3",
+            "\u{ff20}SUM(A1)",
+            "\u{fe66}1+1",
+            " =1+1",
+            "\u{a0}=1+1",
+            "\u{3000}\u{ff1d}1+1",
+            "\n=1+1",
+            "\u{200b}=1+1",
+            "\u{feff}@SUM(A1)",
+        ] {
+            assert_eq!(sheet_safe(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["Ada", " Ada", "a=b", "", "\u{ff21}da", "Owner, -Admin"] {
+            assert_eq!(sheet_safe(plain), plain, "{plain:?}");
         }
     }
 

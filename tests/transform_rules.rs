@@ -155,6 +155,65 @@ fn a_file_without_header_uses_the_sample_positions() {
     assert!(alan.get("lastUsedDate").is_none());
 }
 
+/// A first row with an email in any cell is data, never a header: read as a
+/// header ("ada@email.com" contains "email"), Ada's row would be lost
+/// without a word.
+#[test]
+fn a_first_row_holding_an_email_anywhere_is_data_not_a_header() {
+    let err = transform(
+        &fixture("positional_email_elsewhere.csv"),
+        &TransformOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "no_valid_users");
+    let out = run_with(
+        "positional_email_elsewhere.csv",
+        options(r#"{"columns": {"email": 2, "name": 1, "status": 3}}"#),
+    );
+    assert_eq!(out.report.files[0].layout, Layout::Positional);
+    assert_eq!(out.report.totals.rows_read, 2);
+    assert_eq!(emails(&out), ["ada@email.com", "bob@email.com"]);
+    assert_eq!(user(&out, "bob@email.com")["externalStatus"], "Invited");
+}
+
+/// A column number past the last column would read nothing without a word:
+/// `status=7` on a six-column export would make every member active.
+#[test]
+fn a_column_number_past_the_last_column_is_refused() {
+    let text = "Email,Name,Status\nada@example.com,Ada,Removed\n";
+    let err = transform(text, &options(r#"{"columns":{"status":4}}"#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_column");
+    assert!(err.message().contains("column 4"), "{}", err.message());
+    assert!(err.message().contains("3 columns"), "{}", err.message());
+    let headerless = "ada@example.com,Ada,Removed\n";
+    let err = transform(headerless, &options(r#"{"columns":{"lastUsed":6}}"#)).unwrap_err();
+    assert_eq!(err.code(), "unknown_column");
+    let out = transform(text, &options(r#"{"columns":{"status":3}}"#)).unwrap();
+    assert_eq!(user(&out, "ada@example.com")["status"], "deleted");
+}
+
+/// `cat a.csv b.csv` of two exports with a byte-order mark leaves one at
+/// the start of the second header; a header cell can carry other invisible
+/// characters from a copy and paste. They are not part of the name.
+#[test]
+fn invisible_characters_in_header_cells_are_ignored() {
+    let text = "Email,Name,Status\nada@example.com,Ada,Active\n\u{feff}Email,Name,Status\nbob@example.com,Bob,Removed\n";
+    let out = transform(text, &TransformOptions::default()).unwrap();
+    assert_eq!(codes_at(&out, 3), ["repeated_header"]);
+    assert_eq!(user(&out, "bob@example.com")["status"], "deleted");
+    let out = transform(
+        "\u{feff}Status,\u{200b}Email\nRemoved,ada@example.com\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(user(&out, "ada@example.com")["status"], "deleted");
+    assert!(
+        out.report.diagnostics.is_empty(),
+        "{:?}",
+        out.report.diagnostics
+    );
+}
+
 #[test]
 fn a_missing_email_column_is_fatal_and_names_what_was_found() {
     let err = transform(
@@ -835,6 +894,12 @@ fn ragged_rows_warn_but_still_export() {
     assert_eq!(codes_at(&out, 4), ["ragged_row"]);
     // Trailing empty cells are spreadsheet padding, not raggedness.
     assert!(codes_at(&out, 5).is_empty());
+    // In the header too: rows that stop where its names stop are whole.
+    let padded = "Email,Name,Status,,\na@example.com,Ada,Active\nb@example.com,Bob\nc@example.com,Cy,Active,,,\n";
+    let out = transform(padded, &TransformOptions::default()).unwrap();
+    assert!(codes_at(&out, 2).is_empty(), "{:?}", out.report.diagnostics);
+    assert_eq!(codes_at(&out, 3), ["ragged_row"]);
+    assert!(codes_at(&out, 4).is_empty());
 }
 
 #[test]

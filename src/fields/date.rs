@@ -417,7 +417,8 @@ fn digits(tens: u8, ones: u8) -> Option<u8> {
     (tens.max(ones) < 10).then(|| tens * 10 + ones)
 }
 
-/// `M/D/YYYY` or `D/M/YYYY`, optionally followed by a time.
+/// `M/D/YYYY` or `D/M/YYYY`, optionally followed by a time (after a comma
+/// too, as `toLocaleString` writes it).
 fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
     let mut c = Cursor::new(b);
     let first = c.number(1, 2).ok_or(UNRECOGNISED)?;
@@ -445,6 +446,7 @@ fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
         Err(_) if make_date(year, day, month).is_ok() => return Err(other_order),
         Err(e) => return Err(e),
     };
+    c.eat(b',');
     c.skip_spaces();
     shift_to_utc(date, &mut c)
 }
@@ -748,6 +750,16 @@ mod tests {
         };
         assert_eq!(dmy("3/4/2025").as_deref(), Some("2025-04-03"));
         assert_eq!(dmy("30/12/2024").as_deref(), Some("2024-12-30"));
+        // A comma before the time, as toLocaleString writes in en-US and en-GB.
+        assert_eq!(
+            mdy("12/30/2024, 10:15:00 PM").as_deref(),
+            Some("2024-12-30")
+        );
+        assert_eq!(
+            mdy("12/31/2024, 11:30 PM -05:00").as_deref(),
+            Some("2025-01-01")
+        );
+        assert_eq!(dmy("30/12/2024, 23:15:00").as_deref(), Some("2024-12-30"));
         assert!(err("30/12/2024", DateOrder::Mdy).contains("dmy"));
         assert!(err("12/30/2024", DateOrder::Dmy).contains("mdy"));
         assert_eq!(err("13/13/2025", DateOrder::Mdy), NO_SUCH_DATE.reason);

@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 
 use super::idna::{ascii_domain, label_has_bad_hyphen};
-use crate::text::{fold, is_trimmed_ascii};
+use crate::text::{fold, is_invisible, is_trimmed_ascii};
 
 /// Why an email cell was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,7 @@ pub fn looks_like_email(cell: &str) -> bool {
 /// The ASCII form of a domain when it is a host name: every label of that
 /// form is letters, digits and hyphens (an internationalised label is
 /// checked in its punycode form).
-fn host_name(domain: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn host_name(domain: &str) -> Option<Cow<'_, str>> {
     let ascii = ascii_domain(domain)?;
     ascii
         .split('.')
@@ -271,17 +271,6 @@ fn unwrap_pasted(s: &str) -> &str {
         Some(prefix) if prefix.eq_ignore_ascii_case("mailto:") => &s[7..],
         _ => s,
     }
-}
-
-/// Invisible format characters that copy and paste leaves in addresses:
-/// soft hyphen, zero-width spaces and joiners, direction marks and
-/// embeddings, word joiners, the byte-order mark, interlinear annotation
-/// marks and tag characters.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
-        | '\u{E0000}'..='\u{E007F}')
 }
 
 fn without_invisibles(s: &str) -> Cow<'_, str> {

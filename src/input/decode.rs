@@ -188,7 +188,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
         .filter(|&&b| b == 0)
         .count();
     (even * 2 > pairs || odd * 2 > pairs)
-        .then_some("it looks like UTF-16 without a byte-order mark; save it as \"CSV UTF-8\"")
+        .then_some("it looks like UTF-16 without a byte-order mark")
 }
 
 #[cfg(test)]
@@ -248,5 +248,17 @@ mod tests {
         assert!(hint(b"E\0m\0a\0i\0l\0\n\0\xe9\0").contains("UTF-16 without"));
         assert!(hint(b"caf\xe9\n").contains("Windows-1252"));
         assert!(hint(b"Email\n\0\0").contains("NUL"));
+    }
+
+    #[test]
+    fn the_advice_is_given_once() {
+        for bytes in [
+            &b"E\0m\0a\0i\0l\0\n\0\xe9\0"[..],
+            b"E\0m\0a\0i\0l\0",
+            b"caf\xe9\n",
+        ] {
+            let message = decode(bytes.to_vec()).unwrap_err().message().to_string();
+            assert_eq!(message.matches("CSV UTF-8").count(), 1, "{message}");
+        }
     }
 }

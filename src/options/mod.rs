@@ -13,7 +13,7 @@ pub mod command_line;
 use crate::columns::ColumnMapping;
 use crate::error::{Error, Result};
 use crate::fields::date::DateOrder;
-use crate::fields::idna::ascii_domain;
+use crate::fields::email::host_name;
 use crate::fields::status::{parse_class, LicenseStatus, StatusMapper, CLASS_NAMES};
 use crate::text::{collapse_fold, fold, shorten, FastSet};
 use crate::torii::LicenseTerms;
@@ -48,7 +48,8 @@ pub struct TransformOptions {
     /// Rows whose Stripe status (e.g. `invited`) or status class (`active`,
     /// `inactive`, `deleted`) matches one of these are excluded.
     pub exclude_statuses: Vec<String>,
-    /// Rows holding any of these roles are excluded (case-insensitive).
+    /// Rows holding any of these roles are excluded (ignoring case and how
+    /// the words are spaced).
     pub exclude_roles: Vec<String>,
     /// When non-empty, only emails in these domains (or their subdomains) are kept.
     pub include_domains: Vec<String>,
@@ -155,7 +156,7 @@ impl TransformOptions {
             exclude_wordings.insert(wording);
         }
         let exclude_roles = non_empty("excludeRoles", &self.exclude_roles)?
-            .map(|role| fold(role.trim()).into_owned())
+            .map(collapse_fold)
             .collect();
         Ok(TransformSettings {
             license,
@@ -186,17 +187,23 @@ fn non_empty<'v>(option: &str, values: &'v [String]) -> Result<impl Iterator<Ite
 }
 
 /// Domain filters in the form emails are compared in (lower case, ASCII).
+/// A value that is not a host name, as an email's domain must be
+/// (`*.example.com`, a URL), is refused: it would filter nothing.
 fn domains(option: &str, values: &[String]) -> Result<FastSet<String>> {
     let mut set = FastSet::default();
     for value in non_empty(option, values)? {
-        let domain = value.trim().trim_start_matches('@');
+        let domain = fold(value.trim().trim_start_matches('@'));
         let ascii = (!domain.is_empty())
-            .then(|| ascii_domain(domain))
+            .then(|| host_name(&domain))
             .flatten()
             .ok_or_else(|| {
                 Error::option(
                     option,
-                    format!("{option} has \"{}\", which is not a domain", shorten(value)),
+                    format!(
+                        "{option} has \"{}\", which is not a domain (give one such as \
+                         example.com, which covers its subdomains too)",
+                        shorten(value)
+                    ),
                 )
             })?;
         set.insert(ascii.into_owned());
@@ -233,7 +240,7 @@ impl TransformSettings {
         }
         if !self.exclude_roles.is_empty() {
             for role in roles {
-                if self.exclude_roles.contains(fold(role).as_ref()) {
+                if self.exclude_roles.contains(&collapse_fold(role)) {
                     return Some(Exclusion::Role(role.to_string()));
                 }
             }
@@ -378,6 +385,55 @@ mod tests {
                 "xn--bcher-kva.example"
             ),
             Some(Exclusion::ExcludedDomain)
+        );
+    }
+
+    /// A value no email's domain can equal would filter nothing without a
+    /// word: `*.example.com` is meant as the subdomains, which the plain
+    /// domain already covers.
+    #[test]
+    fn a_domain_no_email_can_have_is_refused() {
+        for value in [
+            "*.example.com",
+            "https://example.com",
+            "example.com/",
+            "exa mple.com",
+            "ada@example.com",
+            "example_corp.com",
+        ] {
+            for include in [false, true] {
+                let mut o = TransformOptions::default();
+                if include {
+                    o.include_domains = vec![value.into()];
+                } else {
+                    o.exclude_domains = vec![value.into()];
+                }
+                let err = o.resolve().unwrap_err();
+                assert_eq!(err.code(), "invalid_option", "{value}");
+                assert!(err.message().contains("not a domain"), "{value}");
+            }
+        }
+    }
+
+    /// A role spelt with a double space or a no-break space (a copy and
+    /// paste through a spreadsheet) is the role the filter names.
+    #[test]
+    fn roles_are_excluded_ignoring_case_and_spacing() {
+        let o = TransformOptions {
+            exclude_roles: vec!["View  Only".into()],
+            ..Default::default()
+        };
+        let s = o.resolve().unwrap();
+        for role in ["view only", "View\u{a0}only", "VIEW \t ONLY"] {
+            assert_eq!(
+                s.exclusion("", LicenseStatus::Active, [role].into_iter(), "x.com"),
+                Some(Exclusion::Role(role.to_string())),
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            s.exclusion("", LicenseStatus::Active, ["Viewonly"].into_iter(), "x.com"),
+            None
         );
     }
 

@@ -154,7 +154,9 @@ impl<'s, 't> Builder<'s, 't> {
             delimiter,
             ..FileReport::default()
         };
-        // The first non-blank record is the header, unless it is data.
+        // The first non-blank record is the header, unless it is data: an
+        // email in any of its cells (a header such as "ada@email.com" would
+        // otherwise name the email column and lose that row).
         let (columns, first) = loop {
             let Some(record) = scanner.next_record() else {
                 return Err(Error::new(
@@ -162,7 +164,11 @@ impl<'s, 't> Builder<'s, 't> {
                     "the input has no rows; paste or export the Stripe team members list first",
                 ));
             };
-            if looks_like_email(scanner.cell(0)) {
+            if scanner
+                .cells()
+                .iter()
+                .any(|c| looks_like_email(scanner.text_of(c)))
+            {
                 let columns = Columns::positional(scanner.len(), &self.settings.columns)?;
                 break (columns, Some(record));
             }
@@ -659,9 +665,11 @@ impl<'s, 't> Builder<'s, 't> {
     fn check_width(&mut self, file: &FileContext, line: u64, scanner: &Scanner, email: &str) {
         let width = file.columns.width;
         let len = scanner.len();
-        // Spreadsheets pad rows with empty cells; only real content counts.
+        // Spreadsheets pad rows (and headers) with empty cells; only real
+        // content counts.
         let extra_blank = len > width && (width..len).all(|i| scanner.cell(i).trim().is_empty());
-        if len != width && !extra_blank {
+        let whole = (file.columns.named_width()..=width).contains(&len);
+        if !whole && !extra_blank {
             let what = if file.columns.layout == Layout::Header {
                 "the header has"
             } else {

@@ -14,8 +14,9 @@
  * the `contentType` option), a call that takes 60 s or more throws
  * UrlFetchApp's timeout, Utilities.sleep wants whole milliseconds up to
  * 5 minutes, formatDate refuses 'YYYY' (the week year), and a sheet takes
- * a written text as Sheets does: one starting with = + - or @ becomes a
- * formula (recorded in `sheet.formulas`) unless it starts with an
+ * a written text as Sheets may: one starting with = + - or @ (past
+ * whitespace and invisible characters, and in full-width forms too)
+ * becomes a formula (recorded in `sheet.formulas`) unless it starts with an
  * apostrophe, which is not kept.
  */
 
@@ -133,6 +134,13 @@ function payloadBody(payload) {
 
 /** A text Sheets reads as a number rather than a formula, though it starts with + or -. */
 const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+/**
+ * A text that may become a formula, taken broadly, since a formula from an
+ * export is what must never happen: a sign (= + - @, or its full-width or
+ * small form, which an input method types and a spreadsheet may take for
+ * it) as the first character past whitespace and invisible characters.
+ */
+const FORMULA = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]/;
 
 /**
  * What a cell holds once a value is written to it, as Sheets takes it.
@@ -141,7 +149,7 @@ const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 function entered(value) {
   if (typeof value !== 'string') return { value, formula: false };
   if (value.startsWith("'")) return { value: value.slice(1), formula: false };
-  return { value, formula: /^[=+\-@]/.test(value) && !PLAIN_NUMBER.test(value) };
+  return { value, formula: FORMULA.test(value) && !PLAIN_NUMBER.test(value) };
 }
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */

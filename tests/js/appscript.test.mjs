@@ -524,6 +524,22 @@ test('nothing written to a sheet from the export becomes a formula; the file sen
   sandbox.close();
 });
 
+test('full-width signs and invisible characters before a sign do not make a formula either', () => {
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  const hostile = ['\uff1dHYPERLINK("http://evil.example/")', '\u200b=1+1', '\uff20SUM(A1)', '\ufeff+cmd', '\ufe66IMPORTXML("x")'];
+  sandbox.addSheet('Users', [
+    ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', `${hostile[1]} header`],
+    ['ada@example.com', `${hostile[0]} Lovelace`, hostile[2], hostile[3], 'Enabled', hostile[4]],
+    ['bob@example.com', hostile[1], hostile[4], hostile[0], 'Enabled', ''],
+  ]);
+  sandbox.call('previewNow');
+  assert.deepEqual(sandbox.formulas(), [], 'no formula in the preview');
+  const preview = sandbox.sheets.get('Torii preview').values.flat();
+  for (const text of [hostile[0], hostile[1], hostile[2], hostile[3]]) assert.ok(preview.includes(text), text);
+  sandbox.close();
+});
+
 test('the Configuration sheet reaches the transform', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.addSheet('Users', fixture('stripe-sample.csv'));
