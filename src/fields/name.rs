@@ -1,9 +1,10 @@
 //! Full names: splitting one cell into Torii's `firstName` / `lastName`.
 //!
 //! The last word is the last name and the rest the first name, with four
-//! refinements: a generational suffix stays with the last name, so do the
-//! particles before it ("van", "de la"), the "Last, First" form is
-//! understood, and a cell that is an email address is not a name at all.
+//! refinements: a suffix (a generation, a degree) stays with the last
+//! name, so do the particles before it ("van", "de la"), the "Last, First"
+//! form is understood, and a cell that is an email address is not a name
+//! at all.
 //!
 //! ```
 //! use stripe_torii_sync::fields::name::split_name;
@@ -20,8 +21,13 @@ use std::borrow::Cow;
 
 use super::email::looks_like_email;
 
-/// Words that stay with the last name ("King Jr.", "Ford II").
-const SUFFIXES: &[&str] = &["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"];
+/// Words that stay with the last name: generations ("King Jr.", "Ford II")
+/// and the common degrees ("Lovelace PhD", also after a comma). Not "MD":
+/// "Md" is also a first name, short for Mohammed ("Rahman, Md").
+const SUFFIXES: &[&str] = &[
+    "jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "m.d.", "dds", "esq", "esq.",
+    "cpa", "mba",
+];
 
 /// Words that begin a last name ("van Rossum", "de la Cruz", "Al Farsi"),
 /// compared ignoring ASCII case. Only the common Dutch, German, French,
@@ -68,8 +74,8 @@ pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
 }
 
 fn is_suffix(word: &str) -> bool {
-    // No suffix is longer than three bytes; most last names are.
-    word.len() <= 3 && SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
+    // No suffix is longer than five bytes: a longer word is out at once.
+    word.len() <= 5 && SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
 
 fn is_particle(word: &str) -> bool {
@@ -381,7 +387,7 @@ mod tests {
 
     #[test]
     fn no_suffix_is_longer_than_the_length_is_suffix_rules_out() {
-        assert!(SUFFIXES.iter().all(|s| s.len() <= 3));
+        assert!(SUFFIXES.iter().all(|s| s.len() <= 5));
     }
 
     fn parts(cell: &str) -> (Option<&'static str>, Option<&'static str>) {
@@ -411,6 +417,19 @@ mod tests {
         assert_eq!(parts("Henry Ford II"), (Some("Henry"), Some("Ford II")));
         assert_eq!(parts("John Smith sr"), (Some("John"), Some("Smith sr")));
         assert_eq!(parts("Sammy Jr."), (Some("Sammy"), Some("Jr.")));
+        assert_eq!(
+            parts("Ada Lovelace PhD"),
+            (Some("Ada"), Some("Lovelace PhD"))
+        );
+        assert_eq!(
+            parts("Ada Lovelace, PhD"),
+            (Some("Ada"), Some("Lovelace PhD"))
+        );
+        assert_eq!(
+            parts("Grace Hopper, M.D."),
+            (Some("Grace"), Some("Hopper M.D."))
+        );
+        assert_eq!(parts("Rahman, Md"), (Some("Md"), Some("Rahman")));
         assert_eq!(parts("Lovelace, Ada"), (Some("Ada"), Some("Lovelace")));
         assert_eq!(
             parts("Lovelace,Ada Augusta"),
@@ -484,6 +503,8 @@ mod properties {
             "iii",
             "Sr",
             "iv",
+            "PhD",
+            "m.d.",
             "a@b.io",
             "de",
             "la",
