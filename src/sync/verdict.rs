@@ -127,10 +127,20 @@ pub(crate) fn judge(
             ),
         )),
         _ => {
-            let hint = if step == Step::Sync && status == 404 {
-                "; check the App Account ID"
-            } else {
-                ""
+            let hint = match status {
+                404 if step == Step::Sync => "; check the App Account ID",
+                // A redirect is never followed (an upload would leave its
+                // signed URL); a browser shows one only as status 0.
+                300..=399 if step.is_torii() => {
+                    "; it is a redirect, which is never followed: check the API URL"
+                }
+                300..=399 => "; it is a redirect, which is never followed",
+                0 if step.is_torii() => {
+                    "; in a browser this is a redirect, which is never followed: check the \
+                     API URL"
+                }
+                0 => "; in a browser this is a redirect, which is never followed",
+                _ => "",
             };
             Verdict::Fail(Error::new(
                 ErrorKind::UnexpectedStatus { step, status },
@@ -227,6 +237,23 @@ mod tests {
             30_000.0,
             0.0,
         )
+    }
+
+    #[test]
+    fn a_redirect_is_named_as_one() {
+        for (status, hint) in [
+            (302, "it is a redirect"),
+            (0, "in a browser this is a redirect"),
+        ] {
+            match judged(Step::UploadUrl, Response::status(status, "")) {
+                Verdict::Fail(e) => {
+                    assert_eq!(e.code(), "unexpected_status");
+                    assert!(e.message().contains(hint), "{e}");
+                    assert!(e.message().contains("never followed"), "{e}");
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+        }
     }
 
     #[test]
