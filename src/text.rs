@@ -175,9 +175,9 @@ pub fn is_invisible(c: char) -> bool {
 /// first character past whitespace and invisible characters is `=`, `+`,
 /// `-` or `@`, in their ASCII, full-width (`＝`, as a Japanese or Chinese
 /// input method types it, which spreadsheets may take for `=`) or small
-/// forms, gets an apostrophe in front. Sheets and Excel take that apostrophe as "this cell is text" and
-/// do not display it (an apostrophe of the text itself is doubled for the
-/// same reason). Everything the Apps Script front end writes from an export
+/// forms, gets an apostrophe in front. Sheets and Excel take that
+/// apostrophe as "this cell is text" and do not display it (an apostrophe
+/// of the text itself is doubled for the same reason). Everything the Apps Script front end writes from an export
 /// (or quotes from one in a message) goes through this; the file sent to
 /// Torii keeps the original text.
 ///
