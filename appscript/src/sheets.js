@@ -119,8 +119,9 @@ function wallClock_(timeZone) {
 
 /**
  * The Configuration sheet's options, parsed by the core: a catalog label in
- * column A, its value in column B. The header row, rows whose label starts
- * with "#" and rows with no value are skipped. Each row is parsed alone
+ * column A, its value in column B, as the core reads a flag's text (a
+ * number in a percent format as the percent shown). The header row, rows
+ * whose label starts with "#" and rows with no value are skipped. Each row is parsed alone
  * first, so a mistake names its row; the core refuses there the settings
  * kept with the key.
  * @return {{transform: Object, sync: Object}}
@@ -128,11 +129,18 @@ function wallClock_(timeZone) {
 function readConfiguration_() {
   var core = toriiCore_();
   var sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(CONFIG_SHEET);
-  var rows = sheet ? sheet.getDataRange().getValues() : [];
+  var range = sheet ? sheet.getDataRange() : null;
+  var rows = range ? range.getValues() : [];
+  var display = null; // fetched only if a value is a number
   var pairs = [];
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
+    // Sheets holds a typed "20%" as 0.2: a percent cell goes as the percent it shows.
+    if (typeof row[1] === 'number') {
+      var shown = (display = display || range.getDisplayValues())[r][1].trim();
+      if (/%$/.test(shown)) value = shown;
+    }
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
     try {

@@ -503,6 +503,8 @@ pub fn parse_text(spec: &OptionSpec, text: &str) -> Result<OptionValue> {
             }
         }
         Kind::Percent => {
+            // "20%" as a sheet shows a percent cell, or as a person types it.
+            let value = value.strip_suffix('%').map_or(value, str::trim);
             let decimal = !value.is_empty()
                 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                 && value.bytes().filter(|&b| b == b'.').count() <= 1
@@ -1047,6 +1049,16 @@ mod tests {
             Some(5.0)
         );
         assert!(set(Host::Configuration, "20").is_ok());
+        assert_eq!(
+            set(Host::Configuration, "12.5 %")
+                .unwrap()
+                .sync
+                .max_drop_percent,
+            Some(12.5)
+        );
+        assert!(set(Host::Configuration, "%").is_err());
+        assert!(set(Host::Configuration, "5%%").is_err());
+        assert!(set(Host::Configuration, "25%").is_err());
         let err = set(Host::Configuration, "100").unwrap_err();
         assert_eq!(err.code(), "invalid_option");
         assert!(err

@@ -563,6 +563,27 @@ test('the Configuration sheet reaches the transform', () => {
   sandbox.close();
 });
 
+test('a percent typed into the Configuration sheet is the percent it shows, not the fraction Sheets stores', () => {
+  const maxDrop = (value, format) => {
+    const sandbox = createSandbox({ distDir });
+    const sheet = sandbox.addSheet('Configuration', [['Setting', 'Value'], ['Max drop percent', value]]);
+    if (format) sheet.getRange(2, 2, 1, 1).setNumberFormat(format);
+    try {
+      return sandbox.evaluate('readConfiguration_().sync.maxDropPercent');
+    } catch (e) {
+      return e.message;
+    } finally {
+      sandbox.close();
+    }
+  };
+  assert.equal(maxDrop(0.05, '0%'), 5, 'typed "5%": Sheets holds 0.05');
+  assert.equal(maxDrop(0.125, '0.0%'), 12.5);
+  assert.equal(maxDrop(0.2, '0%'), 20);
+  assert.match(maxDrop(0.5, '0%'), /row 2 \("Max drop percent"\): .*can only lower the limit \(at most 20\)/);
+  assert.equal(maxDrop(5), 5, 'a plain number cell');
+  assert.equal(maxDrop('15%'), 15, 'a text cell with a percent sign');
+});
+
 test('Set up sheets creates Users and a Configuration listing every setting, and leaves existing sheets alone', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.call('setUpSheets');
