@@ -651,6 +651,9 @@ test('Configuration mistakes are readable errors naming the row', () => {
     [['API URL', 'https://example.com/v1.0'], /row 1 \("API URL"\): API URL is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
     [['App Account ID', '99'], /App Account ID is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
     [['Max drop percent', '100'], /row 1 \("Max drop percent"\): Max drop percent in the Configuration sheet can only lower the limit \(at most 20\).*\[invalid_option\]/],
+    // A sync takes its budget plus one UrlFetchApp call (about 60 s): more than 4 minutes would run past Apps
+    // Script's 6, which stops the run before its history row, baseline and last sync are written.
+    [['Time budget in ms', 600000], /row 1 \("Time budget in ms"\): Time budget in ms in the Configuration sheet can be at most 240000 .*6 minutes.*\[invalid_option\]/],
   ];
   for (const [row, expected] of cases) {
     const sandbox = createSandbox({ distDir });
