@@ -441,6 +441,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     sheets,
     properties,
     triggers,
+    /** Moves the script's clock on, as the time a person takes to answer a dialog does. */
+    advanceClock: (ms) => { clockOffset += ms; },
     /** Calls a global function of the script, as a menu or trigger would. */
     call: (name, ...args) => vm.runInContext(name, context)(...args),
     /** Evaluates an expression in the script's global scope. */

@@ -796,6 +796,30 @@ test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', as
   }
 });
 
+test('a destructive sync confirmed too late for Apps Script\'s 6 minutes sends nothing, and says why', async () => {
+  for (const [minutes, result, sent] of [[3, 'synced', 4], [4, 'cancelled', 0]]) {
+    await emulator.clearRequests();
+    let sandbox = null;
+    sandbox = pastedSandbox({
+      alertAnswer: (title) => {
+        if (title !== 'Confirm sync') return 'OK';
+        sandbox.advanceClock(minutes * 60_000); // the admin reads the question, then answers
+        return 'YES';
+      },
+    });
+    sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
+    sandbox.call('syncNow');
+    // The default budget (60 s) plus one UrlFetchApp call (60 s) and 30 s for the records must fit in what is left.
+    assert.equal((await steps()).length, sent, `answered after ${minutes} min`);
+    assert.equal(history(sandbox)[0][8], result);
+    if (!sent) {
+      assert.match(alertText(sandbox), /Torii sync: cancelled: Nothing was sent: 24\d s of this run are gone, and Apps Script stops a run after 360 s: too late for a sync that may take 150 s\. Run Torii → Sync now again, and answer sooner\. \[cancelled\]/);
+      assert.equal(sandbox.properties.document.getProperty(baselineKey(sandbox)), OLD_BASELINE);
+    }
+    sandbox.close();
+  }
+});
+
 test('the baseline is kept under the core\'s target key: the default API URL named explicitly finds it', async () => {
   await emulator.clearRequests();
   for (const url of [null, 'https://API.toriihq.com/v1.0/', DEFAULT_URL]) {
