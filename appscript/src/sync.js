@@ -24,9 +24,9 @@ function runPreview_() {
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();
-    showReport_('Torii preview', pass.result.reportText(), [pass.last.note,
+    showReport_('Torii preview', pass.result.reportText(), pass.notes.concat([pass.last.note,
       refusal ? 'A sync would stop here: ' + refusal.message + ' [' + refusal.code + ']' : '',
-      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']);
+      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']));
   } finally {
     pass.result.free();
   }
@@ -100,8 +100,9 @@ function syncUsers_(settings, ui, record, startedMs) {
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);
     record.result = 'synced';
-    record.message = outcome.text + '\n' + result.reportText().split('\n')[0];
-    return { text: outcome.text + '\n\n' + result.reportText(), notes: [pass.last.note, writeLastSyncSafely_(outcome.target, result)] };
+    record.message = [outcome.text, result.reportText().split('\n')[0]].concat(pass.notes).join('\n');
+    return { text: outcome.text + '\n\n' + result.reportText(),
+      notes: pass.notes.concat([pass.last.note, writeLastSyncSafely_(outcome.target, result)]) };
   } finally {
     result.free();
   }
@@ -112,15 +113,16 @@ function syncUsers_(settings, ui, record, startedMs) {
  * users with the last sync to that target, and writes the preview sheet.
  * The caller frees `result`.
  * @param {Object} settings from storedSettings_
- * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object}}
+ * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object, notes: string[]}}
  */
 function preparePass_(settings) {
   var parsed = readConfiguration_();
   var target = toriiCore_().targetKey(settings);
-  var result = transformUsers_(parsed);
+  var notes = [];
+  var result = transformUsers_(parsed, notes);
   try {
     var last = compareWithLastSync_(result, target);
-    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result) };
+    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result), notes: notes };
   } catch (e) {
     result.free();
     throw e;

@@ -485,6 +485,32 @@ test('Preview writes the users and every diagnostic with its sheet row, and send
   sandbox.close();
 });
 
+test('a date column Sheets half turned into dates (the locale reads another day order than the export) is said', async () => {
+  // A day-first export pasted into a month-first (US) sheet: "3/4/2025" became 4 March, "13/4/2025" stayed text.
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  sandbox.addSheet('Users', [['Email', 'Last login'], ['a@x.com', sandbox.evaluate('new Date(Date.UTC(2025, 2, 3, 23, 0))')],
+    ['b@x.com', '13/4/2025'], ['c@x.com', '13/4/2025']]);
+  sandbox.addSheet('Configuration', [['Date order', 'dmy']]);
+  sandbox.call('previewNow');
+  const note = /Column 2 of "Users" holds date cells and dates Sheets left as text, such as "13\/4\/2025" on row 3: the spreadsheet's locale reads dates in another order than the export, so a date cell such as 3\/4\/2025 may already be another day\. Set File → Settings → Locale to the export's, or format the column as plain text, and paste the export again\./;
+  assert.match(dialogText(lastDialog(sandbox)), note);
+  sandbox.call('syncNow');
+  assert.match(dialogText(lastDialog(sandbox)), note);
+  assert.match(history(sandbox)[0][10], note, 'a scheduled run\'s history says it too');
+  sandbox.close();
+  // Every date a date cell, or none: nothing to say.
+  for (const cell of ['3/4/2025', '2025-03-04']) {
+    const plain = createSandbox({ distDir });
+    saveUserSettings(plain);
+    plain.addSheet('Users', [['Email', 'Last login'], ['a@x.com', plain.evaluate('new Date(Date.UTC(2025, 2, 3, 23, 0))')],
+      ['b@x.com', cell]]);
+    plain.call('previewNow');
+    assert.doesNotMatch(dialogText(lastDialog(plain)), /left as text/);
+    plain.close();
+  }
+});
+
 test('Preview names the sheet row even when a cell holds a line break', () => {
   const sandbox = createSandbox({ distDir });
   saveUserSettings(sandbox);
