@@ -147,7 +147,7 @@ function wallClock_(timeZone) {
 /**
  * The Configuration sheet's options, parsed by the core: a catalog label in
  * column A, its value in column B, as the core reads a flag's text (a
- * number in a percent format as the percent shown). The header row, rows
+ * number in a percent format, or a date, as the sheet shows it). The header row, rows
  * whose label starts with "#" and rows with no value are skipped. Each row is parsed alone
  * first, so a mistake names its row; the core refuses there the settings
  * kept with the key.
@@ -158,15 +158,15 @@ function readConfiguration_() {
   var sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(CONFIG_SHEET);
   var range = sheet ? sheet.getDataRange() : null;
   var rows = range ? range.getValues() : [];
-  var display = null; // fetched only if a value is a number
+  var display = null; // fetched only if a value is a number or a date
   var pairs = [];
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
-    // Sheets holds a typed "20%" as 0.2: a percent cell goes as the percent it shows.
-    if (typeof row[1] === 'number') {
+    // Sheets holds a typed "20%" as 0.2, and "Mar 2025" as a date: such a cell goes as the text it shows.
+    if (typeof row[1] === 'number' || row[1] instanceof Date) {
       var shown = (display = display || range.getDisplayValues())[r][1].trim();
-      if (/%$/.test(shown)) value = shown;
+      if (row[1] instanceof Date || /%$/.test(shown)) value = shown;
     }
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';

@@ -610,6 +610,14 @@ test('a percent typed into the Configuration sheet is the percent it shows, not 
   assert.equal(maxDrop('15%'), 15, 'a text cell with a percent sign');
 });
 
+test('a Configuration value Sheets turned into a date is the text the sheet shows, not JavaScript\'s date text', () => {
+  const sandbox = createSandbox({ distDir });
+  // "Mar 2025" typed as a license name: Sheets holds a date
+  sandbox.addSheet('Configuration', [['License name', sandbox.evaluate('new Date(Date.UTC(2025, 2, 1))')]]);
+  assert.equal(sandbox.evaluate('readConfiguration_().transform.licenseName'), '3/1/2025');
+  sandbox.close();
+});
+
 test('Set up sheets creates Users and a Configuration listing every setting, and leaves existing sheets alone', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.call('setUpSheets');
