@@ -1435,3 +1435,24 @@ fn a_clock_set_back_during_a_wait_neither_stretches_the_wait_nor_the_budget() {
     );
     assert!(real_elapsed <= 60_000.0 + 10.0, "{real_elapsed}");
 }
+
+#[test]
+fn an_upload_that_fails_to_connect_keeps_the_presigned_urls_signature_out_of_the_error() {
+    // UrlFetchApp's exception names the URL it could not reach, query and all:
+    // the signature is a credential for the upload, and the error goes to a
+    // sheet every editor reads.
+    let run = drive(
+        &config(""),
+        failing(
+            Step::Upload,
+            99,
+            Response::Transport(format!("Exception: Address unavailable: {UPLOAD_URL}")),
+        ),
+    );
+    let message = run.error().message().to_string();
+    assert!(
+        message.contains("Address unavailable: https://uploads.s3.amazonaws.com/abc?[redacted]"),
+        "{message}"
+    );
+    assert!(!message.contains("X-Amz-Signature"), "{message}");
+}

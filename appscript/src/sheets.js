@@ -11,13 +11,17 @@ var DAY_MS = 86400000;
 /** The span wallClock_ takes one offset for: shorter than any gap between two clock changes (see there). */
 var SPAN_MS = 6 * DAY_MS;
 
+/** A text in a day/month/year or month/day/year form that a day over 12 makes one order only. */
+var ONE_ORDER_DATE = /^\s*(\d{1,2})\/(\d{1,2})\/\d{4}\b/;
+
 /**
  * Runs the core's transform on the Users sheet.
  * @param {{transform: Object}} parsed the Configuration sheet's options
+ * @param {string[]=} notes receives what the admin should know about how Sheets holds the cells
  * @return {Object} a TransformResult, which the caller frees
  */
-function transformUsers_(parsed) {
-  return toriiCore_().transform({ name: USERS_SHEET, rows: readUsersRows_() }, parsed.transform);
+function transformUsers_(parsed, notes) {
+  return toriiCore_().transform({ name: USERS_SHEET, rows: readUsersRows_(notes) }, parsed.transform);
 }
 
 /**
@@ -27,9 +31,16 @@ function transformUsers_(parsed) {
  * JavaScript writes for it). What JSON cannot hold goes as its text: a
  * number that is not finite as String gives it, and a Date as dateText_
  * gives it (an invalid one as the sheet displays it).
+ *
+ * Sheets turns a pasted date into a date cell by the spreadsheet's locale,
+ * and leaves as text one it cannot read that way: a column with both date
+ * cells and a text such as 13/4/2025 (which only the other day order reads)
+ * was pasted into a locale whose order is not the export's, and its date
+ * cells may already be other days. That goes to `notes`.
+ * @param {string[]=} notes
  * @return {string}
  */
-function readUsersRows_() {
+function readUsersRows_(notes) {
   var ss = SpreadsheetApp.getActiveSpreadsheet();
   var sheet = ss.getSheetByName(USERS_SHEET);
   if (!sheet) throw userError_('There is no "' + USERS_SHEET + '" sheet. Paste the Stripe export into a sheet named "' + USERS_SHEET + '" (Torii → Set up sheets makes one).');
@@ -37,6 +48,8 @@ function readUsersRows_() {
   var values = range.getValues(); // a fresh copy, ours to change
   var clock = wallClock_(ss.getSpreadsheetTimeZone());
   var display = null; // fetched only if a cell holds an invalid date
+  var dated = []; // per column: whether it holds a date cell
+  var texts = []; // per column: the first text only the other day order reads, and its row
   for (var r = 0; r < values.length; r++) {
     var row = values[r];
     for (var c = 0; c < row.length; c++) {
@@ -44,11 +57,25 @@ function readUsersRows_() {
       if (typeof value === 'object' && value !== null) {
         if (!(value instanceof Date)) row[c] = String(value);
         else if (isNaN(value.getTime())) row[c] = (display = display || range.getDisplayValues())[r][c];
-        else row[c] = dateText_(clock(value));
+        else {
+          row[c] = dateText_(clock(value));
+          dated[c] = true;
+        }
       } else if (typeof value === 'number' && !isFinite(value)) {
         row[c] = String(value);
+      } else if (typeof value === 'string' && !texts[c] && value.indexOf('/') > 0) {
+        var parts = ONE_ORDER_DATE.exec(value);
+        if (parts && (Number(parts[1]) > 12 || Number(parts[2]) > 12)) texts[c] = { text: parts[0].trim(), row: r + 1 };
       }
     }
+  }
+  for (var column = 0; notes && column < texts.length; column++) {
+    if (!dated[column] || !texts[column]) continue;
+    notes.push('Column ' + (column + 1) + ' of "' + USERS_SHEET + '" holds date cells and dates Sheets left as text, such as "' +
+      texts[column].text + '" on row ' + texts[column].row + ': the spreadsheet\'s locale reads dates in another order than the ' +
+      'export, so a date cell such as 3/4/2025 may already be another day. Set File → Settings → Locale to the export\'s, or ' +
+      'format the column as plain text, and paste the export again.');
+    break;
   }
   return JSON.stringify(values);
 }
@@ -119,8 +146,9 @@ function wallClock_(timeZone) {
 
 /**
  * The Configuration sheet's options, parsed by the core: a catalog label in
- * column A, its value in column B. The header row, rows whose label starts
- * with "#" and rows with no value are skipped. Each row is parsed alone
+ * column A, its value in column B, as the core reads a flag's text (a
+ * number in a percent format, or a date, as the sheet shows it). The header row, rows
+ * whose label starts with "#" and rows with no value are skipped. Each row is parsed alone
  * first, so a mistake names its row; the core refuses there the settings
  * kept with the key.
  * @return {{transform: Object, sync: Object}}
@@ -128,11 +156,18 @@ function wallClock_(timeZone) {
 function readConfiguration_() {
   var core = toriiCore_();
   var sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(CONFIG_SHEET);
-  var rows = sheet ? sheet.getDataRange().getValues() : [];
+  var range = sheet ? sheet.getDataRange() : null;
+  var rows = range ? range.getValues() : [];
+  var display = null; // fetched only if a value is a number or a date
   var pairs = [];
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
+    // Sheets holds a typed "20%" as 0.2, and "Mar 2025" as a date: such a cell goes as the text it shows.
+    if (typeof row[1] === 'number' || row[1] instanceof Date) {
+      var shown = (display = display || range.getDisplayValues())[r][1].trim();
+      if (row[1] instanceof Date || /%$/.test(shown)) value = shown;
+    }
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
     try {

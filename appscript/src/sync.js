@@ -11,6 +11,12 @@
 
 var LOCK_WAIT_MS = 5000;
 var SINCE_LAST_SYNC = 'the last sync';
+/** Apps Script stops a run after 6 minutes, before it writes any record. */
+var RUN_LIMIT_MS = 360000;
+/** UrlFetchApp's own timeout, which no option shortens: a sync takes its budget plus one such call. */
+var FETCH_LIMIT_MS = 60000;
+/** Time kept for writing the history row, the baseline and the last sync. */
+var RECORDS_MS = 30000;
 
 /** Preview: the pass, the preview sheet shown, and the core's report in a dialog. Sends nothing. */
 function runPreview_() {
@@ -18,9 +24,9 @@ function runPreview_() {
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();
-    showReport_('Torii preview', pass.result.reportText(), [pass.last.note,
+    showReport_('Torii preview', pass.result.reportText(), pass.notes.concat([pass.last.note,
       refusal ? 'A sync would stop here: ' + refusal.message + ' [' + refusal.code + ']' : '',
-      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']);
+      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']));
   } finally {
     pass.result.free();
   }
@@ -44,7 +50,7 @@ function runSync_(run) {
       lock = null;
       throw userError_('Another sync of this spreadsheet is running; nothing was sent. Try again when it has finished.', 'skipped');
     }
-    shown = syncUsers_(requireSettings_(storedSettings_()), ui, record);
+    shown = syncUsers_(requireSettings_(storedSettings_()), ui, record, started.getTime());
   } catch (e) {
     record.result = e.result || { cancelled: 'cancelled', destructive_sync: 'refused' }[e.code] || 'failed';
     record.message = readableError_(e) +
@@ -67,9 +73,10 @@ function runSync_(run) {
  * @param {Object} settings from storedSettings_, complete
  * @param {?GoogleAppsScript.Base.Ui} ui null for a scheduled run
  * @param {Object} record the history row's fields, filled in here
+ * @param {number} startedMs when the run started
  * @return {{text: string, notes: string[]}} what the result dialog shows
  */
-function syncUsers_(settings, ui, record) {
+function syncUsers_(settings, ui, record, startedMs) {
   var pass = preparePass_(settings);
   var result = pass.result;
   try {
@@ -85,13 +92,17 @@ function syncUsers_(settings, ui, record) {
     Object.keys(pass.parsed.sync).forEach(function (name) { config[name] = pass.parsed.sync[name]; });
     if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed
-    var outcome = driveSession_(session, ui);
+    var budget = Number(config.timeBudgetMs || toriiCore_().optionCatalog().filter(function (o) {
+      return o.jsName === 'timeBudgetMs';
+    })[0].default);
+    var outcome = driveSession_(session, ui, { startedMs: startedMs, needMs: budget + FETCH_LIMIT_MS + RECORDS_MS });
     storeBaseline_(outcome.target, outcome.baseline);
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);
     record.result = 'synced';
-    record.message = outcome.text + '\n' + result.reportText().split('\n')[0];
-    return { text: outcome.text + '\n\n' + result.reportText(), notes: [pass.last.note, writeLastSyncSafely_(outcome.target, result)] };
+    record.message = [outcome.text, result.reportText().split('\n')[0]].concat(pass.notes).join('\n');
+    return { text: outcome.text + '\n\n' + result.reportText(),
+      notes: pass.notes.concat([pass.last.note, writeLastSyncSafely_(outcome.target, result)]) };
   } finally {
     result.free();
   }
@@ -102,15 +113,16 @@ function syncUsers_(settings, ui, record) {
  * users with the last sync to that target, and writes the preview sheet.
  * The caller frees `result`.
  * @param {Object} settings from storedSettings_
- * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object}}
+ * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object, notes: string[]}}
  */
 function preparePass_(settings) {
   var parsed = readConfiguration_();
   var target = toriiCore_().targetKey(settings);
-  var result = transformUsers_(parsed);
+  var notes = [];
+  var result = transformUsers_(parsed, notes);
   try {
     var last = compareWithLastSync_(result, target);
-    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result) };
+    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result), notes: notes };
   } catch (e) {
     result.free();
     throw e;
@@ -120,18 +132,31 @@ function preparePass_(settings) {
 /**
  * Does what the session asks until it is done; throws its error if it fails.
  * With nobody to ask (`ui` null), a sync the guard questions is refused.
+ * Nothing is sent when what is left of the run (the confirmation's wait
+ * counts) is shorter than what the sync may need: Apps Script would stop it
+ * midway, before its records are written.
  * @param {Object} session a core SyncSession, freed here
  * @param {?GoogleAppsScript.Base.Ui} ui
+ * @param {{startedMs: number, needMs: number}} run when the run started, and the longest the sync and its records take
  * @return {Object} the session's outcome
  */
-function driveSession_(session, ui) {
+function driveSession_(session, ui, run) {
+  var asked = false;
+  var sent = false;
   try {
     for (;;) {
       var action = session.poll(Date.now());
+      if (action.type === 'send' && !sent && Date.now() - run.startedMs + run.needMs > RUN_LIMIT_MS) {
+        throw userError_('Nothing was sent: ' + Math.round((Date.now() - run.startedMs) / 1000) + ' s of this run are gone, and ' +
+          'Apps Script stops a run after ' + RUN_LIMIT_MS / 1000 + ' s: too late for a sync that may take ' + run.needMs / 1000 +
+          ' s. Run Torii → Sync now again' + (asked ? ', and answer sooner.' : '.') + ' [cancelled]', 'cancelled');
+      }
       if (action.type === 'confirm') {
+        asked = true;
         if (!ui) session.refuse();
         else session.confirm(ui.alert('Confirm sync', redact_(action.verdict.message) + '.\n\nSync anyway?', ui.ButtonSet.YES_NO) === ui.Button.YES);
       } else if (action.type === 'send') {
+        sent = true;
         if (ui) toast_(action.progress.text);
         session.handleResponse(Date.now(), send_(action.request));
       } else if (action.type === 'wait') {

@@ -503,6 +503,8 @@ pub fn parse_text(spec: &OptionSpec, text: &str) -> Result<OptionValue> {
             }
         }
         Kind::Percent => {
+            // "20%" as a sheet shows a percent cell, or as a person types it.
+            let value = value.strip_suffix('%').map_or(value, str::trim);
             let decimal = !value.is_empty()
                 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                 && value.bytes().filter(|&b| b == b'.').count() <= 1
@@ -683,6 +685,7 @@ impl Options {
             };
             if host == Host::Configuration {
                 only_stricter_in_configuration(spec, &value)?;
+                within_an_apps_script_run(spec, &value)?;
             }
             options.set(spec, value)?;
         }
@@ -710,6 +713,30 @@ fn only_stricter_in_configuration(spec: &OptionSpec, value: &OptionValue) -> Res
                  without asking; confirm a larger removal when Sync now asks",
                     spec.label, spec.default
                 ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The longest time budget the Configuration sheet may set. Apps Script
+/// stops a run after 6 minutes, and a sync there takes its budget plus one
+/// `UrlFetchApp` call (about 60 s, which cannot be shortened): 4 minutes
+/// leave one for reading the sheets and writing the history row, the
+/// baseline and the last sync, which a stopped run never writes.
+const MAX_CONFIGURATION_TIME_BUDGET_MS: u64 = 240_000;
+
+/// The Configuration sheet's time budget fits in one Apps Script run.
+fn within_an_apps_script_run(spec: &OptionSpec, value: &OptionValue) -> Result<()> {
+    match value {
+        OptionValue::Number(n)
+            if spec.js_name == "timeBudgetMs" && *n > MAX_CONFIGURATION_TIME_BUDGET_MS as f64 =>
+        {
+            Err(Error::option(
+                spec.js_name,
+                "Time budget in ms in the Configuration sheet can be at most 240000 ms: Apps \
+                 Script stops a run after 6 minutes, and a sync takes its budget plus one \
+                 request (about 60 s)",
             ))
         }
         _ => Ok(()),
@@ -1047,6 +1074,16 @@ mod tests {
             Some(5.0)
         );
         assert!(set(Host::Configuration, "20").is_ok());
+        assert_eq!(
+            set(Host::Configuration, "12.5 %")
+                .unwrap()
+                .sync
+                .max_drop_percent,
+            Some(12.5)
+        );
+        assert!(set(Host::Configuration, "%").is_err());
+        assert!(set(Host::Configuration, "5%%").is_err());
+        assert!(set(Host::Configuration, "25%").is_err());
         let err = set(Host::Configuration, "100").unwrap_err();
         assert_eq!(err.code(), "invalid_option");
         assert!(err
@@ -1056,5 +1093,23 @@ mod tests {
         // form of their own.
         assert!(set(Host::Sheet, "100").is_ok());
         assert!(Options::from_text(Host::Cli, [("--max-drop-percent", "100")]).is_ok());
+    }
+
+    #[test]
+    fn the_configuration_sheet_keeps_a_sync_within_one_apps_script_run() {
+        let set = |host, text: &str| Options::from_text(host, [("Time budget in ms", text)]);
+        let most = MAX_CONFIGURATION_TIME_BUDGET_MS;
+        assert_eq!(
+            set(Host::Configuration, &most.to_string())
+                .unwrap()
+                .sync
+                .time_budget_ms,
+            Some(most)
+        );
+        let err = set(Host::Configuration, &(most + 1).to_string()).unwrap_err();
+        assert_eq!(err.code(), "invalid_option");
+        assert!(err.message().contains(&format!("at most {most} ms")));
+        assert!(set(Host::Sheet, "600000").is_ok());
+        assert!(Options::from_text(Host::Cli, [("--time-budget-ms", "600000")]).is_ok());
     }
 }

@@ -7,7 +7,7 @@
 //! step can be reached without what it needs.
 
 use super::body::{self, FileId, UploadTarget};
-use super::config::{SyncConfig, SyncSettings, UploadMode};
+use super::config::{ApiKey, SyncConfig, SyncSettings, UploadMode};
 use super::guard::{check, Baseline, GuardVerdict, Removal, UserCounts};
 use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
@@ -596,6 +596,17 @@ impl SyncSession {
             ));
         };
         let next = next.clone();
+        let response = match (&next, response) {
+            // The presigned URL's query is a credential for the upload, and
+            // a transport error may name the URL (UrlFetchApp's does).
+            (Next::Upload(target), Response::Transport(detail)) => {
+                match target.url.split_once('?') {
+                    Some((_, query)) => Response::Transport(ApiKey::new(query).redact(&detail)),
+                    _ => Response::Transport(detail),
+                }
+            }
+            (_, response) => response,
+        };
         let now_ms = self.monotonic(now_ms);
         let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {

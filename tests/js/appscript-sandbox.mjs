@@ -164,6 +164,7 @@ class FakeSheet {
     this.id = id;
     this.copyGrid = copyGrid;
     this.values = [];
+    this.formats = []; // number formats (0-based rows of cells), as Range.setNumberFormat sets them
     this.formulas = []; // {row, column, text} of every formula written
     this.activated = false;
     this.hidden = false;
@@ -194,11 +195,17 @@ class FakeSheet {
     return new FakeRange(this, 1, 1, Math.max(1, this.values.length), columns);
   }
   getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
-  /** The displayed text of a value, as a US-locale sheet shows it. */
-  static display(value) {
+  /**
+   * The displayed text of a value, as a US-locale sheet shows it: a number
+   * in a percent format ("0%", "0.00%", what typing "20%" gives) as that
+   * percent, since Sheets holds "20%" as the number 0.2.
+   */
+  static display(value, format = '') {
     if (Object.prototype.toString.call(value) === '[object Date]') { // a Date of either realm
       return Number.isNaN(value.getTime()) ? '#VALUE!' : `${value.getUTCMonth() + 1}/${value.getUTCDate()}/${value.getUTCFullYear()}`;
     }
+    const percent = /^0(?:\.(0+))?%$/.exec(format);
+    if (typeof value === 'number' && percent) return `${(value * 100).toFixed(percent[1]?.length ?? 0)}%`;
     return value === undefined || value === null ? '' : String(value);
   }
 }
@@ -208,7 +215,16 @@ class FakeRange {
   /** The values, in arrays of the script's realm, as Apps Script hands them out. */
   getValues() { return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, null); }
   getDisplayValues() {
-    return this.sheet.copyGrid(this.sheet.values, this.row - 1, this.column - 1, this.rows, this.columns, FakeSheet.display);
+    const { values, formats } = this.sheet;
+    const display = values.map((row, r) => row.map((value, c) => FakeSheet.display(value, formats[r]?.[c])));
+    return this.sheet.copyGrid(display, this.row - 1, this.column - 1, this.rows, this.columns, null);
+  }
+  /** Sets the number format of every cell of the range ("0%", "0.00%", "@"). */
+  setNumberFormat(format) {
+    for (let r = this.row - 1; r < this.row - 1 + this.rows; r++) {
+      for (let c = this.column - 1; c < this.column - 1 + this.columns; c++) (this.sheet.formats[r] ??= [])[c] = format;
+    }
+    return this;
   }
   setValues(values) {
     if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
@@ -425,6 +441,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     sheets,
     properties,
     triggers,
+    /** Moves the script's clock on, as the time a person takes to answer a dialog does. */
+    advanceClock: (ms) => { clockOffset += ms; },
     /** Calls a global function of the script, as a menu or trigger would. */
     call: (name, ...args) => vm.runInContext(name, context)(...args),
     /** Evaluates an expression in the script's global scope. */

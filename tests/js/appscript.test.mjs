@@ -485,6 +485,32 @@ test('Preview writes the users and every diagnostic with its sheet row, and send
   sandbox.close();
 });
 
+test('a date column Sheets half turned into dates (the locale reads another day order than the export) is said', async () => {
+  // A day-first export pasted into a month-first (US) sheet: "3/4/2025" became 4 March, "13/4/2025" stayed text.
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  sandbox.addSheet('Users', [['Email', 'Last login'], ['a@x.com', sandbox.evaluate('new Date(Date.UTC(2025, 2, 3, 23, 0))')],
+    ['b@x.com', '13/4/2025'], ['c@x.com', '13/4/2025']]);
+  sandbox.addSheet('Configuration', [['Date order', 'dmy']]);
+  sandbox.call('previewNow');
+  const note = /Column 2 of "Users" holds date cells and dates Sheets left as text, such as "13\/4\/2025" on row 3: the spreadsheet's locale reads dates in another order than the export, so a date cell such as 3\/4\/2025 may already be another day\. Set File → Settings → Locale to the export's, or format the column as plain text, and paste the export again\./;
+  assert.match(dialogText(lastDialog(sandbox)), note);
+  sandbox.call('syncNow');
+  assert.match(dialogText(lastDialog(sandbox)), note);
+  assert.match(history(sandbox)[0][10], note, 'a scheduled run\'s history says it too');
+  sandbox.close();
+  // Every date a date cell, or none: nothing to say.
+  for (const cell of ['3/4/2025', '2025-03-04']) {
+    const plain = createSandbox({ distDir });
+    saveUserSettings(plain);
+    plain.addSheet('Users', [['Email', 'Last login'], ['a@x.com', plain.evaluate('new Date(Date.UTC(2025, 2, 3, 23, 0))')],
+      ['b@x.com', cell]]);
+    plain.call('previewNow');
+    assert.doesNotMatch(dialogText(lastDialog(plain)), /left as text/);
+    plain.close();
+  }
+});
+
 test('Preview names the sheet row even when a cell holds a line break', () => {
   const sandbox = createSandbox({ distDir });
   saveUserSettings(sandbox);
@@ -563,6 +589,35 @@ test('the Configuration sheet reaches the transform', () => {
   sandbox.close();
 });
 
+test('a percent typed into the Configuration sheet is the percent it shows, not the fraction Sheets stores', () => {
+  const maxDrop = (value, format) => {
+    const sandbox = createSandbox({ distDir });
+    const sheet = sandbox.addSheet('Configuration', [['Setting', 'Value'], ['Max drop percent', value]]);
+    if (format) sheet.getRange(2, 2, 1, 1).setNumberFormat(format);
+    try {
+      return sandbox.evaluate('readConfiguration_().sync.maxDropPercent');
+    } catch (e) {
+      return e.message;
+    } finally {
+      sandbox.close();
+    }
+  };
+  assert.equal(maxDrop(0.05, '0%'), 5, 'typed "5%": Sheets holds 0.05');
+  assert.equal(maxDrop(0.125, '0.0%'), 12.5);
+  assert.equal(maxDrop(0.2, '0%'), 20);
+  assert.match(maxDrop(0.5, '0%'), /row 2 \("Max drop percent"\): .*can only lower the limit \(at most 20\)/);
+  assert.equal(maxDrop(5), 5, 'a plain number cell');
+  assert.equal(maxDrop('15%'), 15, 'a text cell with a percent sign');
+});
+
+test('a Configuration value Sheets turned into a date is the text the sheet shows, not JavaScript\'s date text', () => {
+  const sandbox = createSandbox({ distDir });
+  // "Mar 2025" typed as a license name: Sheets holds a date
+  sandbox.addSheet('Configuration', [['License name', sandbox.evaluate('new Date(Date.UTC(2025, 2, 1))')]]);
+  assert.equal(sandbox.evaluate('readConfiguration_().transform.licenseName'), '3/1/2025');
+  sandbox.close();
+});
+
 test('Set up sheets creates Users and a Configuration listing every setting, and leaves existing sheets alone', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.call('setUpSheets');
@@ -630,6 +685,9 @@ test('Configuration mistakes are readable errors naming the row', () => {
     [['API URL', 'https://example.com/v1.0'], /row 1 \("API URL"\): API URL is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
     [['App Account ID', '99'], /App Account ID is not a Configuration sheet setting: .*kept with the key in Torii → Settings…/],
     [['Max drop percent', '100'], /row 1 \("Max drop percent"\): Max drop percent in the Configuration sheet can only lower the limit \(at most 20\).*\[invalid_option\]/],
+    // A sync takes its budget plus one UrlFetchApp call (about 60 s): more than 4 minutes would run past Apps
+    // Script's 6, which stops the run before its history row, baseline and last sync are written.
+    [['Time budget in ms', 600000], /row 1 \("Time budget in ms"\): Time budget in ms in the Configuration sheet can be at most 240000 .*6 minutes.*\[invalid_option\]/],
   ];
   for (const [row, expected] of cases) {
     const sandbox = createSandbox({ distDir });
@@ -768,6 +826,30 @@ test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', as
     assert.match(sandbox.log.alerts[0].prompt, /removes 91 of them \(91%/);
     assert.equal((await steps()).length, sent);
     assert.equal(history(sandbox)[0][8], result);
+    sandbox.close();
+  }
+});
+
+test('a destructive sync confirmed too late for Apps Script\'s 6 minutes sends nothing, and says why', async () => {
+  for (const [minutes, result, sent] of [[3, 'synced', 4], [4, 'cancelled', 0]]) {
+    await emulator.clearRequests();
+    let sandbox = null;
+    sandbox = pastedSandbox({
+      alertAnswer: (title) => {
+        if (title !== 'Confirm sync') return 'OK';
+        sandbox.advanceClock(minutes * 60_000); // the admin reads the question, then answers
+        return 'YES';
+      },
+    });
+    sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
+    sandbox.call('syncNow');
+    // The default budget (60 s) plus one UrlFetchApp call (60 s) and 30 s for the records must fit in what is left.
+    assert.equal((await steps()).length, sent, `answered after ${minutes} min`);
+    assert.equal(history(sandbox)[0][8], result);
+    if (!sent) {
+      assert.match(alertText(sandbox), /Torii sync: cancelled: Nothing was sent: 24\d s of this run are gone, and Apps Script stops a run after 360 s: too late for a sync that may take 150 s\. Run Torii → Sync now again, and answer sooner\. \[cancelled\]/);
+      assert.equal(sandbox.properties.document.getProperty(baselineKey(sandbox)), OLD_BASELINE);
+    }
     sandbox.close();
   }
 });
