@@ -57,9 +57,32 @@ function readInput(file, io) {
       closeSync(fd);
     }
   } catch (e) {
-    if (e.code === 'ENOENT') throw Object.assign(new Error(`cannot read ${file}: no such file`), { code: 'no_such_file' });
-    if (e.code === 'EISDIR') throw Object.assign(new Error(`cannot read ${file}: it is a directory`), { code: 'is_a_directory' });
-    throw e;
+    throw fileError(e, `read ${file}`);
+  }
+}
+
+/**
+ * A file system error on a file named on the command line, as an error
+ * naming what was done to it (`read --compare x.json`) with a stable code:
+ * `no_such_file`, `is_a_directory`, or the system's code. Other errors
+ * (the core's) are returned as they are.
+ */
+function fileError(e, doing) {
+  if (!e?.syscall) return e;
+  const writing = doing.startsWith('write');
+  const [code, why] = {
+    ENOENT: ['no_such_file', writing ? 'its folder does not exist' : 'no such file'],
+    EISDIR: ['is_a_directory', 'it is a directory'],
+  }[e.code] ?? [e.code, e.message];
+  return Object.assign(new Error(`cannot ${doing}: ${why}`), { code });
+}
+
+/** Runs `act` on a file a flag names; a failure is a fileError naming the flag. */
+function onFile(doing, flag, path, act) {
+  try {
+    return act(path);
+  } catch (e) {
+    throw fileError(e, `${doing} ${flag} ${path}`);
   }
 }
 
@@ -109,7 +132,7 @@ function readPipe(fd, core, position = null) {
  * copy, so it is written out before the core is called again.
  */
 async function writeJson(result, path, io) {
-  const fd = path ? openSync(path, 'w') : null;
+  const fd = path ? onFile('write', '--output', path, (p) => openSync(p, 'w')) : null;
   try {
     for (let chunk; (chunk = result.nextJsonView(CHUNK_BYTES)) !== undefined;) {
       if (fd !== null) writeAll(fd, chunk);
@@ -184,7 +207,7 @@ function transform({ files, options }, io) {
 }
 
 function finish(result, values, io) {
-  if (values.report) writeFileSync(values.report, `${JSON.stringify(result.report(), null, 2)}\n`);
+  if (values.report) onFile('write', '--report', values.report, (p) => writeFileSync(p, `${JSON.stringify(result.report(), null, 2)}\n`));
   if (!values.quiet) io.stderr(result.reportText());
 }
 
@@ -192,7 +215,7 @@ async function cmdTransform(line, io) {
   const values = line.host;
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]]);
   const result = transform(line, io);
-  if (values.compare) result.compare(readFileSync(values.compare), values.compare);
+  if (values.compare) result.compare(onFile('read', '--compare', values.compare, readFileSync), values.compare);
   finish(result, values, io);
   await writeJson(result, values.output, io);
   const refusal = result.refusal();
@@ -220,7 +243,7 @@ async function cmdSync(line, io) {
     return EXIT.ok;
   }
   const file = result.json();
-  if (values.output) writeFileSync(values.output, file);
+  if (values.output) onFile('write', '--output', values.output, (p) => writeFileSync(p, file));
   const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
   try {
     const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
