@@ -98,6 +98,10 @@ async function turnPage(delta) {
 function loadFiles(list) {
   const files = [...list];
   if (!files.length) return;
+  if (state.syncing) {
+    $('file-status').textContent = 'A sync is running: choose or drop the exports again once it has ended.';
+    return;
+  }
   Object.assign(state, { files, loaded: true, result: null });
   clearSyncOutput(); // it was about the previous exports
   $('file-status').textContent = `Reading ${files.map((f) => f.name).join(', ')}…`;
@@ -109,9 +113,12 @@ function loadFiles(list) {
 const exportable = () => Boolean(state.result) && state.valid && !state.running;
 
 // The sync button stays usable during a run (leaving a sync field starts one): a sync waits for it.
+// While a sync runs, nothing that would change its preview or its target can be changed.
 function updateButtons() {
   for (const id of ['download', 'help-download']) $(id).disabled = !exportable();
   $('sync-button').disabled = !state.result || !state.valid || state.syncing;
+  const locked = ['#file-input', '#previous-input', '#forget-previous', '#options [data-label]', '#sync-form [data-label]'];
+  for (const control of document.querySelectorAll(locked.join())) control.disabled = state.syncing;
 }
 
 /** Saves the worker's Blob, the exact bytes a sync sends, under the name Torii gives the upload. */

@@ -674,6 +674,30 @@ test('the destructive-sync guard asks with the core\'s message; declining sends 
   assert.equal((await lastSyncs())[key].baseline.userCount, 9);
 });
 
+test('while a sync runs, its exports and options stay as sent: inputs are disabled and a drop is refused', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1500 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const disabled = () => page.evaluate(() => ['#file-input', '#previous-input', '#field-licenseName', '#field-appAccountId']
+    .map((s) => document.querySelector(s).disabled));
+  assert.deepEqual(await disabled(), [true, true, true, true], 'nothing that would change the preview or the target');
+  const transfer = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'other.csv', { type: 'text/csv' }));
+    return data;
+  }, readFileSync(second, 'utf8'));
+  await page.dispatchEvent('main', 'drop', { dataTransfer: transfer });
+  assert.match(await page.locator('#file-status').textContent(), /sync is running/);
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#sync-result').textContent(), /^✓ .*\b9 users\b/);
+  assert.equal(await page.locator('#sync-progress li').count(), 4, 'the sync\'s progress is all still shown');
+  assert.equal(await rowCount(), 9, 'the preview is still the file that was sent');
+  await settled();
+  assert.deepEqual(await disabled(), [false, false, false, false]);
+});
+
 test('a wrong key gives a readable error', async () => {
   await load(sample);
   const result = await syncWith({ key: 'not-the-key' });
