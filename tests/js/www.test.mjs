@@ -320,6 +320,8 @@ test('a fixture export shows its users, its file counts, the report and problems
   const preview = expected.previewPage(0, 100);
   assert.deepEqual(await page.locator('#users thead th').allTextContents(), preview.columns);
   for (const row of preview.rows) assert.deepEqual(await cellsOf(row.email), row.cells, 'the core\'s cells, as they are');
+  assert.equal(await page.locator('#users td[scope], #files td[scope]').count(), 0, 'scope is for header cells only');
+  assert.equal(await page.locator('#users tbody th[scope="row"]').count(), 9, 'each row is headed by its email');
   const marked = page.locator('#users tr.has-problem');
   assert.equal(await marked.count(), 1);
   const problemsAt = preview.columns.indexOf('Problems');
