@@ -70,6 +70,7 @@ fn happy(request: &Request) -> Response {
 /// What a run did: the requests sent, the waits asked for, and how it ended.
 struct Run {
     requests: Vec<Request>,
+    texts: Vec<String>,
     timeouts: Vec<u64>,
     waits: Vec<u64>,
     end: Action,
@@ -119,6 +120,7 @@ fn drive_session(
 ) -> Run {
     let mut run = Run {
         requests: Vec::new(),
+        texts: Vec::new(),
         timeouts: Vec::new(),
         waits: Vec::new(),
         end: Action::Failed(Error::new(ErrorKind::Protocol, "not run")),
@@ -142,6 +144,7 @@ fn drive_session(
                     progress.attempt as usize,
                     earlier_attempts(&run, &request) + 1
                 );
+                run.texts.push(progress.text);
                 let response = answer(&request, earlier);
                 run.now += request_ms;
                 run.timeouts.push(timeout_ms);
@@ -150,6 +153,7 @@ fn drive_session(
             }
             Action::Wait { ms, progress } => {
                 assert_eq!(progress.wait_ms, Some(ms));
+                run.texts.push(progress.text);
                 run.waits.push(ms);
                 run.now += ms as f64;
             }
@@ -560,6 +564,15 @@ fn a_refused_upload_restarts_from_a_fresh_url_once() {
     );
     assert!(run.waits.is_empty());
     assert_eq!(run.outcome().retries, 1);
+    // The step 1 sent again says why, or the progress reads as going backwards.
+    assert_eq!(run.texts[1], "[2/4] upload");
+    assert!(
+        run.texts[2].starts_with("[1/4] upload URL again: the upload was refused (")
+            && run.texts[2].contains("Request has expired"),
+        "{}",
+        run.texts[2]
+    );
+    assert_eq!(run.texts[3], "[2/4] upload");
 
     let run = drive(
         &config(""),

@@ -357,6 +357,8 @@ pub struct SyncSession {
     jitter: Jitter,
     state: State,
     restarts_left: u32,
+    /// Why the sequence was restarted, until the restarted step 1 is sent.
+    restarted: Option<String>,
     attempts: u32,
     clocks: Vec<StepClock>,
     requests: u32,
@@ -431,6 +433,7 @@ impl SyncSession {
             jitter: Jitter::new(seed),
             state,
             restarts_left: UPLOAD_RESTARTS,
+            restarted: None,
             attempts: 0,
             clocks: Vec::new(),
             requests: 0,
@@ -658,7 +661,10 @@ impl SyncSession {
                 last_seen_ms: now_ms,
             }),
         }
-        let progress = Progress::sending(step, self.position(step), self.attempts);
+        let progress = match self.restarted.take() {
+            Some(why) => Progress::restarting(step, self.position(step), &why),
+            None => Progress::sending(step, self.position(step), self.attempts),
+        };
         self.state = State::InFlight(next);
         Action::Send {
             request,
@@ -754,6 +760,7 @@ impl SyncSession {
         // A refused presigned URL has usually expired (it lives 5 minutes):
         // a fresh one from step 1 fixes that.
         self.restarts_left -= 1;
+        self.restarted = Some(why.to_owned());
         self.retries += 1;
         self.attempts = 0;
         self.state = State::Ready(Next::UploadUrl);
