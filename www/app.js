@@ -24,7 +24,7 @@ const state = {
   running: false,
   queued: false,
   valid: true, // the options parse
-  result: null, // {generation, userCount, files, text, changes} on screen; the file stays in the worker
+  result: null, // {generation, userCount, files, text, changes, refusal} on screen; the file stays in the worker
   page: 0,
   syncing: false,
 };
@@ -72,7 +72,9 @@ async function runOnce() {
     return;
   }
   state.result = answer;
-  $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`;
+  const { refusal } = answer; // Strict refuses to sync this file: say so before Sync is pressed
+  $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`
+    + (refusal ? ` A sync would stop here: ${refusal.message} [${refusal.code}]` : '');
   showResult(answer);
   showChanges(answer.changes, state.picked);
   await showPageAt(0);

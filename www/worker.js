@@ -110,7 +110,8 @@ const handlers = {
     const next = transform(inputs, options);
     replace(next);
     const changes = await compareFor(next, target);
-    return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes };
+    return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes,
+      refusal: next.refusal() ?? null };
   },
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),

@@ -363,6 +363,16 @@ test('changing an option re-runs the transform at once; an invalid one blocks do
   assert.deepEqual((await cellsOf('katherine@example.com')).slice(3, 6), ['active', 'Frozen', 'inactive']);
 });
 
+test('with Strict, the preview says a sync would stop, with the core\'s message and code', async () => {
+  await load(sample);
+  await page.getByLabel('Strict').check();
+  const refusal = core.transform({ name: 'stripe-sample.csv', data: readFileSync(sample) }, { strict: true }).refusal();
+  await page.locator('#file-status', { hasText: refusal.message }).waitFor();
+  assert.match(await page.locator('#file-status').textContent(), /A sync would stop here: .*\[rows_rejected\]$/);
+  await page.getByLabel('Strict').uncheck();
+  await page.locator('#file-status', { hasText: /9 users to send\.$/ }).waitFor();
+});
+
 test('the download is byte for byte the core\'s file for the same options', async () => {
   await load(sample);
   await page.getByLabel('License name').fill('Stripe Team');
