@@ -1448,3 +1448,51 @@ fn a_clock_set_back_during_a_wait_neither_stretches_the_wait_nor_the_budget() {
     );
     assert!(real_elapsed <= 60_000.0 + 10.0, "{real_elapsed}");
 }
+
+/// Sends requests answered as Torii would until `steps` were sent, the last
+/// one left in flight.
+fn in_flight_after(steps: usize) -> SyncSession {
+    let mut session = session(&config(""));
+    for sent in 1..=steps {
+        let Action::Send { request, .. } = session.poll(1_000.0 + sent as f64) else {
+            panic!("expected a request");
+        };
+        if sent < steps {
+            session
+                .handle_response(1_000.0 + sent as f64, happy(&request))
+                .unwrap();
+        }
+    }
+    session
+}
+
+#[test]
+fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_have_started_it() {
+    let mut session = in_flight_after(2);
+    session.cancel();
+    let Action::Failed(error) = session.poll(2_000.0) else {
+        panic!("expected a failure");
+    };
+    assert_eq!(error.code(), "cancelled");
+    assert_eq!(
+        error.message(),
+        "stopped at step 2/4 (upload): nothing was synced, so the app's users in Torii are as they were"
+    );
+    let mut session = in_flight_after(4);
+    session.cancel();
+    let Action::Failed(error) = session.poll(2_000.0) else {
+        panic!("expected a failure");
+    };
+    assert_eq!(error.code(), "cancelled");
+    assert!(
+        error.message().contains("Torii may have started it"),
+        "{}",
+        error.message()
+    );
+    // An ended session stays as it ended.
+    let mut run = in_flight_after(4);
+    run.handle_response(2_000.0, Response::status(200, "{}"))
+        .unwrap();
+    run.cancel();
+    assert!(matches!(run.poll(3_000.0), Action::Done(_)));
+}

@@ -121,6 +121,14 @@ function updateButtons() {
   $('sync-button').disabled = !state.result || !state.valid || state.syncing;
   const locked = ['#file-input', '#previous-input', '#forget-previous', '#options [data-label]', '#sync-form [data-label]'];
   for (const control of document.querySelectorAll(locked.join())) control.disabled = state.syncing;
+  $('cancel-sync').hidden = !state.syncing;
+  $('cancel-sync').disabled = false;
+}
+
+/** Asks the worker to stop the sync in flight; its answer ends the sync as `cancelled`. */
+function cancelSync() {
+  $('cancel-sync').disabled = true;
+  tell({ type: 'cancel' });
 }
 
 /** Saves the worker's Blob, the exact bytes a sync sends, under the name Torii gives the upload. */
@@ -159,11 +167,13 @@ async function sync(event) {
   rememberKey();
   clearSyncOutput();
   clearFieldErrors($('sync-form'));
+  $('cancel-sync').focus(); // the sync button is disabled: the keyboard stays on what can be pressed
   const [seed] = crypto.getRandomValues(new Uint32Array(1));
   const answer = await ask({ type: 'sync', generation: state.result.generation, entries: entries($('sync-form')),
     apiKey: $('field-apiKey').value, seed }, onSyncEvent);
   state.syncing = false;
   updateButtons();
+  if (document.activeElement === document.body) $('sync-button').focus();
   if (answer.error) {
     showFieldError(answer.error);
     showSyncFailure(answer.error);
@@ -195,6 +205,7 @@ async function start() {
   $('options').addEventListener('submit', (event) => event.preventDefault());
   $('sync-form').addEventListener('change', (event) => event.target.dataset.label && rerun()); // the target may change
   $('sync-form').addEventListener('submit', sync);
+  $('cancel-sync').addEventListener('click', cancelSync);
   $('previous-input').addEventListener('change', (event) => pickPrevious(event.target.files[0] ?? null));
   $('forget-previous').addEventListener('click', () => pickPrevious(null));
   $('prev-page').addEventListener('click', () => turnPage(-1));

@@ -10,6 +10,7 @@
 //      {id, type: 'download', generation}
 //      {id, type: 'sync', generation, entries, apiKey, seed}
 //      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
+//      {type: 'cancel'}                                         stops the sync in flight
 // Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
@@ -31,6 +32,7 @@ let generation = 0;
 let blob = null;
 let syncing = null; // the result a sync in flight holds
 let answerConfirm = null;
+let stopSync = null; // the AbortController of the sync in flight
 
 /** Reads picked files; the core refuses files too large for it by their size, before they are read into memory. */
 const read = (files) => {
@@ -125,6 +127,8 @@ const handlers = {
     const res = current(wanted);
     const post = (event) => self.postMessage({ id, ...event });
     syncing = res; // before the first await: a run meanwhile must not free it
+    const stop = new AbortController();
+    stopSync = stop;
     try {
       const settings = parseOptions('sheet', entries).sync;
       const { key, stored } = await lastSyncFor(settings);
@@ -132,6 +136,7 @@ const handlers = {
       const file = res.json();
       const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
       const outcome = await session.runWithFetch({
+        signal: stop.signal,
         onProgress: (progress) => post({ event: 'progress', progress }),
         onConfirm: (verdict) => new Promise((resolve) => {
           answerConfirm = resolve;
@@ -141,6 +146,7 @@ const handlers = {
       const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
       return { outcome, remembered };
     } finally {
+      stopSync = null;
       syncing = null;
       if (res !== result) res.free();
     }
@@ -154,7 +160,8 @@ function errorInfo(e) {
 }
 
 self.onmessage = async ({ data }) => {
-  if (data.type === 'confirmed') {
+  if (data.type === 'cancel') stopSync?.abort();
+  if (data.type === 'confirmed' || data.type === 'cancel') {
     answerConfirm?.(Boolean(data.yes));
     answerConfirm = null;
     return;

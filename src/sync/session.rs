@@ -557,6 +557,32 @@ impl SyncSession {
         Ok(())
     }
 
+    /// The person stopped the sync: the session ends with a `cancelled`
+    /// error saying at which step, and whether Torii may have started the
+    /// sync (its request was sent). The host stops any request in flight.
+    /// A session that has ended stays as it ended.
+    pub fn cancel(&mut self) {
+        let message = match &self.state {
+            State::Done(_) | State::Failed(_) => return,
+            State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
+            State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
+                let at = self.at(next.step());
+                if self.clocks.iter().any(|c| c.step == Step::Sync) {
+                    format!(
+                        "stopped at {at}: the request to start the sync was sent, so Torii may \
+                         have started it; check the integration in Torii before syncing again"
+                    )
+                } else {
+                    format!(
+                        "stopped at {at}: nothing was synced, so the app's users in Torii are \
+                         as they were"
+                    )
+                }
+            }
+        };
+        self.state = State::Failed(Error::new(ErrorKind::Cancelled, message));
+    }
+
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
     /// scheduled run, a command line without `--allow-drop`): the session
     /// ends with a `destructive_sync` error carrying the verdict's numbers.

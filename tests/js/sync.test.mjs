@@ -601,6 +601,22 @@ test('fetch driver: syncs in-process and reports progress per step', async () =>
   assert.throws(() => session.poll(0), (e) => e.code === 'invalid_argument', 'runWithFetch uses the session up');
 });
 
+test('fetch driver: an AbortSignal stops a retry wait at once, and a signal that is no object is refused', async () => {
+  const core = loadCore();
+  const result = core.transform(readFileSync(sample));
+  emulator.setFaults([{ step: 'register', kind: 'status', status: 429, retryAfter: '30' }]);
+  const stop = new AbortController();
+  const session = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  const started = Date.now();
+  await assert.rejects(session.runWithFetch({ signal: stop.signal, onProgress: (p) => p.waitMs && stop.abort() }),
+    (e) => e.code === 'cancelled' && /^stopped at step 3\/4 \(register file\): nothing was synced/.test(e.message));
+  assert.ok(Date.now() - started < 5_000, 'the 30 s wait was not waited out');
+  assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload', 'POST register']);
+  emulator.clearFaults();
+  const again = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  await assert.rejects(again.runWithFetch({ signal: 'stop' }), (e) => e.code === 'invalid_argument' && /signal/.test(e.message));
+});
+
 test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {
   const core = loadCore();
   const bad = JSON.stringify({ users: [{ email: 'ada@example.com', status: 'sleeping' }] });

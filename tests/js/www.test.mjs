@@ -710,6 +710,28 @@ test('while a sync runs, its exports and options stay as sent: inputs are disabl
   assert.deepEqual(await disabled(), [false, false, false, false]);
 });
 
+test('"Stop the sync" cuts the request in flight, sends nothing more and says nothing was synced', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 20_000 }]);
+  await load(sample);
+  await fillSync();
+  const stop = page.getByRole('button', { name: 'Stop the sync' });
+  assert.equal(await stop.isVisible(), false, 'only while a sync runs');
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cancel-sync', 'the keyboard is on the stop button');
+  const started = Date.now();
+  await stop.click();
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 5_000 });
+  assert.ok(Date.now() - started < 5_000, 'the slow upload was not waited for');
+  assert.equal(await resultCode(), 'cancelled');
+  assert.equal(await page.locator('#sync-result').textContent(),
+    'stopped at step 2/4 (upload): nothing was synced, so the app\'s users in Torii are as they were');
+  assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload']);
+  assert.equal(await stop.isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Sync to Torii' }).isDisabled(), false);
+  assert.deepEqual(await lastSyncs(), {}, 'a stopped sync is not remembered');
+});
+
 test('a wrong key gives a readable error', async () => {
   await load(sample);
   const result = await syncWith({ key: 'not-the-key' });
