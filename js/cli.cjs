@@ -31,7 +31,13 @@ const HOST_FLAGS = {
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 const CHUNK_BYTES = 1 << 20;
-class UsageError extends Error {}
+/** A command line that cannot be run as given (exit 2); `usage`, or the core's code for the same kind of problem. */
+class UsageError extends Error {
+  constructor(message, code = 'usage') {
+    super(message);
+    this.code = code;
+  }
+}
 
 /**
  * Reads a file straight into the core's memory (an InputBuffer), so a large
@@ -226,12 +232,11 @@ async function cmdTransform(line, io) {
 async function cmdSync(line, io) {
   const { host: values, options } = line;
   const apiKey = io.env.TORII_API_KEY ?? '';
-  if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key');
+  if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key', 'invalid_config');
   const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
   const statePath = values.state ?? defaultStatePath(io.env);
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
   const result = transform(line, io);
-  if (!options.sync.appAccountId) throw new UsageError('sync needs --app-account ID');
   const target = io.core.targetKey(options.sync);
   const last = loadTarget(statePath, target);
   if (last.previousFile) result.compare(last.previousFile, 'the last sync');
@@ -315,14 +320,21 @@ async function main(argv, io = defaultIo()) {
     return await (command === 'sync' ? cmdSync : cmdTransform)(line, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n\n${io.core ? usageText(io.core) : ''}`);
+      io.stderr(`error: ${e.message} [${e.code}]\n\n${io.core ? usageText(io.core) : ''}`);
       return EXIT.usage;
     }
-    io.stderr(`error: ${e?.message ?? e}${e?.code ? ` [${e.code}]` : ''}`);
+    io.stderr(`error: ${e?.message ?? e}${flagOf(e, io.core)}${e?.code ? ` [${e.code}]` : ''}`);
     if (e?.hint) io.stderr(`(${e.hint})`);
     for (const d of e?.report?.diagnostics ?? []) io.stderr(`  ${d.file ? `${d.file} ` : ''}line ${d.line}: ${d.level} ${d.code}: ${d.message}`);
     return ['invalid_option', 'invalid_config', 'invalid_argument'].includes(e?.code) ? EXIT.usage : EXIT.failed;
   }
+}
+
+/** " (--flag)" for a core error about an option the message does not name by its flag. */
+function flagOf(e, core) {
+  const name = e?.option ?? e?.field;
+  const flag = name && core?.optionCatalog().find((o) => o.jsName === name)?.cliFlag;
+  return flag && !e.message.includes(flag) ? ` (${flag})` : '';
 }
 
 /**

@@ -374,6 +374,23 @@ test('a --compare, --output, --report or --state file that cannot be used is nam
   }
 });
 
+test('a usage error\'s line ends with its code too; a missing App Account ID is the core\'s invalid_config, naming the flag', () => {
+  const dir = tmp();
+  for (const [args, env, pattern] of [
+    [['frobnicate'], {}, /^error: unknown command "frobnicate" \[usage\]$/],
+    [['transform'], {}, /^error: give at least one FILE .* \[usage\]$/],
+    [['transform', '-', '-'], {}, /^error: give - \(standard input\) only once \[usage\]$/],
+    [['transform', sample, '--output', sample], {}, /^error: --output .* is the same file as .* \[usage\]$/],
+    [['sync', sample], { TORII_API_KEY: '' }, /^error: set the TORII_API_KEY .* \[invalid_config\]$/],
+    [['sync', sample, '--state', join(dir, 's.json')], { TORII_API_KEY: 'k' }, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
+    [['sync', sample, '--app-account', ' ', '--dry-run'], {}, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
+  ]) {
+    const r = run([...args, '--quiet'], { env, input: '' });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0], pattern, args.join(' '));
+  }
+});
+
 test('help and version exit 0', async () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
