@@ -37,8 +37,22 @@ let stopSync = null; // the AbortController of the sync in flight
 /** Reads picked files; the core refuses files too large for it by their size, before they are read into memory. */
 const read = (files) => {
   checkInputSize(files.reduce((total, f) => total + f.size, 0));
-  return Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+  return Promise.all(files.map(async (f) => {
+    try {
+      return { name: f.name, data: new Uint8Array(await f.arrayBuffer()) };
+    } catch (e) {
+      throw unreadable(f, e);
+    }
+  }));
 };
+
+/** A picked file the browser cannot read any more, named, with the CLI's code for a file that is gone. */
+function unreadable(file, e) {
+  const gone = e?.name === 'NotFoundError';
+  const why = gone ? 'it was moved or deleted after it was chosen' : `the browser could not read it (${e?.message ?? e})`;
+  return Object.assign(new Error(`cannot read ${file.name}: ${why}; choose it again`),
+    { code: gone ? 'no_such_file' : 'not_readable' });
+}
 
 function replace(next) {
   if (result && result !== syncing) result.free();
@@ -155,7 +169,8 @@ const handlers = {
 
 /** The parts of a core error the page shows; an Error itself cannot be posted with its extra fields. */
 function errorInfo(e) {
-  const { code = 'unexpected', option, field, headersFound } = e ?? {};
+  const { option, field, headersFound } = e ?? {};
+  const code = typeof e?.code === 'string' ? e.code : 'unexpected'; // a DOMException's code is a number
   return { code, message: e?.message ?? String(e), option, field, headersFound };
 }
 

@@ -14,7 +14,7 @@
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -447,6 +447,20 @@ test('unrecognised headers can be mapped, and the download matches the core', as
     ['grace@example.com', 'Grace', 'Hopper', 'active', 'Invited', 'inactive', 'Developer']);
   assert.equal(await downloadJson(), coreJson(unrecognised,
     { columns: { email: 'Contact', name: 'Member', status: 'State', roles: 'Access', lastUsed: 5 } }));
+});
+
+test('an export deleted after it was picked is named, with a code, and can be picked again', async () => {
+  const gone = join(tmp, 'gone.csv');
+  writeFileSync(gone, readFileSync(sample));
+  await page.getByLabel('Stripe exports').setInputFiles(exportFile(100_000)); // keeps the worker busy
+  await page.getByLabel('Stripe exports').setInputFiles(gone);
+  rmSync(gone);
+  await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#fatal').textContent(), '✗ These exports cannot be converted. cannot read gone.csv: '
+    + 'it was moved or deleted after it was chosen; choose it again [no_such_file]');
+  await page.getByLabel('Stripe exports').setInputFiles(sample);
+  await page.locator('#file-status', { hasText: 'stripe-sample.csv: 9 users to send.' }).waitFor();
+  assert.equal(await rowCount(), 9);
 });
 
 test('a 100k-row export is paginated and the main thread never stalls', async () => {
