@@ -206,6 +206,8 @@ async function start() {
   $('sync-form').addEventListener('change', (event) => event.target.dataset.label && rerun()); // the target may change
   $('sync-form').addEventListener('submit', sync);
   $('cancel-sync').addEventListener('click', cancelSync);
+  // Leaving mid-sync would lose its outcome, and the record the next sync's guard compares with.
+  window.addEventListener('beforeunload', (event) => state.syncing && event.preventDefault());
   $('previous-input').addEventListener('change', (event) => pickPrevious(event.target.files[0] ?? null));
   $('forget-previous').addEventListener('click', () => pickPrevious(null));
   $('prev-page').addEventListener('click', () => turnPage(-1));

@@ -746,6 +746,25 @@ test('"Stop the sync" cuts the request in flight, sends nothing more and says no
   assert.deepEqual(await lastSyncs(), {}, 'a stopped sync is not remembered');
 });
 
+test('leaving the page while a sync runs asks first', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 2_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const asked = new Promise((resolve) => {
+    page.once('dialog', async (d) => {
+      await d.dismiss();
+      resolve(d.type());
+    });
+    page.once('close', () => resolve('closed without asking'));
+  });
+  await page.close({ runBeforeUnload: true });
+  assert.equal(await asked, 'beforeunload');
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#sync-result').textContent(), /^✓ /, 'the sync went on');
+});
+
 test('a wrong key gives a readable error', async () => {
   await load(sample);
   const result = await syncWith({ key: 'not-the-key' });
