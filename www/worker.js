@@ -49,7 +49,7 @@ const read = (files) => {
 /** A picked file the browser cannot read any more, named, with the CLI's code for a file that is gone. */
 function unreadable(file, e) {
   const gone = e?.name === 'NotFoundError';
-  const why = gone ? 'it was moved or deleted after it was chosen' : `the browser could not read it (${e?.message ?? e})`;
+  const why = gone ? 'it is a folder, or it was moved or deleted after it was chosen' : `the browser could not read it (${e?.message ?? e})`;
   return Object.assign(new Error(`cannot read ${file.name}: ${why}; choose it again`),
     { code: gone ? 'no_such_file' : 'not_readable' });
 }

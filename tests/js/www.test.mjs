@@ -457,7 +457,7 @@ test('an export deleted after it was picked is named, with a code, and can be pi
   rmSync(gone);
   await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
   assert.equal(await page.locator('#fatal').textContent(), '✗ These exports cannot be converted. cannot read gone.csv: '
-    + 'it was moved or deleted after it was chosen; choose it again [no_such_file]');
+    + 'it is a folder, or it was moved or deleted after it was chosen; choose it again [no_such_file]');
   await page.getByLabel('Stripe exports').setInputFiles(sample);
   await page.locator('#file-status', { hasText: 'stripe-sample.csv: 9 users to send.' }).waitFor();
   assert.equal(await rowCount(), 9);
