@@ -180,6 +180,16 @@ test('CLI sync: the guard refuses a destructive sync, --allow-drop confirms (a v
   assert.equal(targets[`${emulator.baseUrl}#${ACCOUNT}`].baseline.userCount, 9);
 });
 
+test('CLI sync: a sync that went through but could not record itself says so with a code, and exits 1', async () => {
+  const path = join(stateDir, 'later.json');
+  writeFileSync(path, JSON.stringify({ version: 3, targets: {} }));
+  const r = await runCli(syncArgs('--state', path, '--allow-drop'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(sequence(), HAPPY);
+  assert.match(r.stderr, /^error: the sync went through, but its record could not be saved.*version 3.* \[last_sync_unsaved\]$/m);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).version, 3, 'a later version is left alone');
+});
+
 test('CLI sync: upgrading a version 1 state file keeps the baselines of the other targets', async () => {
   const path = join(stateDir, 'state.json');
   const other = 'https://api.toriihq.com/v1.0#42';
