@@ -31,7 +31,13 @@ const HOST_FLAGS = {
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 const CHUNK_BYTES = 1 << 20;
-class UsageError extends Error {}
+/** A command line that cannot be run as given (exit 2); `usage`, or the core's code for the same kind of problem. */
+class UsageError extends Error {
+  constructor(message, code = 'usage') {
+    super(message);
+    this.code = code;
+  }
+}
 
 /**
  * Reads a file straight into the core's memory (an InputBuffer), so a large
@@ -57,9 +63,32 @@ function readInput(file, io) {
       closeSync(fd);
     }
   } catch (e) {
-    if (e.code === 'ENOENT') throw Object.assign(new Error(`cannot read ${file}: no such file`), { code: 'no_such_file' });
-    if (e.code === 'EISDIR') throw Object.assign(new Error(`cannot read ${file}: it is a directory`), { code: 'is_a_directory' });
-    throw e;
+    throw fileError(e, `read ${file}`);
+  }
+}
+
+/**
+ * A file system error on a file named on the command line, as an error
+ * naming what was done to it (`read --compare x.json`) with a stable code:
+ * `no_such_file`, `is_a_directory`, or the system's code. Other errors
+ * (the core's) are returned as they are.
+ */
+function fileError(e, doing) {
+  if (!e?.syscall) return e;
+  const writing = doing.startsWith('write');
+  const [code, why] = {
+    ENOENT: ['no_such_file', writing ? 'its folder does not exist' : 'no such file'],
+    EISDIR: ['is_a_directory', 'it is a directory'],
+  }[e.code] ?? [e.code, e.message];
+  return Object.assign(new Error(`cannot ${doing}: ${why}`), { code });
+}
+
+/** Runs `act` on a file a flag names; a failure is a fileError naming the flag. */
+function onFile(doing, flag, path, act) {
+  try {
+    return act(path);
+  } catch (e) {
+    throw fileError(e, `${doing} ${flag} ${path}`);
   }
 }
 
@@ -109,7 +138,7 @@ function readPipe(fd, core, position = null) {
  * copy, so it is written out before the core is called again.
  */
 async function writeJson(result, path, io) {
-  const fd = path ? openSync(path, 'w') : null;
+  const fd = path ? onFile('write', '--output', path, (p) => openSync(p, 'w')) : null;
   try {
     for (let chunk; (chunk = result.nextJsonView(CHUNK_BYTES)) !== undefined;) {
       if (fd !== null) writeAll(fd, chunk);
@@ -184,7 +213,7 @@ function transform({ files, options }, io) {
 }
 
 function finish(result, values, io) {
-  if (values.report) writeFileSync(values.report, `${JSON.stringify(result.report(), null, 2)}\n`);
+  if (values.report) onFile('write', '--report', values.report, (p) => writeFileSync(p, `${JSON.stringify(result.report(), null, 2)}\n`));
   if (!values.quiet) io.stderr(result.reportText());
 }
 
@@ -192,7 +221,7 @@ async function cmdTransform(line, io) {
   const values = line.host;
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]]);
   const result = transform(line, io);
-  if (values.compare) result.compare(readFileSync(values.compare), values.compare);
+  if (values.compare) result.compare(onFile('read', '--compare', values.compare, readFileSync), values.compare);
   finish(result, values, io);
   await writeJson(result, values.output, io);
   const refusal = result.refusal();
@@ -203,12 +232,11 @@ async function cmdTransform(line, io) {
 async function cmdSync(line, io) {
   const { host: values, options } = line;
   const apiKey = io.env.TORII_API_KEY ?? '';
-  if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key');
+  if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key', 'invalid_config');
   const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
   const statePath = values.state ?? defaultStatePath(io.env);
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
   const result = transform(line, io);
-  if (!options.sync.appAccountId) throw new UsageError('sync needs --app-account ID');
   const target = io.core.targetKey(options.sync);
   const last = loadTarget(statePath, target);
   if (last.previousFile) result.compare(last.previousFile, 'the last sync');
@@ -220,7 +248,7 @@ async function cmdSync(line, io) {
     return EXIT.ok;
   }
   const file = result.json();
-  if (values.output) writeFileSync(values.output, file);
+  if (values.output) onFile('write', '--output', values.output, (p) => writeFileSync(p, file));
   const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
   try {
     const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
@@ -229,7 +257,7 @@ async function cmdSync(line, io) {
       const keptAside = saveTarget(statePath, target, { baseline: outcome.baseline, file });
       if (keptAside) io.stderr(`note: the sync state file ${statePath} was not a valid state file, so it was moved to ${keptAside} and a new one holds this sync's record`);
     } catch (e) {
-      io.stderr(`error: the sync went through, but its record could not be saved, so the next sync's guard will not know it: ${e.message}`);
+      io.stderr(`error: the sync went through, but its record could not be saved, so the next sync's guard will not know it: ${e.message} [last_sync_unsaved]`);
       return EXIT.failed;
     }
     return EXIT.ok;
@@ -292,14 +320,21 @@ async function main(argv, io = defaultIo()) {
     return await (command === 'sync' ? cmdSync : cmdTransform)(line, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n\n${io.core ? usageText(io.core) : ''}`);
+      io.stderr(`error: ${e.message} [${e.code}]\n\n${io.core ? usageText(io.core) : ''}`);
       return EXIT.usage;
     }
-    io.stderr(`error: ${e?.message ?? e}${e?.code ? ` [${e.code}]` : ''}`);
+    io.stderr(`error: ${e?.message ?? e}${flagOf(e, io.core)}${e?.code ? ` [${e.code}]` : ''}`);
     if (e?.hint) io.stderr(`(${e.hint})`);
     for (const d of e?.report?.diagnostics ?? []) io.stderr(`  ${d.file ? `${d.file} ` : ''}line ${d.line}: ${d.level} ${d.code}: ${d.message}`);
     return ['invalid_option', 'invalid_config', 'invalid_argument'].includes(e?.code) ? EXIT.usage : EXIT.failed;
   }
+}
+
+/** " (--flag)" for a core error about an option the message does not name by its flag. */
+function flagOf(e, core) {
+  const name = e?.option ?? e?.field;
+  const flag = name && core?.optionCatalog().find((o) => o.jsName === name)?.cliFlag;
+  return flag && !e.message.includes(flag) ? ` (${flag})` : '';
 }
 
 /**

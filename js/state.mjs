@@ -25,7 +25,8 @@ function readJson(path) {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     if (e.code === 'ENOENT') return {};
-    throw new Error(`cannot read the sync state file ${path} (${e.message}); fix or delete it`);
+    throw Object.assign(new Error(`cannot read the sync state file ${path} (${e.message}); fix or delete it`),
+      { code: 'last_sync_unreadable' });
   }
 }
 

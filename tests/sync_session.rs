@@ -70,6 +70,7 @@ fn happy(request: &Request) -> Response {
 /// What a run did: the requests sent, the waits asked for, and how it ended.
 struct Run {
     requests: Vec<Request>,
+    texts: Vec<String>,
     timeouts: Vec<u64>,
     waits: Vec<u64>,
     end: Action,
@@ -119,6 +120,7 @@ fn drive_session(
 ) -> Run {
     let mut run = Run {
         requests: Vec::new(),
+        texts: Vec::new(),
         timeouts: Vec::new(),
         waits: Vec::new(),
         end: Action::Failed(Error::new(ErrorKind::Protocol, "not run")),
@@ -142,6 +144,7 @@ fn drive_session(
                     progress.attempt as usize,
                     earlier_attempts(&run, &request) + 1
                 );
+                run.texts.push(progress.text);
                 let response = answer(&request, earlier);
                 run.now += request_ms;
                 run.timeouts.push(timeout_ms);
@@ -150,6 +153,7 @@ fn drive_session(
             }
             Action::Wait { ms, progress } => {
                 assert_eq!(progress.wait_ms, Some(ms));
+                run.texts.push(progress.text);
                 run.waits.push(ms);
                 run.now += ms as f64;
             }
@@ -560,6 +564,15 @@ fn a_refused_upload_restarts_from_a_fresh_url_once() {
     );
     assert!(run.waits.is_empty());
     assert_eq!(run.outcome().retries, 1);
+    // The step 1 sent again says why, or the progress reads as going backwards.
+    assert_eq!(run.texts[1], "[2/4] upload");
+    assert!(
+        run.texts[2].starts_with("[1/4] upload URL again: the upload was refused (")
+            && run.texts[2].contains("Request has expired"),
+        "{}",
+        run.texts[2]
+    );
+    assert_eq!(run.texts[3], "[2/4] upload");
 
     let run = drive(
         &config(""),
@@ -1455,4 +1468,52 @@ fn an_upload_that_fails_to_connect_keeps_the_presigned_urls_signature_out_of_the
         "{message}"
     );
     assert!(!message.contains("X-Amz-Signature"), "{message}");
+}
+
+/// Sends requests answered as Torii would until `steps` were sent, the last
+/// one left in flight.
+fn in_flight_after(steps: usize) -> SyncSession {
+    let mut session = session(&config(""));
+    for sent in 1..=steps {
+        let Action::Send { request, .. } = session.poll(1_000.0 + sent as f64) else {
+            panic!("expected a request");
+        };
+        if sent < steps {
+            session
+                .handle_response(1_000.0 + sent as f64, happy(&request))
+                .unwrap();
+        }
+    }
+    session
+}
+
+#[test]
+fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_have_started_it() {
+    let mut session = in_flight_after(2);
+    session.cancel();
+    let Action::Failed(error) = session.poll(2_000.0) else {
+        panic!("expected a failure");
+    };
+    assert_eq!(error.code(), "cancelled");
+    assert_eq!(
+        error.message(),
+        "stopped at step 2/4 (upload): nothing was synced, so the app's users in Torii are as they were"
+    );
+    let mut session = in_flight_after(4);
+    session.cancel();
+    let Action::Failed(error) = session.poll(2_000.0) else {
+        panic!("expected a failure");
+    };
+    assert_eq!(error.code(), "cancelled");
+    assert!(
+        error.message().contains("Torii may have started it"),
+        "{}",
+        error.message()
+    );
+    // An ended session stays as it ended.
+    let mut run = in_flight_after(4);
+    run.handle_response(2_000.0, Response::status(200, "{}"))
+        .unwrap();
+    run.cancel();
+    assert!(matches!(run.poll(3_000.0), Action::Done(_)));
 }

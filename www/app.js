@@ -24,7 +24,7 @@ const state = {
   running: false,
   queued: false,
   valid: true, // the options parse
-  result: null, // {generation, userCount, files, text, changes} on screen; the file stays in the worker
+  result: null, // {generation, userCount, files, text, changes, refusal} on screen; the file stays in the worker
   page: 0,
   syncing: false,
 };
@@ -72,7 +72,9 @@ async function runOnce() {
     return;
   }
   state.result = answer;
-  $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`;
+  const { refusal } = answer; // Strict refuses to sync this file: say so before Sync is pressed
+  $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`
+    + (refusal ? ` A sync would stop here: ${refusal.message} [${refusal.code}]` : '');
   showResult(answer);
   showChanges(answer.changes, state.picked);
   await showPageAt(0);
@@ -98,6 +100,10 @@ async function turnPage(delta) {
 function loadFiles(list) {
   const files = [...list];
   if (!files.length) return;
+  if (state.syncing) {
+    $('file-status').textContent = 'A sync is running: choose or drop the exports again once it has ended.';
+    return;
+  }
   Object.assign(state, { files, loaded: true, result: null });
   clearSyncOutput(); // it was about the previous exports
   $('file-status').textContent = `Reading ${files.map((f) => f.name).join(', ')}…`;
@@ -109,9 +115,20 @@ function loadFiles(list) {
 const exportable = () => Boolean(state.result) && state.valid && !state.running;
 
 // The sync button stays usable during a run (leaving a sync field starts one): a sync waits for it.
+// While a sync runs, nothing that would change its preview or its target can be changed.
 function updateButtons() {
   for (const id of ['download', 'help-download']) $(id).disabled = !exportable();
   $('sync-button').disabled = !state.result || !state.valid || state.syncing;
+  const locked = ['#file-input', '#previous-input', '#forget-previous', '#options [data-label]', '#sync-form [data-label]'];
+  for (const control of document.querySelectorAll(locked.join())) control.disabled = state.syncing;
+  $('cancel-sync').hidden = !state.syncing;
+  $('cancel-sync').disabled = false;
+}
+
+/** Asks the worker to stop the sync in flight; its answer ends the sync as `cancelled`. */
+function cancelSync() {
+  $('cancel-sync').disabled = true;
+  tell({ type: 'cancel' });
 }
 
 /** Saves the worker's Blob, the exact bytes a sync sends, under the name Torii gives the upload. */
@@ -150,11 +167,13 @@ async function sync(event) {
   rememberKey();
   clearSyncOutput();
   clearFieldErrors($('sync-form'));
+  $('cancel-sync').focus(); // the sync button is disabled: the keyboard stays on what can be pressed
   const [seed] = crypto.getRandomValues(new Uint32Array(1));
   const answer = await ask({ type: 'sync', generation: state.result.generation, entries: entries($('sync-form')),
     apiKey: $('field-apiKey').value, seed }, onSyncEvent);
   state.syncing = false;
   updateButtons();
+  if (document.activeElement === document.body) $('sync-button').focus();
   if (answer.error) {
     showFieldError(answer.error);
     showSyncFailure(answer.error);
@@ -186,6 +205,9 @@ async function start() {
   $('options').addEventListener('submit', (event) => event.preventDefault());
   $('sync-form').addEventListener('change', (event) => event.target.dataset.label && rerun()); // the target may change
   $('sync-form').addEventListener('submit', sync);
+  $('cancel-sync').addEventListener('click', cancelSync);
+  // Leaving mid-sync would lose its outcome, and the record the next sync's guard compares with.
+  window.addEventListener('beforeunload', (event) => state.syncing && event.preventDefault());
   $('previous-input').addEventListener('change', (event) => pickPrevious(event.target.files[0] ?? null));
   $('forget-previous').addEventListener('click', () => pickPrevious(null));
   $('prev-page').addEventListener('click', () => turnPage(-1));

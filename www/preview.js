@@ -16,7 +16,7 @@ function tableRow(cells, header = false, classes = []) {
   const row = el('tr');
   cells.forEach((text, i) => {
     const cell = el(header || i === 0 ? 'th' : 'td', { className: classes[i] ?? '' });
-    cell.scope = header ? 'col' : 'row';
+    if (cell.tagName === 'TH') cell.scope = header ? 'col' : 'row';
     if (i === 0 && !header) {
       cell.append(...String(text).split(/(?<=@)/).flatMap((part) => [part, el('wbr')]).slice(0, -1));
     } else {

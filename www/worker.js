@@ -10,6 +10,7 @@
 //      {id, type: 'download', generation}
 //      {id, type: 'sync', generation, entries, apiKey, seed}
 //      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
+//      {type: 'cancel'}                                         stops the sync in flight
 // Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
@@ -31,12 +32,27 @@ let generation = 0;
 let blob = null;
 let syncing = null; // the result a sync in flight holds
 let answerConfirm = null;
+let stopSync = null; // the AbortController of the sync in flight
 
 /** Reads picked files; the core refuses files too large for it by their size, before they are read into memory. */
 const read = (files) => {
   checkInputSize(files.reduce((total, f) => total + f.size, 0));
-  return Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+  return Promise.all(files.map(async (f) => {
+    try {
+      return { name: f.name, data: new Uint8Array(await f.arrayBuffer()) };
+    } catch (e) {
+      throw unreadable(f, e);
+    }
+  }));
 };
+
+/** A picked file the browser cannot read any more, named, with the CLI's code for a file that is gone. */
+function unreadable(file, e) {
+  const gone = e?.name === 'NotFoundError';
+  const why = gone ? 'it is a folder, or it was moved or deleted after it was chosen' : `the browser could not read it (${e?.message ?? e})`;
+  return Object.assign(new Error(`cannot read ${file.name}: ${why}; choose it again`),
+    { code: gone ? 'no_such_file' : 'not_readable' });
+}
 
 function replace(next) {
   if (result && result !== syncing) result.free();
@@ -110,7 +126,8 @@ const handlers = {
     const next = transform(inputs, options);
     replace(next);
     const changes = await compareFor(next, target);
-    return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes };
+    return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes,
+      refusal: next.refusal() ?? null };
   },
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
@@ -124,6 +141,8 @@ const handlers = {
     const res = current(wanted);
     const post = (event) => self.postMessage({ id, ...event });
     syncing = res; // before the first await: a run meanwhile must not free it
+    const stop = new AbortController();
+    stopSync = stop;
     try {
       const settings = parseOptions('sheet', entries).sync;
       const { key, stored } = await lastSyncFor(settings);
@@ -131,6 +150,7 @@ const handlers = {
       const file = res.json();
       const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
       const outcome = await session.runWithFetch({
+        signal: stop.signal,
         onProgress: (progress) => post({ event: 'progress', progress }),
         onConfirm: (verdict) => new Promise((resolve) => {
           answerConfirm = resolve;
@@ -140,6 +160,7 @@ const handlers = {
       const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
       return { outcome, remembered };
     } finally {
+      stopSync = null;
       syncing = null;
       if (res !== result) res.free();
     }
@@ -148,12 +169,14 @@ const handlers = {
 
 /** The parts of a core error the page shows; an Error itself cannot be posted with its extra fields. */
 function errorInfo(e) {
-  const { code = 'unexpected', option, field, headersFound } = e ?? {};
+  const { option, field, headersFound } = e ?? {};
+  const code = typeof e?.code === 'string' ? e.code : 'unexpected'; // a DOMException's code is a number
   return { code, message: e?.message ?? String(e), option, field, headersFound };
 }
 
 self.onmessage = async ({ data }) => {
-  if (data.type === 'confirmed') {
+  if (data.type === 'cancel') stopSync?.abort();
+  if (data.type === 'confirmed' || data.type === 'cancel') {
     answerConfirm?.(Boolean(data.yes));
     answerConfirm = null;
     return;

@@ -160,8 +160,20 @@ fn guess(bytes: &[u8]) -> &'static str {
     if bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
         return "it looks like an old Excel .xls workbook";
     }
+    if bytes.starts_with(b"%PDF-") {
+        return "it looks like a PDF document, not a CSV export";
+    }
     if let Some(hint) = utf16_without_bom(bytes) {
         return hint;
+    }
+    // Text in a legacy code page has no control characters but tab, line
+    // breaks and form feed; an image or a program has them early on.
+    let start = &bytes[..bytes.len().min(512)];
+    if start
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+    {
+        return "it looks like a binary file (an image, a program, a compressed file), not a CSV export";
     }
     "it looks like Windows-1252 or Latin-1 text (Excel's plain \"CSV\" on Windows), not UTF-8"
 }
@@ -248,6 +260,19 @@ mod tests {
         assert!(hint(b"E\0m\0a\0i\0l\0\n\0\xe9\0").contains("UTF-16 without"));
         assert!(hint(b"caf\xe9\n").contains("Windows-1252"));
         assert!(hint(b"Email\n\0\0").contains("NUL"));
+    }
+
+    #[test]
+    fn an_image_or_a_pdf_is_not_taken_for_windows_1252_text() {
+        let hint = |bytes: &[u8]| decode(bytes.to_vec()).unwrap_err().message().to_string();
+        let png = hint(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        assert!(
+            png.contains("binary file") && !png.contains("1252"),
+            "{png}"
+        );
+        let pdf = hint(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
+        assert!(pdf.contains("PDF") && !pdf.contains("1252"), "{pdf}");
+        assert!(hint(b"Email\tName\r\ncaf\xe9\x0c\n").contains("Windows-1252"));
     }
 
     #[test]

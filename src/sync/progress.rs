@@ -39,6 +39,16 @@ impl Progress {
         }
     }
 
+    /// Step 1 sent again after the storage service refused the upload.
+    pub(crate) fn restarting(step: Step, position: (u32, u32), why: &str) -> Progress {
+        let mut progress = Progress::sending(step, position, 1);
+        progress.text = format!(
+            "{} again: the upload was refused ({why}), so a fresh URL is asked for",
+            progress.text
+        );
+        progress
+    }
+
     pub(crate) fn waiting(
         step: Step,
         (index, total): (u32, u32),

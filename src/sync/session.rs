@@ -357,6 +357,8 @@ pub struct SyncSession {
     jitter: Jitter,
     state: State,
     restarts_left: u32,
+    /// Why the sequence was restarted, until the restarted step 1 is sent.
+    restarted: Option<String>,
     attempts: u32,
     clocks: Vec<StepClock>,
     requests: u32,
@@ -431,6 +433,7 @@ impl SyncSession {
             jitter: Jitter::new(seed),
             state,
             restarts_left: UPLOAD_RESTARTS,
+            restarted: None,
             attempts: 0,
             clocks: Vec::new(),
             requests: 0,
@@ -554,6 +557,32 @@ impl SyncSession {
         Ok(())
     }
 
+    /// The person stopped the sync: the session ends with a `cancelled`
+    /// error saying at which step, and whether Torii may have started the
+    /// sync (its request was sent). The host stops any request in flight.
+    /// A session that has ended stays as it ended.
+    pub fn cancel(&mut self) {
+        let message = match &self.state {
+            State::Done(_) | State::Failed(_) => return,
+            State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
+            State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
+                let at = self.at(next.step());
+                if self.clocks.iter().any(|c| c.step == Step::Sync) {
+                    format!(
+                        "stopped at {at}: the request to start the sync was sent, so Torii may \
+                         have started it; check the integration in Torii before syncing again"
+                    )
+                } else {
+                    format!(
+                        "stopped at {at}: nothing was synced, so the app's users in Torii are \
+                         as they were"
+                    )
+                }
+            }
+        };
+        self.state = State::Failed(Error::new(ErrorKind::Cancelled, message));
+    }
+
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
     /// scheduled run, a command line without `--allow-drop`): the session
     /// ends with a `destructive_sync` error carrying the verdict's numbers.
@@ -669,7 +698,10 @@ impl SyncSession {
                 last_seen_ms: now_ms,
             }),
         }
-        let progress = Progress::sending(step, self.position(step), self.attempts);
+        let progress = match self.restarted.take() {
+            Some(why) => Progress::restarting(step, self.position(step), &why),
+            None => Progress::sending(step, self.position(step), self.attempts),
+        };
         self.state = State::InFlight(next);
         Action::Send {
             request,
@@ -765,6 +797,7 @@ impl SyncSession {
         // A refused presigned URL has usually expired (it lives 5 minutes):
         // a fresh one from step 1 fixes that.
         self.restarts_left -= 1;
+        self.restarted = Some(why.to_owned());
         self.retries += 1;
         self.attempts = 0;
         self.state = State::Ready(Next::UploadUrl);

@@ -50,20 +50,27 @@ extern "C" {
 
 #[wasm_bindgen(js_class = SyncSession)]
 impl SyncSessionJs {
-    /// `runWithFetch({onProgress, onConfirm}?)` → `Promise<outcome>`: runs the
-    /// whole session with `fetch`, and uses the session up.
+    /// `runWithFetch({onProgress, onConfirm, signal}?)` → `Promise<outcome>`:
+    /// runs the whole session with `fetch`, and uses the session up.
     ///
     /// `onProgress(progress)` is told of every request and wait (`progress`
     /// as in `poll`). `onConfirm(verdict)` answers a destructive sync with
     /// `true` or `false` (or a promise of it); without it, such a sync is
-    /// refused with `destructive_sync`. Rejects with an `Error` carrying the
-    /// session's `code` (`unauthorized`, `timeout`, `network`, ...).
+    /// refused with `destructive_sync`. `signal`, an `AbortSignal`, stops the
+    /// sync: a request in flight is cut, a wait ends, and the sync rejects
+    /// with `cancelled`, saying whether Torii may have started it. Rejects
+    /// with an `Error` carrying the session's `code` (`unauthorized`,
+    /// `timeout`, `network`, ...).
     #[wasm_bindgen(js_name = runWithFetch)]
     pub async fn run_with_fetch(self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = throw(callback(&options, "onProgress"))?;
         let on_confirm = throw(callback(&options, "onConfirm"))?;
+        let signal = throw(signal_of(&options))?;
         let mut session = self.into_inner();
         loop {
+            if aborted(&signal) {
+                session.cancel();
+            }
             match session.poll(js_sys::Date::now()) {
                 Action::Confirm(verdict) => {
                     let answer = match &on_confirm {
@@ -85,12 +92,17 @@ impl SyncSessionJs {
                     progress,
                 } => {
                     notify(&on_progress, &progress)?;
-                    let response = send(&request, &session, timeout_ms).await;
+                    let response = send(&request, &session, timeout_ms, &signal).await;
+                    // A whole answer that came as it was stopped still counts.
+                    if aborted(&signal) && !matches!(response, Response::Http { .. }) {
+                        session.cancel();
+                        continue;
+                    }
                     throw(session.handle_response(js_sys::Date::now(), response))?;
                 }
                 Action::Wait { ms, progress } => {
                     notify(&on_progress, &progress)?;
-                    sleep(ms).await?;
+                    sleep(ms, &signal).await?;
                 }
                 Action::Done(outcome) => return Ok(json(&outcome_json(&outcome))),
                 Action::Failed(error) => return Err(js_error(&error)),
@@ -121,6 +133,54 @@ fn callback(options: &JsValue, name: &str) -> crate::Result<Option<Function>> {
         .map_err(|value| super::args::invalid(&field, "a function", &value))
 }
 
+/// `options.signal`, when given: an object with `aborted` and `addEventListener`.
+fn signal_of(options: &JsValue) -> crate::Result<Option<JsValue>> {
+    if !options.is_object() {
+        return Ok(None); // `callback` has refused anything else
+    }
+    let field = "runWithFetch(options).signal";
+    let value = caller::get(options, &"signal".into(), field)?;
+    match value {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v if v.is_object() => Ok(Some(v)),
+        v => Err(super::args::invalid(field, "an AbortSignal", &v)),
+    }
+}
+
+fn aborted(signal: &Option<JsValue>) -> bool {
+    signal.as_ref().is_some_and(|signal| {
+        Reflect::get(signal, &"aborted".into()).is_ok_and(|value| value.is_truthy())
+    })
+}
+
+/// An `abort` listener on the host's signal, removed when dropped.
+struct OnAbort {
+    signal: JsValue,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl OnAbort {
+    fn listen(signal: &Option<JsValue>, act: impl FnMut() + 'static) -> Option<OnAbort> {
+        let signal = signal.clone()?;
+        let listener = Closure::<dyn FnMut()>::new(act);
+        call_method(&signal, "addEventListener", listener.as_ref());
+        Some(OnAbort { signal, listener })
+    }
+}
+
+impl Drop for OnAbort {
+    fn drop(&mut self) {
+        call_method(&self.signal, "removeEventListener", self.listener.as_ref());
+    }
+}
+
+/// `target[name]("abort", listener)`; a signal without it is only polled.
+fn call_method(target: &JsValue, name: &str, listener: &JsValue) {
+    if let Ok(method) = Reflect::get(target, &name.into()).and_then(|m| m.dyn_into::<Function>()) {
+        let _ = method.call2(target, &"abort".into(), listener);
+    }
+}
+
 fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsValue> {
     if let Some(callback) = on_progress {
         callback.call1(&JsValue::NULL, &json(&progress_json(progress)))?;
@@ -131,7 +191,15 @@ fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsV
 /// Sends one request with a timeout covering the whole answer, body
 /// included. Any failure to get a complete answer becomes a transport
 /// error or a timeout for the session to judge.
-async fn send(request: &Request, session: &SyncSession, timeout_ms: u64) -> Response {
+async fn send(
+    request: &Request,
+    session: &SyncSession,
+    timeout_ms: u64,
+    signal: &Option<JsValue>,
+) -> Response {
+    if aborted(signal) {
+        return Response::Transport("stopped before it was sent".into());
+    }
     let Ok(controller) = AbortController::new() else {
         return Response::Transport("this host has no AbortController".into());
     };
@@ -144,9 +212,13 @@ async fn send(request: &Request, session: &SyncSession, timeout_ms: u64) -> Resp
         })
     };
     let timer = set_timeout(abort.as_ref(), timeout_ms as f64);
+    let stop = OnAbort::listen(signal, {
+        let controller = controller.clone();
+        move || controller.abort()
+    });
     let result = try_send(request, session, &controller.signal()).await;
     clear_timeout(&timer);
-    drop(abort);
+    drop((abort, stop));
     match result {
         Ok(response) => response,
         Err(_) if aborted.get() => Response::Timeout,
@@ -258,9 +330,21 @@ fn describe(error: &JsValue) -> String {
     }
 }
 
-async fn sleep(ms: u64) -> Result<(), JsValue> {
+/// Waits `ms`, or until the host's signal stops the sync.
+async fn sleep(ms: u64, signal: &Option<JsValue>) -> Result<(), JsValue> {
+    if aborted(signal) {
+        return Ok(()); // stopped by the progress callback itself
+    }
+    let mut timer = JsValue::UNDEFINED;
+    let mut stop = None;
     let promise = Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms as f64);
+        timer = set_timeout(&resolve, ms as f64);
+        stop = OnAbort::listen(signal, move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
     });
-    JsFuture::from(promise).await.map(|_| ())
+    let waited = JsFuture::from(promise).await.map(|_| ());
+    clear_timeout(&timer);
+    drop(stop);
+    waited
 }

@@ -355,6 +355,42 @@ test('usage errors exit 2', () => {
   assert.equal(twice.stdout, '');
 });
 
+test('a --compare, --output, --report or --state file that cannot be used is named with its flag and a stable code', () => {
+  const dir = tmp();
+  const nope = join(dir, 'nope.json');
+  const cases = [
+    [['transform', sample, '--compare', nope], `cannot read --compare ${nope}: no such file [no_such_file]`],
+    [['transform', sample, '--compare', dir], `cannot read --compare ${dir}: it is a directory [is_a_directory]`],
+    [['transform', sample, '--output', join(dir, 'no/o.json')], `cannot write --output ${join(dir, 'no/o.json')}: its folder does not exist [no_such_file]`],
+    [['transform', sample, '--report', dir], `cannot write --report ${dir}: it is a directory [is_a_directory]`],
+    [['sync', sample, '--app-account', '1', '--dry-run', '--state', dir], `cannot read the sync state file ${dir}`],
+  ];
+  for (const [args, message] of cases) {
+    const r = run([...args, '--quiet']);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('error: '));
+    assert.ok(line?.startsWith(`error: ${message}`), `${args.join(' ')}: ${r.stderr}`);
+    assert.match(line, / \[[a-z_]+\]$/, 'the line ends with a stable code');
+  }
+});
+
+test('a usage error\'s line ends with its code too; a missing App Account ID is the core\'s invalid_config, naming the flag', () => {
+  const dir = tmp();
+  for (const [args, env, pattern] of [
+    [['frobnicate'], {}, /^error: unknown command "frobnicate" \[usage\]$/],
+    [['transform'], {}, /^error: give at least one FILE .* \[usage\]$/],
+    [['transform', '-', '-'], {}, /^error: give - \(standard input\) only once \[usage\]$/],
+    [['transform', sample, '--output', sample], {}, /^error: --output .* is the same file as .* \[usage\]$/],
+    [['sync', sample], { TORII_API_KEY: '' }, /^error: set the TORII_API_KEY .* \[invalid_config\]$/],
+    [['sync', sample, '--state', join(dir, 's.json')], { TORII_API_KEY: 'k' }, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
+    [['sync', sample, '--app-account', ' ', '--dry-run'], {}, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
+  ]) {
+    const r = run([...args, '--quiet'], { env, input: '' });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0], pattern, args.join(' '));
+  }
+});
+
 test('help and version exit 0', async () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);

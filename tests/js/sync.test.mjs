@@ -180,6 +180,16 @@ test('CLI sync: the guard refuses a destructive sync, --allow-drop confirms (a v
   assert.equal(targets[`${emulator.baseUrl}#${ACCOUNT}`].baseline.userCount, 9);
 });
 
+test('CLI sync: a sync that went through but could not record itself says so with a code, and exits 1', async () => {
+  const path = join(stateDir, 'later.json');
+  writeFileSync(path, JSON.stringify({ version: 3, targets: {} }));
+  const r = await runCli(syncArgs('--state', path, '--allow-drop'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(sequence(), HAPPY);
+  assert.match(r.stderr, /^error: the sync went through, but its record could not be saved.*version 3.* \[last_sync_unsaved\]$/m);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).version, 3, 'a later version is left alone');
+});
+
 test('CLI sync: upgrading a version 1 state file keeps the baselines of the other targets', async () => {
   const path = join(stateDir, 'state.json');
   const other = 'https://api.toriihq.com/v1.0#42';
@@ -599,6 +609,22 @@ test('fetch driver: syncs in-process and reports progress per step', async () =>
   assert.ok(!JSON.stringify(outcome).includes(KEY));
   assert.deepEqual(emulator.files.get(Number(outcome.fileId)), JSON.parse(Buffer.from(result.json()).toString()));
   assert.throws(() => session.poll(0), (e) => e.code === 'invalid_argument', 'runWithFetch uses the session up');
+});
+
+test('fetch driver: an AbortSignal stops a retry wait at once, and a signal that is no object is refused', async () => {
+  const core = loadCore();
+  const result = core.transform(readFileSync(sample));
+  emulator.setFaults([{ step: 'register', kind: 'status', status: 429, retryAfter: '30' }]);
+  const stop = new AbortController();
+  const session = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  const started = Date.now();
+  await assert.rejects(session.runWithFetch({ signal: stop.signal, onProgress: (p) => p.waitMs && stop.abort() }),
+    (e) => e.code === 'cancelled' && /^stopped at step 3\/4 \(register file\): nothing was synced/.test(e.message));
+  assert.ok(Date.now() - started < 5_000, 'the 30 s wait was not waited out');
+  assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload', 'POST register']);
+  emulator.clearFaults();
+  const again = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  await assert.rejects(again.runWithFetch({ signal: 'stop' }), (e) => e.code === 'invalid_argument' && /signal/.test(e.message));
 });
 
 test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {

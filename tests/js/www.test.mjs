@@ -14,7 +14,7 @@
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -320,6 +320,8 @@ test('a fixture export shows its users, its file counts, the report and problems
   const preview = expected.previewPage(0, 100);
   assert.deepEqual(await page.locator('#users thead th').allTextContents(), preview.columns);
   for (const row of preview.rows) assert.deepEqual(await cellsOf(row.email), row.cells, 'the core\'s cells, as they are');
+  assert.equal(await page.locator('#users td[scope], #files td[scope]').count(), 0, 'scope is for header cells only');
+  assert.equal(await page.locator('#users tbody th[scope="row"]').count(), 9, 'each row is headed by its email');
   const marked = page.locator('#users tr.has-problem');
   assert.equal(await marked.count(), 1);
   const problemsAt = preview.columns.indexOf('Problems');
@@ -359,6 +361,16 @@ test('changing an option re-runs the transform at once; an invalid one blocks do
   await page.getByLabel('Status map').fill('Frozen=inactive');
   await settled();
   assert.deepEqual((await cellsOf('katherine@example.com')).slice(3, 6), ['active', 'Frozen', 'inactive']);
+});
+
+test('with Strict, the preview says a sync would stop, with the core\'s message and code', async () => {
+  await load(sample);
+  await page.getByLabel('Strict').check();
+  const refusal = core.transform({ name: 'stripe-sample.csv', data: readFileSync(sample) }, { strict: true }).refusal();
+  await page.locator('#file-status', { hasText: refusal.message }).waitFor();
+  assert.match(await page.locator('#file-status').textContent(), /A sync would stop here: .*\[rows_rejected\]$/);
+  await page.getByLabel('Strict').uncheck();
+  await page.locator('#file-status', { hasText: /9 users to send\.$/ }).waitFor();
 });
 
 test('the download is byte for byte the core\'s file for the same options', async () => {
@@ -435,6 +447,20 @@ test('unrecognised headers can be mapped, and the download matches the core', as
     ['grace@example.com', 'Grace', 'Hopper', 'active', 'Invited', 'inactive', 'Developer']);
   assert.equal(await downloadJson(), coreJson(unrecognised,
     { columns: { email: 'Contact', name: 'Member', status: 'State', roles: 'Access', lastUsed: 5 } }));
+});
+
+test('an export deleted after it was picked is named, with a code, and can be picked again', async () => {
+  const gone = join(tmp, 'gone.csv');
+  writeFileSync(gone, readFileSync(sample));
+  await page.getByLabel('Stripe exports').setInputFiles(exportFile(100_000)); // keeps the worker busy
+  await page.getByLabel('Stripe exports').setInputFiles(gone);
+  rmSync(gone);
+  await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#fatal').textContent(), '✗ These exports cannot be converted. cannot read gone.csv: '
+    + 'it is a folder, or it was moved or deleted after it was chosen; choose it again [no_such_file]');
+  await page.getByLabel('Stripe exports').setInputFiles(sample);
+  await page.locator('#file-status', { hasText: 'stripe-sample.csv: 9 users to send.' }).waitFor();
+  assert.equal(await rowCount(), 9);
 });
 
 test('a 100k-row export is paginated and the main thread never stalls', async () => {
@@ -672,6 +698,71 @@ test('the destructive-sync guard asks with the core\'s message; declining sends 
   page.once('dialog', (d) => d.accept());
   assert.match(await syncWith(), /^✓ .*\b9 users\b/);
   assert.equal((await lastSyncs())[key].baseline.userCount, 9);
+});
+
+test('while a sync runs, its exports and options stay as sent: inputs are disabled and a drop is refused', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1500 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const disabled = () => page.evaluate(() => ['#file-input', '#previous-input', '#field-licenseName', '#field-appAccountId']
+    .map((s) => document.querySelector(s).disabled));
+  assert.deepEqual(await disabled(), [true, true, true, true], 'nothing that would change the preview or the target');
+  const transfer = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'other.csv', { type: 'text/csv' }));
+    return data;
+  }, readFileSync(second, 'utf8'));
+  await page.dispatchEvent('main', 'drop', { dataTransfer: transfer });
+  assert.match(await page.locator('#file-status').textContent(), /sync is running/);
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#sync-result').textContent(), /^✓ .*\b9 users\b/);
+  assert.equal(await page.locator('#sync-progress li').count(), 4, 'the sync\'s progress is all still shown');
+  assert.equal(await rowCount(), 9, 'the preview is still the file that was sent');
+  await settled();
+  assert.deepEqual(await disabled(), [false, false, false, false]);
+});
+
+test('"Stop the sync" cuts the request in flight, sends nothing more and says nothing was synced', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 20_000 }]);
+  await load(sample);
+  await fillSync();
+  const stop = page.getByRole('button', { name: 'Stop the sync' });
+  assert.equal(await stop.isVisible(), false, 'only while a sync runs');
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cancel-sync', 'the keyboard is on the stop button');
+  const started = Date.now();
+  await stop.click();
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 5_000 });
+  assert.ok(Date.now() - started < 5_000, 'the slow upload was not waited for');
+  assert.equal(await resultCode(), 'cancelled');
+  assert.equal(await page.locator('#sync-result').textContent(),
+    'stopped at step 2/4 (upload): nothing was synced, so the app\'s users in Torii are as they were');
+  assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload']);
+  assert.equal(await stop.isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Sync to Torii' }).isDisabled(), false);
+  assert.deepEqual(await lastSyncs(), {}, 'a stopped sync is not remembered');
+});
+
+test('leaving the page while a sync runs asks first', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 2_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const asked = new Promise((resolve) => {
+    page.once('dialog', async (d) => {
+      await d.dismiss();
+      resolve(d.type());
+    });
+    page.once('close', () => resolve('closed without asking'));
+  });
+  await page.close({ runBeforeUnload: true });
+  assert.equal(await asked, 'beforeunload');
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#sync-result').textContent(), /^✓ /, 'the sync went on');
 });
 
 test('a wrong key gives a readable error', async () => {
