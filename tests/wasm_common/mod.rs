@@ -542,7 +542,10 @@ pub fn hosts_share_the_target_key_and_the_option_table() {
 pub async fn run_with_fetch_reports_an_unreachable_server() {
     let out = transform_js(SAMPLE.into(), JsValue::UNDEFINED).unwrap();
     let session = out
-        .start_sync(sync_config(r#","timeBudgetMs":1"#), 1.into())
+        // A request gets only the time left, and 200 ms is ample for a
+        // refused connection on loopback; the first retry's wait (at least
+        // 250 ms) cannot fit, so the run ends after that one attempt.
+        .start_sync(sync_config(r#","timeBudgetMs":200"#), 1.into())
         .unwrap();
     let err = session
         .run_with_fetch(JsValue::UNDEFINED)
