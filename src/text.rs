@@ -177,9 +177,10 @@ pub fn is_invisible(c: char) -> bool {
 /// input method types it, which spreadsheets may take for `=`) or small
 /// forms, gets an apostrophe in front. Sheets and Excel take that
 /// apostrophe as "this cell is text" and do not display it (an apostrophe
-/// of the text itself is doubled for the same reason). Everything the Apps Script front end writes from an export
-/// (or quotes from one in a message) goes through this; the file sent to
-/// Torii keeps the original text.
+/// of the text itself is doubled for the same reason). Everything the Apps
+/// Script front end writes from an export (or quotes from one in a
+/// message) goes through this; the file sent to Torii keeps the original
+/// text.
 ///
 /// ```
 /// use stripe_torii_sync::text::sheet_safe;
