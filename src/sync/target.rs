@@ -82,9 +82,10 @@ impl Target {
                 "the App Account ID has spaces or control characters",
             ));
         }
+        let digits = account.bytes().all(|b| b.is_ascii_digit());
         // A number written another way (+777, 777.0, 7.77e2, 0x309) may be
         // read by Torii as the number, the account of another target key.
-        if !account.bytes().all(|b| b.is_ascii_digit()) && reads_as_number(account) {
+        if !digits && reads_as_number(account) {
             return Err(invalid(
                 "appAccountId",
                 "the App Account ID reads as a number written another way (a sign, a decimal \
@@ -94,7 +95,7 @@ impl Target {
         }
         // Digits go to Torii as a number, so 0777 and 777 are one account.
         let app_account_id = match account.parse::<u64>() {
-            Ok(n) if account.bytes().all(|b| b.is_ascii_digit()) && n < (1 << 53) => n.to_string(),
+            Ok(n) if digits && n < (1 << 53) => n.to_string(),
             _ => account.to_string(),
         };
         let (base_url, security) = match base_url {
