@@ -665,6 +665,10 @@ impl<'s, 't> Builder<'s, 't> {
     fn check_width(&mut self, file: &FileContext, line: u64, scanner: &Scanner, email: &str) {
         let width = file.columns.width;
         let len = scanner.len();
+        // Most rows are as wide as the header: nothing to look at.
+        if len == width {
+            return;
+        }
         // Spreadsheets pad rows (and headers) with empty cells; only real
         // content counts.
         let extra_blank = len > width && (width..len).all(|i| scanner.cell(i).trim().is_empty());
