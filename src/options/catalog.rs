@@ -734,9 +734,11 @@ fn within_an_apps_script_run(spec: &OptionSpec, value: &OptionValue) -> Result<(
         {
             Err(Error::option(
                 spec.js_name,
-                "Time budget in ms in the Configuration sheet can be at most 240000 ms: Apps \
-                 Script stops a run after 6 minutes, and a sync takes its budget plus one \
-                 request (about 60 s)",
+                format!(
+                    "Time budget in ms in the Configuration sheet can be at most \
+                     {MAX_CONFIGURATION_TIME_BUDGET_MS} ms: Apps Script stops a run after 6 \
+                     minutes, and a sync takes its budget plus one request (about 60 s)"
+                ),
             ))
         }
         _ => Ok(()),
