@@ -168,17 +168,21 @@ const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), H
 
 /**
  * Refuses, before anything is read or written, an output that names the
- * same file as another output or as an input FILE: the later write would
- * silently replace it. `outputs` are [flag, path] pairs, unset ones skipped.
+ * same file as another output, an input FILE, or the `compare` file: the
+ * later write would silently replace it. `outputs` are [flag, path] pairs,
+ * unset ones skipped. Only --output may name the `compare` file: it is read
+ * before the output is written, so a run can update the file it compared with.
  */
-function refuseCollisions(files, outputs) {
+function refuseCollisions(files, outputs, compare) {
   if (outputs.every(([, path]) => path === undefined)) return; // nothing is written but stdout
   const seen = new Map(); // identity of a file -> what names it
   for (const file of files) if (file !== '-') for (const id of identities(file)) seen.set(id, `the input FILE ${file}`);
+  const compared = compare === undefined ? [] : identities(compare);
   for (const [flag, path] of outputs) {
     if (path === undefined) continue;
     for (const id of identities(path)) {
-      if (seen.has(id)) throw new UsageError(`${flag} ${path} is the same file as ${seen.get(id)}; give each its own file`);
+      const other = seen.get(id) ?? (flag !== '--output' && compared.includes(id) ? `--compare ${compare}` : undefined);
+      if (other) throw new UsageError(`${flag} ${path} is the same file as ${other}; give each its own file`);
       seen.set(id, `${flag} ${path}`);
     }
   }
@@ -219,7 +223,7 @@ function finish(result, values, io) {
 
 async function cmdTransform(line, io) {
   const values = line.host;
-  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]]);
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]], values.compare);
   const result = transform(line, io);
   if (values.compare) result.compare(onFile('read', '--compare', values.compare, readFileSync), values.compare);
   finish(result, values, io);

@@ -180,6 +180,19 @@ test('an output naming the same file as another output or an input FILE is a usa
   assert.equal(run(['transform', input, input, '--quiet', '--output', '/dev/null', '--report', '/dev/null']).code, 0);
 });
 
+test('--report naming the --compare file is a usage error; --output may name it, as it is read first', () => {
+  const dir = tmp();
+  const previous = join(dir, 'previous.json');
+  writeFileSync(previous, run(['transform', sample, '--quiet']).stdout);
+  const kept = readFileSync(previous, 'utf8');
+  const r = run(['transform', sample, '--quiet', '--compare', previous, '--report', previous]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: --report .* is the same file as --compare .* \[usage\]$/m);
+  assert.equal(readFileSync(previous, 'utf8'), kept, 'the compared file is untouched');
+  const updated = run(['transform', sample, '--quiet', '--compare', previous, '--output', previous]);
+  assert.equal(updated.code, 0, updated.stderr);
+});
+
 test('several exports make one file; diagnostics name file and line; counts add up per file', () => {
   const dir = tmp();
   const r = run(['transform', join(multi, 'eu.csv'), join(multi, 'us.csv'), '--report', join(dir, 'r.json')]);
