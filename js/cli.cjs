@@ -309,9 +309,13 @@ async function main(argv, io = defaultIo()) {
       await io.stdout(`stripe-torii-sync ${version} (core ${io.core.version()})\n`);
       return EXIT.ok;
     }
-    if (!command || ['--help', '-h', 'help'].includes(command)) {
+    if (!command) { // nothing asked for: the usage text is the diagnostic, as for any usage error
+      io.stderr(usageText(io.core));
+      return EXIT.usage;
+    }
+    if (['--help', '-h', 'help'].includes(command)) {
       await io.stdout(usageText(io.core));
-      return command ? EXIT.ok : EXIT.usage;
+      return EXIT.ok;
     }
     if (command === 'emulator') return await cmdEmulator(rest, io);
     if (!HOST_FLAGS[command]) throw new UsageError(`unknown command "${command}"`);

@@ -353,7 +353,9 @@ test('usage errors exit 2', () => {
   ]) {
     const r = run(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '', `${args.join(' ')}: the usage text of an error is a diagnostic, on stderr`);
   }
+  assert.match(run([]).stderr, /^Usage:$/m, 'no command at all: the usage text');
   const missing = run(['transform', join(rules, 'nope.csv')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file/);
