@@ -26,6 +26,7 @@ const ready = init().catch((e) => {
 });
 
 let inputs = []; // [{name, data}]: the exports
+let unread = null; // why the exports last chosen could not be read: every run says so until others are chosen
 let picked = null; // {name, data}: a previous Torii file the person chose to compare with
 let result = null;
 let generation = 0;
@@ -119,9 +120,17 @@ const handlers = {
   catalog: () => ({ catalog: optionCatalog(), version: version() }),
 
   async run({ entries, target, files, previous }) {
-    if (files) inputs = await read(files);
+    if (files) {
+      // Exports that cannot be read leave none: the ones before must not come back on the next run.
+      unread = null;
+      inputs = await read(files).catch((e) => {
+        unread = e;
+        return [];
+      });
+    }
     if (previous !== undefined) picked = previous && (await read([previous]))[0];
     replace(null); // a failed run must not leave the last result downloadable
+    if (unread) throw unread;
     const options = parseOptions('sheet', entries).transform;
     const next = transform(inputs, options);
     replace(next);

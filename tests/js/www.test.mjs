@@ -463,6 +463,24 @@ test('an export deleted after it was picked is named, with a code, and can be pi
   assert.equal(await rowCount(), 9);
 });
 
+test('exports that could not be read are not replaced by the ones before them when an option changes', async () => {
+  const gone = join(tmp, 'gone-again.csv');
+  writeFileSync(gone, readFileSync(second));
+  await load(sample);
+  await page.getByLabel('Stripe exports').setInputFiles(exportFile(20_000)); // keeps the worker busy
+  await page.getByLabel('Stripe exports').setInputFiles(gone);
+  rmSync(gone);
+  await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
+  await page.evaluate(() => document.querySelector('#fatal').append(Object.assign(document.createElement('i'), { id: 'marker' })));
+  await page.getByLabel('License name').fill('Stripe seats');
+  // The next run's answer either redraws the fatal box (the marker goes) or shows a preview.
+  await page.waitForFunction(() => !document.querySelector('#marker')
+    || /users to send/.test(document.querySelector('#file-status').textContent));
+  assert.match(await page.locator('#file-status').textContent(), /^Not converted/, 'no earlier export comes back');
+  assert.match(await page.locator('#fatal').textContent(), /cannot read gone-again\.csv: .* \[no_such_file\]$/);
+  assert.equal(await page.locator('#sync-button').isDisabled(), true, 'nothing to sync');
+});
+
 test('a 100k-row export is paginated and the main thread never stalls', async () => {
   const big = exportFile(100_000);
   await page.evaluate(() => {
