@@ -45,12 +45,16 @@ use wasm_bindgen::JsValue;
 
 use crate::error::{Error, ErrorKind};
 
-/// Converts a core [`Error`] into a JS `Error` with a `code` property (and,
-/// for a missing email column, `headersFound`; for no valid users, the
-/// `report`).
+/// Converts a core [`Error`] into a JS `Error` with a `code` property,
+/// `usage: true` when a person fixes it by changing how the tool is called
+/// ([`ErrorKind::is_usage`], what a CLI exits 2 for), and, for a missing
+/// email column, `headersFound`; for no valid users, the `report`.
 pub(crate) fn js_error(err: &Error) -> JsValue {
     let js = js_sys::Error::new(err.message());
     set(&js, "code", &JsValue::from_str(err.code()));
+    if err.kind().is_usage() {
+        set(&js, "usage", &JsValue::TRUE);
+    }
     match err.kind() {
         ErrorKind::MissingEmailColumn { headers_found } => {
             let list: js_sys::Array = headers_found.iter().map(|h| JsValue::from_str(h)).collect();

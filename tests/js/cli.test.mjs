@@ -370,6 +370,23 @@ test('usage errors exit 2', () => {
   assert.equal(twice.stdout, '');
 });
 
+test('the core marks the errors that are the command line\'s (usage: true); the CLI exits 2 for those only', () => {
+  const core = loadCore();
+  const thrown = (act) => {
+    try {
+      act();
+    } catch (e) {
+      return e;
+    }
+    return assert.fail('no error');
+  };
+  const csv = readFileSync(sample);
+  assert.equal(thrown(() => core.transform(csv, { pricePerUserCents: -1 })).usage, true, 'invalid_option');
+  assert.equal(thrown(() => core.transform(csv).plan({ appAccountId: ' ' })).usage, true, 'invalid_config');
+  assert.equal(thrown(() => core.transform(42)).usage, true, 'invalid_argument');
+  assert.equal(thrown(() => core.transform(Buffer.from('Name\nAda\n'))).usage, undefined, 'missing_email_column');
+});
+
 test('a --compare, --output, --report or --state file that cannot be used is named with its flag and a stable code', () => {
   const dir = tmp();
   const nope = join(dir, 'nope.json');
