@@ -13,7 +13,8 @@ import { showFatal, showPage, showResult } from './preview.js';
 import { clearSyncOutput, showProgress, showSyncDone, showSyncFailure } from './sync-view.js';
 
 const PAGE_SIZE = 100;
-const KEY_STORE = 'stripe-torii-sync:api-key';
+/** Where an earlier version of the page kept the key when asked to; it is only ever removed now. */
+const OLD_KEY_STORE = 'stripe-torii-sync:api-key';
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -142,12 +143,6 @@ async function download() {
   setTimeout(() => URL.revokeObjectURL(url), 1000); // the download has its copy by then
 }
 
-/** The key goes to sessionStorage only while "Remember the key for this tab" is ticked. */
-function rememberKey() {
-  if ($('remember-key').checked) sessionStorage.setItem(KEY_STORE, $('field-apiKey').value);
-  else sessionStorage.removeItem(KEY_STORE);
-}
-
 function onSyncEvent({ event, progress, changes, verdict }) {
   if (event === 'progress') showProgress(progress);
   if (event === 'changes') showChanges(changes, state.picked);
@@ -164,7 +159,6 @@ async function sync(event) {
     state.syncing = false;
     return updateButtons();
   }
-  rememberKey();
   clearSyncOutput();
   clearFieldErrors($('sync-form'));
   $('cancel-sync').focus(); // the sync button is disabled: the keyboard stays on what can be pressed
@@ -213,10 +207,8 @@ async function start() {
   $('prev-page').addEventListener('click', () => turnPage(-1));
   $('next-page').addEventListener('click', () => turnPage(1));
   for (const id of ['download', 'help-download']) $(id).addEventListener('click', download);
-  $('remember-key').addEventListener('change', rememberKey);
-  $('field-apiKey').addEventListener('input', rememberKey);
-  const remembered = sessionStorage.getItem(KEY_STORE);
-  if (remembered) [$('field-apiKey').value, $('remember-key').checked] = [remembered, true];
+  // The key lives in this page's memory only: storage outlives the page, and any script of the origin reads it.
+  sessionStorage.removeItem(OLD_KEY_STORE);
   document.body.dataset.ready = 'true';
 }
 
