@@ -276,9 +276,14 @@ async function cmdSync(line, io) {
 async function cmdEmulator(args, io) {
   let values;
   try {
-    values = require('node:util').parseArgs({ args, options: { port: { type: 'string' } }, strict: true }).values;
+    const options = { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+    values = require('node:util').parseArgs({ args, options, strict: true }).values;
   } catch (e) {
     throw new UsageError(e.message);
+  }
+  if (values.help) { // as for the other commands
+    await io.stdout(usageText(io.core));
+    return EXIT.ok;
   }
   const { startEmulator } = await import('./emulator.mjs');
   const port = values.port === undefined ? 0 : Number(values.port);

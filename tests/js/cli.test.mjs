@@ -427,6 +427,11 @@ test('help and version exit 0', async () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /TORII_API_KEY/);
+  for (const args of [['transform', '--help'], ['sync', '-h'], ['emulator', '--help']]) {
+    const help = run(args);
+    assert.equal(help.code, 0, `${args.join(' ')}: ${help.stderr}`);
+    assert.equal(help.stdout, r.stdout, args.join(' '));
+  }
   const core = loadCore();
   const v = run(['--version']);
   assert.equal(v.code, 0);
