@@ -31,12 +31,9 @@ const HOST_FLAGS = {
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 const CHUNK_BYTES = 1 << 20;
-/** A command line that cannot be run as given (exit 2); `usage`, or the core's code for the same kind of problem. */
+/** A command line that cannot be run as given (exit 2, code `usage`). */
 class UsageError extends Error {
-  constructor(message, code = 'usage') {
-    super(message);
-    this.code = code;
-  }
+  code = 'usage';
 }
 
 /**
@@ -235,8 +232,7 @@ async function cmdTransform(line, io) {
 
 async function cmdSync(line, io) {
   const { host: values, options } = line;
-  const apiKey = io.env.TORII_API_KEY ?? '';
-  if (!apiKey && !values['dry-run']) throw new UsageError('set the TORII_API_KEY environment variable to your Torii API key', 'invalid_config');
+  const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
   const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
   const statePath = values.state ?? defaultStatePath(io.env);
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
@@ -251,9 +247,10 @@ async function cmdSync(line, io) {
     await writeJson(result, values.output, io);
     return EXIT.ok;
   }
+  // Started before --output is written: a sync the core refuses to start (no key, strict) writes nothing.
+  const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
   const file = result.json();
   if (values.output) onFile('write', '--output', values.output, (p) => writeFileSync(p, file));
-  const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
   try {
     const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
     io.stderr(outcome.text);
@@ -343,10 +340,10 @@ async function main(argv, io = defaultIo()) {
   }
 }
 
-/** " (--flag)" for a core error about an option the message does not name by its flag. */
+/** " (--flag)" for a core error about an option the message does not name by its flag; the key's is its variable. */
 function flagOf(e, core) {
   const name = e?.option ?? e?.field;
-  const flag = name && core?.optionCatalog().find((o) => o.jsName === name)?.cliFlag;
+  const flag = name === 'apiKey' ? 'TORII_API_KEY' : name && core?.optionCatalog().find((o) => o.jsName === name)?.cliFlag;
   return flag && !e.message.includes(flag) ? ` (${flag})` : '';
 }
 

@@ -413,7 +413,8 @@ test('a usage error\'s line ends with its code too; a missing App Account ID is 
     [['transform'], {}, /^error: give at least one FILE .* \[usage\]$/],
     [['transform', '-', '-'], {}, /^error: give - \(standard input\) only once \[usage\]$/],
     [['transform', sample, '--output', sample], {}, /^error: --output .* is the same file as .* \[usage\]$/],
-    [['sync', sample], { TORII_API_KEY: '' }, /^error: set the TORII_API_KEY .* \[invalid_config\]$/],
+    [['sync', sample, '--app-account', '1'], { TORII_API_KEY: '' }, /^error: the Torii API key is empty \(TORII_API_KEY\) \[invalid_config\]$/],
+    [['sync', sample, '--app-account', '1', '--output', join(dir, 'o.json')], { TORII_API_KEY: ' ' }, /^error: the Torii API key is empty \(TORII_API_KEY\) \[invalid_config\]$/],
     [['sync', sample, '--state', join(dir, 's.json')], { TORII_API_KEY: 'k' }, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
     [['sync', sample, '--app-account', ' ', '--dry-run'], {}, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
   ]) {
@@ -421,6 +422,7 @@ test('a usage error\'s line ends with its code too; a missing App Account ID is 
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr.split('\n')[0], pattern, args.join(' '));
   }
+  assert.ok(!existsSync(join(dir, 'o.json')), 'a sync that cannot start writes no --output');
 });
 
 test('help and version exit 0', async () => {
