@@ -203,7 +203,10 @@ async function start() {
   // Leaving mid-sync would lose its outcome, and the record the next sync's guard compares with.
   window.addEventListener('beforeunload', (event) => state.syncing && event.preventDefault());
   $('previous-input').addEventListener('change', (event) => pickPrevious(event.target.files[0] ?? null));
-  $('forget-previous').addEventListener('click', () => pickPrevious(null));
+  $('forget-previous').addEventListener('click', () => {
+    $('previous-input').focus(); // the button hides itself: the keyboard stays in this section
+    pickPrevious(null);
+  });
   $('prev-page').addEventListener('click', () => turnPage(-1));
   $('next-page').addEventListener('click', () => turnPage(1));
   for (const id of ['download', 'help-download']) $(id).addEventListener('click', download);

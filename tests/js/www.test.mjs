@@ -652,9 +652,12 @@ test('the changes since a picked previous Torii file are shown; the pick can be 
   assert.equal((await cellsOf('alan@example.com'))[8], 'added');
   assert.equal((await cellsOf('katherine@example.com'))[8], 'changed: licenseStatus');
   assert.equal(await rowOf('alan@example.com').getAttribute('class'), 'change-added');
-  await page.getByRole('button', { name: 'Compare with the last sync instead' }).click();
+  await page.getByRole('button', { name: 'Compare with the last sync instead' }).focus();
+  await page.keyboard.press('Enter');
   await settled();
   assert.match(await page.locator('#changes-source').textContent(), /Nothing to compare with/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'previous-input',
+    'the button hides itself: the keyboard goes to the file picker, not back to the top of the page');
   assert.equal((await cellsOf('alan@example.com'))[8], '');
   // A file that is no Torii file is said so, without breaking the preview.
   await page.getByLabel('Compare with a previous Torii file').setInputFiles(sample);
