@@ -224,10 +224,15 @@ async function cmdTransform(line, io) {
   const result = transform(line, io);
   if (values.compare) result.compare(onFile('read', '--compare', values.compare, readFileSync), values.compare);
   finish(result, values, io);
-  await writeJson(result, values.output, io);
   const refusal = result.refusal();
-  if (refusal) io.stderr(`error: ${refusal.message} [${refusal.code}]`);
-  return refusal ? EXIT.failed : EXIT.ok;
+  if (refusal) {
+    // Fail closed: a refused file must not replace a good --output, nor reach
+    // a pipe whose reader does not check the exit code. The report says what was wrong.
+    io.stderr(`error: ${refusal.message} [${refusal.code}]`);
+    return EXIT.failed;
+  }
+  await writeJson(result, values.output, io);
+  return EXIT.ok;
 }
 
 async function cmdSync(line, io) {

@@ -73,9 +73,9 @@ async function runOnce() {
     return;
   }
   state.result = answer;
-  const { refusal } = answer; // Strict refuses to sync this file: say so before Sync is pressed
+  const { refusal } = answer; // Strict refuses this file: say so before Download or Sync is pressed
   $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`
-    + (refusal ? ` A sync would stop here: ${refusal.message} [${refusal.code}]` : '');
+    + (refusal ? ` Strict refuses the file, so it cannot be downloaded and a sync would stop here: ${refusal.message} [${refusal.code}]` : '');
   showResult(answer);
   showChanges(answer.changes, state.picked);
   await showPageAt(0);
@@ -113,7 +113,8 @@ function loadFiles(list) {
 
 // ---- download and sync ----------------------------------------------------------
 
-const exportable = () => Boolean(state.result) && state.valid && !state.running;
+// A file Strict refuses is not handed out, as the CLI writes none: the preview shows why.
+const exportable = () => Boolean(state.result) && !state.result.refusal && state.valid && !state.running;
 
 // The sync button stays usable during a run (leaving a sync field starts one): a sync waits for it.
 // While a sync runs, nothing that would change its preview or its target can be changed.

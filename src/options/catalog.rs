@@ -291,7 +291,7 @@ pub const OPTIONS: &[OptionSpec] = &[
             "Strict",
             Kind::Flag,
             "false",
-            "fail (and never sync) when any row was rejected or the columns are unclear",
+            "fail (write no file, never sync) when any row was rejected or the columns are unclear",
             Scope::Transform,
         )
     },

@@ -309,11 +309,18 @@ test('class 1: a stray quote is an unterminated_quote error; --strict exits 1; t
   assert.equal(JSON.parse(multiline.stdout).users[0].lastName, 'Lovelace');
 });
 
-test('--strict exits 1 when rows were rejected, but still prints the file', () => {
+test('--strict exits 1 when rows were rejected and writes no file: not to stdout, not over a good --output', () => {
   const r = run(['transform', sample, '--strict', '--quiet']);
   assert.equal(r.code, 1);
-  assert.equal(JSON.parse(r.stdout).users.length, 9);
+  assert.equal(r.stdout, '');
   assert.match(r.stderr, /2 rows were rejected/);
+  const dir = mkdtempSync(join(tmpdir(), 'strict-'));
+  const [output, report] = [join(dir, 'torii.json'), join(dir, 'report.json')];
+  writeFileSync(output, 'the last good file');
+  const refused = run(['transform', sample, '--strict', '--quiet', '--output', output, '--report', report]);
+  assert.equal(refused.code, 1);
+  assert.equal(readFileSync(output, 'utf8'), 'the last good file');
+  assert.equal(JSON.parse(readFileSync(report, 'utf8')).rejected, 2, 'the report still says what was wrong');
   assert.equal(run(['transform', join(rules, 'tab.tsv'), '--strict', '--quiet']).code, 0);
 });
 

@@ -363,14 +363,16 @@ test('changing an option re-runs the transform at once; an invalid one blocks do
   assert.deepEqual((await cellsOf('katherine@example.com')).slice(3, 6), ['active', 'Frozen', 'inactive']);
 });
 
-test('with Strict, the preview says a sync would stop, with the core\'s message and code', async () => {
+test('with Strict, the preview says the file is refused, with the core\'s message and code, and it cannot be downloaded', async () => {
   await load(sample);
   await page.getByLabel('Strict').check();
   const refusal = core.transform({ name: 'stripe-sample.csv', data: readFileSync(sample) }, { strict: true }).refusal();
   await page.locator('#file-status', { hasText: refusal.message }).waitFor();
-  assert.match(await page.locator('#file-status').textContent(), /A sync would stop here: .*\[rows_rejected\]$/);
+  assert.match(await page.locator('#file-status').textContent(), /cannot be downloaded and a sync would stop here: .*\[rows_rejected\]$/);
+  assert.equal(await page.getByRole('button', { name: 'Download JSON' }).first().isDisabled(), true);
   await page.getByLabel('Strict').uncheck();
   await page.locator('#file-status', { hasText: /9 users to send\.$/ }).waitFor();
+  await settled();
 });
 
 test('the download is byte for byte the core\'s file for the same options', async () => {
