@@ -16,8 +16,10 @@
  * 5 minutes, formatDate refuses 'YYYY' (the week year), and a sheet takes
  * a written text as Sheets may: one starting with = + - or @ (past
  * whitespace and invisible characters, and in full-width forms too)
- * becomes a formula (recorded in `sheet.formulas`) unless it starts with an
- * apostrophe, which is not kept.
+ * becomes a formula (recorded in `sheet.formulas`), and one that reads as a
+ * number, a percent, a currency amount, a date, a time or TRUE/FALSE
+ * becomes that value, unless it starts with an apostrophe, which is not
+ * kept.
  */
 
 import { spawn } from 'node:child_process';
@@ -142,6 +144,37 @@ const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
  */
 const FORMULA = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]/;
 
+/** Texts Sheets reads as a number (with grouping commas, a decimal point, an exponent, a percent or a currency sign). */
+const NUMBER = /^\s*([+-]?)\s*([$€£¥]?)\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(e[+-]?\d+)?\s*(%?)\s*$/i;
+/** Texts Sheets reads as a date (US order, or year first), a date-time or a time of day. */
+const DATE = /^\s*(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2}|\d{4}))?)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/;
+const TIME = /^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$/;
+
+/**
+ * What Sheets makes of a text typed or written without a leading
+ * apostrophe, other than a formula: TRUE/FALSE a boolean, a number-like
+ * text a number (leading zeros, digits past the 15th and a trailing ".0"
+ * are lost), a date or time a Date (in UTC here); anything else stays text.
+ */
+function parsed(text) {
+  if (/^\s*(true|false)\s*$/i.test(text)) return text.trim().toLowerCase() === 'true';
+  const number = NUMBER.exec(text);
+  if (number) {
+    const value = Number(number[3].replace(/,/g, '') + (number[4] ?? '')) * (number[1] === '-' ? -1 : 1);
+    return number[5] ? value / 100 : value;
+  }
+  const date = DATE.exec(text);
+  if (date) {
+    const [year, month, day] = date[1] ? [date[1], date[2], date[3]] : [date[6] ?? new Date().getUTCFullYear(), date[4], date[5]];
+    const fullYear = String(year).length === 2 ? 2000 + Number(year) : Number(year);
+    const value = new Date(Date.UTC(fullYear, month - 1, day, date[7] ?? 0, date[8] ?? 0, date[9] ?? 0));
+    if (value.getUTCMonth() === month - 1 && value.getUTCDate() === Number(day)) return value;
+  }
+  const time = TIME.exec(text);
+  if (time && time[1] < 24 && time[2] < 60) return new Date(Date.UTC(1899, 11, 30, time[1], time[2], time[3] ?? 0));
+  return text;
+}
+
 /**
  * What a cell holds once a value is written to it, as Sheets takes it.
  * @returns {{value: *, formula: boolean}}
@@ -149,7 +182,8 @@ const FORMULA = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u
 function entered(value) {
   if (typeof value !== 'string') return { value, formula: false };
   if (value.startsWith("'")) return { value: value.slice(1), formula: false };
-  return { value, formula: FORMULA.test(value) && !PLAIN_NUMBER.test(value) };
+  if (FORMULA.test(value) && !PLAIN_NUMBER.test(value)) return { value, formula: true };
+  return { value: parsed(value), formula: false };
 }
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */
@@ -420,7 +454,9 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       const source = values[row + r] || [];
       const line = [];
       for (let c = 0; c < columns; c++) {
-        const value = source[column + c] ?? '';
+        const stored = source[column + c] ?? '';
+        // A date the sheet parsed is a Date of the script's realm, as Apps Script hands it out.
+        const value = Object.prototype.toString.call(stored) === '[object Date]' ? new Date(stored.getTime()) : stored;
         line.push(cell ? cell(value) : value);
       }
       out.push(line);

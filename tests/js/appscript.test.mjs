@@ -566,6 +566,41 @@ test('full-width signs and invisible characters before a sign do not make a form
   sandbox.close();
 });
 
+test('text written to a sheet keeps its meaning: leading zeros, long numbers, dates and TRUE stay the text they were', async () => {
+  const bare = createSandbox({ distDir, load: false });
+  bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().insertSheet('T').getRange(1, 1, 1, 6)
+    .setValues([['007', '12345678901234567890', '1.0', 'TRUE', '50%', "'007"]])`);
+  assert.deepEqual(bare.sheets.get('T').values[0], [7, 12345678901234567000, 1, true, 0.5, '007'], 'the sandbox parses as Sheets does');
+  bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().getSheetByName('T').getRange(2, 1, 1, 1).setValues([['2025-01-30']])`);
+  assert.equal(bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().getSheetByName('T').getRange(2, 1, 1, 1).getValues()[0][0]
+    instanceof Date`), true);
+  bare.close();
+
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  const valued = ['007', '12345678901234567890', '1.0', 'TRUE', '2025-01-30'];
+  sandbox.addSheet('Users', [
+    ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'],
+    ['ada@example.com', `Ada ${valued[0]}`, 'Active', valued[1], 'Enabled', valued[4]],
+    ['bob@example.com', `Bob ${valued[2]}`, 'Active', valued[3], 'Enabled', ''],
+    ['not-an-email', 'Eve', 'Active', 'Owner', 'Enabled', ''],
+  ]);
+  sandbox.call('previewNow');
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  const preview = sandbox.sheets.get('Torii preview').values;
+  assert.deepEqual(preview[1].slice(0, 3), ['ada@example.com', 'Ada', valued[0]]);
+  assert.equal(preview[1][6], valued[1]);
+  assert.equal(preview[1][7], valued[4]);
+  assert.deepEqual([preview[2][2], preview[2][6]], [valued[2], valued[3]]);
+  const header = preview.findIndex((r) => r[0] === 'File' && r[1] === 'Line');
+  assert.equal(preview[header + 1][1], '4', 'a line number stays its text too');
+  assert.equal(typeof history(sandbox)[0][7], 'string', 'the file id is kept as the text Torii gave');
+  sandbox.close();
+});
+
 test('the Configuration sheet reaches the transform', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.addSheet('Users', fixture('stripe-sample.csv'));
