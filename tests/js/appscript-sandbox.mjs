@@ -440,6 +440,9 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   }
 
   const context = vm.createContext(globals);
+  // V8 gives a context WebAssembly's streaming compilers, which take a fetch
+  // Response; Apps Script has neither fetch nor Response, so neither does the sandbox.
+  vm.runInContext('delete WebAssembly.compileStreaming; delete WebAssembly.instantiateStreaming;', context);
   // Arrays handed to the script (base64Decode's bytes, getValues' rows) must
   // be the script realm's own, as in Apps Script; a foreign array takes V8's
   // slow paths and would skew timings.

@@ -133,6 +133,9 @@ test('the sandbox has only what Apps Script has, and its sheets take text as She
     assert.equal(bare.evaluate(`typeof ${name}`), 'undefined', name);
   }
   assert.equal(bare.evaluate('typeof WebAssembly.Module'), 'function');
+  for (const name of ['compileStreaming', 'instantiateStreaming']) {
+    assert.equal(bare.evaluate(`typeof WebAssembly.${name}`), 'undefined', `WebAssembly.${name}: Apps Script has no Response to stream`);
+  }
   bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().insertSheet('T').getRange(1, 1, 1, 5)
     .setValues([['=1+1', "'=1+1", '-5', '+cmd', '@SUM(A1)']])`);
   assert.deepEqual(bare.formulas(), ['T!1:1 =1+1', 'T!1:4 +cmd', 'T!1:5 @SUM(A1)']);
