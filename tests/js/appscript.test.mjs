@@ -739,6 +739,20 @@ test('Configuration mistakes are readable errors naming the row', () => {
   }
 });
 
+test('a Configuration setting given twice is refused at its second row, and nothing is sent', async () => {
+  await emulator.clearRequests();
+  const sandbox = pastedSandbox();
+  sandbox.sheets.delete('Configuration');
+  // The row Set up sheets wrote says 5; a row added below would otherwise win unseen.
+  sandbox.addSheet('Configuration', [['Setting', 'Value'], ['Max drop percent', '5'], ['License name', 'Team'],
+    ['max drop  percent', '15']]);
+  sandbox.call('syncNow');
+  assert.match(alertText(sandbox), /row 4 \("max drop {2}percent"\): Max drop percent is given twice.*row.*\[invalid_option\]/);
+  assertReadable(alertText(sandbox));
+  assert.deepEqual(await steps(), [], 'nothing was sent');
+  sandbox.close();
+});
+
 test('Settings move the old DocumentProperties to UserProperties and never echo the key', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.properties.document.setProperty('api_key', 'legacy-key-123');
