@@ -19,7 +19,8 @@
  * becomes a formula (recorded in `sheet.formulas`), and one that reads as a
  * number, a percent, a currency amount, a date, a time or TRUE/FALSE
  * becomes that value, unless it starts with an apostrophe, which is not
- * kept.
+ * kept. A run started by callFromTrigger, as a time-driven trigger's, has
+ * no user interface: SpreadsheetApp.getUi throws there.
  */
 
 import { spawn } from 'node:child_process';
@@ -343,12 +344,19 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   const properties = { user: new FakeProperties(), document: new FakeProperties(), script: new FakeProperties() };
   const triggers = [];
   const lockState = { held: false };
+  let inTrigger = false; // a time-driven trigger's run, which has no user interface
   const record = (...parts) => log.logs.push(parts.map(String).join(' '));
 
   const globals = {
     console: { log: record, info: record, warn: record, error: record },
     Logger: { log: record },
-    SpreadsheetApp: { getActiveSpreadsheet: () => spreadsheet, getUi: () => ui },
+    SpreadsheetApp: {
+      getActiveSpreadsheet: () => spreadsheet,
+      getUi: () => {
+        if (inTrigger) throw new Error('Exception: Cannot call SpreadsheetApp.getUi() from this context.');
+        return ui;
+      },
+    },
     PropertiesService: {
       getUserProperties: () => properties.user,
       getDocumentProperties: () => properties.document,
@@ -484,6 +492,15 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     advanceClock: (ms) => { clockOffset += ms; },
     /** Calls a global function of the script, as a menu or trigger would. */
     call: (name, ...args) => vm.runInContext(name, context)(...args),
+    /** Calls a global function as a time-driven trigger would: SpreadsheetApp.getUi throws. */
+    callFromTrigger(name) {
+      inTrigger = true;
+      try {
+        return vm.runInContext(name, context)();
+      } finally {
+        inTrigger = false;
+      }
+    },
     /** Evaluates an expression in the script's global scope. */
     evaluate: (code) => vm.runInContext(code, context),
     /** Creates a sheet with the given rows of values. */

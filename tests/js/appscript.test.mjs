@@ -140,6 +140,10 @@ test('the sandbox has only what Apps Script has, and its sheets take text as She
     .setValues([['=1+1', "'=1+1", '-5', '+cmd', '@SUM(A1)']])`);
   assert.deepEqual(bare.formulas(), ['T!1:1 =1+1', 'T!1:4 +cmd', 'T!1:5 @SUM(A1)']);
   assert.equal(bare.sheets.get('T').values[0][1], '=1+1', 'the apostrophe is not kept');
+  // A time-driven trigger has no user interface: getUi throws there, as in Apps Script.
+  bare.evaluate('function askFromTrigger() { SpreadsheetApp.getUi().alert("hello"); }');
+  assert.throws(() => bare.callFromTrigger('askFromTrigger'), /Cannot call SpreadsheetApp\.getUi\(\) from this context/);
+  assert.equal(bare.evaluate('typeof SpreadsheetApp.getUi().alert'), 'function', 'a menu call has one');
   bare.close();
 });
 
@@ -844,7 +848,7 @@ test('the guard refuses a destructive scheduled sync and says why in the history
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
   sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.deepEqual(await steps(), []);
   const [row] = history(sandbox);
   assert.equal(row[1], 'scheduled');
@@ -859,7 +863,7 @@ test('the previous version\'s last synced count keeps guarding after the upgrade
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
   sandbox.properties.document.setProperty(`TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`, '100');
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.deepEqual(await steps(), []);
   assert.equal(history(sandbox)[0][8], 'refused');
   assert.match(history(sandbox)[0][10], /the last sync sent 100 users/);
@@ -916,7 +920,7 @@ test('the baseline is kept under the core\'s target key: the default API URL nam
     sandbox.properties.document.setProperty(baselineKey(sandbox, { appAccountId: ` ${ACCOUNT}` }), OLD_BASELINE);
     sandbox.call('syncNow');
     assert.match(alertText(sandbox), /Confirm sync: the last sync sent 100 users/, String(url));
-    sandbox.call('scheduledSync');
+    sandbox.callFromTrigger('scheduledSync');
     assert.equal(history(sandbox)[1][8], 'refused');
     sandbox.close();
   }
@@ -937,7 +941,7 @@ test('an unreadable baseline is asked about, and a scheduled sync refuses it', a
 
     const scheduled = pastedSandbox();
     scheduled.properties.document.setProperty(baselineKey(scheduled), stored);
-    scheduled.call('scheduledSync');
+    scheduled.callFromTrigger('scheduledSync');
     const [row] = history(scheduled);
     assert.equal(row[8], 'refused');
     assert.match(row[10], /unreadable.*\[destructive_sync\]/);
@@ -957,7 +961,7 @@ test('emulator faults end in readable history rows, never with the key', async (
     await emulator.setFaults(faults);
     const sandbox = pastedSandbox();
     if (key) sandbox.properties.user.setProperty('TORII_API_KEY', key);
-    sandbox.call('scheduledSync');
+    sandbox.callFromTrigger('scheduledSync');
     const [row] = history(sandbox);
     assert.equal(row[8], result, row[10]);
     assert.match(row[10], expect);
@@ -1002,7 +1006,7 @@ test('a history sheet that cannot be written is said in the dialog', async () =>
   sandbox.call('syncNow');
   assert.match(dialogText(lastDialog(sandbox)),
     /The "Sync history" sheet could not be written: Unexpected error: Exception: You are trying to edit a protected cell/);
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.match(sandbox.log.logs.join('\n'), /"Sync history" sheet could not be written.* Run: synced: synced: file id/,
     'an unattended run says it in the executions log');
   assertReadable(sandbox.log.logs.join('\n'));
@@ -1018,7 +1022,7 @@ test('missing settings or sheets are readable errors', () => {
   sandbox.call('previewNow');
   assert.match(alertText(sandbox), /no email column: the header row has Name.*\[missing_email_column\]/);
   sandbox.properties.user.deleteProperty('TORII_API_KEY');
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.equal(history(sandbox)[0][8], 'failed');
   assert.match(history(sandbox)[0][10], /Set the Torii API key and App Account ID first/);
   sandbox.call('scheduleDailySync');
