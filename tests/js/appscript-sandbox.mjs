@@ -286,6 +286,8 @@ class FakeProperties {
  * @param {(title: string, prompt: string) => string} [options.alertAnswer] answers ui.alert (default OK/YES)
  * @param {(title: string, prompt: string) => string|null} [options.promptAnswer] the text typed into ui.prompt
  *   (null: Cancel)
+ * @param {number} [options.urlFetchQuota=Infinity] the UrlFetchApp calls left today; past them a call
+ *   throws Apps Script's quota error and sends nothing
  * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
  *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
@@ -293,7 +295,7 @@ class FakeProperties {
  * @param {string} [options.timeZone='Europe/Paris'] the spreadsheet's time zone
  */
 export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
-  files, timeZone = 'Europe/Paris' } = {}) {
+  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -422,6 +424,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
 
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
   function fetchSync(url, options) {
+    if (log.fetches.length >= urlFetchQuota) throw new Error('Exception: Service invoked too many times for one day: urlfetch.');
     // Like UrlFetchApp: the content type comes from the option (form-encoded
     // by default when there is a payload), never from a Content-Type header.
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));

@@ -985,6 +985,25 @@ test('UrlFetchApp timeouts end within the core\'s time budget, long before Apps 
   sandbox.close();
 });
 
+test('UrlFetchApp\'s daily quota ends the sync at once with a clear message, never retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  for (const [quota, sent] of [[0, []], [2, ['GET upload_url', 'PUT upload']]]) {
+    const sandbox = pastedSandbox({ urlFetchQuota: quota });
+    sandbox.call('syncNow');
+    assert.equal(sandbox.log.fetches.length, quota, 'one refused call, not retried');
+    assert.deepEqual(sandbox.log.sleeps, [], 'no wait for a retry');
+    const [row] = history(sandbox);
+    assert.equal(row[8], 'failed');
+    assert.match(row[10], /could not be sent: Apps Script's daily quota of UrlFetchApp calls is used up .*try again tomorrow; nothing was synced.*\[host_limit\]/);
+    assert.doesNotMatch(alertText(sandbox), /network|browser/);
+    assertReadable(alertText(sandbox));
+    assert.deepEqual(await steps(), sent);
+    await emulator.clearRequests();
+    sandbox.close();
+  }
+});
+
 test('a second sync while one is running is skipped, and recorded', async () => {
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
