@@ -343,8 +343,18 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     showModalDialog(output, title) { log.dialogs.push({ title, html: output.html }); },
   };
 
-  const properties = { user: new FakeProperties(), document: new FakeProperties(), script: new FakeProperties() };
-  const triggers = [];
+  // Each person using the spreadsheet has user properties and triggers of their own (asUser switches).
+  let user = 'admin@example.com';
+  const userProperties = new Map();
+  const properties = {
+    get user() {
+      if (!userProperties.has(user)) userProperties.set(user, new FakeProperties());
+      return userProperties.get(user);
+    },
+    document: new FakeProperties(),
+    script: new FakeProperties(),
+  };
+  const allTriggers = [];
   const lockState = { held: false };
   let inTrigger = false; // a time-driven trigger's run, which has no user interface
   const record = (...parts) => log.logs.push(parts.map(String).join(' '));
@@ -395,8 +405,12 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       },
     },
     ScriptApp: {
-      getProjectTriggers: () => [...triggers],
-      deleteTrigger: (t) => triggers.splice(triggers.indexOf(t), 1),
+      // As in Apps Script, a person sees, and can delete, only their own triggers.
+      getProjectTriggers: () => allTriggers.filter((t) => t.owner === user),
+      deleteTrigger: (t) => {
+        if (t.owner !== user) throw new Error('Exception: the trigger belongs to another user');
+        allTriggers.splice(allTriggers.indexOf(t), 1);
+      },
       newTrigger(handler) {
         const spec = { handler };
         const builder = {
@@ -405,8 +419,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
           everyDays: (d) => { spec.everyDays = d; return builder; },
           inTimezone: (tz) => { spec.timeZone = tz; return builder; },
           create: () => {
-            const trigger = { ...spec, getHandlerFunction: () => handler };
-            triggers.push(trigger);
+            const trigger = { ...spec, owner: user, getHandlerFunction: () => handler };
+            allTriggers.push(trigger);
             return trigger;
           },
         };
@@ -419,7 +433,7 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
         return output;
       },
     },
-    Session: { getActiveUser: () => ({ getEmail: () => 'admin@example.com' }), getScriptTimeZone: () => 'Etc/UTC' },
+    Session: { getActiveUser: () => ({ getEmail: () => user }), getScriptTimeZone: () => 'Etc/UTC' },
   };
 
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
@@ -490,7 +504,10 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     log,
     sheets,
     properties,
-    triggers,
+    /** Every user's triggers. */
+    get triggers() { return [...allTriggers]; },
+    /** Who uses the spreadsheet from now on (default admin@example.com): their own user properties and triggers. */
+    asUser: (email) => { user = email; },
     /** Moves the script's clock on, as the time a person takes to answer a dialog does. */
     advanceClock: (ms) => { clockOffset += ms; },
     /** Calls a global function of the script, as a menu or trigger would. */

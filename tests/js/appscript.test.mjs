@@ -1077,6 +1077,35 @@ test('the daily schedule uses the spreadsheet time zone and can be stopped', () 
   sandbox.close();
 });
 
+test('an editor who is not the owner has settings and a schedule of their own, and never meets the owner\'s key', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox({ promptAnswer: () => '7' });
+  sandbox.call('scheduleDailySync');
+  const owner = sandbox.triggers.slice();
+  assert.equal(owner.length, 1);
+
+  sandbox.asUser('editor@example.com');
+  assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), null, 'user properties are per user');
+  sandbox.call('stopSchedule');
+  assert.match(sandbox.log.alerts.at(-1).prompt, /no daily sync scheduled/);
+  assert.deepEqual(sandbox.triggers, owner, 'the owner\'s trigger is not the editor\'s to remove');
+  sandbox.call('scheduleDailySync');
+  assert.match(sandbox.log.alerts.at(-1).prompt, /Set the Torii API key and App Account ID first/);
+  sandbox.call('syncNow');
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii settings', 'a first sync asks for the editor\'s own settings');
+  assert.match(dialog.html, /name="apiKey"[^>]* required/);
+  assert.ok(!dialog.html.includes(ACCOUNT), 'nor the owner\'s account');
+  assert.deepEqual(await steps(), [], 'nothing was sent with the owner\'s key');
+  assertReadable(sandbox.visibleText());
+
+  sandbox.asUser('admin@example.com');
+  sandbox.callFromTrigger('scheduledSync');
+  assert.equal(history(sandbox).at(-1)[8], 'synced', 'the owner\'s schedule runs with the owner\'s settings');
+  sandbox.close();
+});
+
 test('a previous version\'s Sync history is moved to today\'s columns, and its texts stay text', async () => {
   await emulator.clearRequests();
   await emulator.setFaults([]);
