@@ -196,7 +196,8 @@ function send_(request) {
     response = UrlFetchApp.fetch(request.url, options);
   } catch (e) {
     var text = String((e && e.message) || e);
-    if (/too many times/i.test(text)) {
+    // "…too many times in a short time" asks for a pause, which the core's retry gives.
+    if (/too many times for one day/i.test(text)) {
       return { hostLimit: 'Apps Script\'s daily quota of UrlFetchApp calls is used up (' + text.replace(/^Exception:\s*/, '') +
         '); it refills within 24 hours, so try again tomorrow' };
     }

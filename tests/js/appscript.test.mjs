@@ -1004,6 +1004,24 @@ test('UrlFetchApp\'s daily quota ends the sync at once with a clear message, nev
   }
 });
 
+test('UrlFetchApp\'s "too many times in a short time" is a pause, not the daily quota: it is retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox();
+  sandbox.evaluate(`(function () {
+    var fetch = UrlFetchApp.fetch, refused = 0;
+    UrlFetchApp.fetch = function (url, options) {
+      if (refused++ < 1) throw new Error('Exception: Service invoked too many times in a short time: urlfetch. Try Utilities.sleep(1000) between calls.');
+      return fetch(url, options);
+    };
+  })()`);
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  assert.equal(sandbox.log.sleeps.length, 1, 'one wait, then the same request again');
+  assert.doesNotMatch(sandbox.visibleText(), /daily quota/);
+  sandbox.close();
+});
+
 test('a second sync while one is running is skipped, and recorded', async () => {
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
