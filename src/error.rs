@@ -158,6 +158,9 @@ pub enum ErrorKind {
     /// The host called the session out of order (for example
     /// `handle_response` without a pending request).
     Protocol,
+    /// A quota of the host's own (Apps Script's daily UrlFetchApp calls)
+    /// stopped a request before it was sent.
+    HostLimit,
 }
 
 impl ErrorKind {
@@ -190,6 +193,7 @@ impl ErrorKind {
             ErrorKind::BudgetExceeded { .. } => "budget_exceeded",
             ErrorKind::UnexpectedStatus { .. } => "unexpected_status",
             ErrorKind::Protocol => "protocol",
+            ErrorKind::HostLimit => "host_limit",
         }
     }
 

@@ -170,12 +170,17 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{E0000}'..='\u{E007F}')
 }
 
-/// Text that a spreadsheet must show as text, never run as a formula: one
-/// that starts with a tab, a carriage return or an apostrophe, or whose
-/// first character past whitespace and invisible characters is `=`, `+`,
-/// `-` or `@`, in their ASCII, full-width (`＝`, as a Japanese or Chinese
-/// input method types it, which spreadsheets may take for `=`) or small
-/// forms, gets an apostrophe in front. Sheets and Excel take that
+/// Text that a spreadsheet must show as text, never run as a formula nor
+/// read as a value: one that starts with a tab, a carriage return or an
+/// apostrophe, or whose first character past whitespace and invisible
+/// characters is `=`, `+`, `-` or `@`, in their ASCII, full-width (`＝`, as
+/// a Japanese or Chinese input method types it, which spreadsheets may take
+/// for `=`) or small forms, gets an apostrophe in front. So does one that
+/// Sheets would turn into a number, a date, a time or a boolean, losing
+/// what it says (`007` would show 7, a 20-digit number its first 15 digits,
+/// `3/4/2025` a date in the sheet's locale, `1.0` 1): whose first such
+/// character is a digit, a decimal point before a digit or a currency sign,
+/// or that is `TRUE` or `FALSE` in any case. Sheets and Excel take that
 /// apostrophe as "this cell is text" and do not display it (an apostrophe
 /// of the text itself is doubled for the same reason). Everything the Apps
 /// Script front end writes from an export (or quotes from one in a
@@ -188,35 +193,54 @@ pub fn is_invisible(c: char) -> bool {
 /// assert_eq!(sheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
 /// assert_eq!(sheet_safe("-2+3"), "'-2+3");
 /// assert_eq!(sheet_safe(" \u{ff1d}1+1"), "' \u{ff1d}1+1");
+/// assert_eq!(sheet_safe("007"), "'007");
+/// assert_eq!(sheet_safe("true"), "'true");
 /// assert_eq!(sheet_safe("Ada"), "Ada");
 /// assert_eq!(sheet_safe("'quoted"), "''quoted");
 /// ```
 pub fn sheet_safe(value: &str) -> Cow<'_, str> {
     let leading = value.as_bytes().first();
-    // Most cells start with a letter or a digit: nothing to look past.
-    if leading.is_none_or(u8::is_ascii_alphanumeric) {
-        return Cow::Borrowed(value);
-    }
-    let first = value
-        .chars()
-        .find(|&c| !c.is_whitespace() && !is_invisible(c));
-    let sign = matches!(
-        first,
-        Some(
-            '=' | '+'
-                | '-'
-                | '@'
-                | '\u{ff1d}'
-                | '\u{ff0b}'
-                | '\u{ff0d}'
-                | '\u{ff20}'
-                | '\u{fe66}'
-                | '\u{fe62}'
-                | '\u{fe63}'
-                | '\u{fe6b}'
-        )
-    );
-    if sign || matches!(leading, Some(b'\t' | b'\r' | b'\'')) {
+    let boolean = || {
+        let word = value.trim();
+        word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false")
+    };
+    // Most cells start with a letter: only TRUE and FALSE are not text.
+    let risky = match leading {
+        None => false,
+        Some(b) if b.is_ascii_alphabetic() => boolean(),
+        Some(b) if b.is_ascii_digit() => true,
+        Some(b'\t' | b'\r' | b'\'') => true,
+        Some(_) => {
+            let mut chars = value
+                .chars()
+                .skip_while(|&c| c.is_whitespace() || is_invisible(c));
+            match chars.next() {
+                Some(
+                    '='
+                    | '+'
+                    | '-'
+                    | '@'
+                    | '\u{ff1d}'
+                    | '\u{ff0b}'
+                    | '\u{ff0d}'
+                    | '\u{ff20}'
+                    | '\u{fe66}'
+                    | '\u{fe62}'
+                    | '\u{fe63}'
+                    | '\u{fe6b}'
+                    | '0'..='9'
+                    | '$'
+                    | '\u{20ac}'
+                    | '\u{a3}'
+                    | '\u{a5}',
+                ) => true,
+                Some('.') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+                Some(_) => boolean(),
+                None => false,
+            }
+        }
+    };
+    if risky {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
@@ -337,8 +361,40 @@ mod tests {
         ] {
             assert_eq!(sheet_safe(risky), format!("'{risky}"), "{risky:?}");
         }
-        for plain in ["Ada", " Ada", "a=b", "", "\u{ff21}da", "Owner, -Admin"] {
+        for plain in [
+            "Ada",
+            " Ada",
+            "a=b",
+            "",
+            "\u{ff21}da",
+            "Owner, -Admin",
+            "Trueman",
+            ".net",
+            "Agent 007",
+        ] {
             assert_eq!(sheet_safe(plain), plain, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn sheet_safe_keeps_texts_a_sheet_would_read_as_values() {
+        for valued in [
+            "007",
+            "12345678901234567890",
+            "2025-01-30",
+            "3/4/2025",
+            "9:15",
+            "1.0",
+            "50%",
+            " 42",
+            ".5",
+            "$5",
+            "\u{20ac}5",
+            "TRUE",
+            "false",
+            " True ",
+        ] {
+            assert_eq!(sheet_safe(valued), format!("'{valued}"), "{valued:?}");
         }
     }
 

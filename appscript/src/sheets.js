@@ -148,9 +148,9 @@ function wallClock_(timeZone) {
  * The Configuration sheet's options, parsed by the core: a catalog label in
  * column A, its value in column B, as the core reads a flag's text (a
  * number in a percent format, or a date, as the sheet shows it). The header row, rows
- * whose label starts with "#" and rows with no value are skipped. Each row is parsed alone
- * first, so a mistake names its row; the core refuses there the settings
- * kept with the key.
+ * whose label starts with "#" and rows with no value are skipped. Each row is parsed with
+ * the rows above it, so a mistake, or a setting given twice, names its row; the core
+ * refuses there the settings kept with the key.
  * @return {{transform: Object, sync: Object}}
  */
 function readConfiguration_() {
@@ -160,6 +160,7 @@ function readConfiguration_() {
   var rows = range ? range.getValues() : [];
   var display = null; // fetched only if a value is a number or a date
   var pairs = [];
+  var parsed = core.parseOptions('configuration', pairs);
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
@@ -170,14 +171,14 @@ function readConfiguration_() {
     }
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
+    pairs.push([label, value]);
     try {
-      core.parseOptions('configuration', [[label, value]]);
+      parsed = core.parseOptions('configuration', pairs);
     } catch (e) {
       throw userError_(where + readableError_(e));
     }
-    pairs.push([label, value]);
   });
-  return core.parseOptions('configuration', pairs);
+  return parsed;
 }
 
 /**

@@ -656,7 +656,8 @@ impl Options {
     }
 
     /// Parses `(name, text)` pairs as a host gives them (flags or sheet
-    /// labels) into options.
+    /// labels) into options. A flag given again adds to a list or replaces
+    /// a value; the Configuration sheet takes each setting once.
     ///
     /// ```
     /// use stripe_torii_sync::options::catalog::{Host, Options};
@@ -675,8 +676,23 @@ impl Options {
         entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Options> {
         let mut options = Options::default();
+        let mut seen: Vec<&str> = Vec::new();
         for (name, text) in entries {
             let spec = find(host, name).ok_or_else(|| unknown(host, name))?;
+            // One row per setting: of two, the sheet would use the lower
+            // one, which whoever reads the upper one does not see.
+            if host == Host::Configuration {
+                if seen.contains(&spec.js_name) {
+                    return Err(Error::option(
+                        spec.js_name,
+                        format!(
+                            "{} is given twice in the Configuration sheet; keep one row for it",
+                            spec.label
+                        ),
+                    ));
+                }
+                seen.push(spec.js_name);
+            }
             let value = match (spec.cli_form, host) {
                 (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
                 (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),
@@ -910,6 +926,23 @@ mod tests {
     use crate::fields::status::CLASS_NAMES;
     use crate::sync::config::{DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TIME_BUDGET_MS};
     use crate::sync::guard::DEFAULT_MAX_DROP_PERCENT;
+
+    #[test]
+    fn the_configuration_sheet_takes_a_setting_once() {
+        let twice = [("Max drop percent", "5"), ("max drop  percent", "15")];
+        let err = Options::from_text(Host::Configuration, twice).unwrap_err();
+        assert!(
+            err.message().contains("Max drop percent is given twice"),
+            "{}",
+            err.message()
+        );
+        let o = Options::from_text(
+            Host::Cli,
+            [("--max-drop-percent", "5"), ("--max-drop-percent", "15")],
+        )
+        .unwrap();
+        assert_eq!(o.sync.max_drop_percent, Some(15.0));
+    }
 
     #[test]
     fn defaults_match_the_code() {

@@ -162,6 +162,10 @@ pub enum Response {
     Transport(String),
     /// No answer (or no complete body) came within the request's timeout.
     Timeout,
+    /// The host would not send the request, and will not for hours: a
+    /// quota of its own (Apps Script's daily UrlFetchApp calls). The text
+    /// says which. Never retried.
+    HostLimit(String),
 }
 
 impl Response {

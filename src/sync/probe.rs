@@ -87,6 +87,10 @@ pub fn probe_result(response: &Response, key: &ApiKey) -> (ProbeResult, String) 
                 format!("Torii answered HTTP {status}{detail}; check the API URL."),
             )
         }
+        Response::HostLimit(detail) => (
+            ProbeResult::Unreachable,
+            format!("The connection could not be tested: {detail}."),
+        ),
         Response::Transport(_) | Response::Timeout => (
             ProbeResult::Unreachable,
             format!(

@@ -642,6 +642,25 @@ impl SyncSession {
             clock.last_seen_ms = now_ms;
         }
         let at = self.at(step);
+        if let Response::HostLimit(detail) = &response {
+            // This attempt never left the host: only an earlier attempt of
+            // the sync step may have started the sync.
+            let sync_sent = self
+                .clocks
+                .iter()
+                .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1));
+            let outcome = if sync_sent {
+                "an earlier request to start the sync was sent, so Torii may have started it; \
+                 check the integration in Torii before syncing again"
+            } else {
+                "nothing was synced, so the app's users in Torii are as they were"
+            };
+            self.state = State::Failed(Error::new(
+                ErrorKind::HostLimit,
+                format!("{at} could not be sent: {detail}; {outcome}"),
+            ));
+            return Ok(());
+        }
         let key = &self.settings.api_key;
         match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),

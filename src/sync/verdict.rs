@@ -68,6 +68,13 @@ pub(crate) fn judge(
                 cause: RetryCause::Transport,
             }
         }
+        // A quota of the host's: another attempt would be refused too.
+        Response::HostLimit(detail) => {
+            return Verdict::Fail(Error::new(
+                ErrorKind::HostLimit,
+                format!("{at} could not be sent: {detail}"),
+            ))
+        }
         Response::Timeout => {
             return Verdict::Retry {
                 delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
@@ -237,6 +244,24 @@ mod tests {
             30_000.0,
             0.0,
         )
+    }
+
+    #[test]
+    fn a_host_limit_fails_at_once() {
+        match judged(
+            Step::UploadUrl,
+            Response::HostLimit("the quota is used up".into()),
+        ) {
+            Verdict::Fail(e) => {
+                assert_eq!(e.code(), "host_limit");
+                assert!(
+                    e.message()
+                        .contains("could not be sent: the quota is used up"),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -125,8 +125,9 @@ impl SyncSessionJs {
     }
 
     /// `handleResponse(nowMs, response)` with `{status, headers, body}`,
-    /// `{transportError}` or `{timeout: true}`. Throws `protocol` when no
-    /// request is in flight.
+    /// `{transportError}`, `{timeout: true}` or `{hostLimit}` (the host's
+    /// own quota refused to send it: the sync ends, never retried). Throws
+    /// `protocol` when no request is in flight.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, now_ms: JsValue, response: JsValue) -> Result<(), JsValue> {
         throw((|| {
@@ -195,6 +196,10 @@ fn read_response(value: &JsValue) -> Result<Response> {
     let timeout = get("timeout")?;
     if timeout.as_bool() == Some(true) {
         return Ok(Response::Timeout);
+    }
+    let limit = get("hostLimit")?;
+    if let Some(detail) = limit.as_string() {
+        return Ok(Response::HostLimit(detail));
     }
     let transport = get("transportError")?;
     if !transport.is_undefined() && !transport.is_null() {

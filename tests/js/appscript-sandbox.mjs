@@ -16,8 +16,11 @@
  * 5 minutes, formatDate refuses 'YYYY' (the week year), and a sheet takes
  * a written text as Sheets may: one starting with = + - or @ (past
  * whitespace and invisible characters, and in full-width forms too)
- * becomes a formula (recorded in `sheet.formulas`) unless it starts with an
- * apostrophe, which is not kept.
+ * becomes a formula (recorded in `sheet.formulas`), and one that reads as a
+ * number, a percent, a currency amount, a date, a time or TRUE/FALSE
+ * becomes that value, unless it starts with an apostrophe, which is not
+ * kept. A run started by callFromTrigger, as a time-driven trigger's, has
+ * no user interface: SpreadsheetApp.getUi throws there.
  */
 
 import { spawn } from 'node:child_process';
@@ -142,6 +145,37 @@ const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
  */
 const FORMULA = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]/;
 
+/** Texts Sheets reads as a number (with grouping commas, a decimal point, an exponent, a percent or a currency sign). */
+const NUMBER = /^\s*([+-]?)\s*([$€£¥]?)\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(e[+-]?\d+)?\s*(%?)\s*$/i;
+/** Texts Sheets reads as a date (US order, or year first), a date-time or a time of day. */
+const DATE = /^\s*(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2}|\d{4}))?)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/;
+const TIME = /^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$/;
+
+/**
+ * What Sheets makes of a text typed or written without a leading
+ * apostrophe, other than a formula: TRUE/FALSE a boolean, a number-like
+ * text a number (leading zeros, digits past the 15th and a trailing ".0"
+ * are lost), a date or time a Date (in UTC here); anything else stays text.
+ */
+function parsed(text) {
+  if (/^\s*(true|false)\s*$/i.test(text)) return text.trim().toLowerCase() === 'true';
+  const number = NUMBER.exec(text);
+  if (number) {
+    const value = Number(number[3].replace(/,/g, '') + (number[4] ?? '')) * (number[1] === '-' ? -1 : 1);
+    return number[5] ? value / 100 : value;
+  }
+  const date = DATE.exec(text);
+  if (date) {
+    const [year, month, day] = date[1] ? [date[1], date[2], date[3]] : [date[6] ?? new Date().getUTCFullYear(), date[4], date[5]];
+    const fullYear = String(year).length === 2 ? 2000 + Number(year) : Number(year);
+    const value = new Date(Date.UTC(fullYear, month - 1, day, date[7] ?? 0, date[8] ?? 0, date[9] ?? 0));
+    if (value.getUTCMonth() === month - 1 && value.getUTCDate() === Number(day)) return value;
+  }
+  const time = TIME.exec(text);
+  if (time && time[1] < 24 && time[2] < 60) return new Date(Date.UTC(1899, 11, 30, time[1], time[2], time[3] ?? 0));
+  return text;
+}
+
 /**
  * What a cell holds once a value is written to it, as Sheets takes it.
  * @returns {{value: *, formula: boolean}}
@@ -149,7 +183,8 @@ const FORMULA = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u
 function entered(value) {
   if (typeof value !== 'string') return { value, formula: false };
   if (value.startsWith("'")) return { value: value.slice(1), formula: false };
-  return { value, formula: FORMULA.test(value) && !PLAIN_NUMBER.test(value) };
+  if (FORMULA.test(value) && !PLAIN_NUMBER.test(value)) return { value, formula: true };
+  return { value: parsed(value), formula: false };
 }
 
 /** A fake sheet: the values getValues returns; display text is derived from them. */
@@ -251,6 +286,8 @@ class FakeProperties {
  * @param {(title: string, prompt: string) => string} [options.alertAnswer] answers ui.alert (default OK/YES)
  * @param {(title: string, prompt: string) => string|null} [options.promptAnswer] the text typed into ui.prompt
  *   (null: Cancel)
+ * @param {number} [options.urlFetchQuota=Infinity] the UrlFetchApp calls left today; past them a call
+ *   throws Apps Script's quota error and sends nothing
  * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
  *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
@@ -258,7 +295,7 @@ class FakeProperties {
  * @param {string} [options.timeZone='Europe/Paris'] the spreadsheet's time zone
  */
 export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
-  files, timeZone = 'Europe/Paris' } = {}) {
+  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -306,15 +343,32 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     showModalDialog(output, title) { log.dialogs.push({ title, html: output.html }); },
   };
 
-  const properties = { user: new FakeProperties(), document: new FakeProperties(), script: new FakeProperties() };
-  const triggers = [];
+  // Each person using the spreadsheet has user properties and triggers of their own (asUser switches).
+  let user = 'admin@example.com';
+  const userProperties = new Map();
+  const properties = {
+    get user() {
+      if (!userProperties.has(user)) userProperties.set(user, new FakeProperties());
+      return userProperties.get(user);
+    },
+    document: new FakeProperties(),
+    script: new FakeProperties(),
+  };
+  const allTriggers = [];
   const lockState = { held: false };
+  let inTrigger = false; // a time-driven trigger's run, which has no user interface
   const record = (...parts) => log.logs.push(parts.map(String).join(' '));
 
   const globals = {
     console: { log: record, info: record, warn: record, error: record },
     Logger: { log: record },
-    SpreadsheetApp: { getActiveSpreadsheet: () => spreadsheet, getUi: () => ui },
+    SpreadsheetApp: {
+      getActiveSpreadsheet: () => spreadsheet,
+      getUi: () => {
+        if (inTrigger) throw new Error('Exception: Cannot call SpreadsheetApp.getUi() from this context.');
+        return ui;
+      },
+    },
     PropertiesService: {
       getUserProperties: () => properties.user,
       getDocumentProperties: () => properties.document,
@@ -351,8 +405,12 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       },
     },
     ScriptApp: {
-      getProjectTriggers: () => [...triggers],
-      deleteTrigger: (t) => triggers.splice(triggers.indexOf(t), 1),
+      // As in Apps Script, a person sees, and can delete, only their own triggers.
+      getProjectTriggers: () => allTriggers.filter((t) => t.owner === user),
+      deleteTrigger: (t) => {
+        if (t.owner !== user) throw new Error('Exception: the trigger belongs to another user');
+        allTriggers.splice(allTriggers.indexOf(t), 1);
+      },
       newTrigger(handler) {
         const spec = { handler };
         const builder = {
@@ -361,8 +419,8 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
           everyDays: (d) => { spec.everyDays = d; return builder; },
           inTimezone: (tz) => { spec.timeZone = tz; return builder; },
           create: () => {
-            const trigger = { ...spec, getHandlerFunction: () => handler };
-            triggers.push(trigger);
+            const trigger = { ...spec, owner: user, getHandlerFunction: () => handler };
+            allTriggers.push(trigger);
             return trigger;
           },
         };
@@ -375,11 +433,12 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
         return output;
       },
     },
-    Session: { getActiveUser: () => ({ getEmail: () => 'admin@example.com' }), getScriptTimeZone: () => 'Etc/UTC' },
+    Session: { getActiveUser: () => ({ getEmail: () => user }), getScriptTimeZone: () => 'Etc/UTC' },
   };
 
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
   function fetchSync(url, options) {
+    if (log.fetches.length >= urlFetchQuota) throw new Error('Exception: Service invoked too many times for one day: urlfetch.');
     // Like UrlFetchApp: the content type comes from the option (form-encoded
     // by default when there is a payload), never from a Content-Type header.
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));
@@ -406,6 +465,9 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   }
 
   const context = vm.createContext(globals);
+  // V8 gives a context WebAssembly's streaming compilers, which take a fetch
+  // Response; Apps Script has neither fetch nor Response, so neither does the sandbox.
+  vm.runInContext('delete WebAssembly.compileStreaming; delete WebAssembly.instantiateStreaming;', context);
   // Arrays handed to the script (base64Decode's bytes, getValues' rows) must
   // be the script realm's own, as in Apps Script; a foreign array takes V8's
   // slow paths and would skew timings.
@@ -420,7 +482,9 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
       const source = values[row + r] || [];
       const line = [];
       for (let c = 0; c < columns; c++) {
-        const value = source[column + c] ?? '';
+        const stored = source[column + c] ?? '';
+        // A date the sheet parsed is a Date of the script's realm, as Apps Script hands it out.
+        const value = Object.prototype.toString.call(stored) === '[object Date]' ? new Date(stored.getTime()) : stored;
         line.push(cell ? cell(value) : value);
       }
       out.push(line);
@@ -440,11 +504,23 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
     log,
     sheets,
     properties,
-    triggers,
+    /** Every user's triggers. */
+    get triggers() { return [...allTriggers]; },
+    /** Who uses the spreadsheet from now on (default admin@example.com): their own user properties and triggers. */
+    asUser: (email) => { user = email; },
     /** Moves the script's clock on, as the time a person takes to answer a dialog does. */
     advanceClock: (ms) => { clockOffset += ms; },
     /** Calls a global function of the script, as a menu or trigger would. */
     call: (name, ...args) => vm.runInContext(name, context)(...args),
+    /** Calls a global function as a time-driven trigger would: SpreadsheetApp.getUi throws. */
+    callFromTrigger(name) {
+      inTrigger = true;
+      try {
+        return vm.runInContext(name, context)();
+      } finally {
+        inTrigger = false;
+      }
+    },
     /** Evaluates an expression in the script's global scope. */
     evaluate: (code) => vm.runInContext(code, context),
     /** Creates a sheet with the given rows of values. */

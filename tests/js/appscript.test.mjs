@@ -133,10 +133,17 @@ test('the sandbox has only what Apps Script has, and its sheets take text as She
     assert.equal(bare.evaluate(`typeof ${name}`), 'undefined', name);
   }
   assert.equal(bare.evaluate('typeof WebAssembly.Module'), 'function');
+  for (const name of ['compileStreaming', 'instantiateStreaming']) {
+    assert.equal(bare.evaluate(`typeof WebAssembly.${name}`), 'undefined', `WebAssembly.${name}: Apps Script has no Response to stream`);
+  }
   bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().insertSheet('T').getRange(1, 1, 1, 5)
     .setValues([['=1+1', "'=1+1", '-5', '+cmd', '@SUM(A1)']])`);
   assert.deepEqual(bare.formulas(), ['T!1:1 =1+1', 'T!1:4 +cmd', 'T!1:5 @SUM(A1)']);
   assert.equal(bare.sheets.get('T').values[0][1], '=1+1', 'the apostrophe is not kept');
+  // A time-driven trigger has no user interface: getUi throws there, as in Apps Script.
+  bare.evaluate('function askFromTrigger() { SpreadsheetApp.getUi().alert("hello"); }');
+  assert.throws(() => bare.callFromTrigger('askFromTrigger'), /Cannot call SpreadsheetApp\.getUi\(\) from this context/);
+  assert.equal(bare.evaluate('typeof SpreadsheetApp.getUi().alert'), 'function', 'a menu call has one');
   bare.close();
 });
 
@@ -566,6 +573,41 @@ test('full-width signs and invisible characters before a sign do not make a form
   sandbox.close();
 });
 
+test('text written to a sheet keeps its meaning: leading zeros, long numbers, dates and TRUE stay the text they were', async () => {
+  const bare = createSandbox({ distDir, load: false });
+  bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().insertSheet('T').getRange(1, 1, 1, 6)
+    .setValues([['007', '12345678901234567890', '1.0', 'TRUE', '50%', "'007"]])`);
+  assert.deepEqual(bare.sheets.get('T').values[0], [7, 12345678901234567000, 1, true, 0.5, '007'], 'the sandbox parses as Sheets does');
+  bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().getSheetByName('T').getRange(2, 1, 1, 1).setValues([['2025-01-30']])`);
+  assert.equal(bare.evaluate(`SpreadsheetApp.getActiveSpreadsheet().getSheetByName('T').getRange(2, 1, 1, 1).getValues()[0][0]
+    instanceof Date`), true);
+  bare.close();
+
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = createSandbox({ distDir });
+  saveUserSettings(sandbox);
+  const valued = ['007', '12345678901234567890', '1.0', 'TRUE', '2025-01-30'];
+  sandbox.addSheet('Users', [
+    ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'],
+    ['ada@example.com', `Ada ${valued[0]}`, 'Active', valued[1], 'Enabled', valued[4]],
+    ['bob@example.com', `Bob ${valued[2]}`, 'Active', valued[3], 'Enabled', ''],
+    ['not-an-email', 'Eve', 'Active', 'Owner', 'Enabled', ''],
+  ]);
+  sandbox.call('previewNow');
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  const preview = sandbox.sheets.get('Torii preview').values;
+  assert.deepEqual(preview[1].slice(0, 3), ['ada@example.com', 'Ada', valued[0]]);
+  assert.equal(preview[1][6], valued[1]);
+  assert.equal(preview[1][7], valued[4]);
+  assert.deepEqual([preview[2][2], preview[2][6]], [valued[2], valued[3]]);
+  const header = preview.findIndex((r) => r[0] === 'File' && r[1] === 'Line');
+  assert.equal(preview[header + 1][1], '4', 'a line number stays its text too');
+  assert.equal(typeof history(sandbox)[0][7], 'string', 'the file id is kept as the text Torii gave');
+  sandbox.close();
+});
+
 test('the Configuration sheet reaches the transform', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.addSheet('Users', fixture('stripe-sample.csv'));
@@ -701,6 +743,20 @@ test('Configuration mistakes are readable errors naming the row', () => {
   }
 });
 
+test('a Configuration setting given twice is refused at its second row, and nothing is sent', async () => {
+  await emulator.clearRequests();
+  const sandbox = pastedSandbox();
+  sandbox.sheets.delete('Configuration');
+  // The row Set up sheets wrote says 5; a row added below would otherwise win unseen.
+  sandbox.addSheet('Configuration', [['Setting', 'Value'], ['Max drop percent', '5'], ['License name', 'Team'],
+    ['max drop  percent', '15']]);
+  sandbox.call('syncNow');
+  assert.match(alertText(sandbox), /row 4 \("max drop {2}percent"\): Max drop percent is given twice.*row.*\[invalid_option\]/);
+  assertReadable(alertText(sandbox));
+  assert.deepEqual(await steps(), [], 'nothing was sent');
+  sandbox.close();
+});
+
 test('Settings move the old DocumentProperties to UserProperties and never echo the key', () => {
   const sandbox = createSandbox({ distDir });
   sandbox.properties.document.setProperty('api_key', 'legacy-key-123');
@@ -792,7 +848,7 @@ test('the guard refuses a destructive scheduled sync and says why in the history
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
   sandbox.properties.document.setProperty(baselineKey(sandbox), OLD_BASELINE);
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.deepEqual(await steps(), []);
   const [row] = history(sandbox);
   assert.equal(row[1], 'scheduled');
@@ -807,7 +863,7 @@ test('the previous version\'s last synced count keeps guarding after the upgrade
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
   sandbox.properties.document.setProperty(`TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`, '100');
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.deepEqual(await steps(), []);
   assert.equal(history(sandbox)[0][8], 'refused');
   assert.match(history(sandbox)[0][10], /the last sync sent 100 users/);
@@ -864,7 +920,7 @@ test('the baseline is kept under the core\'s target key: the default API URL nam
     sandbox.properties.document.setProperty(baselineKey(sandbox, { appAccountId: ` ${ACCOUNT}` }), OLD_BASELINE);
     sandbox.call('syncNow');
     assert.match(alertText(sandbox), /Confirm sync: the last sync sent 100 users/, String(url));
-    sandbox.call('scheduledSync');
+    sandbox.callFromTrigger('scheduledSync');
     assert.equal(history(sandbox)[1][8], 'refused');
     sandbox.close();
   }
@@ -885,7 +941,7 @@ test('an unreadable baseline is asked about, and a scheduled sync refuses it', a
 
     const scheduled = pastedSandbox();
     scheduled.properties.document.setProperty(baselineKey(scheduled), stored);
-    scheduled.call('scheduledSync');
+    scheduled.callFromTrigger('scheduledSync');
     const [row] = history(scheduled);
     assert.equal(row[8], 'refused');
     assert.match(row[10], /unreadable.*\[destructive_sync\]/);
@@ -905,7 +961,7 @@ test('emulator faults end in readable history rows, never with the key', async (
     await emulator.setFaults(faults);
     const sandbox = pastedSandbox();
     if (key) sandbox.properties.user.setProperty('TORII_API_KEY', key);
-    sandbox.call('scheduledSync');
+    sandbox.callFromTrigger('scheduledSync');
     const [row] = history(sandbox);
     assert.equal(row[8], result, row[10]);
     assert.match(row[10], expect);
@@ -926,6 +982,43 @@ test('UrlFetchApp timeouts end within the core\'s time budget, long before Apps 
   assert.ok(row[9] < 300, `it ended after ${row[9]} s`);
   assert.match(alertText(sandbox), /Torii sync: failed: gave up at step 1\/4/);
   await emulator.setFaults([]);
+  sandbox.close();
+});
+
+test('UrlFetchApp\'s daily quota ends the sync at once with a clear message, never retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  for (const [quota, sent] of [[0, []], [2, ['GET upload_url', 'PUT upload']]]) {
+    const sandbox = pastedSandbox({ urlFetchQuota: quota });
+    sandbox.call('syncNow');
+    assert.equal(sandbox.log.fetches.length, quota, 'one refused call, not retried');
+    assert.deepEqual(sandbox.log.sleeps, [], 'no wait for a retry');
+    const [row] = history(sandbox);
+    assert.equal(row[8], 'failed');
+    assert.match(row[10], /could not be sent: Apps Script's daily quota of UrlFetchApp calls is used up .*try again tomorrow; nothing was synced.*\[host_limit\]/);
+    assert.doesNotMatch(alertText(sandbox), /network|browser/);
+    assertReadable(alertText(sandbox));
+    assert.deepEqual(await steps(), sent);
+    await emulator.clearRequests();
+    sandbox.close();
+  }
+});
+
+test('UrlFetchApp\'s "too many times in a short time" is a pause, not the daily quota: it is retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox();
+  sandbox.evaluate(`(function () {
+    var fetch = UrlFetchApp.fetch, refused = 0;
+    UrlFetchApp.fetch = function (url, options) {
+      if (refused++ < 1) throw new Error('Exception: Service invoked too many times in a short time: urlfetch. Try Utilities.sleep(1000) between calls.');
+      return fetch(url, options);
+    };
+  })()`);
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  assert.equal(sandbox.log.sleeps.length, 1, 'one wait, then the same request again');
+  assert.doesNotMatch(sandbox.visibleText(), /daily quota/);
   sandbox.close();
 });
 
@@ -950,7 +1043,7 @@ test('a history sheet that cannot be written is said in the dialog', async () =>
   sandbox.call('syncNow');
   assert.match(dialogText(lastDialog(sandbox)),
     /The "Sync history" sheet could not be written: Unexpected error: Exception: You are trying to edit a protected cell/);
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.match(sandbox.log.logs.join('\n'), /"Sync history" sheet could not be written.* Run: synced: synced: file id/,
     'an unattended run says it in the executions log');
   assertReadable(sandbox.log.logs.join('\n'));
@@ -966,7 +1059,7 @@ test('missing settings or sheets are readable errors', () => {
   sandbox.call('previewNow');
   assert.match(alertText(sandbox), /no email column: the header row has Name.*\[missing_email_column\]/);
   sandbox.properties.user.deleteProperty('TORII_API_KEY');
-  sandbox.call('scheduledSync');
+  sandbox.callFromTrigger('scheduledSync');
   assert.equal(history(sandbox)[0][8], 'failed');
   assert.match(history(sandbox)[0][10], /Set the Torii API key and App Account ID first/);
   sandbox.call('scheduleDailySync');
@@ -999,6 +1092,35 @@ test('the daily schedule uses the spreadsheet time zone and can be stopped', () 
   assert.equal(sandbox.triggers.length, 0);
   sandbox.call('stopSchedule');
   assert.match(sandbox.log.alerts.at(-1).prompt, /no daily sync scheduled/);
+  sandbox.close();
+});
+
+test('an editor who is not the owner has settings and a schedule of their own, and never meets the owner\'s key', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox({ promptAnswer: () => '7' });
+  sandbox.call('scheduleDailySync');
+  const owner = sandbox.triggers.slice();
+  assert.equal(owner.length, 1);
+
+  sandbox.asUser('editor@example.com');
+  assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), null, 'user properties are per user');
+  sandbox.call('stopSchedule');
+  assert.match(sandbox.log.alerts.at(-1).prompt, /no daily sync scheduled/);
+  assert.deepEqual(sandbox.triggers, owner, 'the owner\'s trigger is not the editor\'s to remove');
+  sandbox.call('scheduleDailySync');
+  assert.match(sandbox.log.alerts.at(-1).prompt, /Set the Torii API key and App Account ID first/);
+  sandbox.call('syncNow');
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii settings', 'a first sync asks for the editor\'s own settings');
+  assert.match(dialog.html, /name="apiKey"[^>]* required/);
+  assert.ok(!dialog.html.includes(ACCOUNT), 'nor the owner\'s account');
+  assert.deepEqual(await steps(), [], 'nothing was sent with the owner\'s key');
+  assertReadable(sandbox.visibleText());
+
+  sandbox.asUser('admin@example.com');
+  sandbox.callFromTrigger('scheduledSync');
+  assert.equal(history(sandbox).at(-1)[8], 'synced', 'the owner\'s schedule runs with the owner\'s settings');
   sandbox.close();
 });
 
