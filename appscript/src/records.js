@@ -52,8 +52,23 @@ function writeRows_(sheet, at, rows, width) {
     while (cells.length < width) cells.push('');
     return cells;
   });
+  fitSheet_(sheet, at + padded.length - 1, width);
   sheet.getRange(at, 1, padded.length, width).setValues(padded);
   return at + padded.length;
+}
+
+/**
+ * Grows the sheet's grid to `rows` by `columns` where it is smaller: a new
+ * sheet has 1,000 rows and 26 columns, and getRange cannot reach past them.
+ * @param {GoogleAppsScript.Spreadsheet.Sheet} sheet
+ * @param {number} rows
+ * @param {number} columns
+ */
+function fitSheet_(sheet, rows, columns) {
+  var maxRows = sheet.getMaxRows();
+  if (rows > maxRows) sheet.insertRowsAfter(maxRows, rows - maxRows);
+  var maxColumns = sheet.getMaxColumns();
+  if (columns > maxColumns) sheet.insertColumnsAfter(maxColumns, columns - maxColumns);
 }
 
 /**
@@ -90,6 +105,7 @@ function writeLastSyncSafely_(target, result) {
     var sheet = ss.getSheetByName(LAST_SYNC_SHEET) || ss.insertSheet(LAST_SYNC_SHEET);
     sheet.clearContents();
     var values = [[target]].concat(result.snapshotRows().map(function (row) { return [row]; }));
+    fitSheet_(sheet, values.length, 1);
     sheet.getRange(1, 1, values.length, 1).setValues(values);
     sheet.hideSheet();
     return '';
@@ -135,6 +151,7 @@ function upgradeHistory_(sheet) {
   var moved = old.map(function (r, i) {
     return [r[0], r[1], r[2], r[3], '', '', '', texts[i][0], texts[i][1], r[6], texts[i][2]];
   });
+  fitSheet_(sheet, rows.length, HISTORY_HEADER.length);
   sheet.getRange(1, 1, rows.length, HISTORY_HEADER.length).setValues([HISTORY_HEADER].concat(moved));
 }
 

@@ -203,6 +203,9 @@ class FakeSheet {
     this.formulas = []; // {row, column, text} of every formula written
     this.activated = false;
     this.hidden = false;
+    // A new sheet's grid, as Sheets makes it; getRange cannot reach past it.
+    this.maxRows = 1000;
+    this.maxColumns = 26;
   }
   getName() { return this.name; }
   getSheetId() { return this.id; }
@@ -213,8 +216,27 @@ class FakeSheet {
   getLastRow() { return this.values.length; }
   getLastColumn() { return Math.max(0, ...this.values.map((r) => r.length)); }
   clearContents() { this.values = []; this.formulas = []; return this; }
+  /** The grid's size: a sheet made with rows in it (addSheet) is at least as large as they are. */
+  getMaxRows() { return Math.max(this.maxRows, this.values.length); }
+  getMaxColumns() { return Math.max(this.maxColumns, this.getLastColumn()); }
+  insertRowsAfter(after, count) {
+    if (after > this.values.length) this.maxRows = this.getMaxRows() + count;
+    else {
+      this.maxRows = this.getMaxRows() + count;
+      this.values.splice(after, 0, ...Array.from({ length: count }, () => []));
+    }
+    return this;
+  }
+  insertColumnsAfter(after, count) {
+    this.maxColumns = this.getMaxColumns() + count;
+    for (const row of this.values) if (row.length > after) row.splice(after, 0, ...new Array(count));
+    return this;
+  }
   appendRow(row) {
     const at = this.values.length;
+    // appendRow adds a row to the grid when the last one is taken.
+    if (at >= this.getMaxRows()) this.maxRows = at + 1;
+    this.maxColumns = Math.max(this.getMaxColumns(), row.length);
     this.values.push([]);
     row.forEach((v, c) => this.write(at, c, v));
     return this;
@@ -229,7 +251,12 @@ class FakeSheet {
     const columns = Math.max(1, ...this.values.map((r) => r.length));
     return new FakeRange(this, 1, 1, Math.max(1, this.values.length), columns);
   }
-  getRange(row, column, rows, columns) { return new FakeRange(this, row, column, rows, columns); }
+  getRange(row, column, rows, columns) {
+    if (row + rows - 1 > this.getMaxRows() || column + columns - 1 > this.getMaxColumns()) {
+      throw new Error('Exception: The coordinates of the range are outside the dimensions of the sheet.');
+    }
+    return new FakeRange(this, row, column, rows, columns);
+  }
   /**
    * The displayed text of a value, as a US-locale sheet shows it: a number
    * in a percent format ("0%", "0.00%", what typing "20%" gives) as that

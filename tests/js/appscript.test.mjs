@@ -492,6 +492,24 @@ test('Preview writes the users and every diagnostic with its sheet row, and send
   sandbox.close();
 });
 
+test('a team larger than a new sheet\'s 1,000 rows is previewed and synced: the sheets grow to fit', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = createSandbox({ distDir });
+  const team = Array.from({ length: 1500 }, (_, i) => [`member${i}@example.com`, `Member ${i}`, 'Active', 'Developer', '', '']);
+  sandbox.addSheet('Users', [['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'], ...team]);
+  saveUserSettings(sandbox);
+  sandbox.call('previewNow');
+  const preview = sandbox.sheets.get('Torii preview');
+  assert.equal(preview.values.filter((r) => /^member\d+@example\.com$/.test(r[0])).length, 1500);
+  assert.match(preview.values.at(-1)[0], /No problems found/);
+  sandbox.call('syncNow');
+  assert.deepEqual(await steps(), ['GET upload_url', 'PUT upload', 'POST register', 'PUT sync']);
+  assert.equal(history(sandbox)[0][8], 'synced');
+  assert.equal(sandbox.sheets.get('Torii last sync').values.length, 1501, 'the target key, then every user');
+  sandbox.close();
+});
+
 test('a date column Sheets half turned into dates (the locale reads another day order than the export) is said', async () => {
   // A day-first export pasted into a month-first (US) sheet: "3/4/2025" became 4 March, "13/4/2025" stayed text.
   const sandbox = createSandbox({ distDir });
