@@ -1517,3 +1517,56 @@ fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_
     run.cancel();
     assert!(matches!(run.poll(3_000.0), Action::Done(_)));
 }
+
+#[test]
+fn a_status_200_with_an_error_body_is_not_a_success() {
+    // A proxy or gateway answering 200 with Torii's error shape: judged by
+    // the status in the body, as if it had been sent as the status.
+    let busy = Response::status(
+        200,
+        r#"{"statusCode":409,"error":"Conflict","message":"A sync is already in progress"}"#,
+    );
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, busy),
+    );
+    assert_eq!(run.error().code(), "sync_conflict", "{}", run.error());
+    let denied = Response::status(
+        200,
+        r#"{"statusCode":401,"error":"Unauthorized","message":"Invalid token"}"#,
+    );
+    let run = drive(&config(""), failing(Step::Register, 1, denied));
+    assert_eq!(run.error().code(), "unauthorized", "{}", run.error());
+    assert!(run.error().message().contains("Invalid token"));
+    // The sync step's body is otherwise unchecked: an HTML page (a login
+    // portal) or an explicit failure must not count as a started sync.
+    for body in [
+        "<html><body>Sign in to continue</body></html>",
+        r#"{"success":false,"message":"sync could not start"}"#,
+    ] {
+        let run = drive(
+            &config(""),
+            failing(Step::Sync, 1, Response::status(200, body)),
+        );
+        assert!(
+            matches!(run.end, Action::Failed(_)),
+            "{body}: {:?}",
+            run.end
+        );
+        assert_eq!(
+            run.error().kind(),
+            &ErrorKind::MalformedResponse { step: Step::Sync },
+            "{}",
+            run.error()
+        );
+        assert_eq!(run.steps().iter().filter(|s| **s == "sync").count(), 1);
+    }
+    // What Torii's success may look like is undocumented: these all pass.
+    for body in ["", "  ", r#"{"success":true}"#, "{}", "true", r#""ok""#] {
+        let run = drive(
+            &config(""),
+            failing(Step::Sync, 1, Response::status(200, body)),
+        );
+        run.outcome();
+    }
+}

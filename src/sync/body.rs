@@ -85,6 +85,34 @@ pub fn parse_file_id(body: &str) -> Result<FileId, String> {
     }
 }
 
+/// The status of an error in Torii's shape (`{"statusCode": 409, …}`)
+/// that came with a 2xx status, as a gateway or proxy in front of Torii
+/// may send it: the answer is judged by this status instead.
+pub fn embedded_error_status(body: &str) -> Option<u16> {
+    let n = parse(body).ok()?.get("statusCode")?.as_f64()?;
+    (n.fract() == 0.0 && (400.0..600.0).contains(&n)).then_some(n as u16)
+}
+
+/// Checks the 2xx answer to the sync request. Its success body is
+/// undocumented, so an empty one or any JSON passes, but a page that is not
+/// JSON (a login portal, a proxy's page) or an explicit `"success": false`
+/// does not prove the sync started, and the baseline must not be saved.
+pub fn check_sync_answer(body: &str, key: &ApiKey) -> Result<(), String> {
+    if body.trim().is_empty() {
+        return Ok(());
+    }
+    match parse(body) {
+        Err(_) => Err("the answer is not JSON, so the sync may not have started".into()),
+        Ok(value) if matches!(value.get("success"), Some(Value::Bool(false))) => {
+            Err(match error_message(body, key) {
+                Some(message) => format!("the answer says the sync failed: {message}"),
+                None => "the answer says the sync failed".into(),
+            })
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
 fn parse_object(body: &str) -> Result<Value<'_>, String> {
     match parse(body) {
         Ok(value @ Value::Object(_)) => Ok(value),

@@ -728,6 +728,9 @@ impl SyncSession {
                 Err(what) => return self.malformed(step, &what),
             },
             Next::Sync(file_id) => {
+                if let Err(what) = body::check_sync_answer(body, &self.settings.api_key) {
+                    return self.malformed(step, &what);
+                }
                 self.state = State::Done(self.outcome_at(now_ms, file_id));
                 return;
             }

@@ -79,13 +79,24 @@ pub(crate) fn judge(
             }
         }
     };
-    if (200..300).contains(&status) {
-        return Verdict::Advance(body);
-    }
+    let sent = status;
+    let status = if (200..300).contains(&status) {
+        match body::embedded_error_status(&body) {
+            Some(embedded) => embedded,
+            None => return Verdict::Advance(body),
+        }
+    } else {
+        status
+    };
     let detail = body::error_message(&body, key);
+    let http = if sent == status {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {sent} with error {status} in its body")
+    };
     let described = match &detail {
-        Some(message) => format!("HTTP {status}: {message}"),
-        None => format!("HTTP {status}"),
+        Some(message) => format!("{http}: {message}"),
+        None => http,
     };
     match (step, status) {
         (_, 500 | 502 | 503 | 504) => Verdict::Retry {
