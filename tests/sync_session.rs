@@ -1570,3 +1570,13 @@ fn a_status_200_with_an_error_body_is_not_a_success() {
         run.outcome();
     }
 }
+
+#[test]
+fn a_service_unavailable_honours_retry_after() {
+    // RFC 9110 defines Retry-After for 503 as for 429: a server that says
+    // how long it is down must not be hit again at once.
+    let down = Response::status(503, "").with_header("Retry-After", "7");
+    let run = drive(&config(""), failing(Step::UploadUrl, 1, down));
+    assert_eq!(run.waits, [7000]);
+    run.outcome();
+}

@@ -99,8 +99,15 @@ pub(crate) fn judge(
         None => http,
     };
     match (step, status) {
+        // A 503 may say when to come back (RFC 9110), and it is honoured
+        // on any server error that says so.
         (_, 500 | 502 | 503 | 504) => Verdict::Retry {
-            delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+            delay: header(&headers, "retry-after")
+                .and_then(|v| policy::retry_after_ms(v, now_ms))
+                .map_or(
+                    Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+                    Delay::Exact,
+                ),
             why: described,
             cause: RetryCause::Status(status),
         },
