@@ -1580,3 +1580,14 @@ fn a_service_unavailable_honours_retry_after() {
     assert_eq!(run.waits, [7000]);
     run.outcome();
 }
+
+#[test]
+fn a_retry_after_sent_twice_is_still_honoured() {
+    // Two Retry-After headers reach a fetch host joined, "3, 3".
+    for value in ["3, 3", "2,3", "Thu, 01 Jan 1970 00:16:43 GMT, 3"] {
+        let limited = Response::status(429, "").with_header("Retry-After", value);
+        let run = drive(&config(""), failing(Step::Register, 1, limited));
+        assert_eq!(run.waits, [3000], "{value}");
+        run.outcome();
+    }
+}
