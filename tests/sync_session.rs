@@ -1591,3 +1591,35 @@ fn a_retry_after_sent_twice_is_still_honoured() {
         run.outcome();
     }
 }
+
+#[test]
+fn a_first_sync_of_only_deleted_users_asks_first() {
+    // With nothing to compare with, a file whose users are all marked
+    // deleted would still remove every user of the app in Torii.
+    let deleted = users_json(3, "deleted").into_bytes();
+    let mut s = SyncSession::from_json(&config(""), deleted.clone(), 1).unwrap();
+    let v = confirmation(&mut s);
+    assert_eq!(v.reason, Some(DropReason::NoActiveUsers));
+    assert_eq!((v.previous_users, v.new_users), (None, 0));
+    assert!(v.message.contains("no active user"), "{}", v.message);
+    s.refuse().unwrap();
+    match s.poll(0.0) {
+        Action::Failed(e) => assert_eq!(e.code(), "destructive_sync"),
+        other => panic!("{other:?}"),
+    }
+    // Confirmed, or with an active user in it, it goes ahead.
+    let confirmed = config(r#","allowDrop":true"#);
+    let mut s = SyncSession::from_json(&confirmed, deleted, 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+    let removed = transform(&users_csv(3, "Removed"), &TransformOptions::default()).unwrap();
+    assert_eq!(
+        SyncSession::plan(&config(""), &removed, 1)
+            .unwrap()
+            .verdict
+            .reason,
+        Some(DropReason::NoActiveUsers)
+    );
+    let mut s =
+        SyncSession::from_json(&config(""), users_json(3, "active").into_bytes(), 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+}
