@@ -1623,3 +1623,43 @@ fn a_first_sync_of_only_deleted_users_asks_first() {
         SyncSession::from_json(&config(""), users_json(3, "active").into_bytes(), 1).unwrap();
     assert!(matches!(s.poll(0.0), Action::Send { .. }));
 }
+
+#[test]
+fn a_sync_request_left_unanswered_is_reported_as_possibly_started() {
+    // The first start-sync request times out; Torii may have started the
+    // sync, and then answers 409 because that very sync is running.
+    let busy = Response::status(409, r#"{"message":"A sync is already in progress"}"#);
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        |request, earlier| match (request.step, earlier) {
+            (Step::Sync, 0) => Response::Timeout,
+            (Step::Sync, _) => busy.clone(),
+            _ => happy(request),
+        },
+    );
+    assert_eq!(run.error().code(), "sync_conflict");
+    assert!(
+        run.error().message().contains("may be this one"),
+        "{}",
+        run.error()
+    );
+    // Timeouts to the end: the sync may have started all the same.
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, Response::Timeout),
+    );
+    assert_eq!(run.error().code(), "timeout");
+    assert!(
+        run.error()
+            .message()
+            .contains("Torii may have started the sync"),
+        "{}",
+        run.error()
+    );
+    // A conflict from the start is someone else's sync, as before.
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, busy),
+    );
+    assert!(!run.error().message().contains("may"), "{}", run.error());
+}

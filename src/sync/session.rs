@@ -372,6 +372,10 @@ pub struct SyncSession {
     latest_ms: Option<f64>,
     set_back_ms: f64,
     last_problem: Option<String>,
+    /// A request to start the sync got no answer (a timeout, a transport
+    /// error, a gateway's 502 or 504): it may have reached Torii, and
+    /// Torii may have started the sync.
+    sync_unanswered: bool,
 }
 
 impl SyncSession {
@@ -443,6 +447,7 @@ impl SyncSession {
             latest_ms: None,
             set_back_ms: 0.0,
             last_problem: None,
+            sync_unanswered: false,
         }
     }
 
@@ -642,12 +647,26 @@ impl SyncSession {
             clock.last_seen_ms = now_ms;
         }
         let at = self.at(step);
+        if step == Step::Sync {
+            self.sync_unanswered |= matches!(
+                response,
+                Response::Timeout
+                    | Response::Transport(_)
+                    | Response::Http {
+                        status: 502 | 504,
+                        ..
+                    }
+            );
+        }
         let key = &self.settings.api_key;
         match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
             Verdict::RestartFromUploadUrl(why) => self.restart(&why),
             Verdict::Fail(error) => self.state = State::Failed(error),
+        }
+        if let State::Failed(error) = &self.state {
+            self.state = State::Failed(self.noted(step, error));
         }
         Ok(())
     }
@@ -681,7 +700,7 @@ impl SyncSession {
                 None,
                 self.last_problem.as_deref(),
             );
-            return self.fail(error);
+            return self.fail(self.noted(step, &error));
         }
         let request = request::build(&self.settings, &next, &self.direct_content_type);
         // A request gets only the time left, so the sync ends within the budget.
@@ -815,6 +834,29 @@ impl SyncSession {
                 self.settings.api_key.redact(what)
             ),
         ));
+    }
+
+    /// `error` at `step`, saying so when an unanswered request to start
+    /// the sync may have started it: a person would otherwise read a 409
+    /// as someone else's sync, or a timeout as nothing done.
+    fn noted(&self, step: Step, error: &Error) -> Error {
+        if step != Step::Sync || !self.sync_unanswered {
+            return error.clone();
+        }
+        let note = match error.kind() {
+            ErrorKind::SyncConflict => {
+                "an earlier request to start it got no answer, so the sync running may be this \
+                 one"
+            }
+            _ => "a request to start it got no answer, so Torii may have started the sync",
+        };
+        Error::new(
+            error.kind().clone(),
+            format!(
+                "{}. Also, {note}: check the integration in Torii before syncing again",
+                error.message()
+            ),
+        )
     }
 
     fn fail(&mut self, error: Error) -> Action {
