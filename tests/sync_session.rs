@@ -1663,3 +1663,21 @@ fn a_sync_request_left_unanswered_is_reported_as_possibly_started() {
     );
     assert!(!run.error().message().contains("may"), "{}", run.error());
 }
+
+#[test]
+fn an_echo_of_the_key_json_escaped_in_a_body_that_is_not_json_is_redacted() {
+    // A cut-off JSON body is shown as text, escapes and all: JSON may
+    // write the key's / as \/ and any character as \u00XX.
+    let key = "tk_Sec/ret+Key=42";
+    let config = config(&format!(r#","apiKey":"{key}""#));
+    for echo in [r"tk_Sec\/ret+Key=42", r"tk_Sec\u002Fret\u002bKey\u003D42"] {
+        let body = format!(r#"{{"statusCode":400,"message":"bad header Bearer {echo}"#);
+        let run = drive(
+            &config,
+            failing(Step::Register, 1, Response::status(400, body)),
+        );
+        let message = run.error().message();
+        assert!(!message.contains("tk_Sec"), "{message}");
+        assert!(message.contains("Bearer [redacted]"), "{message}");
+    }
+}
