@@ -1681,3 +1681,65 @@ fn an_echo_of_the_key_json_escaped_in_a_body_that_is_not_json_is_redacted() {
         assert!(message.contains("Bearer [redacted]"), "{message}");
     }
 }
+
+#[test]
+fn a_retry_after_date_is_read_against_the_wall_clock_after_it_was_set_back() {
+    // The session runs on from the latest time it saw, but a server's HTTP
+    // date is wall-clock time: after an NTP step back of an hour, a date
+    // 5 s ahead of the (corrected) wall clock still means 5 s.
+    let mut s = session(&config(""));
+    let mut now = 1_800_000_000_000.0;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    s.handle_response(now, Response::status(503, "")).unwrap();
+    now -= 3_600_000.0;
+    let Action::Wait { ms, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    now += ms as f64;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    let at = now + 5_000.0;
+    let date = http_date(at);
+    let limited = Response::status(429, "").with_header("Retry-After", &date);
+    s.handle_response(now, limited).unwrap();
+    let Action::Wait { ms, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    let expected = (at / 1000.0).floor() * 1000.0 - now;
+    assert!(
+        (expected - 1.0..=expected + 1.0).contains(&(ms as f64)),
+        "waited {ms} ms for {date}"
+    );
+}
+
+/// An IMF-fixdate for `ms` after the epoch (which must be after it).
+fn http_date(ms: f64) -> String {
+    let secs = (ms / 1000.0).floor() as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}

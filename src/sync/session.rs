@@ -641,6 +641,9 @@ impl SyncSession {
             }
             (_, response) => response,
         };
+        // A server's HTTP date is wall-clock time, so it is read against
+        // the host's clock as given; the session runs on its monotonic one.
+        let wall_ms = now_ms;
         let now_ms = self.monotonic(now_ms);
         let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
@@ -659,7 +662,7 @@ impl SyncSession {
             );
         }
         let key = &self.settings.api_key;
-        match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
+        match verdict::judge(step, response, &at, key, self.timeout_ms, wall_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
             Verdict::RestartFromUploadUrl(why) => self.restart(&why),

@@ -46,14 +46,15 @@ pub(crate) enum Verdict {
 
 /// Judges `response` to `step`. `at` names the step for messages ("step
 /// 2/4 (upload)"); every text from the server passes through `key` to
-/// redact the API key should the server echo it.
+/// redact the API key should the server echo it. `wall_ms` is the host's
+/// clock as given, which an HTTP-date `Retry-After` is read against.
 pub(crate) fn judge(
     step: Step,
     response: Response,
     at: &str,
     key: &ApiKey,
     request_timeout_ms: f64,
-    now_ms: f64,
+    wall_ms: f64,
 ) -> Verdict {
     let (status, headers, body) = match response {
         Response::Http {
@@ -103,7 +104,7 @@ pub(crate) fn judge(
         // on any server error that says so.
         (_, 500 | 502 | 503 | 504) => Verdict::Retry {
             delay: header(&headers, "retry-after")
-                .and_then(|v| policy::retry_after_ms(v, now_ms))
+                .and_then(|v| policy::retry_after_ms(v, wall_ms))
                 .map_or(
                     Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
                     Delay::Exact,
@@ -113,7 +114,7 @@ pub(crate) fn judge(
         },
         (_, 429) => Verdict::Retry {
             delay: match header(&headers, "retry-after")
-                .and_then(|v| policy::retry_after_ms(v, now_ms))
+                .and_then(|v| policy::retry_after_ms(v, wall_ms))
             {
                 Some(ms) => Delay::Exact(ms),
                 None if header(&headers, "retry-after").is_some() => {
