@@ -1743,3 +1743,27 @@ fn http_date(ms: f64) -> String {
         rest % 60
     )
 }
+
+#[test]
+fn a_file_with_two_users_lists_is_refused() {
+    // Torii reads such a file as JSON.parse does, by its last "users", but
+    // the comparison with the last file would see both lists: 100 users
+    // compared, 1 sent, and the guard none the wiser.
+    let previous = users_json(100, "active");
+    let with_file = config(&format!(
+        r#","previousFile":{}"#,
+        serde_json::to_string(&previous).unwrap()
+    ));
+    let users: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"email":"u{i}@example.com","status":"active"}}"#))
+        .collect();
+    let file = format!(
+        r#"{{"users":[{}],"users":[{{"email":"u0@example.com"}}]}}"#,
+        users.join(",")
+    );
+    for config in [&with_file, &config("")] {
+        let err = SyncSession::from_json(config, file.clone().into_bytes(), 1).unwrap_err();
+        assert_eq!(err.code(), "invalid_option", "{err}");
+        assert!(err.message().contains("more than one \"users\""), "{err}");
+    }
+}

@@ -161,16 +161,20 @@ fn one_line(text: &str) -> String {
 }
 
 /// Counts the users of a Torii file, and its active users, checking that it
-/// is a JSON object with a `users` array, without building the users in
-/// memory.
+/// is a JSON object with one `users` array, without building the users in
+/// memory. A second `users` list is refused: Torii would read the last one
+/// and the comparison with the last synced file both, so the guard would
+/// judge users that are not sent.
 pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
     let mut reader = Reader::new(file_json);
     let mut counts: Option<UserCounts> = None;
+    let mut lists = 0u32;
     let mut walk = |reader: &mut Reader| -> Result<(), json::SyntaxError> {
         reader.object(|r, key| {
             if key != "users" {
                 return r.skip();
             }
+            lists += 1;
             let mut n = UserCounts {
                 users: 0,
                 active: 0,
@@ -199,6 +203,9 @@ pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
         return Err("the file is not a JSON object".into());
     }
     walk(&mut reader).map_err(|e| format!("the file is not valid Torii JSON ({e})"))?;
+    if lists > 1 {
+        return Err("the file has more than one \"users\" list".into());
+    }
     counts.ok_or_else(|| "the file has no \"users\" list".to_string())
 }
 
