@@ -586,6 +586,7 @@ fn a_refused_upload_restarts_from_a_fresh_url_once() {
         ["upload_url", "upload", "upload_url", "upload"]
     );
     assert_eq!(run.error().code(), "rejected");
+    assert_eq!(run.error().kind(), &ErrorKind::Rejected { status: 403 });
     assert!(run.error().message().contains("Request has expired"));
 }
 

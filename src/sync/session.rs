@@ -665,7 +665,7 @@ impl SyncSession {
         match verdict::judge(step, response, &at, key, self.timeout_ms, wall_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
-            Verdict::RestartFromUploadUrl(why) => self.restart(&why),
+            Verdict::RestartFromUploadUrl { status, why } => self.restart(status, &why),
             Verdict::Fail(error) => self.state = State::Failed(error),
         }
         if let State::Failed(error) = &self.state {
@@ -808,10 +808,10 @@ impl SyncSession {
         };
     }
 
-    fn restart(&mut self, why: &str) {
+    fn restart(&mut self, status: u16, why: &str) {
         if self.restarts_left == 0 {
             self.state = State::Failed(Error::new(
-                ErrorKind::Rejected { status: 0 },
+                ErrorKind::Rejected { status },
                 format!(
                     "the storage service refused the upload again after a fresh upload URL \
                      ({why})"

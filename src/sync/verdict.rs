@@ -38,8 +38,9 @@ pub(crate) enum Verdict {
         why: String,
         cause: RetryCause,
     },
-    /// The storage refused the upload (an expired URL): start over.
-    RestartFromUploadUrl(String),
+    /// The storage refused the upload (an expired URL) with this status:
+    /// start over.
+    RestartFromUploadUrl { status: u16, why: String },
     /// Give up.
     Fail(Error),
 }
@@ -125,7 +126,10 @@ pub(crate) fn judge(
             why: described,
             cause: RetryCause::Status(status),
         },
-        (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl(described),
+        (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl {
+            status,
+            why: described,
+        },
         (Step::Sync, 409) => Verdict::Retry {
             delay: Delay::Backoff(policy::CONFLICT_BASE_DELAY_MS),
             why: described,
