@@ -1768,3 +1768,38 @@ fn a_file_with_two_users_lists_is_refused() {
         assert!(err.message().contains("more than one \"users\""), "{err}");
     }
 }
+
+#[test]
+fn a_file_id_no_real_id_looks_like_is_malformed() {
+    // The id is kept in the outcome, the state file and the logs: a
+    // megabyte of it, or one with line breaks, is a hostile or broken
+    // answer, not an id.
+    for body in [
+        format!(r#"{{"id":"{}"}}"#, "7".repeat(10_000)),
+        format!(r#"{{"id":{}}}"#, "7".repeat(10_000)),
+        r#"{"id":"7\nsynced: file id 8"}"#.to_string(),
+    ] {
+        let run = drive(
+            &config(""),
+            failing(Step::Register, 1, Response::status(200, body.clone())),
+        );
+        assert_eq!(
+            run.error().kind(),
+            &ErrorKind::MalformedResponse {
+                step: Step::Register
+            },
+            "{}",
+            &body[..40]
+        );
+        assert!(run.error().message().len() < 400, "{}", run.error());
+    }
+    let run = drive(
+        &config(""),
+        failing(
+            Step::Register,
+            1,
+            Response::status(200, r#"{"id":"f-0b9e6c1d"}"#),
+        ),
+    );
+    assert_eq!(run.outcome().file_id.to_string(), "f-0b9e6c1d");
+}

@@ -71,19 +71,33 @@ pub fn parse_upload_target(body: &str) -> Result<UploadTarget, String> {
 }
 
 /// Reads the file id from `POST /files` or `POST /files/upload`: `{"id": …}`
-/// or `{"file": {"id": …}}`.
+/// or `{"file": {"id": …}}`. An id of more than 256 bytes or with control
+/// characters is refused.
 pub fn parse_file_id(body: &str) -> Result<FileId, String> {
     let value = parse_object(body)?;
     let id = value
         .get("id")
         .or_else(|| value.get("file").and_then(|f| f.get("id")))
         .ok_or("the response has no id (looked for \"id\" and \"file.id\")")?;
-    match id {
-        Value::Number(n) => Ok(FileId::Number(n.to_string())),
-        Value::String(s) if !s.trim().is_empty() => Ok(FileId::Text(s.trim().to_string())),
-        _ => Err("the file id in the response is neither a number nor a string".into()),
+    let id = match id {
+        Value::Number(n) => FileId::Number(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => FileId::Text(s.trim().to_string()),
+        _ => return Err("the file id in the response is neither a number nor a string".into()),
+    };
+    // The id goes into the outcome, the state file and log lines: a huge
+    // one would overflow a host's store, a line break forge a log line.
+    let text = id.to_string();
+    if text.chars().any(char::is_control) {
+        return Err("the file id has control characters".into());
     }
+    if text.len() > MAX_FILE_ID_BYTES {
+        return Err(format!("the file id is {} bytes long", text.len()));
+    }
+    Ok(id)
 }
+
+/// The longest file id taken: ids are numbers or short tokens.
+const MAX_FILE_ID_BYTES: usize = 256;
 
 /// The status of an error in Torii's shape (`{"statusCode": 409, …}`)
 /// that came with a 2xx status, as a gateway or proxy in front of Torii
