@@ -1803,3 +1803,15 @@ fn a_file_id_no_real_id_looks_like_is_malformed() {
     );
     assert_eq!(run.outcome().file_id.to_string(), "f-0b9e6c1d");
 }
+
+#[test]
+fn a_retry_after_in_two_header_entries_takes_the_longer_wait() {
+    // A host that hands headers over one entry each (not joined) has the
+    // same answer as one that joins them: "1, 3".
+    let limited = Response::status(429, "")
+        .with_header("Retry-After", "1")
+        .with_header("retry-after", "3");
+    let run = drive(&config(""), failing(Step::Register, 1, limited));
+    assert_eq!(run.waits, [3000]);
+    run.outcome();
+}

@@ -4,7 +4,7 @@
 
 use super::body;
 use super::config::ApiKey;
-use super::http::{header, Response, Step};
+use super::http::{Response, Step};
 use super::policy;
 use crate::error::{Error, ErrorKind};
 use crate::text::tenths;
@@ -100,11 +100,20 @@ pub(crate) fn judge(
         Some(message) => format!("{http}: {message}"),
         None => http,
     };
+    // Every Retry-After entry, joined as a fetch host joins repeated
+    // headers, so a host that hands them over one by one reads the same.
+    let values: Vec<&str> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let retry_after = (!values.is_empty()).then(|| values.join(", "));
     match (step, status) {
         // A 503 may say when to come back (RFC 9110), and it is honoured
         // on any server error that says so.
         (_, 500 | 502 | 503 | 504) => Verdict::Retry {
-            delay: header(&headers, "retry-after")
+            delay: retry_after
+                .as_deref()
                 .and_then(|v| policy::retry_after_ms(v, wall_ms))
                 .map_or(
                     Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
@@ -114,13 +123,12 @@ pub(crate) fn judge(
             cause: RetryCause::Status(status),
         },
         (_, 429) => Verdict::Retry {
-            delay: match header(&headers, "retry-after")
+            delay: match retry_after
+                .as_deref()
                 .and_then(|v| policy::retry_after_ms(v, wall_ms))
             {
                 Some(ms) => Delay::Exact(ms),
-                None if header(&headers, "retry-after").is_some() => {
-                    Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS)
-                }
+                None if retry_after.is_some() => Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
                 None => Delay::Exact(policy::DEFAULT_RETRY_AFTER_MS),
             },
             why: described,
