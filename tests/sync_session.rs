@@ -586,6 +586,7 @@ fn a_refused_upload_restarts_from_a_fresh_url_once() {
         ["upload_url", "upload", "upload_url", "upload"]
     );
     assert_eq!(run.error().code(), "rejected");
+    assert_eq!(run.error().kind(), &ErrorKind::Rejected { status: 403 });
     assert!(run.error().message().contains("Request has expired"));
 }
 
@@ -1516,4 +1517,301 @@ fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_
         .unwrap();
     run.cancel();
     assert!(matches!(run.poll(3_000.0), Action::Done(_)));
+}
+
+#[test]
+fn a_status_200_with_an_error_body_is_not_a_success() {
+    // A proxy or gateway answering 200 with Torii's error shape: judged by
+    // the status in the body, as if it had been sent as the status.
+    let busy = Response::status(
+        200,
+        r#"{"statusCode":409,"error":"Conflict","message":"A sync is already in progress"}"#,
+    );
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, busy),
+    );
+    assert_eq!(run.error().code(), "sync_conflict", "{}", run.error());
+    let denied = Response::status(
+        200,
+        r#"{"statusCode":401,"error":"Unauthorized","message":"Invalid token"}"#,
+    );
+    let run = drive(&config(""), failing(Step::Register, 1, denied));
+    assert_eq!(run.error().code(), "unauthorized", "{}", run.error());
+    assert!(run.error().message().contains("Invalid token"));
+    // The sync step's body is otherwise unchecked: an HTML page (a login
+    // portal) or an explicit failure must not count as a started sync.
+    for body in [
+        "<html><body>Sign in to continue</body></html>",
+        r#"{"success":false,"message":"sync could not start"}"#,
+    ] {
+        let run = drive(
+            &config(""),
+            failing(Step::Sync, 1, Response::status(200, body)),
+        );
+        assert!(
+            matches!(run.end, Action::Failed(_)),
+            "{body}: {:?}",
+            run.end
+        );
+        assert_eq!(
+            run.error().kind(),
+            &ErrorKind::MalformedResponse { step: Step::Sync },
+            "{}",
+            run.error()
+        );
+        assert_eq!(run.steps().iter().filter(|s| **s == "sync").count(), 1);
+    }
+    // What Torii's success may look like is undocumented: these all pass.
+    for body in ["", "  ", r#"{"success":true}"#, "{}", "true", r#""ok""#] {
+        let run = drive(
+            &config(""),
+            failing(Step::Sync, 1, Response::status(200, body)),
+        );
+        run.outcome();
+    }
+}
+
+#[test]
+fn a_service_unavailable_honours_retry_after() {
+    // RFC 9110 defines Retry-After for 503 as for 429: a server that says
+    // how long it is down must not be hit again at once.
+    let down = Response::status(503, "").with_header("Retry-After", "7");
+    let run = drive(&config(""), failing(Step::UploadUrl, 1, down));
+    assert_eq!(run.waits, [7000]);
+    run.outcome();
+}
+
+#[test]
+fn a_retry_after_sent_twice_is_still_honoured() {
+    // Two Retry-After headers reach a fetch host joined, "3, 3".
+    for value in ["3, 3", "2,3", "Thu, 01 Jan 1970 00:16:43 GMT, 3"] {
+        let limited = Response::status(429, "").with_header("Retry-After", value);
+        let run = drive(&config(""), failing(Step::Register, 1, limited));
+        assert_eq!(run.waits, [3000], "{value}");
+        run.outcome();
+    }
+}
+
+#[test]
+fn a_first_sync_of_only_deleted_users_asks_first() {
+    // With nothing to compare with, a file whose users are all marked
+    // deleted would still remove every user of the app in Torii.
+    let deleted = users_json(3, "deleted").into_bytes();
+    let mut s = SyncSession::from_json(&config(""), deleted.clone(), 1).unwrap();
+    let v = confirmation(&mut s);
+    assert_eq!(v.reason, Some(DropReason::NoActiveUsers));
+    assert_eq!((v.previous_users, v.new_users), (None, 0));
+    assert!(v.message.contains("no active user"), "{}", v.message);
+    s.refuse().unwrap();
+    match s.poll(0.0) {
+        Action::Failed(e) => assert_eq!(e.code(), "destructive_sync"),
+        other => panic!("{other:?}"),
+    }
+    // Confirmed, or with an active user in it, it goes ahead.
+    let confirmed = config(r#","allowDrop":true"#);
+    let mut s = SyncSession::from_json(&confirmed, deleted, 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+    let removed = transform(&users_csv(3, "Removed"), &TransformOptions::default()).unwrap();
+    assert_eq!(
+        SyncSession::plan(&config(""), &removed, 1)
+            .unwrap()
+            .verdict
+            .reason,
+        Some(DropReason::NoActiveUsers)
+    );
+    let mut s =
+        SyncSession::from_json(&config(""), users_json(3, "active").into_bytes(), 1).unwrap();
+    assert!(matches!(s.poll(0.0), Action::Send { .. }));
+}
+
+#[test]
+fn a_sync_request_left_unanswered_is_reported_as_possibly_started() {
+    // The first start-sync request times out; Torii may have started the
+    // sync, and then answers 409 because that very sync is running.
+    let busy = Response::status(409, r#"{"message":"A sync is already in progress"}"#);
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        |request, earlier| match (request.step, earlier) {
+            (Step::Sync, 0) => Response::Timeout,
+            (Step::Sync, _) => busy.clone(),
+            _ => happy(request),
+        },
+    );
+    assert_eq!(run.error().code(), "sync_conflict");
+    assert!(
+        run.error().message().contains("may be this one"),
+        "{}",
+        run.error()
+    );
+    // Timeouts to the end: the sync may have started all the same.
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, Response::Timeout),
+    );
+    assert_eq!(run.error().code(), "timeout");
+    assert!(
+        run.error()
+            .message()
+            .contains("Torii may have started the sync"),
+        "{}",
+        run.error()
+    );
+    // A conflict from the start is someone else's sync, as before.
+    let run = drive(
+        &config(r#","timeBudgetMs":600000"#),
+        failing(Step::Sync, 99, busy),
+    );
+    assert!(!run.error().message().contains("may"), "{}", run.error());
+}
+
+#[test]
+fn an_echo_of_the_key_json_escaped_in_a_body_that_is_not_json_is_redacted() {
+    // A cut-off JSON body is shown as text, escapes and all: JSON may
+    // write the key's / as \/ and any character as \u00XX.
+    let key = "tk_Sec/ret+Key=42";
+    let config = config(&format!(r#","apiKey":"{key}""#));
+    for echo in [r"tk_Sec\/ret+Key=42", r"tk_Sec\u002Fret\u002bKey\u003D42"] {
+        let body = format!(r#"{{"statusCode":400,"message":"bad header Bearer {echo}"#);
+        let run = drive(
+            &config,
+            failing(Step::Register, 1, Response::status(400, body)),
+        );
+        let message = run.error().message();
+        assert!(!message.contains("tk_Sec"), "{message}");
+        assert!(message.contains("Bearer [redacted]"), "{message}");
+    }
+}
+
+#[test]
+fn a_retry_after_date_is_read_against_the_wall_clock_after_it_was_set_back() {
+    // The session runs on from the latest time it saw, but a server's HTTP
+    // date is wall-clock time: after an NTP step back of an hour, a date
+    // 5 s ahead of the (corrected) wall clock still means 5 s.
+    let mut s = session(&config(""));
+    let mut now = 1_800_000_000_000.0;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    s.handle_response(now, Response::status(503, "")).unwrap();
+    now -= 3_600_000.0;
+    let Action::Wait { ms, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    now += ms as f64;
+    let Action::Send { .. } = s.poll(now) else {
+        panic!("no send")
+    };
+    now += 10.0;
+    let at = now + 5_000.0;
+    let date = http_date(at);
+    let limited = Response::status(429, "").with_header("Retry-After", &date);
+    s.handle_response(now, limited).unwrap();
+    let Action::Wait { ms, .. } = s.poll(now) else {
+        panic!("no wait")
+    };
+    let expected = (at / 1000.0).floor() * 1000.0 - now;
+    assert!(
+        (expected - 1.0..=expected + 1.0).contains(&(ms as f64)),
+        "waited {ms} ms for {date}"
+    );
+}
+
+/// An IMF-fixdate for `ms` after the epoch (which must be after it).
+fn http_date(ms: f64) -> String {
+    let secs = (ms / 1000.0).floor() as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[test]
+fn a_file_with_two_users_lists_is_refused() {
+    // Torii reads such a file as JSON.parse does, by its last "users", but
+    // the comparison with the last file would see both lists: 100 users
+    // compared, 1 sent, and the guard none the wiser.
+    let previous = users_json(100, "active");
+    let with_file = config(&format!(
+        r#","previousFile":{}"#,
+        serde_json::to_string(&previous).unwrap()
+    ));
+    let users: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"email":"u{i}@example.com","status":"active"}}"#))
+        .collect();
+    let file = format!(
+        r#"{{"users":[{}],"users":[{{"email":"u0@example.com"}}]}}"#,
+        users.join(",")
+    );
+    for config in [&with_file, &config("")] {
+        let err = SyncSession::from_json(config, file.clone().into_bytes(), 1).unwrap_err();
+        assert_eq!(err.code(), "invalid_option", "{err}");
+        assert!(err.message().contains("more than one \"users\""), "{err}");
+    }
+}
+
+#[test]
+fn a_file_id_no_real_id_looks_like_is_malformed() {
+    // The id is kept in the outcome, the state file and the logs: a
+    // megabyte of it, or one with line breaks, is a hostile or broken
+    // answer, not an id.
+    for body in [
+        format!(r#"{{"id":"{}"}}"#, "7".repeat(10_000)),
+        format!(r#"{{"id":{}}}"#, "7".repeat(10_000)),
+        r#"{"id":"7\nsynced: file id 8"}"#.to_string(),
+    ] {
+        let run = drive(
+            &config(""),
+            failing(Step::Register, 1, Response::status(200, body.clone())),
+        );
+        assert_eq!(
+            run.error().kind(),
+            &ErrorKind::MalformedResponse {
+                step: Step::Register
+            },
+            "{}",
+            &body[..40]
+        );
+        assert!(run.error().message().len() < 400, "{}", run.error());
+    }
+    let run = drive(
+        &config(""),
+        failing(
+            Step::Register,
+            1,
+            Response::status(200, r#"{"id":"f-0b9e6c1d"}"#),
+        ),
+    );
+    assert_eq!(run.outcome().file_id.to_string(), "f-0b9e6c1d");
+}
+
+#[test]
+fn a_retry_after_in_two_header_entries_takes_the_longer_wait() {
+    // A host that hands headers over one entry each (not joined) has the
+    // same answer as one that joins them: "1, 3".
+    let limited = Response::status(429, "")
+        .with_header("Retry-After", "1")
+        .with_header("retry-after", "3");
+    let run = drive(&config(""), failing(Step::Register, 1, limited));
+    assert_eq!(run.waits, [3000]);
+    run.outcome();
 }

@@ -71,17 +71,59 @@ pub fn parse_upload_target(body: &str) -> Result<UploadTarget, String> {
 }
 
 /// Reads the file id from `POST /files` or `POST /files/upload`: `{"id": …}`
-/// or `{"file": {"id": …}}`.
+/// or `{"file": {"id": …}}`. An id of more than 256 bytes or with control
+/// characters is refused.
 pub fn parse_file_id(body: &str) -> Result<FileId, String> {
     let value = parse_object(body)?;
     let id = value
         .get("id")
         .or_else(|| value.get("file").and_then(|f| f.get("id")))
         .ok_or("the response has no id (looked for \"id\" and \"file.id\")")?;
-    match id {
-        Value::Number(n) => Ok(FileId::Number(n.to_string())),
-        Value::String(s) if !s.trim().is_empty() => Ok(FileId::Text(s.trim().to_string())),
-        _ => Err("the file id in the response is neither a number nor a string".into()),
+    let id = match id {
+        Value::Number(n) => FileId::Number(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => FileId::Text(s.trim().to_string()),
+        _ => return Err("the file id in the response is neither a number nor a string".into()),
+    };
+    // The id goes into the outcome, the state file and log lines: a huge
+    // one would overflow a host's store, a line break forge a log line.
+    let text = id.to_string();
+    if text.chars().any(char::is_control) {
+        return Err("the file id has control characters".into());
+    }
+    if text.len() > MAX_FILE_ID_BYTES {
+        return Err(format!("the file id is {} bytes long", text.len()));
+    }
+    Ok(id)
+}
+
+/// The longest file id taken: ids are numbers or short tokens.
+const MAX_FILE_ID_BYTES: usize = 256;
+
+/// The status of an error in Torii's shape (`{"statusCode": 409, …}`)
+/// that came with a 2xx status, as a gateway or proxy in front of Torii
+/// may send it: the answer is judged by this status instead.
+pub fn embedded_error_status(body: &str) -> Option<u16> {
+    let n = parse(body).ok()?.get("statusCode")?.as_f64()?;
+    (n.fract() == 0.0 && (400.0..600.0).contains(&n)).then_some(n as u16)
+}
+
+/// Checks the 2xx answer to the sync request. Its success body is
+/// undocumented, so an empty one or any JSON passes, but a page that is not
+/// JSON (a login portal, a proxy's page) or an explicit `"success": false`
+/// does not prove the sync started, and the baseline must not be saved.
+pub fn check_sync_answer(body: &str, key: &ApiKey) -> Result<(), String> {
+    if body.trim().is_empty() {
+        return Ok(());
+    }
+    match parse(body) {
+        Err(_) => Err("the answer is not JSON, so the sync may not have started".into()),
+        Ok(value) if matches!(value.get("success"), Some(Value::Bool(false))) => {
+            Err(match error_message(body, key) {
+                Some(message) => format!("the answer says the sync failed: {message}"),
+                None => "the answer says the sync failed".into(),
+            })
+        }
+        Ok(_) => Ok(()),
     }
 }
 
@@ -133,16 +175,20 @@ fn one_line(text: &str) -> String {
 }
 
 /// Counts the users of a Torii file, and its active users, checking that it
-/// is a JSON object with a `users` array, without building the users in
-/// memory.
+/// is a JSON object with one `users` array, without building the users in
+/// memory. A second `users` list is refused: Torii would read the last one
+/// and the comparison with the last synced file both, so the guard would
+/// judge users that are not sent.
 pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
     let mut reader = Reader::new(file_json);
     let mut counts: Option<UserCounts> = None;
+    let mut lists = 0u32;
     let mut walk = |reader: &mut Reader| -> Result<(), json::SyntaxError> {
         reader.object(|r, key| {
             if key != "users" {
                 return r.skip();
             }
+            lists += 1;
             let mut n = UserCounts {
                 users: 0,
                 active: 0,
@@ -171,6 +217,9 @@ pub fn count_users(file_json: &str) -> Result<UserCounts, String> {
         return Err("the file is not a JSON object".into());
     }
     walk(&mut reader).map_err(|e| format!("the file is not valid Torii JSON ({e})"))?;
+    if lists > 1 {
+        return Err("the file has more than one \"users\" list".into());
+    }
     counts.ok_or_else(|| "the file has no \"users\" list".to_string())
 }
 

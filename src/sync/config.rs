@@ -80,14 +80,22 @@ impl ApiKey {
 }
 
 /// Where a spelling of `key` that starts at `at` of `text` ends: each byte
-/// of the key as it is or as `%XX` (either case of hex).
+/// of the key as it is, as `%XX`, or JSON-escaped as `\/` or `\u00XX`
+/// (either case of hex): a cut-off JSON body is shown as text, escapes
+/// and all.
 fn key_match(text: &[u8], at: usize, key: &[u8]) -> Option<usize> {
-    let decoded =
-        |h: u8, l: u8| Some(char::from(h).to_digit(16)? * 16 + char::from(l).to_digit(16)?);
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let decoded = |h: u8, l: u8| Some(hex(h)? * 16 + hex(l)?);
     let mut i = at;
     for &k in key {
         match text.get(i..)? {
             [b'%', h, l, ..] if decoded(*h, *l) == Some(u32::from(k)) => i += 3,
+            [b'\\', b'/', ..] if k == b'/' => i += 2,
+            [b'\\', b'u', a, b, h, l, ..]
+                if decoded(*a, *b) == Some(0) && decoded(*h, *l) == Some(u32::from(k)) =>
+            {
+                i += 6
+            }
             [b, ..] if *b == k => i += 1,
             _ => return None,
         }

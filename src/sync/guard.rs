@@ -20,7 +20,8 @@
 //! the count (a hidden sheet any editor can cut down). The comparison with
 //! the limit is exact, in integers. A baseline that cannot be read is
 //! treated as unknown, and the sync asks for confirmation rather than
-//! guessing.
+//! guessing. A first sync has nothing to compare with, but a file with no
+//! active user at all would empty the app whatever Torii held, so it asks.
 
 use crate::json::{parse, Value};
 use crate::text::{tenths, to_tenths};
@@ -116,14 +117,18 @@ pub enum DropReason {
     TooManyRemoved,
     /// The baseline to judge it by is unreadable.
     UnreadableBaseline,
+    /// A first sync whose file has no active user: with nothing to compare
+    /// with, it would still remove every user of the app.
+    NoActiveUsers,
 }
 
 impl DropReason {
-    /// `too_many_removed` or `unreadable_baseline`.
+    /// `too_many_removed`, `unreadable_baseline` or `no_active_users`.
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::TooManyRemoved => "too_many_removed",
             DropReason::UnreadableBaseline => "unreadable_baseline",
+            DropReason::NoActiveUsers => "no_active_users",
         }
     }
 }
@@ -333,6 +338,23 @@ pub fn check(
                 tenths(w.percent_tenths()),
                 tenths(to_tenths(max_drop_percent))
             );
+        }
+        // Whatever Torii holds for the app, a file of only deleted users
+        // ends it all, so even a first sync asks.
+        (None, _) if new.active == 0 => {
+            verdict.allowed = allow_drop;
+            verdict.reason = (!allow_drop).then_some(DropReason::NoActiveUsers);
+            verdict.message = if allow_drop {
+                "first sync of this target, with no active user in the file; confirmed".into()
+            } else {
+                format!(
+                    "this is the first sync of this target and the file has no active user \
+                     (all {} of its users are marked deleted), so Torii would mark every user \
+                     of the app as no longer using it. Check the export and the status mapping \
+                     before you confirm",
+                    new.users
+                )
+            };
         }
         (None, _) => verdict.message = "first sync of this target: nothing to compare with".into(),
     }

@@ -31,7 +31,26 @@ pub fn backoff_ms(base_ms: f64, attempt: u32, random: f64) -> f64 {
 /// no wait at all (0, or a date in the past, as a server with a wrong
 /// clock sends): the caller then backs off as usual instead of hammering
 /// the server at once.
+///
+/// Repeated headers reach a fetch host joined by commas (`3, 3`); an HTTP
+/// date holds a comma itself, so then each piece and each pair of adjacent
+/// pieces is read, and the longest wait wins.
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
+    one_retry_after_ms(value, now_ms).or_else(|| {
+        let pieces: Vec<&str> = value.split(',').collect();
+        let pairs = pieces
+            .windows(2)
+            .filter_map(|pair| one_retry_after_ms(&format!("{},{}", pair[0], pair[1]), now_ms));
+        pieces
+            .iter()
+            .filter_map(|piece| one_retry_after_ms(piece, now_ms))
+            .chain(pairs)
+            .reduce(f64::max)
+    })
+}
+
+/// One `Retry-After` value, as [`retry_after_ms`] reads it.
+fn one_retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Saturates for absurd values; the time budget refuses them anyway.

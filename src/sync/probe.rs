@@ -58,27 +58,54 @@ pub fn probe_request(config: &SyncConfig) -> Result<super::Request> {
 /// use stripe_torii_sync::sync::{ApiKey, Response};
 ///
 /// let key = ApiKey::new("s3cr3t");
-/// assert_eq!(probe_result(&Response::status(200, "{}"), &key).0, ProbeResult::Accepted);
+/// let upload = r#"{"uploadFileParameters":{"url":"https://s3/x","filePath":"p"}}"#;
+/// assert_eq!(probe_result(&Response::status(200, upload), &key).0, ProbeResult::Accepted);
+/// assert_eq!(probe_result(&Response::status(200, "<html>"), &key).0, ProbeResult::Unexpected);
 /// assert_eq!(probe_result(&Response::status(401, ""), &key).0, ProbeResult::Rejected);
 /// assert_eq!(probe_result(&Response::Timeout, &key).0, ProbeResult::Unreachable);
 /// let (_, message) = probe_result(&Response::status(500, "no such key s3cr3t"), &key);
 /// assert_eq!(message, "Torii answered HTTP 500: no such key [redacted]; check the API URL.");
 /// ```
 pub fn probe_result(response: &Response, key: &ApiKey) -> (ProbeResult, String) {
+    // A 2xx proves nothing by itself: a wrong API URL on a web app answers
+    // its page with 200, and a proxy may wrap Torii's error in one. Only
+    // upload parameters show Torii took the key.
+    let status = match response {
+        Response::Http { status, body, .. } if (200..300).contains(status) => {
+            match (
+                super::body::embedded_error_status(body),
+                super::body::parse_upload_target(body),
+            ) {
+                (None, Ok(_)) => {
+                    return (
+                        ProbeResult::Accepted,
+                        "Connected: Torii accepted the API key.".to_string(),
+                    )
+                }
+                (Some(embedded), _) => embedded,
+                (None, Err(what)) => {
+                    return (
+                        ProbeResult::Unexpected,
+                        format!(
+                            "The server answered HTTP {status}, but not as Torii does ({}); \
+                             check the API URL.",
+                            key.redact(&what)
+                        ),
+                    )
+                }
+            }
+        }
+        Response::Http { status, .. } => *status,
+        Response::HostLimit(_) | Response::Transport(_) | Response::Timeout => 0,
+    };
     match response {
-        Response::Http { status, .. } if (200..300).contains(status) => (
-            ProbeResult::Accepted,
-            "Connected: Torii accepted the API key.".to_string(),
-        ),
-        Response::Http {
-            status: 401 | 403, ..
-        } => (
+        Response::Http { .. } if matches!(status, 401 | 403) => (
             ProbeResult::Rejected,
             "Torii rejected the API key. Check it under Settings → API Access in Torii; keys can \
              expire."
                 .to_string(),
         ),
-        Response::Http { status, body, .. } => {
+        Response::Http { body, .. } => {
             let detail = super::body::error_message(body, key)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();
@@ -128,5 +155,23 @@ mod tests {
         );
         assert_eq!(result, ProbeResult::Unexpected);
         assert!(message.contains("HTTP 500: down"));
+    }
+
+    #[test]
+    fn a_200_that_is_not_toriis_answer_is_not_a_connection() {
+        let key = ApiKey::new("k");
+        // A web app's page at a wrong API URL, and a JSON answer without
+        // upload parameters.
+        for body in ["<!doctype html><title>Torii</title>", r#"{"ok":true}"#] {
+            let (result, message) = probe_result(&Response::status(200, body), &key);
+            assert_eq!(result, ProbeResult::Unexpected, "{body}");
+            assert!(message.contains("check the API URL"), "{message}");
+        }
+        let wrapped = r#"{"statusCode":401,"error":"Unauthorized","message":"Invalid token"}"#;
+        let (result, _) = probe_result(&Response::status(200, wrapped), &key);
+        assert_eq!(result, ProbeResult::Rejected);
+        let upload = r#"{"uploadFileParameters":{"url":"https://s3/x","filePath":"p"}}"#;
+        let (result, _) = probe_result(&Response::status(200, upload), &key);
+        assert_eq!(result, ProbeResult::Accepted);
     }
 }

@@ -372,6 +372,10 @@ pub struct SyncSession {
     latest_ms: Option<f64>,
     set_back_ms: f64,
     last_problem: Option<String>,
+    /// A request to start the sync got no answer (a timeout, a transport
+    /// error, a gateway's 502 or 504): it may have reached Torii, and
+    /// Torii may have started the sync.
+    sync_unanswered: bool,
 }
 
 impl SyncSession {
@@ -443,6 +447,7 @@ impl SyncSession {
             latest_ms: None,
             set_back_ms: 0.0,
             last_problem: None,
+            sync_unanswered: false,
         }
     }
 
@@ -636,6 +641,9 @@ impl SyncSession {
             }
             (_, response) => response,
         };
+        // A server's HTTP date is wall-clock time, so it is read against
+        // the host's clock as given; the session runs on its monotonic one.
+        let wall_ms = now_ms;
         let now_ms = self.monotonic(now_ms);
         let step = next.step();
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
@@ -661,12 +669,26 @@ impl SyncSession {
             ));
             return Ok(());
         }
+        if step == Step::Sync {
+            self.sync_unanswered |= matches!(
+                response,
+                Response::Timeout
+                    | Response::Transport(_)
+                    | Response::Http {
+                        status: 502 | 504,
+                        ..
+                    }
+            );
+        }
         let key = &self.settings.api_key;
-        match verdict::judge(step, response, &at, key, self.timeout_ms, now_ms) {
+        match verdict::judge(step, response, &at, key, self.timeout_ms, wall_ms) {
             Verdict::Advance(body) => self.advance(next, &body, now_ms),
             Verdict::Retry { delay, why, cause } => self.retry(next, delay, why, cause, now_ms),
-            Verdict::RestartFromUploadUrl(why) => self.restart(&why),
+            Verdict::RestartFromUploadUrl { status, why } => self.restart(status, &why),
             Verdict::Fail(error) => self.state = State::Failed(error),
+        }
+        if let State::Failed(error) = &self.state {
+            self.state = State::Failed(self.noted(step, error));
         }
         Ok(())
     }
@@ -700,7 +722,7 @@ impl SyncSession {
                 None,
                 self.last_problem.as_deref(),
             );
-            return self.fail(error);
+            return self.fail(self.noted(step, &error));
         }
         let request = request::build(&self.settings, &next, &self.direct_content_type);
         // A request gets only the time left, so the sync ends within the budget.
@@ -747,6 +769,9 @@ impl SyncSession {
                 Err(what) => return self.malformed(step, &what),
             },
             Next::Sync(file_id) => {
+                if let Err(what) = body::check_sync_answer(body, &self.settings.api_key) {
+                    return self.malformed(step, &what);
+                }
                 self.state = State::Done(self.outcome_at(now_ms, file_id));
                 return;
             }
@@ -802,10 +827,10 @@ impl SyncSession {
         };
     }
 
-    fn restart(&mut self, why: &str) {
+    fn restart(&mut self, status: u16, why: &str) {
         if self.restarts_left == 0 {
             self.state = State::Failed(Error::new(
-                ErrorKind::Rejected { status: 0 },
+                ErrorKind::Rejected { status },
                 format!(
                     "the storage service refused the upload again after a fresh upload URL \
                      ({why})"
@@ -831,6 +856,29 @@ impl SyncSession {
                 self.settings.api_key.redact(what)
             ),
         ));
+    }
+
+    /// `error` at `step`, saying so when an unanswered request to start
+    /// the sync may have started it: a person would otherwise read a 409
+    /// as someone else's sync, or a timeout as nothing done.
+    fn noted(&self, step: Step, error: &Error) -> Error {
+        if step != Step::Sync || !self.sync_unanswered {
+            return error.clone();
+        }
+        let note = match error.kind() {
+            ErrorKind::SyncConflict => {
+                "an earlier request to start it got no answer, so the sync running may be this \
+                 one"
+            }
+            _ => "a request to start it got no answer, so Torii may have started the sync",
+        };
+        Error::new(
+            error.kind().clone(),
+            format!(
+                "{}. Also, {note}: check the integration in Torii before syncing again",
+                error.message()
+            ),
+        )
     }
 
     fn fail(&mut self, error: Error) -> Action {

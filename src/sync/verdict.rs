@@ -4,7 +4,7 @@
 
 use super::body;
 use super::config::ApiKey;
-use super::http::{header, Response, Step};
+use super::http::{Response, Step};
 use super::policy;
 use crate::error::{Error, ErrorKind};
 use crate::text::tenths;
@@ -38,22 +38,24 @@ pub(crate) enum Verdict {
         why: String,
         cause: RetryCause,
     },
-    /// The storage refused the upload (an expired URL): start over.
-    RestartFromUploadUrl(String),
+    /// The storage refused the upload (an expired URL) with this status:
+    /// start over.
+    RestartFromUploadUrl { status: u16, why: String },
     /// Give up.
     Fail(Error),
 }
 
 /// Judges `response` to `step`. `at` names the step for messages ("step
 /// 2/4 (upload)"); every text from the server passes through `key` to
-/// redact the API key should the server echo it.
+/// redact the API key should the server echo it. `wall_ms` is the host's
+/// clock as given, which an HTTP-date `Retry-After` is read against.
 pub(crate) fn judge(
     step: Step,
     response: Response,
     at: &str,
     key: &ApiKey,
     request_timeout_ms: f64,
-    now_ms: f64,
+    wall_ms: f64,
 ) -> Verdict {
     let (status, headers, body) = match response {
         Response::Http {
@@ -86,34 +88,63 @@ pub(crate) fn judge(
             }
         }
     };
-    if (200..300).contains(&status) {
-        return Verdict::Advance(body);
-    }
-    let detail = body::error_message(&body, key);
-    let described = match &detail {
-        Some(message) => format!("HTTP {status}: {message}"),
-        None => format!("HTTP {status}"),
+    let sent = status;
+    let status = if (200..300).contains(&status) {
+        match body::embedded_error_status(&body) {
+            Some(embedded) => embedded,
+            None => return Verdict::Advance(body),
+        }
+    } else {
+        status
     };
+    let detail = body::error_message(&body, key);
+    let http = if sent == status {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {sent} with error {status} in its body")
+    };
+    let described = match &detail {
+        Some(message) => format!("{http}: {message}"),
+        None => http,
+    };
+    // Every Retry-After entry, joined as a fetch host joins repeated
+    // headers, so a host that hands them over one by one reads the same.
+    let values: Vec<&str> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let retry_after = (!values.is_empty()).then(|| values.join(", "));
     match (step, status) {
+        // A 503 may say when to come back (RFC 9110), and it is honoured
+        // on any server error that says so.
         (_, 500 | 502 | 503 | 504) => Verdict::Retry {
-            delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+            delay: retry_after
+                .as_deref()
+                .and_then(|v| policy::retry_after_ms(v, wall_ms))
+                .map_or(
+                    Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+                    Delay::Exact,
+                ),
             why: described,
             cause: RetryCause::Status(status),
         },
         (_, 429) => Verdict::Retry {
-            delay: match header(&headers, "retry-after")
-                .and_then(|v| policy::retry_after_ms(v, now_ms))
+            delay: match retry_after
+                .as_deref()
+                .and_then(|v| policy::retry_after_ms(v, wall_ms))
             {
                 Some(ms) => Delay::Exact(ms),
-                None if header(&headers, "retry-after").is_some() => {
-                    Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS)
-                }
+                None if retry_after.is_some() => Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
                 None => Delay::Exact(policy::DEFAULT_RETRY_AFTER_MS),
             },
             why: described,
             cause: RetryCause::Status(status),
         },
-        (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl(described),
+        (Step::Upload, 400 | 403) => Verdict::RestartFromUploadUrl {
+            status,
+            why: described,
+        },
         (Step::Sync, 409) => Verdict::Retry {
             delay: Delay::Backoff(policy::CONFLICT_BASE_DELAY_MS),
             why: described,
