@@ -985,3 +985,38 @@ fn the_bundled_sample_accounts_for_every_row() {
         assert!(!json.contains(forbidden), "{forbidden} in {json}");
     }
 }
+
+#[test]
+fn an_excel_sep_line_sets_the_delimiter_and_is_not_the_header() {
+    // Excel writes (and reads) a first line `sep=;` naming the delimiter.
+    for (csv, delimiter) in [
+        (
+            "sep=;\r\nEmail;Name;Status\r\nada@example.com;Ada, Countess;Active\r\n",
+            ';',
+        ),
+        (
+            "SEP=,\nEmail,Name,Status\nada@example.com,Ada,Invited\n",
+            ',',
+        ),
+        ("\"sep=\t\"\nEmail\tStatus\nada@example.com\tActive\n", '\t'),
+    ] {
+        let out =
+            transform(csv, &TransformOptions::default()).unwrap_or_else(|e| panic!("{csv:?}: {e}"));
+        assert!(out.report.is_balanced());
+        assert_eq!(out.report.files[0].delimiter, Some(delimiter), "{csv:?}");
+        assert_eq!(out.report.files[0].header_line, Some(2), "{csv:?}");
+        assert_eq!(out.file.len(), 1);
+        assert!(
+            out.report.diagnostics.is_empty(),
+            "{csv:?}: {:?}",
+            out.report.diagnostics
+        );
+    }
+    // A forced delimiter wins, and the line is still not the header.
+    let forced = TransformOptions {
+        delimiter: Some(b','),
+        ..Default::default()
+    };
+    let out = transform("sep=;\nEmail,Name\nada@example.com,Ada\n", &forced).unwrap();
+    assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
+}

@@ -24,7 +24,7 @@ use crate::fields::name::{name_part, split_name, NameParts};
 use crate::fields::roles::split_roles;
 use crate::fields::status::{LicenseStatus, StatusMatch, UserStatus};
 use crate::input::decode::Encoding;
-use crate::input::scan::{sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
+use crate::input::scan::{sep_directive, sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
 use crate::options::{Exclusion, TransformSettings};
 use crate::report::{Code, Diagnostic, FileReport, Report};
 use crate::store::Text;
@@ -141,11 +141,18 @@ impl<'s, 't> Builder<'s, 't> {
         let (mut scanner, delimiter) = match split {
             Some(rows) => (Scanner::split_rows(text, rows), None),
             None => {
+                let directive = sep_directive(text);
                 let delimiter = self
                     .settings
                     .delimiter
+                    .or(directive)
                     .unwrap_or_else(|| sniff_delimiter(text));
-                (Scanner::new(text, delimiter), Some(char::from(delimiter)))
+                let mut scanner = Scanner::new(text, delimiter);
+                // Excel's `sep=;` line names the delimiter; the header follows.
+                if directive.is_some() {
+                    scanner.skip_line();
+                }
+                (scanner, Some(char::from(delimiter)))
             }
         };
         let mut file = FileReport {
