@@ -14,7 +14,7 @@ use crate::changes::Changes;
 use crate::columns::{ColumnsUsed, Layout};
 use crate::input::decode::Encoding;
 use crate::json::ObjectWriter;
-use crate::text::plural;
+use crate::text::{plural, printable};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +352,7 @@ impl Report {
             let roles: Vec<String> = self
                 .by_role
                 .iter()
-                .map(|(role, n)| format!("{role} {n}"))
+                .map(|(role, n)| format!("{} {n}", printable(role)))
                 .collect();
             out.push_str(&format!("roles: {}\n", roles.join(", ")));
         }
@@ -373,7 +373,7 @@ impl Report {
             out.push_str(d.code.as_str());
             if let Some(column) = &d.column {
                 out.push_str(" [");
-                out.push_str(column);
+                out.push_str(&printable(column));
                 out.push(']');
             }
             out.push_str(": ");

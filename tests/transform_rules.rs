@@ -1020,3 +1020,33 @@ fn an_excel_sep_line_sets_the_delimiter_and_is_not_the_header() {
     let out = transform("sep=;\nEmail,Name\nada@example.com,Ada\n", &forced).unwrap();
     assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
 }
+
+#[test]
+fn control_characters_quoted_from_cells_cannot_break_or_colour_the_report() {
+    // A cell with a line break and a terminal escape, quoted in a message,
+    // would forge a report line ("error: …") or recolour the terminal.
+    let csv = "Email,Status,Role\n\
+               \"x\u{1b}[2K\r\nline 9: ok\",Active,Owner\n\
+               ada@example.com,\"Gone\u{1b}]0;pwned\u{7}\",\"Dev\u{1b}[31m\"\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    for d in &out.report.diagnostics {
+        assert!(!d.message.chars().any(char::is_control), "{:?}", d.message);
+    }
+    let text = out.report.render_text();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    let invalid = &out.report.diagnostics[0];
+    assert_eq!(invalid.code, Code::InvalidEmail);
+    assert!(
+        invalid.message.contains(r"x\u{1b}[2K\r\nline 9: ok"),
+        "{}",
+        invalid.message
+    );
+    // The file keeps the text as it was.
+    assert_eq!(
+        out.file.user(0).unwrap().roles().next(),
+        Some("Dev\u{1b}[31m")
+    );
+}
