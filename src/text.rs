@@ -50,21 +50,32 @@ pub fn trim(text: &str) -> &str {
     }
 }
 
-/// Trims, lower-cases and collapses inner whitespace runs to one space:
-/// the form in which wordings (statuses, excluded values) are compared.
+/// Trims, lower-cases, drops invisible characters (see [`is_invisible`])
+/// and collapses inner whitespace runs to one space: the form in which
+/// wordings (statuses, excluded values) are compared, so a zero-width space
+/// pasted from a web page cannot make `Removed` an unknown status.
 ///
 /// ```
 /// use stripe_torii_sync::text::collapse_fold;
 ///
 /// assert_eq!(collapse_fold("  Invite \t SENT "), "invite sent");
+/// assert_eq!(collapse_fold("Removed\u{200b} \u{feff}"), "removed");
 /// ```
 pub fn collapse_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
+        let word = if word.chars().any(is_invisible) {
+            Cow::Owned(word.chars().filter(|&c| !is_invisible(c)).collect())
+        } else {
+            Cow::Borrowed(word)
+        };
+        if word.is_empty() {
+            continue;
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&fold(word));
+        out.push_str(&fold(&word));
     }
     out
 }

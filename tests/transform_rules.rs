@@ -1050,3 +1050,24 @@ fn control_characters_quoted_from_cells_cannot_break_or_colour_the_report() {
         Some("Dev\u{1b}[31m")
     );
 }
+
+#[test]
+fn invisible_characters_do_not_hide_a_status() {
+    // Copied from a web page, a status can carry a zero-width space or a
+    // direction mark; "Removed" must not become an unknown status read as
+    // active.
+    let csv = "Email,Status\n\
+               ada@example.com,Removed\u{200b}\n\
+               bob@example.com,\u{200e}Invited\n\
+               cat@example.com,Invite\u{2060} sent\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    let statuses: Vec<&str> = out
+        .file
+        .users()
+        .map(|u| u.license_status().as_str())
+        .collect();
+    assert_eq!(statuses, ["deleted", "inactive", "inactive"]);
+    assert_eq!(out.report.count_code(Code::UnknownStatus), 0);
+    let out = transform(csv, &options(r#"{"excludeStatuses":["removed"]}"#)).unwrap();
+    assert_eq!(out.report.totals.excluded, 1);
+}
