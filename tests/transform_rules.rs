@@ -1071,3 +1071,25 @@ fn invisible_characters_do_not_hide_a_status() {
     let out = transform(csv, &options(r#"{"excludeStatuses":["removed"]}"#)).unwrap();
     assert_eq!(out.report.totals.excluded, 1);
 }
+
+#[test]
+fn a_multi_line_name_before_the_email_column_is_no_broken_quote() {
+    // The name's second line holds its closing quote, then the row's email:
+    // the rest of the row, not a row of its own.
+    let csv =
+        "Name,Email,Status\n\"Ada\nLovelace\",ada@example.com,Active\nBob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    let ada = out.file.user(0).unwrap();
+    assert_eq!(
+        (ada.first_name(), ada.last_name()),
+        (Some("Ada"), Some("Lovelace"))
+    );
+    assert_eq!(out.file.user(1).unwrap().email(), "bob@example.com");
+    assert_eq!(out.report.totals.rows_read, 2);
+    // A stray quote still breaks where the swallowed line is a row.
+    let csv = "Name,Email,Status\n\"Ada,ada@example.com,Active\nBob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
+    assert_eq!(out.file.user(0).unwrap().email(), "bob@example.com");
+}

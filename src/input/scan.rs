@@ -473,7 +473,8 @@ impl<'t> Scanner<'t> {
 
     /// True when the line starting at `at` would on its own be a row: its
     /// email cell looks like an email and is followed by the delimiter (or
-    /// ends the line, when the email is the last cell of a row).
+    /// ends the line, when the email is the last cell of a row), and no cell
+    /// before it holds the quote that closes the open cell.
     fn is_row_like(&self, at: usize) -> bool {
         let bytes = self.text.as_bytes();
         let mut start = at;
@@ -485,9 +486,16 @@ impl<'t> Scanner<'t> {
                     .position(|&b| b == b'"')
                     .map_or(bytes.len(), |p| start + 2 + p);
             }
+            let quoted = end > start;
             while let Some(&b) = bytes.get(end) {
                 if self.class[usize::from(b)] & STOP != 0 {
                     break;
+                }
+                // A quote in an unquoted cell before the email closes the
+                // cell being read (`Lovelace",ada@…` after `"Ada`): this
+                // line is the rest of that row, not a row of its own.
+                if b == b'"' && !quoted && index < self.email_column {
+                    return false;
                 }
                 end += 1;
             }
