@@ -132,7 +132,8 @@ pub struct Diagnostic {
     /// What happened and what to do, for a person.
     pub message: String,
     /// The normalised email of the row, when it had a valid one, so hosts
-    /// can mark the user the diagnostic is about.
+    /// can mark the user the diagnostic is about: for a row merged into an
+    /// earlier one, that user's email as exported.
     pub email: Option<String>,
 }
 
