@@ -40,7 +40,7 @@ use crate::fields::email::normalize_email;
 use crate::fields::status::UserStatus;
 use crate::json::{ObjectWriter, Reader, SyntaxError};
 use crate::sync::guard::Removal;
-use crate::text::{fold, FastMap, FastSet};
+use crate::text::{fold, printable, FastMap, FastSet};
 use crate::torii::{ToriiFile, User};
 
 /// One user whose fields differ.
@@ -120,7 +120,9 @@ impl Changes {
             out.push('\n');
         };
         list(&mut out, "added", self.added.clone());
-        list(&mut out, "removed", self.removed.clone());
+        // The previous file's emails were never checked: any text.
+        let removed = self.removed.iter().map(|e| printable(e).into_owned());
+        list(&mut out, "removed", removed.collect());
         let changed = self
             .changed
             .iter()

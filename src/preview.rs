@@ -219,3 +219,29 @@ pub fn diagnostic_cells(report: &Report) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{transform, TransformOptions};
+
+    #[test]
+    fn a_merged_row_spelt_another_way_shows_its_problems_on_the_user() {
+        // The second row spells the domain in its ASCII form: one user,
+        // exported as first spelt, whose second row has a bad date.
+        let csv = "Email,Status,Last login\n\
+                   ada@bücher.example,Active,2025-01-02\n\
+                   ADA@xn--bcher-kva.example,Frozen,soon\n";
+        let out = transform(csv, &TransformOptions::default()).unwrap();
+        let rows = Preview::new(&out).page(&out, 0, 10);
+        let codes: Vec<&str> = rows[0]
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            ["unknown_status", "unparseable_date", "duplicate_email"]
+        );
+    }
+}

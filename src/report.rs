@@ -14,7 +14,7 @@ use crate::changes::Changes;
 use crate::columns::{ColumnsUsed, Layout};
 use crate::input::decode::Encoding;
 use crate::json::ObjectWriter;
-use crate::text::plural;
+use crate::text::{plural, printable};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +132,8 @@ pub struct Diagnostic {
     /// What happened and what to do, for a person.
     pub message: String,
     /// The normalised email of the row, when it had a valid one, so hosts
-    /// can mark the user the diagnostic is about.
+    /// can mark the user the diagnostic is about: for a row merged into an
+    /// earlier one, that user's email as exported.
     pub email: Option<String>,
 }
 
@@ -352,7 +353,7 @@ impl Report {
             let roles: Vec<String> = self
                 .by_role
                 .iter()
-                .map(|(role, n)| format!("{role} {n}"))
+                .map(|(role, n)| format!("{} {n}", printable(role)))
                 .collect();
             out.push_str(&format!("roles: {}\n", roles.join(", ")));
         }
@@ -373,7 +374,7 @@ impl Report {
             out.push_str(d.code.as_str());
             if let Some(column) = &d.column {
                 out.push_str(" [");
-                out.push_str(column);
+                out.push_str(&printable(column));
                 out.push(']');
             }
             out.push_str(": ");

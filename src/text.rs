@@ -50,21 +50,32 @@ pub fn trim(text: &str) -> &str {
     }
 }
 
-/// Trims, lower-cases and collapses inner whitespace runs to one space:
-/// the form in which wordings (statuses, excluded values) are compared.
+/// Trims, lower-cases, drops invisible characters (see [`is_invisible`])
+/// and collapses inner whitespace runs to one space: the form in which
+/// wordings (statuses, excluded values) are compared, so a zero-width space
+/// pasted from a web page cannot make `Removed` an unknown status.
 ///
 /// ```
 /// use stripe_torii_sync::text::collapse_fold;
 ///
 /// assert_eq!(collapse_fold("  Invite \t SENT "), "invite sent");
+/// assert_eq!(collapse_fold("Removed\u{200b} \u{feff}"), "removed");
 /// ```
 pub fn collapse_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
+        let word = if word.chars().any(is_invisible) {
+            Cow::Owned(word.chars().filter(|&c| !is_invisible(c)).collect())
+        } else {
+            Cow::Borrowed(word)
+        };
+        if word.is_empty() {
+            continue;
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&fold(word));
+        out.push_str(&fold(&word));
     }
     out
 }
@@ -250,19 +261,53 @@ pub fn sheet_safe(value: &str) -> Cow<'_, str> {
 /// Cell values quoted in messages are cut to this many characters.
 const QUOTE_LIMIT: usize = 60;
 
-/// A value shortened for a message: at most 60 characters, then `…`.
+/// A value shortened for a message: at most 60 characters, then `…`,
+/// made [`printable`].
 ///
 /// ```
 /// use stripe_torii_sync::text::shorten;
 ///
 /// assert_eq!(shorten("Owner"), "Owner");
 /// assert_eq!(shorten(&"x".repeat(100)).chars().count(), 61);
+/// assert_eq!(shorten("a\r\n\u{1b}[2K"), r"a\r\n\u{1b}[2K");
 /// ```
 pub fn shorten(value: &str) -> Cow<'_, str> {
     match value.char_indices().nth(QUOTE_LIMIT) {
-        Some((cut, _)) => Cow::Owned(format!("{}…", &value[..cut])),
-        None => Cow::Borrowed(value),
+        Some((cut, _)) => Cow::Owned(format!("{}…", printable(&value[..cut]))),
+        None => printable(value),
     }
+}
+
+/// `value` with control characters and direction overrides written
+/// escaped (`\n`, `\u{1b}`), so text from a file cannot break a report
+/// line in two, send a terminal escape, or reorder the text around it.
+///
+/// ```
+/// use stripe_torii_sync::text::printable;
+///
+/// assert_eq!(printable("Owner"), "Owner");
+/// assert_eq!(printable("a\tb\u{202e}c"), r"a\tb\u{202e}c");
+/// ```
+pub fn printable(value: &str) -> Cow<'_, str> {
+    if !value.chars().any(is_unsafe_in_message) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if is_unsafe_in_message(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A character a message must not carry as it is: a control character
+/// (line breaks, terminal escapes) or a direction embedding, override or
+/// isolate.
+fn is_unsafe_in_message(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// "1 row", "2 rows"; `many` is the plural when it is not `noun` + "s".

@@ -985,3 +985,111 @@ fn the_bundled_sample_accounts_for_every_row() {
         assert!(!json.contains(forbidden), "{forbidden} in {json}");
     }
 }
+
+#[test]
+fn an_excel_sep_line_sets_the_delimiter_and_is_not_the_header() {
+    // Excel writes (and reads) a first line `sep=;` naming the delimiter.
+    for (csv, delimiter) in [
+        (
+            "sep=;\r\nEmail;Name;Status\r\nada@example.com;Ada, Countess;Active\r\n",
+            ';',
+        ),
+        (
+            "SEP=,\nEmail,Name,Status\nada@example.com,Ada,Invited\n",
+            ',',
+        ),
+        ("\"sep=\t\"\nEmail\tStatus\nada@example.com\tActive\n", '\t'),
+    ] {
+        let out =
+            transform(csv, &TransformOptions::default()).unwrap_or_else(|e| panic!("{csv:?}: {e}"));
+        assert!(out.report.is_balanced());
+        assert_eq!(out.report.files[0].delimiter, Some(delimiter), "{csv:?}");
+        assert_eq!(out.report.files[0].header_line, Some(2), "{csv:?}");
+        assert_eq!(out.file.len(), 1);
+        assert!(
+            out.report.diagnostics.is_empty(),
+            "{csv:?}: {:?}",
+            out.report.diagnostics
+        );
+    }
+    // A forced delimiter wins, and the line is still not the header.
+    let forced = TransformOptions {
+        delimiter: Some(b','),
+        ..Default::default()
+    };
+    let out = transform("sep=;\nEmail,Name\nada@example.com,Ada\n", &forced).unwrap();
+    assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
+}
+
+#[test]
+fn control_characters_quoted_from_cells_cannot_break_or_colour_the_report() {
+    // A cell with a line break and a terminal escape, quoted in a message,
+    // would forge a report line ("error: …") or recolour the terminal.
+    let csv = "Email,Status,Role\n\
+               \"x\u{1b}[2K\r\nline 9: ok\",Active,Owner\n\
+               ada@example.com,\"Gone\u{1b}]0;pwned\u{7}\",\"Dev\u{1b}[31m\"\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    for d in &out.report.diagnostics {
+        assert!(!d.message.chars().any(char::is_control), "{:?}", d.message);
+    }
+    let text = out.report.render_text();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    let invalid = &out.report.diagnostics[0];
+    assert_eq!(invalid.code, Code::InvalidEmail);
+    assert!(
+        invalid.message.contains(r"x\u{1b}[2K\r\nline 9: ok"),
+        "{}",
+        invalid.message
+    );
+    // The file keeps the text as it was.
+    assert_eq!(
+        out.file.user(0).unwrap().roles().next(),
+        Some("Dev\u{1b}[31m")
+    );
+}
+
+#[test]
+fn invisible_characters_do_not_hide_a_status() {
+    // Copied from a web page, a status can carry a zero-width space or a
+    // direction mark; "Removed" must not become an unknown status read as
+    // active.
+    let csv = "Email,Status\n\
+               ada@example.com,Removed\u{200b}\n\
+               bob@example.com,\u{200e}Invited\n\
+               cat@example.com,Invite\u{2060} sent\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    let statuses: Vec<&str> = out
+        .file
+        .users()
+        .map(|u| u.license_status().as_str())
+        .collect();
+    assert_eq!(statuses, ["deleted", "inactive", "inactive"]);
+    assert_eq!(out.report.count_code(Code::UnknownStatus), 0);
+    let out = transform(csv, &options(r#"{"excludeStatuses":["removed"]}"#)).unwrap();
+    assert_eq!(out.report.totals.excluded, 1);
+}
+
+#[test]
+fn a_multi_line_name_before_the_email_column_is_no_broken_quote() {
+    // The name's second line holds its closing quote, then the row's email:
+    // the rest of the row, not a row of its own.
+    let csv =
+        "Name,Email,Status\n\"Ada\nLovelace\",ada@example.com,Active\nBob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    let ada = out.file.user(0).unwrap();
+    assert_eq!(
+        (ada.first_name(), ada.last_name()),
+        (Some("Ada"), Some("Lovelace"))
+    );
+    assert_eq!(out.file.user(1).unwrap().email(), "bob@example.com");
+    assert_eq!(out.report.totals.rows_read, 2);
+    // A stray quote still breaks where the swallowed line is a row.
+    let csv = "Name,Email,Status\n\"Ada,ada@example.com,Active\nBob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
+    assert_eq!(out.file.user(0).unwrap().email(), "bob@example.com");
+}

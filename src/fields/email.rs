@@ -238,8 +238,13 @@ pub fn looks_like_email(cell: &str) -> bool {
 
 /// The ASCII form of a domain when it is a host name: every label of that
 /// form is letters, digits and hyphens (an internationalised label is
-/// checked in its punycode form).
+/// checked in its punycode form). A domain with an ideographic or
+/// full-width dot is none: IDNA reads those as label separators, so
+/// `example.com．` is `example.com.`, not a label `com．` of its own.
 pub(crate) fn host_name(domain: &str) -> Option<Cow<'_, str>> {
+    if !domain.is_ascii() && domain.contains(['\u{3002}', '\u{ff0e}', '\u{ff61}']) {
+        return None;
+    }
     let ascii = ascii_domain(domain)?;
     ascii
         .split('.')
@@ -312,6 +317,21 @@ fn shape(s: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ideographic_or_full_width_dot_is_no_label_of_its_own() {
+        // IDNA reads these as dots: "example.com．" is "example.com." with
+        // a trailing dot, refused like it, not a second user with a
+        // punycoded "com．" label.
+        for cell in [
+            "d@example.com\u{ff0e}",
+            "d@example\u{3002}com",
+            "d@example.com\u{ff61}",
+        ] {
+            assert_eq!(normalize_email(cell), Err(EmailProblem::Invalid), "{cell}");
+            assert!(!looks_like_email(cell), "{cell}");
+        }
+    }
 
     fn address(cell: &str) -> Result<String, EmailProblem> {
         normalize_email(cell).map(|e| e.address.into_owned())

@@ -176,6 +176,18 @@ fn split_general(cell: &str) -> NameParts<'static> {
             // "Martin Luther King, Jr." is the suffix form, not "Last, First".
             return split_words(&format!("{before} {after}"));
         }
+        // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
+        // comma, which goes with the last name.
+        if let Some((first, suffix)) = after.rsplit_once(',') {
+            let (first, suffix) = (first.trim(), suffix.trim());
+            if is_suffix(suffix) && !before.is_empty() && !first.is_empty() && !first.contains(',')
+            {
+                return NameParts {
+                    first: Some(Cow::Owned(first.to_string())),
+                    last: Some(Cow::Owned(format!("{before} {suffix}"))),
+                };
+            }
+        }
         if !before.is_empty() && !after.is_empty() {
             return NameParts {
                 first: Some(Cow::Owned(after.to_string())),
@@ -498,6 +510,14 @@ mod tests {
         );
         assert_eq!(parts("Rahman, Md"), (Some("Md"), Some("Rahman")));
         assert_eq!(parts("Lovelace, Ada"), (Some("Ada"), Some("Lovelace")));
+        assert_eq!(
+            parts("Lovelace, Ada, PhD"),
+            (Some("Ada"), Some("Lovelace PhD"))
+        );
+        assert_eq!(
+            parts("King, Martin Luther, Jr."),
+            (Some("Martin Luther"), Some("King Jr."))
+        );
         assert_eq!(
             parts("Lovelace,Ada Augusta"),
             (Some("Ada Augusta"), Some("Lovelace"))

@@ -14,10 +14,11 @@
 //! assert_eq!(roles, ["Developer", "Analyst", "developer"]);
 //! ```
 
-use crate::text::trim;
+use crate::text::{is_invisible, trim};
 
-/// The role names in `cell`: split on `,` `;` `|` or a line break, trimmed,
-/// empty pieces dropped. Duplicates are left for the caller to merge.
+/// The role names in `cell`: split on `,` `;` `|` or a line break, trimmed
+/// (of invisible characters too), empty pieces dropped. Duplicates are
+/// left for the caller to merge.
 pub fn split_roles(cell: &str) -> RoleSplit<'_> {
     RoleSplit { rest: Some(cell) }
 }
@@ -48,11 +49,22 @@ impl<'c> Iterator for RoleSplit<'c> {
                     rest
                 }
             };
-            let role = trim(piece);
+            let role = trim_role(piece);
             if !role.is_empty() {
                 return Some(role);
             }
         }
+    }
+}
+
+/// A role trimmed of whitespace and of invisible characters at its edges
+/// (a zero-width space pasted from a web page), which would otherwise make
+/// "Owner" and "Owner\u{200b}" two roles.
+fn trim_role(piece: &str) -> &str {
+    let role = trim(piece);
+    match (role.chars().next(), role.chars().next_back()) {
+        (Some(first), Some(last)) if !is_invisible(first) && !is_invisible(last) => role,
+        _ => role.trim_matches(|c: char| c.is_whitespace() || is_invisible(c)),
     }
 }
 
@@ -73,6 +85,15 @@ mod tests {
         assert_eq!(
             split("Developer\r\nAnalyst\nTax Analyst"),
             ["Developer", "Analyst", "Tax Analyst"]
+        );
+    }
+
+    #[test]
+    fn invisible_characters_at_the_edges_are_trimmed() {
+        // Pasted from a web page, "Owner\u{200b}" would be a second Owner.
+        assert_eq!(
+            split("Owner\u{200b}, \u{feff}Developer,\u{200e}"),
+            ["Owner", "Developer"]
         );
     }
 

@@ -323,6 +323,22 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// Passes over the rest of the current line and its line break,
+    /// counting it: the `sep=` line of [`sep_directive`].
+    pub fn skip_line(&mut self) {
+        let bytes = self.text.as_bytes();
+        match bytes[self.pos..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            Some(offset) => {
+                self.pos += offset;
+                self.line_break();
+            }
+            None => self.pos = bytes.len(),
+        }
+    }
+
     /// Consumes one line break (`\r\n`, `\n` or `\r`) at the position.
     fn line_break(&mut self) {
         let bytes = self.text.as_bytes();
@@ -457,7 +473,8 @@ impl<'t> Scanner<'t> {
 
     /// True when the line starting at `at` would on its own be a row: its
     /// email cell looks like an email and is followed by the delimiter (or
-    /// ends the line, when the email is the last cell of a row).
+    /// ends the line, when the email is the last cell of a row), and no cell
+    /// before it holds the quote that closes the open cell.
     fn is_row_like(&self, at: usize) -> bool {
         let bytes = self.text.as_bytes();
         let mut start = at;
@@ -469,9 +486,16 @@ impl<'t> Scanner<'t> {
                     .position(|&b| b == b'"')
                     .map_or(bytes.len(), |p| start + 2 + p);
             }
+            let quoted = end > start;
             while let Some(&b) = bytes.get(end) {
                 if self.class[usize::from(b)] & STOP != 0 {
                     break;
+                }
+                // A quote in an unquoted cell before the email closes the
+                // cell being read (`Lovelace",ada@…` after `"Ada`): this
+                // line is the rest of that row, not a row of its own.
+                if b == b'"' && !quoted && index < self.email_column {
+                    return false;
                 }
                 end += 1;
             }
@@ -534,6 +558,33 @@ fn special_lanes(word: u64, delimiter: u8) -> u64 {
         | swar::lanes_equal(word, b'"')
         | swar::lanes_equal(word, b'\\')
         | swar::lanes_equal(word, delimiter)
+}
+
+/// The delimiter a first line `sep=X` names, as Excel writes it (any case,
+/// quoted or not) for `,`, `;` or a tab. That line is no row of the file:
+/// [`Scanner::skip_line`] passes over it.
+///
+/// ```
+/// use stripe_torii_sync::input::scan::sep_directive;
+///
+/// assert_eq!(sep_directive("sep=;\r\nEmail;Name\n"), Some(b';'));
+/// assert_eq!(sep_directive("\"SEP=\t\"\nEmail\n"), Some(b'\t'));
+/// assert_eq!(sep_directive("Email,sep=;\n"), None);
+/// ```
+pub fn sep_directive(text: &str) -> Option<u8> {
+    let line = text.split(['\n', '\r']).next().unwrap_or("").as_bytes();
+    let line = match line {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => line,
+    };
+    match line {
+        [s, e, p, b'=', delimiter @ (b',' | b';' | b'\t')]
+            if [*s, *e, *p].eq_ignore_ascii_case(b"sep") =>
+        {
+            Some(*delimiter)
+        }
+        _ => None,
+    }
 }
 
 /// Guesses the delimiter from the first non-blank line: whichever of comma,

@@ -24,7 +24,7 @@ use crate::fields::name::{name_part, split_name, NameParts};
 use crate::fields::roles::split_roles;
 use crate::fields::status::{LicenseStatus, StatusMatch, UserStatus};
 use crate::input::decode::Encoding;
-use crate::input::scan::{sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
+use crate::input::scan::{sep_directive, sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
 use crate::options::{Exclusion, TransformSettings};
 use crate::report::{Code, Diagnostic, FileReport, Report};
 use crate::store::Text;
@@ -141,11 +141,18 @@ impl<'s, 't> Builder<'s, 't> {
         let (mut scanner, delimiter) = match split {
             Some(rows) => (Scanner::split_rows(text, rows), None),
             None => {
+                let directive = sep_directive(text);
                 let delimiter = self
                     .settings
                     .delimiter
+                    .or(directive)
                     .unwrap_or_else(|| sniff_delimiter(text));
-                (Scanner::new(text, delimiter), Some(char::from(delimiter)))
+                let mut scanner = Scanner::new(text, delimiter);
+                // Excel's `sep=;` line names the delimiter; the header follows.
+                if directive.is_some() {
+                    scanner.skip_line();
+                }
+                (scanner, Some(char::from(delimiter)))
             }
         };
         let mut file = FileReport {
@@ -262,6 +269,7 @@ impl<'s, 't> Builder<'s, 't> {
                     return;
                 }
                 self.counts(file.index).rows_read += 1;
+                let row_diagnostics = self.report.diagnostics.len();
                 let Some(values) = self.read(file, line, scanner) else {
                     self.counts(file.index).rejected += 1;
                     return;
@@ -273,7 +281,7 @@ impl<'s, 't> Builder<'s, 't> {
                     self.diagnose(file, line, None, Code::Excluded, message, email);
                     return;
                 }
-                self.merge_or_add(file, line, values, scanner);
+                self.merge_or_add(file, line, values, scanner, row_diagnostics);
             }
             Record::Broken { quote, .. } => {
                 let counts = self.counts(file.index);
@@ -402,16 +410,25 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     /// Step 3: a new user, or the row merged into the user first seen with
-    /// the same email.
+    /// the same email. The row's diagnostics start at `row_diagnostics`.
     fn merge_or_add(
         &mut self,
         file: &FileContext,
         line: u64,
         values: RowValues,
         scanner: &Scanner,
+        row_diagnostics: usize,
     ) {
         let hash = FastBuild::default().hash_one(values.key());
         if let Some(index) = self.find(hash, values.key()) {
+            // The row's warnings name the user as exported, not as this row
+            // spells the email (`xn--…`), so a preview finds them on the user.
+            if self.email_of(index) != values.email {
+                let exported = self.email_of(index).to_string();
+                for d in &mut self.report.diagnostics[row_diagnostics..] {
+                    d.email = Some(exported.clone());
+                }
+            }
             self.merge(file, line, index, values, scanner);
             return;
         }
