@@ -587,7 +587,8 @@ test('full-width signs and invisible characters before a sign do not make a form
   sandbox.call('previewNow');
   assert.deepEqual(sandbox.formulas(), [], 'no formula in the preview');
   const preview = sandbox.sheets.get('Torii preview').values.flat();
-  for (const text of [hostile[0], hostile[1], hostile[2], hostile[3]]) assert.ok(preview.includes(text), text);
+  // A role loses the invisible characters at its edges (the core trims them), and stays text.
+  for (const text of [hostile[0], hostile[1], hostile[2], '+cmd']) assert.ok(preview.includes(text), text);
   sandbox.close();
 });
 
@@ -802,8 +803,8 @@ test('Settings move the old DocumentProperties to UserProperties and never echo 
 
   const refusals = [
     [{ apiKey: 'two words', appAccountId: '1' }, /API key contains spaces or control characters.*\[invalid_config\]/],
-    [{ apiKey: 'k', appAccountId: '' }, /App Account ID is empty/],
-    [{ apiKey: 'k', appAccountId: '1', apiUrl: 'http://api.toriihq.com/v1.0' }, /must start with https:\/\//],
+    [{ apiKey: 'key-0123', appAccountId: '' }, /App Account ID is empty/],
+    [{ apiKey: 'key-0123', appAccountId: '1', apiUrl: 'http://api.toriihq.com/v1.0' }, /must start with https:\/\//],
     [{ apiKey: 'gas-pasted-key-77', appAccountId: 'gas-pasted-key-77' }, /App Account ID holds the API key.*\[invalid_config\]/],
     [{ apiKey: 'gas-pasted-key-77', appAccountId: '1', apiUrl: 'https://api.toriihq.com/GAS-PASTED-KEY-77' }, /API base URL holds the API key/],
   ];
