@@ -11,6 +11,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub const DEFAULT_BASE_URL: &str = "https://api.toriihq.com/v1.0";
 /// The name the uploaded file gets in Torii.
 pub const DEFAULT_FILE_NAME: &str = "stripe-users.json";
+/// The fewest characters an API key may have: shorter ones are refused as a slip.
+pub const MIN_API_KEY_CHARS: usize = 8;
 /// The longest a whole sync may take, requests and waits included. It
 /// keeps a sync well inside Apps Script's 6-minute execution limit.
 pub const DEFAULT_TIME_BUDGET_MS: u64 = 60_000;
@@ -195,6 +197,18 @@ impl SyncConfig {
                 "the Torii API key contains spaces or control characters; paste it again",
             ));
         }
+        // A key this short is a slip (half a paste, a placeholder), and
+        // redacting it would blank that text wherever a message has it.
+        let key_chars = key.chars().count();
+        if key_chars > 0 && key_chars < MIN_API_KEY_CHARS {
+            return Err(invalid(
+                "apiKey",
+                &format!(
+                    "the Torii API key is only {key_chars} characters long; a Torii key is \
+                     longer: paste all of it"
+                ),
+            ));
+        }
         let o = &self.options;
         let target = self.target()?;
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
@@ -310,7 +324,7 @@ mod tests {
 
     #[test]
     fn the_target_is_normalised_and_its_errors_never_show_the_key() {
-        let s = config("k", "777", Some("http://127.0.0.1:018787/./v1.0/"))
+        let s = config("key-0123", "777", Some("http://127.0.0.1:018787/./v1.0/"))
             .validate(true)
             .unwrap();
         assert_eq!(s.target.base_url(), "http://127.0.0.1:18787/v1.0");
@@ -332,7 +346,7 @@ mod tests {
 
     #[test]
     fn defaults_apply() {
-        let s = config("k", "1", None).validate(true).unwrap();
+        let s = config("key-0123", "1", None).validate(true).unwrap();
         assert_eq!(s.target.base_url(), DEFAULT_BASE_URL);
         assert_eq!(s.file_name, DEFAULT_FILE_NAME);
         assert_eq!(s.time_budget_ms, 60_000.0);
@@ -348,16 +362,33 @@ mod tests {
         );
         assert!(config("", "1", None).validate(false).is_ok());
         assert_eq!(
-            field_of(config("k\n", "1", None).validate(true).unwrap_err()),
+            field_of(config("key-0123\n", "1", None).validate(true).unwrap_err()),
             "apiKey"
         );
         assert_eq!(
-            field_of(config("k", " ", None).validate(true).unwrap_err()),
+            field_of(config("key-0123", " ", None).validate(true).unwrap_err()),
             "appAccountId"
         );
         assert_eq!(
-            field_of(config("k", "1", Some("")).validate(true).unwrap_err()),
+            field_of(
+                config("key-0123", "1", Some(""))
+                    .validate(true)
+                    .unwrap_err()
+            ),
             "baseUrl"
+        );
+    }
+
+    #[test]
+    fn a_key_too_short_to_be_one_is_refused_without_being_shown() {
+        let error = config("abc1234", "1", None).validate(true).unwrap_err();
+        assert_eq!(field_of(error.clone()), "apiKey");
+        assert!(error.message().contains("only 7 characters"));
+        assert!(!error.message().contains("abc1234"));
+        assert!(config("abc12345", "1", None).validate(true).is_ok());
+        assert!(
+            config("", "1", None).validate(false).is_ok(),
+            "a dry run needs no key"
         );
     }
 

@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn the_probe_asks_for_an_upload_url_with_the_key() {
         let config = SyncConfig {
-            api_key: ApiKey::new("k"),
+            api_key: ApiKey::new("key-0123"),
             options: SyncOptions {
                 app_account_id: Some("1".into()),
                 ..Default::default()
@@ -148,7 +148,7 @@ mod tests {
         assert!(request.url.ends_with(
             "/files/url?name=stripe-torii-sync-connection-test.json&type=customIntegrationData"
         ));
-        assert_eq!(request.header("authorization"), Some("Bearer k"));
+        assert_eq!(request.header("authorization"), Some("Bearer key-0123"));
         let (result, message) = probe_result(
             &Response::status(500, r#"{"message":"down"}"#),
             &config.api_key,

@@ -313,7 +313,7 @@ impl Prepared {
 ///
 /// let out = transform("Email\nada@example.com\n", &TransformOptions::default()).unwrap();
 /// let config = SyncConfig {
-///     api_key: ApiKey::new("k"),
+///     api_key: ApiKey::new("key-0123"),
 ///     options: SyncOptions {
 ///         app_account_id: Some("42".into()),
 ///         base_url: Some("http://127.0.0.1:9/v1.0".into()),

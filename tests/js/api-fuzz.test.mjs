@@ -48,7 +48,7 @@ function coded(fn, context) {
 test('wrong argument types are invalid_argument errors that name the argument', async () => {
   const core = loadCore();
   const result = core.transform(CSV);
-  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  const session = result.startSync({ apiKey: 'key-0123', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
   const calls = [
     ['transform(input', () => core.transform(123)],
     ['transform(input', () => core.transform(undefined)],
@@ -57,8 +57,8 @@ test('wrong argument types are invalid_argument errors that name the argument', 
     ['poll(nowMs)', () => session.poll('now')],
     ['handleResponse(nowMs)', () => session.handleResponse(undefined, {})],
     ['confirm(yes)', () => session.confirm(1)],
-    ['new SyncSession(fileJson)', () => new core.SyncSession({ apiKey: 'k', appAccountId: '1' }, 123, 1)],
-    ['startSync(seed)', () => result.startSync({ apiKey: 'k', appAccountId: '1' }, 'seed')],
+    ['new SyncSession(fileJson)', () => new core.SyncSession({ apiKey: 'key-0123', appAccountId: '1' }, 123, 1)],
+    ['startSync(seed)', () => result.startSync({ apiKey: 'key-0123', appAccountId: '1' }, 'seed')],
     ['nextJsonChunk(maxBytes)', () => result.nextJsonChunk({})],
     ['nextJsonView(maxBytes)', () => result.nextJsonView('1 MiB')],
     ['previewPage(offset)', () => result.previewPage(null, 1)],
@@ -84,7 +84,7 @@ test('wrong argument types are invalid_argument errors that name the argument', 
 test('a call after free() is a coded error, and the instance keeps working', async () => {
   const core = loadCore();
   const result = core.transform(CSV);
-  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  const session = result.startSync({ apiKey: 'key-0123', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
   session.free();
   result.free();
   for (const call of [() => result.json(), () => result.report(), () => session.poll(0), () => result.userCount]) {
@@ -104,7 +104,7 @@ test('random options, configs, clocks and responses never crash the core', async
     for (let k = 0; k < 3; k++) options[pick(OPTION_KEYS)] = pick(VALUES);
     coded(() => core.transform(pick([CSV, CSV, pick(VALUES), [{ name: 'a', data: CSV }, pick(VALUES)]]), options), options);
 
-    const config = { apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' };
+    const config = { apiKey: 'key-0123', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' };
     for (let k = 0; k < 2; k++) config[pick(CONFIG_KEYS)] = pick(VALUES);
     coded(() => {
       const session = pick([true, false])
@@ -236,9 +236,9 @@ test('a caller value whose reading throws is a coded error, and never breaks the
     () => ({ toJSON: boom }),
   ];
   const result = core.transform(CSV);
-  const session = result.startSync({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
+  const session = result.startSync({ apiKey: 'key-0123', appAccountId: '1', baseUrl: 'http://127.0.0.1:9' }, 1);
   assert.equal(session.poll(0).type, 'send');
-  const config = (v) => ({ apiKey: 'k', appAccountId: '1', baseUrl: 'http://127.0.0.1:9', ...v });
+  const config = (v) => ({ apiKey: 'key-0123', appAccountId: '1', baseUrl: 'http://127.0.0.1:9', ...v });
   const calls = [
     (v) => core.transform(v),
     (v) => core.transform([v]),

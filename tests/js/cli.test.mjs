@@ -422,7 +422,7 @@ test('a usage error\'s line ends with its code too; a missing App Account ID is 
     [['transform', sample, '--output', sample], {}, /^error: --output .* is the same file as .* \[usage\]$/],
     [['sync', sample, '--app-account', '1'], { TORII_API_KEY: '' }, /^error: the Torii API key is empty \(TORII_API_KEY\) \[invalid_config\]$/],
     [['sync', sample, '--app-account', '1', '--output', join(dir, 'o.json')], { TORII_API_KEY: ' ' }, /^error: the Torii API key is empty \(TORII_API_KEY\) \[invalid_config\]$/],
-    [['sync', sample, '--state', join(dir, 's.json')], { TORII_API_KEY: 'k' }, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
+    [['sync', sample, '--state', join(dir, 's.json')], { TORII_API_KEY: 'key-0123' }, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
     [['sync', sample, '--app-account', ' ', '--dry-run'], {}, /^error: the App Account ID is empty \(--app-account\) \[invalid_config\]$/],
   ]) {
     const r = run([...args, '--quiet'], { env, input: '' });
