@@ -471,6 +471,13 @@ impl SyncSession {
         self.settings.target.key()
     }
 
+    /// The whole sync's time budget in milliseconds, as configured or by
+    /// default: it ends within this plus one request's time. A host with a
+    /// limit of its own (Apps Script's 6 minutes) reserves this much.
+    pub fn time_budget_ms(&self) -> f64 {
+        self.settings.time_budget_ms
+    }
+
     /// The bytes of [`crate::sync::Body::Upload`]: the Torii file, or its
     /// multipart wrapping in direct mode.
     pub fn upload_body(&self) -> &[u8] {

@@ -105,3 +105,15 @@ test('a key pasted with a space or a line break at its edge works in every host 
   session.free();
   result.free();
 });
+
+test('a session tells its time budget, the Configuration\'s or the default, which the Sheet reserves of its 6 minutes', () => {
+  const result = core.transform(readFileSync(sample), {});
+  const config = { apiKey: KEY, appAccountId: ACCOUNT };
+  const [byDefault, none, given] = [{}, { timeBudgetMs: 0 }, core.parseOptions('configuration', [['Time budget in ms', '90000']]).sync]
+    .map((options) => result.startSync({ ...config, ...options }, 1));
+  assert.equal(byDefault.timeBudgetMs, Number(core.optionCatalog().find((o) => o.jsName === 'timeBudgetMs').default));
+  assert.equal(none.timeBudgetMs, 0, 'a budget of 0 is 0, not the default');
+  assert.equal(given.timeBudgetMs, 90000);
+  for (const session of [byDefault, none, given]) session.free();
+  result.free();
+});
