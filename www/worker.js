@@ -7,7 +7,7 @@
 // In:  {id, type: 'catalog'}
 //      {id, type: 'run', entries, target, files?, previous?}   files/previous: File objects (previous: null clears it)
 //      {id, type: 'page', generation, offset, limit}
-//      {id, type: 'download', generation}
+//      {id, type: 'download', generation, entries}              entries: the sync form's, for the file's name
 //      {id, type: 'sync', generation, entries, apiKey, seed}
 //      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
 //      {type: 'cancel'}                                         stops the sync in flight
@@ -141,9 +141,12 @@ const handlers = {
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
 
-  download({ generation: wanted }) {
-    blob ??= new Blob([current(wanted).json()], { type: 'application/json' });
-    return { blob };
+  /** The file, named by the core as a sync would upload it. */
+  download({ generation: wanted, entries }) {
+    const res = current(wanted);
+    const { fileName } = parseOptions('sheet', entries);
+    blob ??= new Blob([res.json()], { type: 'application/json' });
+    return { blob, name: fileName };
   },
 
   async sync({ id, generation: wanted, entries, apiKey, seed }) {

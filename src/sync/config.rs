@@ -168,6 +168,18 @@ pub struct SyncConfig {
     pub previous_file: Option<PreviousFile>,
 }
 
+impl SyncOptions {
+    /// The name the file is uploaded under: the one given, trimmed, or
+    /// [`DEFAULT_FILE_NAME`]. The page names its download so too, so the
+    /// saved file and the upload carry one name.
+    pub fn file_name(&self) -> &str {
+        self.file_name
+            .as_deref()
+            .unwrap_or(DEFAULT_FILE_NAME)
+            .trim()
+    }
+}
+
 /// A checked configuration the session runs on.
 #[derive(Debug, Clone)]
 pub(crate) struct SyncSettings {
@@ -221,7 +233,7 @@ impl SyncConfig {
         let o = &self.options;
         let target = self.target()?;
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
-        let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
+        let file_name = o.file_name();
         if file_name.is_empty() {
             return Err(invalid("fileName", "the file name is empty"));
         }
