@@ -104,16 +104,23 @@ function changesView(changes, since, baseline) {
   };
 }
 
-/** Compares with the picked file, else with the last sync of the target; a file that is no Torii file is reported, not fatal. */
-async function compareFor(res, target) {
-  const last = picked ? null : await lastSyncOf(target);
-  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
-  if (!source) return null;
+/**
+ * The changes against `source` ({name, data, baseline?}); a file that is no
+ * Torii file is reported, not fatal: a sync leaves it out too (the core's rule).
+ */
+function compared(res, source) {
   try {
     return changesView(res.compare(source.data, source.name), source.name, source.baseline);
   } catch (e) {
     return { since: source.name, error: errorInfo(e) };
   }
+}
+
+/** Compares with the picked file, else with the last sync of the target. */
+async function compareFor(res, target) {
+  const last = picked ? null : await lastSyncOf(target);
+  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
+  return source ? compared(res, source) : null;
 }
 
 const handlers = {
@@ -158,7 +165,7 @@ const handlers = {
     try {
       const settings = parseOptions('sheet', entries).sync;
       const { key, stored } = await lastSyncFor(settings);
-      if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
+      if (stored) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: stored.file, baseline: stored.baseline }) });
       const file = res.json();
       const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
       const outcome = await session.runWithFetch({

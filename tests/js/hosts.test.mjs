@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,5 +115,24 @@ test('a session tells its time budget, the Configuration\'s or the default, whic
   assert.equal(none.timeBudgetMs, 0, 'a budget of 0 is 0, not the default');
   assert.equal(given.timeBudgetMs, 90000);
   for (const session of [byDefault, none, given]) session.free();
+  result.free();
+});
+
+test('a last synced file that cannot be read holds no sync back in the CLI, as in the Sheet: the baseline guards', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sts-hosts-state-'));
+  const state = join(dir, 'state.json');
+  const args = ['sync', sample, '--quiet', '--app-account', ACCOUNT, '--api-url', emulator.baseUrl, '--state', state];
+  const first = await runCli(args, { TORII_API_KEY: KEY });
+  assert.equal(first.code, 0, first.stderr);
+  const [kept] = readdirSync(join(dir, 'files'));
+  writeFileSync(join(dir, 'files', kept), '{"users":[{"email":'); // cut short
+  const again = await runCli(args, { TORII_API_KEY: KEY });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /note: the file of the last sync in .* cannot be read \(.*\[not_torii_file\]\), so no changes are shown/);
+  assert.match(again.stderr, /synced: file id/);
+
+  const result = core.transform(readFileSync(sample), {});
+  const plan = result.plan({ appAccountId: ACCOUNT, baseline: '{"userCount":100}', previousFile: '{"users":[' });
+  assert.equal(plan.verdict.allowed, false, 'the baseline still guards');
   result.free();
 });
