@@ -244,7 +244,14 @@ async function cmdSync(line, io) {
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
   const last = loadTarget(statePath, target);
-  if (last.previousFile) result.compare(last.previousFile, 'the last sync');
+  if (last.previousFile) {
+    try {
+      result.compare(last.previousFile, 'the last sync');
+    } catch (e) {
+      // The core leaves such a file out of the sync too: the baseline guards, and this sync's file replaces it.
+      io.stderr(`note: the file of the last sync in ${statePath} cannot be read (${e.message} [${e.code}]), so no changes are shown; this sync replaces it`);
+    }
+  }
   const config = { ...options.sync, apiKey, allowDrop: Boolean(values['allow-drop']), ...last };
   finish(result, values, io);
   if (values['dry-run']) {

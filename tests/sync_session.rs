@@ -1815,3 +1815,35 @@ fn a_retry_after_in_two_header_entries_takes_the_longer_wait() {
     assert_eq!(run.waits, [3000]);
     run.outcome();
 }
+
+#[test]
+fn a_previous_file_that_is_no_torii_file_is_left_out_and_the_baseline_guards() {
+    let one = transform(
+        "Email,Status\na@x.com,Active\n",
+        &TransformOptions::default(),
+    )
+    .unwrap();
+    let cut = serde_json::to_string(r#"{"users":[{"email":"a@x.com""#).unwrap();
+    let both = config(&format!(
+        r#","baseline":{{"userCount":100}},"previousFile":{cut}"#
+    ));
+    let plan = SyncSession::plan(&both, &one, 1).unwrap();
+    assert!(
+        plan.changes.is_none(),
+        "no changes against a file that cannot be read"
+    );
+    assert!(
+        !plan.verdict.allowed,
+        "the baseline still guards: {}",
+        plan.verdict.message
+    );
+    assert!(SyncSession::new(&both, &one, 1).is_ok());
+    assert!(SyncSession::from_json(&both, one.to_json(), 1).is_ok());
+    let file_only = config(&format!(r#","previousFile":{cut}"#));
+    assert!(
+        SyncSession::plan(&file_only, &one, 1)
+            .unwrap()
+            .verdict
+            .allowed
+    );
+}

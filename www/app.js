@@ -133,14 +133,17 @@ function cancelSync() {
   tell({ type: 'cancel' });
 }
 
-/** Saves the worker's Blob, the exact bytes a sync sends, under the name Torii gives the upload. */
+/** Saves the worker's Blob, the exact bytes a sync sends, under the name the core gives the upload. */
 async function download() {
   if (!exportable()) return;
-  const answer = await ask({ type: 'download', generation: state.result.generation });
-  if (answer.error) return; // a newer result replaced this one
-  const name = $('field-fileName');
+  clearFieldErrors($('sync-form'));
+  const answer = await ask({ type: 'download', generation: state.result.generation, entries: entries($('sync-form')) });
+  if (answer.error) {
+    showFieldError(answer.error); // a sync setting that does not parse; nothing when a newer result replaced this one
+    return;
+  }
   const url = URL.createObjectURL(answer.blob);
-  Object.assign(document.createElement('a'), { href: url, download: name.value.trim() || name.placeholder }).click();
+  Object.assign(document.createElement('a'), { href: url, download: answer.name }).click();
   setTimeout(() => URL.revokeObjectURL(url), 1000); // the download has its copy by then
 }
 

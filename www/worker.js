@@ -7,7 +7,7 @@
 // In:  {id, type: 'catalog'}
 //      {id, type: 'run', entries, target, files?, previous?}   files/previous: File objects (previous: null clears it)
 //      {id, type: 'page', generation, offset, limit}
-//      {id, type: 'download', generation}
+//      {id, type: 'download', generation, entries}              entries: the sync form's, for the file's name
 //      {id, type: 'sync', generation, entries, apiKey, seed}
 //      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
 //      {type: 'cancel'}                                         stops the sync in flight
@@ -104,16 +104,23 @@ function changesView(changes, since, baseline) {
   };
 }
 
-/** Compares with the picked file, else with the last sync of the target; a file that is no Torii file is reported, not fatal. */
-async function compareFor(res, target) {
-  const last = picked ? null : await lastSyncOf(target);
-  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
-  if (!source) return null;
+/**
+ * The changes against `source` ({name, data, baseline?}); a file that is no
+ * Torii file is reported, not fatal: a sync leaves it out too (the core's rule).
+ */
+function compared(res, source) {
   try {
     return changesView(res.compare(source.data, source.name), source.name, source.baseline);
   } catch (e) {
     return { since: source.name, error: errorInfo(e) };
   }
+}
+
+/** Compares with the picked file, else with the last sync of the target. */
+async function compareFor(res, target) {
+  const last = picked ? null : await lastSyncOf(target);
+  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
+  return source ? compared(res, source) : null;
 }
 
 const handlers = {
@@ -141,9 +148,12 @@ const handlers = {
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
 
-  download({ generation: wanted }) {
-    blob ??= new Blob([current(wanted).json()], { type: 'application/json' });
-    return { blob };
+  /** The file, named by the core as a sync would upload it. */
+  download({ generation: wanted, entries }) {
+    const res = current(wanted);
+    const { fileName } = parseOptions('sheet', entries);
+    blob ??= new Blob([res.json()], { type: 'application/json' });
+    return { blob, name: fileName };
   },
 
   async sync({ id, generation: wanted, entries, apiKey, seed }) {
@@ -155,7 +165,7 @@ const handlers = {
     try {
       const settings = parseOptions('sheet', entries).sync;
       const { key, stored } = await lastSyncFor(settings);
-      if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
+      if (stored) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: stored.file, baseline: stored.baseline }) });
       const file = res.json();
       const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
       const outcome = await session.runWithFetch({

@@ -92,10 +92,7 @@ function syncUsers_(settings, ui, record, startedMs) {
     Object.keys(pass.parsed.sync).forEach(function (name) { config[name] = pass.parsed.sync[name]; });
     if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed
-    var budget = Number(config.timeBudgetMs || toriiCore_().optionCatalog().filter(function (o) {
-      return o.jsName === 'timeBudgetMs';
-    })[0].default);
-    var outcome = driveSession_(session, ui, { startedMs: startedMs, needMs: budget + FETCH_LIMIT_MS + RECORDS_MS });
+    var outcome = driveSession_(session, ui, { startedMs: startedMs, needMs: session.timeBudgetMs + FETCH_LIMIT_MS + RECORDS_MS });
     storeBaseline_(outcome.target, outcome.baseline);
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);

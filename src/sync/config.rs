@@ -35,9 +35,18 @@ pub enum UploadMode {
 pub struct ApiKey(String);
 
 impl ApiKey {
-    /// Wraps a key.
+    /// Wraps a key, without the whitespace at its edges: a paste or a
+    /// shell variable often brings a space or a line break along, which no
+    /// key holds, and every host (CLI, page, Sheet) must treat it alike.
+    /// Whitespace inside the key stays, for [`SyncConfig`]'s check to refuse.
     pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(key.into())
+        let key = key.into();
+        let trimmed = key.trim();
+        ApiKey(if trimmed.len() == key.len() {
+            key
+        } else {
+            trimmed.to_string()
+        })
     }
 
     /// The key itself, for the `Authorization` header only.
@@ -159,6 +168,18 @@ pub struct SyncConfig {
     pub previous_file: Option<PreviousFile>,
 }
 
+impl SyncOptions {
+    /// The name the file is uploaded under: the one given, trimmed, or
+    /// [`DEFAULT_FILE_NAME`]. The page names its download so too, so the
+    /// saved file and the upload carry one name.
+    pub fn file_name(&self) -> &str {
+        self.file_name
+            .as_deref()
+            .unwrap_or(DEFAULT_FILE_NAME)
+            .trim()
+    }
+}
+
 /// A checked configuration the session runs on.
 #[derive(Debug, Clone)]
 pub(crate) struct SyncSettings {
@@ -212,7 +233,7 @@ impl SyncConfig {
         let o = &self.options;
         let target = self.target()?;
         let loopback = target.security() == UrlSecurity::LoopbackHttp;
-        let file_name = o.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME).trim();
+        let file_name = o.file_name();
         if file_name.is_empty() {
             return Err(invalid("fileName", "the file name is empty"));
         }
@@ -362,7 +383,7 @@ mod tests {
         );
         assert!(config("", "1", None).validate(false).is_ok());
         assert_eq!(
-            field_of(config("key-0123\n", "1", None).validate(true).unwrap_err()),
+            field_of(config("key-\n0123", "1", None).validate(true).unwrap_err()),
             "apiKey"
         );
         assert_eq!(
@@ -390,6 +411,16 @@ mod tests {
             config("", "1", None).validate(false).is_ok(),
             "a dry run needs no key"
         );
+    }
+
+    #[test]
+    fn a_key_pasted_with_whitespace_at_its_edges_is_the_key() {
+        for pasted in ["abc12345 ", "abc12345\n", "\tabc12345\r\n"] {
+            let settings = config(pasted, "1", None).validate(true).unwrap();
+            assert_eq!(settings.api_key.expose(), "abc12345", "{pasted:?}");
+        }
+        let error = config("abc 12345", "1", None).validate(true).unwrap_err();
+        assert!(error.message().contains("spaces or control characters"));
     }
 
     #[test]

@@ -170,6 +170,12 @@ struct StepClock {
     last_seen_ms: f64,
 }
 
+/// The config's previous file, when it is a Torii file; one that is not is
+/// left out (see [`SyncSession::new`]).
+fn last_file(config: &SyncConfig) -> Option<Snapshot<'_>> {
+    config.previous_file.as_ref()?.snapshot().ok()
+}
+
 /// Everything a session or a plan is built from: checked settings, the
 /// bytes to upload, and the guard's verdict.
 struct Prepared {
@@ -192,10 +198,7 @@ impl Prepared {
             return Err(refusal);
         }
         let file = transformed.to_json();
-        let changes = match &config.previous_file {
-            Some(previous) => Some(compare(&transformed.file, &previous.snapshot()?)),
-            None => None,
-        };
+        let changes = last_file(config).map(|previous| compare(&transformed.file, &previous));
         let count = |n: usize| n.min(u32::MAX as usize) as u32;
         let users = transformed.file.users();
         let counts = UserCounts {
@@ -212,11 +215,8 @@ impl Prepared {
         let text = std::str::from_utf8(&file)
             .map_err(|_| invalid_file("the file is not UTF-8 text".into()))?;
         let counts = body::count_users(text).map_err(invalid_file)?;
-        let removal = match &config.previous_file {
-            Some(previous) => Some(removal_between(
-                &previous.snapshot()?,
-                &Snapshot::parse(text)?,
-            )),
+        let removal = match last_file(config) {
+            Some(previous) => Some(removal_between(&previous, &Snapshot::parse(text)?)),
             None => None,
         };
         Prepared::finish(config, settings, file, counts, removal, None)
@@ -387,7 +387,12 @@ impl SyncSession {
     /// - `invalid_config`: see [`SyncConfig`]; also a direct-mode file over 3 MB.
     /// - `broken_file`: the transform found a broken quote; `rows_rejected`:
     ///   it rejected rows in strict mode. Such a file is never uploaded.
-    /// - `not_torii_file`: the previous file is not a Torii file.
+    ///
+    /// A previous file that is not a Torii file (a state file cut short, a
+    /// record an older version wrote) is left out, in every host alike: the
+    /// guard then judges by the baseline, as with no file, and the next sync
+    /// replaces it. Refusing would leave the target unsyncable until someone
+    /// found and deleted the record. The host's `compare` says why.
     pub fn new(config: &SyncConfig, transformed: &Transformed, seed: u64) -> Result<Self> {
         let prepared = Prepared::from_transform(config, transformed, true)?;
         Ok(SyncSession::start(prepared, seed))
@@ -469,6 +474,13 @@ impl SyncSession {
     /// The target's key, under which hosts keep the baseline.
     pub fn target(&self) -> String {
         self.settings.target.key()
+    }
+
+    /// The whole sync's time budget in milliseconds, as configured or by
+    /// default: it ends within this plus one request's time. A host with a
+    /// limit of its own (Apps Script's 6 minutes) reserves this much.
+    pub fn time_budget_ms(&self) -> f64 {
+        self.settings.time_budget_ms
     }
 
     /// The bytes of [`crate::sync::Body::Upload`]: the Torii file, or its

@@ -102,12 +102,14 @@ pub fn option_catalog() -> JsValue {
     json(&out)
 }
 
-/// `parseOptions(host, entries)` → `{transform, sync}`: options from
+/// `parseOptions(host, entries)` → `{transform, sync, fileName}`: options from
 /// `[name, text]` pairs as the CLI (`host` `"cli"`, names are flags), a form
 /// or the Settings dialog (`"sheet"`, names are labels) or the Configuration
 /// sheet (`"configuration"`: labels, without the options kept with the key)
 /// give them. The result's objects are what `transform` and
-/// `startSync` take. Throws `invalid_option` naming the flag or setting.
+/// `startSync` take; `fileName` is the name a sync uploads the file under
+/// (given or by default), for a download to carry the same. Throws
+/// `invalid_option` naming the flag or setting.
 #[wasm_bindgen(js_name = parseOptions)]
 pub fn parse_options(host: JsValue, entries: JsValue) -> Result<JsValue, JsValue> {
     throw(parse_options_inner(&host, &entries))
@@ -303,6 +305,7 @@ fn options_json(options: &Options) -> Vec<u8> {
             w.tenths("maxDropPercent", crate::text::to_tenths(p));
         }
     });
+    o.str("fileName", s.file_name());
     o.end();
     out
 }

@@ -694,7 +694,7 @@ test('Set up sheets creates Users and a Configuration listing every setting, and
   });
   assert.ok(!config.flat().some((cell) => ['App Account ID', 'API URL'].includes(cell)), 'user settings are not sheet settings');
   assert.match(alertText(sandbox), /Created: "Users" and "Configuration"/);
-  assert.deepEqual(JSON.parse(sandbox.evaluate('JSON.stringify(readConfiguration_())')), { transform: {}, sync: {} });
+  assert.deepEqual(JSON.parse(sandbox.evaluate('JSON.stringify(readConfiguration_())')), { transform: {}, sync: {}, fileName: 'stripe-users.json' });
 
   sandbox.call('setUpSheets');
   assert.match(sandbox.log.alerts.at(-1).prompt, /already exist; nothing was changed/);

@@ -393,6 +393,19 @@ test('the download is byte for byte the core\'s file for the same options', asyn
     unassignedAmount: 4, dateOrder: 'dmy', excludeStatuses: ['deleted', 'invited'], includeLicense: false }));
 });
 
+test('the download carries the name the core gives the upload, trimmed as the core trims it', async () => {
+  await load(sample);
+  // U+0085 (a line break some editors paste) is whitespace to the core, not to String.prototype.trim.
+  await page.locator('details summary').click(); // File name is under Advanced
+  await page.getByLabel('File name').fill('team.json\u0085');
+  await page.getByLabel('File name').press('Tab'); // leaving a sync field re-runs: the download waits for it
+  await settled();
+  const [download] = await Promise.all([page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download JSON' }).first().click()]);
+  assert.equal(download.suggestedFilename(), core.parseOptions('sheet', [['File name', 'team.json\u0085']]).fileName);
+  assert.equal(download.suggestedFilename(), 'team.json');
+});
+
 test('several exports picked at once go into one file, each listed with its counts', async () => {
   await load([sample, second]);
   assert.equal(await rowCount(), 11);
