@@ -1093,3 +1093,61 @@ fn a_multi_line_name_before_the_email_column_is_no_broken_quote() {
     assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
     assert_eq!(out.file.user(0).unwrap().email(), "bob@example.com");
 }
+
+#[test]
+fn a_member_excluded_on_one_row_is_excluded_from_all_their_rows() {
+    // The excluded row comes after the kept one, and before another.
+    let csv = "Email,Status,Role\n\
+               ada@example.com,Active,Developer\n\
+               bob@example.com,Active,Developer\n\
+               ADA@example.com,Active,Owner\n\
+               ada@example.com,Active,Analyst\n";
+    let out = transform(csv, &options(r#"{"excludeRoles":["owner"]}"#)).unwrap();
+    assert!(out.report.is_balanced(), "{:?}", out.report);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    let t = &out.report.totals;
+    assert_eq!((t.users_exported, t.merged, t.excluded), (1, 0, 3));
+    assert_eq!(codes_at(&out, 2), ["excluded"]);
+    assert_eq!(codes_at(&out, 4), ["excluded"]);
+    assert_eq!(codes_at(&out, 5), ["excluded"]);
+    let at = |line| {
+        let d = out
+            .report
+            .diagnostics
+            .iter()
+            .find(|d| d.line == line)
+            .unwrap();
+        (d.message.clone(), d.email.clone())
+    };
+    assert!(at(2).0.contains("line 4"), "{:?}", at(2));
+    assert!(at(5).0.contains("line 4"), "{:?}", at(5));
+    assert_eq!(at(2).1.as_deref(), Some("ada@example.com"));
+    assert_eq!(out.report.by_role, [("Developer".to_string(), 1)]);
+
+    // The same across files, and for a status filter.
+    let out = stripe_torii_sync::transform::transform_inputs(
+        vec![
+            stripe_torii_sync::transform::Input::new(
+                "a.csv",
+                "Email,Status\nada@example.com,Invited\n",
+            ),
+            stripe_torii_sync::transform::Input::new(
+                "b.csv",
+                "Email,Status\nada@example.com,Active\nbob@example.com,Active\n",
+            ),
+        ],
+        &options(r#"{"excludeStatuses":["invited"]}"#),
+    )
+    .unwrap();
+    assert!(out.report.is_balanced(), "{:?}", out.report);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    assert_eq!(out.report.files[1].counts.excluded, 1);
+    let later = out
+        .report
+        .diagnostics
+        .iter()
+        .find(|d| d.file == 1 && d.line == 2)
+        .unwrap();
+    assert_eq!(later.code, Code::Excluded);
+    assert!(later.message.contains("a.csv line 2"), "{}", later.message);
+}
