@@ -3,8 +3,9 @@
 //! The last word is the last name and the rest the first name, with four
 //! refinements: a suffix (a generation, a degree) stays with the last
 //! name, so do the particles before it ("van", "de la"), the "Last, First"
-//! form is understood, and a cell that is an email address is not a name
-//! at all.
+//! form is understood (but a title after a whole name, "Ada Lovelace,
+//! Countess of Lovelace", is left out, not read as a first name), and a
+//! cell that is an email address is not a name at all.
 //!
 //! ```
 //! use stripe_torii_sync::fields::name::split_name;
@@ -152,7 +153,8 @@ fn split_last_first(trimmed: &str) -> Option<NameParts<'_>> {
     let comma = trimmed.bytes().position(|b| b == b',')?;
     let last = trimmed[..comma].trim_end_matches(' ');
     let first = trimmed[comma + 1..].trim_start_matches(' ');
-    (is_plain(last) && is_plain(first) && !is_suffix(first)).then_some(NameParts {
+    let plain = is_plain(last) && is_plain(first);
+    (plain && !is_suffix(first) && !is_title(last, first)).then_some(NameParts {
         first: Some(Cow::Borrowed(first)),
         last: Some(Cow::Borrowed(last)),
     })
@@ -176,6 +178,9 @@ fn split_general(cell: &str) -> NameParts<'static> {
             // "Martin Luther King, Jr." is the suffix form, not "Last, First".
             return split_words(&format!("{before} {after}"));
         }
+        if is_title(before, after) {
+            return split_words(before);
+        }
         // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
         // comma, which goes with the last name.
         if let Some((first, suffix)) = after.rsplit_once(',') {
@@ -197,6 +202,26 @@ fn split_general(cell: &str) -> NameParts<'static> {
         return split_words(&format!("{before} {after}"));
     }
     split_words(&collapsed)
+}
+
+/// Whether "BEFORE, AFTER" is a name and a title ("Ada Lovelace, Countess
+/// of Lovelace"), not "Last, First": the part before is a whole name, two
+/// or more words besides particles (a last name is one, as in "de la Cruz,
+/// Mary Ann"), and the part after holds a word that joins a title and that
+/// no first name is ("of", "the"). Two surnames before a comma ("García
+/// Márquez, Gabriel") stay "Last, First".
+fn is_title(before: &str, after: &str) -> bool {
+    let whole_name = before
+        .split_whitespace()
+        .filter(|w| !is_particle(w))
+        .nth(1)
+        .is_some();
+    whole_name
+        && after.split_whitespace().any(|w| {
+            short_lower(w).is_some_and(|(lower, len)| {
+                matches!(&lower[..len], b"of" | b"the" | b"and" | b"for" | b"at")
+            })
+        })
 }
 
 /// The common case, worth a fast path: words separated by single spaces,
@@ -522,6 +547,27 @@ mod tests {
             parts("Lovelace,Ada Augusta"),
             (Some("Ada Augusta"), Some("Lovelace"))
         );
+        // A title after a whole name is no "Last, First"; it is left out.
+        assert_eq!(
+            parts("Ada Lovelace, Countess of Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Mary Ann de la Cruz, Duchess Of Alba, PhD"),
+            (Some("Mary Ann"), Some("de la Cruz"))
+        );
+        assert_eq!(
+            parts("de la Cruz, Mary Ann"),
+            (Some("Mary Ann"), Some("de la Cruz"))
+        );
+        assert_eq!(
+            parts("García Márquez, Gabriel"),
+            (Some("Gabriel"), Some("García Márquez"))
+        );
+        assert_eq!(
+            parts("Lovelace, Countess of Lovelace"),
+            (Some("Countess of Lovelace"), Some("Lovelace"))
+        );
         assert_eq!(parts("Cher"), (Some("Cher"), None));
         assert_eq!(parts("Cher,"), (Some("Cher"), None));
         assert_eq!(parts(",Cher"), (Some("Cher"), None));
@@ -593,6 +639,8 @@ mod properties {
             "VAN",
             "O’Brien",
             "ạ",
+            "of",
+            "The",
         ]);
         let separator = prop::sample::select(vec![
             " ", " ", " ", "  ", ",", ", ", " ,", "\t", "\n", "\u{a0}", "\u{3000}", "@",
