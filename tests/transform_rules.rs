@@ -1151,3 +1151,22 @@ fn a_member_excluded_on_one_row_is_excluded_from_all_their_rows() {
     assert_eq!(later.code, Code::Excluded);
     assert!(later.message.contains("a.csv line 2"), "{}", later.message);
 }
+
+#[test]
+fn a_swallowed_line_is_judged_with_doubled_quotes_and_a_closing_quote_at_its_start() {
+    // A stray quote swallows a row whose name holds doubled quotes and a
+    // comma: that row is a row of its own, so the quote is broken.
+    let csv = "Name,Email,Status\n\"Ada,ada@example.com,Active\n\
+               \"Bob \"\"B, the\"\" Jr\",bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    // A name whose last line is only its closing quote: the line is the
+    // rest of that row, even with a quoted cell further down.
+    let csv = "Name,Email,Status\n\"Ada\n\",ada@example.com,Active\n\
+               \"Bob\",bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    assert_eq!(emails(&out), ["ada@example.com", "bob@example.com"]);
+    assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
+}
