@@ -939,8 +939,35 @@ fn empty_and_non_text_input_are_fatal() {
 
     let err =
         transform_bytes(b"Email\na@b.co\n\xc3\x28", &TransformOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::NotText { byte_offset: 13 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::NotText {
+            byte_offset: 13,
+            line: 3
+        }
+    );
+    assert!(
+        err.message().contains("line 3, byte 13"),
+        "{}",
+        err.message()
+    );
     assert!(err.message().contains("Windows-1252"));
+    // CRLF and a lone CR are one break each; the line is the offending
+    // byte's own, also in UTF-16 (counted in characters read).
+    let err =
+        transform_bytes(b"Email\r\na@b.co\rx\n\xe9\n", &TransformOptions::default()).unwrap_err();
+    assert!(
+        err.message().contains("line 4, byte 16"),
+        "{}",
+        err.message()
+    );
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in "Email\r\nada@b.co\n".encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    utf16.extend([0x00, 0xd8, b'a', 0]);
+    let err = transform_bytes(&utf16, &TransformOptions::default()).unwrap_err();
+    assert!(err.message().contains("line 3,"), "{}", err.message());
     let err = transform_bytes(b"PK\x03\x04\x00\x00", &TransformOptions::default()).unwrap_err();
     assert_eq!(err.code(), "not_text");
 }
