@@ -21,6 +21,7 @@
 use std::borrow::Cow;
 
 use super::email::looks_like_email;
+use crate::text::is_invisible;
 
 /// First and last name, either of which may be absent. Each is a slice of
 /// the cell when the cell needs no rewriting (the common case).
@@ -52,7 +53,7 @@ pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
     let part = if is_plain(trimmed) {
         Cow::Borrowed(trimmed)
     } else {
-        Cow::Owned(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
+        Cow::Owned(words(trimmed).collect::<Vec<_>>().join(" "))
     };
     (!part.is_empty() && !looks_like_email(&part)).then_some(part)
 }
@@ -163,7 +164,7 @@ fn split_last_first(trimmed: &str) -> Option<NameParts<'_>> {
 /// Any full-name cell: whitespace collapsed, an email is no name, "Last,
 /// First" and a suffix after a comma understood.
 fn split_general(cell: &str) -> NameParts<'static> {
-    let words: Vec<&str> = cell.split_whitespace().collect();
+    let words: Vec<&str> = words(cell).collect();
     if words.is_empty() {
         return NameParts::default();
     }
@@ -172,8 +173,7 @@ fn split_general(cell: &str) -> NameParts<'static> {
         return NameParts::default();
     }
     if let Some((before, after)) = collapsed.split_once(',') {
-        let before = before.trim();
-        let after = after.trim();
+        let (before, after) = (clean(before), clean(after));
         if is_suffix(after) {
             // "Martin Luther King, Jr." is the suffix form, not "Last, First".
             return split_words(&format!("{before} {after}"));
@@ -184,7 +184,7 @@ fn split_general(cell: &str) -> NameParts<'static> {
         // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
         // comma, which goes with the last name.
         if let Some((first, suffix)) = after.rsplit_once(',') {
-            let (first, suffix) = (first.trim(), suffix.trim());
+            let (first, suffix) = (clean(first), clean(suffix));
             if is_suffix(suffix) && !before.is_empty() && !first.is_empty() && !first.contains(',')
             {
                 return NameParts {
@@ -202,6 +202,19 @@ fn split_general(cell: &str) -> NameParts<'static> {
         return split_words(&format!("{before} {after}"));
     }
     split_words(&collapsed)
+}
+
+/// The words of a name: split at whitespace, each without the invisible
+/// characters copy and paste leaves at its edges (a zero-width space, a
+/// direction mark), and none left empty by that. Inside a word they stay:
+/// a zero-width non-joiner is part of a Persian name.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace().map(clean).filter(|w| !w.is_empty())
+}
+
+/// `text` without whitespace and invisible characters at its edges.
+fn clean(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
 }
 
 /// Whether "BEFORE, AFTER" is a name and a title ("Ada Lovelace, Countess
@@ -261,17 +274,18 @@ fn plain_words(name: &str) -> Option<LastWords> {
     }
     let plain = classes & BAD == 0
         && (classes & SUSPECT == 0
-            || !name
-                .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())));
+            || !name.chars().any(|c| {
+                !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c))
+            }));
     plain.then_some((last, before))
 }
 
 /// Byte classes of [`plain_words`]: what no plain name holds (a comma, `@`
 /// or an ASCII control character, as all ASCII whitespace is but the
 /// space, which ends a word), and the first bytes of every non-ASCII
-/// whitespace or control character (U+0080 to U+00A0, U+1680, U+2000 to
-/// U+205F, U+3000), whose characters are then checked one by one. Other
+/// whitespace, control or invisible character (U+0080 to U+00AD, U+061C,
+/// U+1680, U+180E, U+2000 to U+206F, U+3000, U+FEFF, U+FFF9 to U+FFFB,
+/// U+E0000 to U+E007F), whose characters are then checked one by one. Other
 /// non-ASCII bytes, such as those of "é", are plain at once.
 const BAD: u8 = 1;
 const SUSPECT: u8 = 2;
@@ -289,6 +303,9 @@ const PLAIN_CLASS: [u8; 256] = {
     class[0xe1] = SUSPECT;
     class[0xe2] = SUSPECT;
     class[0xe3] = SUSPECT;
+    class[0xd8] = SUSPECT;
+    class[0xef] = SUSPECT;
+    class[0xf3] = SUSPECT;
     class
 };
 
@@ -426,14 +443,34 @@ mod tests {
             && previous != b' '
             && !name
                 .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control()))
+                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c)))
     }
 
     #[test]
     fn the_plain_test_agrees_with_its_reference_on_every_short_text() {
         let alphabet = [
-            "a", " ", ",", "@", "\t", "\u{7f}", "\u{1}", "é", "\u{a0}", "\u{85}", "~", "\u{9f}",
-            "\u{3000}", "\u{1680}", "\u{2019}", "\u{1ea1}",
+            "a",
+            " ",
+            ",",
+            "@",
+            "\t",
+            "\u{7f}",
+            "\u{1}",
+            "é",
+            "\u{a0}",
+            "\u{85}",
+            "~",
+            "\u{9f}",
+            "\u{3000}",
+            "\u{1680}",
+            "\u{2019}",
+            "\u{1ea1}",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{200c}",
+            "\u{ad}",
+            "\u{61c}",
+            "\u{e0041}",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..3 {
@@ -467,14 +504,14 @@ mod tests {
 
     /// [`name_part`] without its fast path.
     pub(super) fn name_part_reference(cell: &str) -> Option<Cow<'_, str>> {
-        let part = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+        let part = words(cell).collect::<Vec<_>>().join(" ");
         (!part.is_empty() && !looks_like_email(&part)).then_some(Cow::Owned(part))
     }
 
     #[test]
-    fn every_non_ascii_space_or_control_starts_with_a_suspect_byte() {
+    fn every_non_ascii_space_control_or_invisible_starts_with_a_suspect_byte() {
         for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
-            if c.is_whitespace() || c.is_control() {
+            if c.is_whitespace() || c.is_control() || is_invisible(c) {
                 let first = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
                 assert_eq!(PLAIN_CLASS[usize::from(first)], SUSPECT, "{c:?}");
             }
@@ -568,6 +605,26 @@ mod tests {
             parts("Lovelace, Countess of Lovelace"),
             (Some("Countess of Lovelace"), Some("Lovelace"))
         );
+        // Invisible characters pasted at a word's edge are no part of it;
+        // inside a word (a Persian zero-width non-joiner) they are kept.
+        assert_eq!(
+            parts("Ada\u{200b} Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("\u{feff}Lovelace, \u{200e}Ada"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Ada \u{2060} Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Ali Mohammad\u{200c}zadeh"),
+            (Some("Ali"), Some("Mohammad\u{200c}zadeh"))
+        );
+        assert_eq!(parts("\u{200b}"), (None, None));
+        assert_eq!(name_part("\u{200b}Ada\u{ad}").as_deref(), Some("Ada"));
         assert_eq!(parts("Cher"), (Some("Cher"), None));
         assert_eq!(parts("Cher,"), (Some("Cher"), None));
         assert_eq!(parts(",Cher"), (Some("Cher"), None));
@@ -641,6 +698,9 @@ mod properties {
             "ạ",
             "of",
             "The",
+            "\u{200b}",
+            "Ada\u{feff}",
+            "a\u{200c}b",
         ]);
         let separator = prop::sample::select(vec![
             " ", " ", " ", "  ", ",", ", ", " ,", "\t", "\n", "\u{a0}", "\u{3000}", "@",
