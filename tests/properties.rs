@@ -42,6 +42,7 @@ fn cell() -> impl Strategy<Value = String> {
         Just("2024/12/30 23:15".to_string()),
         Just("2024-12-31T24:00:00Z".to_string()),
         Just("2024/30/12".to_string()),
+        Just("30.12.2024 23:15".to_string()),
         Just("1735603200000".to_string()),
         Just("Never".to_string()),
         Just("\"quoted\"\nline".to_string()),

@@ -244,7 +244,9 @@ pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, Dat
     } else if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
         iso(b)?
     } else if b[0].is_ascii_digit() && b.contains(&b'/') {
-        slash(b, order)?
+        numeric(b, b'/', Some(order))?
+    } else if b[0].is_ascii_digit() && b.iter().find(|c| !c.is_ascii_digit()) == Some(&b'.') {
+        numeric(b, b'.', None)?
     } else if b[0].is_ascii_alphabetic() {
         month_day_year(b)?
     } else if b[0].is_ascii_digit() {
@@ -417,21 +419,23 @@ fn digits(tens: u8, ones: u8) -> Option<u8> {
     (tens.max(ones) < 10).then(|| tens * 10 + ones)
 }
 
-/// `M/D/YYYY`, `D/M/YYYY` or `YYYY/M/D`, optionally followed by a time (after a comma
-/// too, as `toLocaleString` writes it).
-fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
+/// `M/D/YYYY`, `D/M/YYYY` or `YYYY/M/D` with `sep` `/` and `order` the
+/// option; `D.M.YYYY` or `YYYY.M.D` with `sep` `.` and no order, as dotted
+/// dates are day-first in every locale that writes them. Optionally
+/// followed by a time (after a comma too, as `toLocaleString` writes it).
+fn numeric(b: &[u8], sep: u8, order: Option<DateOrder>) -> Result<Date, DateParseError> {
     let mut c = Cursor::new(b);
     let first = c.number(1, 4).ok_or(UNRECOGNISED)?;
     match c.at {
         1 | 2 => {}
-        4 => return time_after_slash_date(year_first(first, &mut c)?, &mut c),
+        4 => return time_after_date(year_first(first, sep, &mut c)?, &mut c),
         _ => return Err(UNRECOGNISED),
     }
-    if !c.eat(b'/') {
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let second = c.number(1, 2).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'/') {
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let year_start = c.at;
@@ -442,35 +446,36 @@ fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
         _ => return Err(UNRECOGNISED),
     }
     let (month, day, other_order) = match order {
-        DateOrder::Mdy => (first, second, TRY_DMY),
-        DateOrder::Dmy => (second, first, TRY_MDY),
+        Some(DateOrder::Mdy) => (first, second, Some(TRY_DMY)),
+        Some(DateOrder::Dmy) => (second, first, Some(TRY_MDY)),
+        None => (second, first, None),
     };
-    let date = match make_date(year, month, day) {
-        Ok(date) => date,
+    let date = match (make_date(year, month, day), other_order) {
+        (Ok(date), _) => date,
         // Valid the other way round: say which option fixes it.
-        Err(_) if make_date(year, day, month).is_ok() => return Err(other_order),
-        Err(e) => return Err(e),
+        (Err(_), Some(hint)) if make_date(year, day, month).is_ok() => return Err(hint),
+        (Err(e), _) => return Err(e),
     };
-    time_after_slash_date(date, &mut c)
+    time_after_date(date, &mut c)
 }
 
-/// The rest of `YYYY/M/D` after its year, as Japanese-locale Excel writes
-/// dates: the year first is always followed by the month, so either order
-/// option reads it alike.
-fn year_first(year: i64, c: &mut Cursor) -> Result<Date, DateParseError> {
-    if !c.eat(b'/') {
+/// The rest of `YYYY/M/D` (or `YYYY.M.D`, with `sep` `.`) after its year,
+/// as Japanese-locale Excel writes dates: the year first is always followed
+/// by the month, so either order option reads it alike.
+fn year_first(year: i64, sep: u8, c: &mut Cursor) -> Result<Date, DateParseError> {
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let month = c.number(1, 2).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'/') {
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let day = c.number(1, 2).ok_or(UNRECOGNISED)?;
     make_date(year, month, day)
 }
 
-/// The time and zone after a slash date, read from `c`.
-fn time_after_slash_date(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
+/// The time and zone after a numeric date, read from `c`.
+fn time_after_date(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
     c.eat(b',');
     c.skip_spaces();
     shift_to_utc(date, c)
@@ -699,6 +704,35 @@ mod tests {
         ] {
             assert_eq!(mdy(cell).as_deref(), Some(want), "{cell}");
         }
+    }
+
+    #[test]
+    fn dotted_dates_are_day_first_or_year_first() {
+        for order in [DateOrder::Mdy, DateOrder::Dmy] {
+            let date = |s| parse_last_used(s, order).unwrap().map(|d| d.to_string());
+            // German, Russian, Polish… Excel: the day first, whatever the
+            // option says, as no locale writes the month first with dots.
+            assert_eq!(date("30.12.2024").as_deref(), Some("2024-12-30"));
+            assert_eq!(date("03.04.2025").as_deref(), Some("2025-04-03"));
+            assert_eq!(date("3.4.2025 14:05").as_deref(), Some("2025-04-03"));
+            assert_eq!(
+                date("31.12.2024 23:30:00 -05:00").as_deref(),
+                Some("2025-01-01")
+            );
+            // Hungarian and Korean: the year first.
+            assert_eq!(date("2024.12.30").as_deref(), Some("2024-12-30"));
+        }
+        for cell in [
+            "12.30.2024",
+            "30.12.24",
+            "30.12",
+            "2024.30.12",
+            "1.2.3.2024",
+            "30.12.2024.",
+        ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
+        }
+        assert_eq!(err("30.12.24", DateOrder::Mdy), TWO_DIGIT_YEAR.reason);
     }
 
     #[test]
