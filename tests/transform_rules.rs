@@ -1197,3 +1197,15 @@ fn a_swallowed_line_is_judged_with_doubled_quotes_and_a_closing_quote_at_its_sta
     assert_eq!(emails(&out), ["ada@example.com", "bob@example.com"]);
     assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
 }
+
+#[test]
+fn a_name_line_starting_with_a_doubled_quote_is_the_rest_of_its_row() {
+    // The name's second line opens with an escaped quote: `""Countess"""`
+    // is no cell a row of its own would start with.
+    let csv = "Name,Email,Status\n\"Ada\n\"\"Countess\"\"\",ada@example.com,Active\n\
+               Bob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    assert_eq!(emails(&out), ["ada@example.com", "bob@example.com"]);
+    assert_eq!(out.report.totals.rows_read, 2);
+}

@@ -476,7 +476,7 @@ impl<'t> Scanner<'t> {
     /// ends the line, when the email is the last cell of a row), and no cell
     /// before it holds the quote that closes the open cell, nor is that
     /// quote alone in the first cell. Quoted cells before the email are
-    /// read with their doubled quotes.
+    /// read with their doubled quotes, and must end at the delimiter.
     fn is_row_like(&self, at: usize) -> bool {
         let bytes = self.text.as_bytes();
         let mut start = at;
@@ -492,6 +492,15 @@ impl<'t> Scanner<'t> {
                     return false;
                 }
                 end = quoted_end(bytes, start + 1);
+                // Text after a closing quote before the email (`""Countess""",ada@…`,
+                // a line opening with an escaped quote) is no cell a
+                // written row starts with: the rest of the open cell.
+                let trailing = bytes
+                    .get(end)
+                    .is_some_and(|&b| self.class[usize::from(b)] & STOP == 0);
+                if trailing && index < self.email_column {
+                    return false;
+                }
             }
             let quoted = end > start;
             while let Some(&b) = bytes.get(end) {
