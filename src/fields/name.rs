@@ -174,9 +174,11 @@ fn split_general(cell: &str) -> NameParts<'static> {
     }
     if let Some((before, after)) = collapsed.split_once(',') {
         let (before, after) = (clean(before), clean(after));
-        if is_suffix(after) {
-            // "Martin Luther King, Jr." is the suffix form, not "Last, First".
-            return split_words(&format!("{before} {after}"));
+        if after.split(',').all(|part| is_suffix(clean(part))) {
+            // "Martin Luther King, Jr." (or ", PhD, MBA") is the suffix
+            // form, not "Last, First".
+            let suffixes: Vec<&str> = after.split(',').map(clean).collect();
+            return split_words(&format!("{before} {}", suffixes.join(" ")));
         }
         if is_title(before, after) {
             return split_words(before);
@@ -324,6 +326,18 @@ fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
     } else {
         last
     };
+    // So does every suffix before it ("Lovelace PhD MBA"), but never the
+    // first word.
+    while start < last && is_suffix(name[start..].split(' ').next().unwrap_or_default()) {
+        let word = name.as_bytes()[..start - 1]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(0, |space| space + 1);
+        if word == 0 {
+            break;
+        }
+        start = word;
+    }
     // Words are single-space separated, so the word before `start` ends at
     // `start - 1`. Before the last word it starts at `before`, known
     // already: a two-word name, the most common, looks for nothing.
@@ -349,15 +363,16 @@ fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
     }
 }
 
-/// Splits whitespace-separated words: the last (plus a suffix, and the
+/// Splits whitespace-separated words: the last (plus its suffixes, and the
 /// particles before it) is the last name, but never the first word.
 fn split_words(text: &str) -> NameParts<'static> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let mut last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
-        2
-    } else {
-        1
-    };
+    // Every suffix at the end, and the word before them, but never the
+    // first word.
+    let mut last_len = 1;
+    while last_len + 1 < words.len() && is_suffix(words[words.len() - last_len]) {
+        last_len += 1;
+    }
     while last_len + 1 < words.len() && is_particle(words[words.len() - last_len - 1]) {
         last_len += 1;
     }
@@ -556,6 +571,20 @@ mod tests {
             (Some("Martin Luther"), Some("King Jr."))
         );
         assert_eq!(parts("Henry Ford II"), (Some("Henry"), Some("Ford II")));
+        // Every suffix at the end goes with the last name.
+        assert_eq!(
+            parts("Ada Lovelace PhD MBA"),
+            (Some("Ada"), Some("Lovelace PhD MBA"))
+        );
+        assert_eq!(
+            parts("John Smith Jr., CPA"),
+            (Some("John"), Some("Smith Jr. CPA"))
+        );
+        assert_eq!(parts("Ada PhD MBA"), (Some("Ada"), Some("PhD MBA")));
+        assert_eq!(
+            parts("Ada Lovelace, PhD, MBA"),
+            (Some("Ada"), Some("Lovelace PhD MBA"))
+        );
         assert_eq!(parts("John Smith sr"), (Some("John"), Some("Smith sr")));
         assert_eq!(parts("Sammy Jr."), (Some("Sammy"), Some("Jr.")));
         assert_eq!(
