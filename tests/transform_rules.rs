@@ -1150,6 +1150,9 @@ fn a_member_excluded_on_one_row_is_excluded_from_all_their_rows() {
     assert!(at(5).0.contains("line 4"), "{:?}", at(5));
     assert_eq!(at(2).1.as_deref(), Some("ada@example.com"));
     assert_eq!(out.report.by_role, [("Developer".to_string(), 1)]);
+    // The report lists the rows in file order, the earlier ones first.
+    let lines: Vec<u64> = out.report.diagnostics.iter().map(|d| d.line).collect();
+    assert_eq!(lines, [2, 4, 5]);
 
     // The same across files, and for a status filter.
     let out = stripe_torii_sync::transform::transform_inputs(

@@ -816,6 +816,9 @@ impl<'s, 't> Builder<'s, 't> {
     pub(super) fn finish(mut self) -> Result<(Vec<UserRecord>, String, Report)> {
         // Members excluded after their first row was kept.
         if !self.removed.is_empty() {
+            // Their earlier rows' notes were added late: back in file order
+            // (rows are read in it, so a stable sort moves only those).
+            self.report.diagnostics.sort_by_key(|d| (d.file, d.line));
             let removed = std::mem::take(&mut self.removed);
             let mut index = 0;
             self.users.retain(|_| {
