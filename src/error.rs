@@ -25,6 +25,8 @@ pub enum ErrorKind {
     NotText {
         /// Offset of the first offending byte.
         byte_offset: usize,
+        /// The line that byte is on, counted from 1.
+        line: u64,
     },
     /// The input has no rows at all.
     EmptyInput,

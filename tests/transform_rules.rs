@@ -939,8 +939,35 @@ fn empty_and_non_text_input_are_fatal() {
 
     let err =
         transform_bytes(b"Email\na@b.co\n\xc3\x28", &TransformOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::NotText { byte_offset: 13 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::NotText {
+            byte_offset: 13,
+            line: 3
+        }
+    );
+    assert!(
+        err.message().contains("line 3, byte 13"),
+        "{}",
+        err.message()
+    );
     assert!(err.message().contains("Windows-1252"));
+    // CRLF and a lone CR are one break each; the line is the offending
+    // byte's own, also in UTF-16 (counted in characters read).
+    let err =
+        transform_bytes(b"Email\r\na@b.co\rx\n\xe9\n", &TransformOptions::default()).unwrap_err();
+    assert!(
+        err.message().contains("line 4, byte 16"),
+        "{}",
+        err.message()
+    );
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in "Email\r\nada@b.co\n".encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    utf16.extend([0x00, 0xd8, b'a', 0]);
+    let err = transform_bytes(&utf16, &TransformOptions::default()).unwrap_err();
+    assert!(err.message().contains("line 3,"), "{}", err.message());
     let err = transform_bytes(b"PK\x03\x04\x00\x00", &TransformOptions::default()).unwrap_err();
     assert_eq!(err.code(), "not_text");
 }
@@ -1092,4 +1119,96 @@ fn a_multi_line_name_before_the_email_column_is_no_broken_quote() {
     let out = transform(csv, &TransformOptions::default()).unwrap();
     assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
     assert_eq!(out.file.user(0).unwrap().email(), "bob@example.com");
+}
+
+#[test]
+fn a_member_excluded_on_one_row_is_excluded_from_all_their_rows() {
+    // The excluded row comes after the kept one, and before another.
+    let csv = "Email,Status,Role\n\
+               ada@example.com,Active,Developer\n\
+               bob@example.com,Active,Developer\n\
+               ADA@example.com,Active,Owner\n\
+               ada@example.com,Active,Analyst\n";
+    let out = transform(csv, &options(r#"{"excludeRoles":["owner"]}"#)).unwrap();
+    assert!(out.report.is_balanced(), "{:?}", out.report);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    let t = &out.report.totals;
+    assert_eq!((t.users_exported, t.merged, t.excluded), (1, 0, 3));
+    assert_eq!(codes_at(&out, 2), ["excluded"]);
+    assert_eq!(codes_at(&out, 4), ["excluded"]);
+    assert_eq!(codes_at(&out, 5), ["excluded"]);
+    let at = |line| {
+        let d = out
+            .report
+            .diagnostics
+            .iter()
+            .find(|d| d.line == line)
+            .unwrap();
+        (d.message.clone(), d.email.clone())
+    };
+    assert!(at(2).0.contains("line 4"), "{:?}", at(2));
+    assert!(at(5).0.contains("line 4"), "{:?}", at(5));
+    assert_eq!(at(2).1.as_deref(), Some("ada@example.com"));
+    assert_eq!(out.report.by_role, [("Developer".to_string(), 1)]);
+    // The report lists the rows in file order, the earlier ones first.
+    let lines: Vec<u64> = out.report.diagnostics.iter().map(|d| d.line).collect();
+    assert_eq!(lines, [2, 4, 5]);
+
+    // The same across files, and for a status filter.
+    let out = stripe_torii_sync::transform::transform_inputs(
+        vec![
+            stripe_torii_sync::transform::Input::new(
+                "a.csv",
+                "Email,Status\nada@example.com,Invited\n",
+            ),
+            stripe_torii_sync::transform::Input::new(
+                "b.csv",
+                "Email,Status\nada@example.com,Active\nbob@example.com,Active\n",
+            ),
+        ],
+        &options(r#"{"excludeStatuses":["invited"]}"#),
+    )
+    .unwrap();
+    assert!(out.report.is_balanced(), "{:?}", out.report);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    assert_eq!(out.report.files[1].counts.excluded, 1);
+    let later = out
+        .report
+        .diagnostics
+        .iter()
+        .find(|d| d.file == 1 && d.line == 2)
+        .unwrap();
+    assert_eq!(later.code, Code::Excluded);
+    assert!(later.message.contains("a.csv line 2"), "{}", later.message);
+}
+
+#[test]
+fn a_swallowed_line_is_judged_with_doubled_quotes_and_a_closing_quote_at_its_start() {
+    // A stray quote swallows a row whose name holds doubled quotes and a
+    // comma: that row is a row of its own, so the quote is broken.
+    let csv = "Name,Email,Status\n\"Ada,ada@example.com,Active\n\
+               \"Bob \"\"B, the\"\" Jr\",bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 1);
+    assert_eq!(emails(&out), ["bob@example.com"]);
+    // A name whose last line is only its closing quote: the line is the
+    // rest of that row, even with a quoted cell further down.
+    let csv = "Name,Email,Status\n\"Ada\n\",ada@example.com,Active\n\
+               \"Bob\",bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    assert_eq!(emails(&out), ["ada@example.com", "bob@example.com"]);
+    assert_eq!(out.file.user(0).unwrap().first_name(), Some("Ada"));
+}
+
+#[test]
+fn a_name_line_starting_with_a_doubled_quote_is_the_rest_of_its_row() {
+    // The name's second line opens with an escaped quote: `""Countess"""`
+    // is no cell a row of its own would start with.
+    let csv = "Name,Email,Status\n\"Ada\n\"\"Countess\"\"\",ada@example.com,Active\n\
+               Bob,bob@example.com,Active\n";
+    let out = transform(csv, &TransformOptions::default()).unwrap();
+    assert_eq!(out.report.count_code(Code::UnterminatedQuote), 0);
+    assert_eq!(emails(&out), ["ada@example.com", "bob@example.com"]);
+    assert_eq!(out.report.totals.rows_read, 2);
 }

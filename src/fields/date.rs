@@ -244,7 +244,9 @@ pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, Dat
     } else if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
         iso(b)?
     } else if b[0].is_ascii_digit() && b.contains(&b'/') {
-        slash(b, order)?
+        numeric(b, b'/', Some(order))?
+    } else if b[0].is_ascii_digit() && b.iter().find(|c| !c.is_ascii_digit()) == Some(&b'.') {
+        numeric(b, b'.', None)?
     } else if b[0].is_ascii_alphabetic() {
         month_day_year(b)?
     } else if b[0].is_ascii_digit() {
@@ -417,16 +419,23 @@ fn digits(tens: u8, ones: u8) -> Option<u8> {
     (tens.max(ones) < 10).then(|| tens * 10 + ones)
 }
 
-/// `M/D/YYYY` or `D/M/YYYY`, optionally followed by a time (after a comma
-/// too, as `toLocaleString` writes it).
-fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
+/// `M/D/YYYY`, `D/M/YYYY` or `YYYY/M/D` with `sep` `/` and `order` the
+/// option; `D.M.YYYY` or `YYYY.M.D` with `sep` `.` and no order, as dotted
+/// dates are day-first in every locale that writes them. Optionally
+/// followed by a time (after a comma too, as `toLocaleString` writes it).
+fn numeric(b: &[u8], sep: u8, order: Option<DateOrder>) -> Result<Date, DateParseError> {
     let mut c = Cursor::new(b);
-    let first = c.number(1, 2).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'/') {
+    let first = c.number(1, 4).ok_or(UNRECOGNISED)?;
+    match c.at {
+        1 | 2 => {}
+        4 => return time_after_date(year_first(first, sep, &mut c)?, &mut c),
+        _ => return Err(UNRECOGNISED),
+    }
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let second = c.number(1, 2).ok_or(UNRECOGNISED)?;
-    if !c.eat(b'/') {
+    if !c.eat(sep) {
         return Err(UNRECOGNISED);
     }
     let year_start = c.at;
@@ -437,18 +446,39 @@ fn slash(b: &[u8], order: DateOrder) -> Result<Date, DateParseError> {
         _ => return Err(UNRECOGNISED),
     }
     let (month, day, other_order) = match order {
-        DateOrder::Mdy => (first, second, TRY_DMY),
-        DateOrder::Dmy => (second, first, TRY_MDY),
+        Some(DateOrder::Mdy) => (first, second, Some(TRY_DMY)),
+        Some(DateOrder::Dmy) => (second, first, Some(TRY_MDY)),
+        None => (second, first, None),
     };
-    let date = match make_date(year, month, day) {
-        Ok(date) => date,
+    let date = match (make_date(year, month, day), other_order) {
+        (Ok(date), _) => date,
         // Valid the other way round: say which option fixes it.
-        Err(_) if make_date(year, day, month).is_ok() => return Err(other_order),
-        Err(e) => return Err(e),
+        (Err(_), Some(hint)) if make_date(year, day, month).is_ok() => return Err(hint),
+        (Err(e), _) => return Err(e),
     };
+    time_after_date(date, &mut c)
+}
+
+/// The rest of `YYYY/M/D` (or `YYYY.M.D`, with `sep` `.`) after its year,
+/// as Japanese-locale Excel writes dates: the year first is always followed
+/// by the month, so either order option reads it alike.
+fn year_first(year: i64, sep: u8, c: &mut Cursor) -> Result<Date, DateParseError> {
+    if !c.eat(sep) {
+        return Err(UNRECOGNISED);
+    }
+    let month = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    if !c.eat(sep) {
+        return Err(UNRECOGNISED);
+    }
+    let day = c.number(1, 2).ok_or(UNRECOGNISED)?;
+    make_date(year, month, day)
+}
+
+/// The time and zone after a numeric date, read from `c`.
+fn time_after_date(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
     c.eat(b',');
     c.skip_spaces();
-    shift_to_utc(date, &mut c)
+    shift_to_utc(date, c)
 }
 
 /// A month name or its abbreviation (`Dec`, `December`, `Sept`), any case:
@@ -559,8 +589,9 @@ fn is_utc_time(b: &[u8]) -> bool {
     hour.is_some_and(|h| (1..=12).contains(&h)) && digits(m1, m2).is_some_and(|m| m <= 59)
 }
 
-/// `H:MM`, `HH:MM:SS`, `HH:MM:SS.fff`, with an optional `AM`/`PM`.
-/// Returns minutes since midnight.
+/// `H:MM`, `HH:MM:SS`, `HH:MM:SS.fff`, with an optional `AM`/`PM`, and
+/// `24:00` (`24:00:00.000`), the end of the day. Returns minutes since
+/// midnight.
 fn time_of_day(c: &mut Cursor) -> Result<i64, DateParseError> {
     let hour = c.number(1, 2).ok_or(UNRECOGNISED)?;
     if !c.eat(b':') {
@@ -568,13 +599,16 @@ fn time_of_day(c: &mut Cursor) -> Result<i64, DateParseError> {
     }
     let minute = c.number(2, 2).ok_or(UNRECOGNISED)?;
     let mut second = 0;
+    let mut whole = true;
     if c.eat(b':') {
         second = c.number(2, 2).ok_or(UNRECOGNISED)?;
         if c.eat(b'.') || c.eat(b',') {
+            let start = c.at;
             c.number(1, 9).ok_or(UNRECOGNISED)?;
             while c.peek().is_some_and(|d| d.is_ascii_digit()) {
                 c.at += 1;
             }
+            whole = c.b[start..c.at].iter().all(|&d| d == b'0');
         }
     }
     if minute > 59 || second > 60 {
@@ -595,7 +629,9 @@ fn time_of_day(c: &mut Cursor) -> Result<i64, DateParseError> {
             }
     } else {
         c.at = save;
-        if hour > 23 {
+        // ISO 8601's 24:00 is the end of the day, the next one's midnight.
+        let end_of_day = hour == 24 && minute == 0 && second == 0 && whole;
+        if hour > 23 && !end_of_day {
             return Err(BAD_TIME);
         }
         hour
@@ -667,6 +703,74 @@ mod tests {
             ("2025-03-14t09:21:07z", "2025-03-14"),
         ] {
             assert_eq!(mdy(cell).as_deref(), Some(want), "{cell}");
+        }
+    }
+
+    #[test]
+    fn dotted_dates_are_day_first_or_year_first() {
+        for order in [DateOrder::Mdy, DateOrder::Dmy] {
+            let date = |s| parse_last_used(s, order).unwrap().map(|d| d.to_string());
+            // German, Russian, Polish… Excel: the day first, whatever the
+            // option says, as no locale writes the month first with dots.
+            assert_eq!(date("30.12.2024").as_deref(), Some("2024-12-30"));
+            assert_eq!(date("03.04.2025").as_deref(), Some("2025-04-03"));
+            assert_eq!(date("3.4.2025 14:05").as_deref(), Some("2025-04-03"));
+            assert_eq!(
+                date("31.12.2024 23:30:00 -05:00").as_deref(),
+                Some("2025-01-01")
+            );
+            // Hungarian and Korean: the year first.
+            assert_eq!(date("2024.12.30").as_deref(), Some("2024-12-30"));
+        }
+        for cell in [
+            "12.30.2024",
+            "30.12.24",
+            "30.12",
+            "2024.30.12",
+            "1.2.3.2024",
+            "30.12.2024.",
+        ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
+        }
+        assert_eq!(err("30.12.24", DateOrder::Mdy), TWO_DIGIT_YEAR.reason);
+    }
+
+    #[test]
+    fn year_first_slash_dates_and_the_end_of_the_day() {
+        for order in [DateOrder::Mdy, DateOrder::Dmy] {
+            let date = |s| parse_last_used(s, order).unwrap().map(|d| d.to_string());
+            // Japanese-locale Excel: the year first is never day-first.
+            assert_eq!(date("2024/12/30").as_deref(), Some("2024-12-30"));
+            assert_eq!(date("2025/3/4").as_deref(), Some("2025-03-04"));
+            assert_eq!(date("2024/12/30 23:15").as_deref(), Some("2024-12-30"));
+            assert_eq!(
+                date("2024/12/31 23:30:00 -05:00").as_deref(),
+                Some("2025-01-01")
+            );
+            // 24:00 ends the day: the next day's midnight.
+            assert_eq!(date("2024-12-31T24:00:00Z").as_deref(), Some("2025-01-01"));
+            assert_eq!(date("2024-12-31T24:00").as_deref(), Some("2025-01-01"));
+            assert_eq!(
+                date("2024-12-31 24:00:00.000").as_deref(),
+                Some("2025-01-01")
+            );
+            assert_eq!(
+                date("2025-01-01T24:00:00+01:00").as_deref(),
+                Some("2025-01-01")
+            );
+        }
+        for cell in [
+            "2024/30/12",
+            "2024/2/30",
+            "2024/12",
+            "2024/12/30/1",
+            "20245/1/2",
+            "2024-12-31T24:00:01",
+            "2024-12-31T24:01",
+            "2024-12-31T24:00:00.5",
+            "12/31/2024 24:00 PM",
+        ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
         }
     }
 

@@ -3,8 +3,9 @@
 //! The last word is the last name and the rest the first name, with four
 //! refinements: a suffix (a generation, a degree) stays with the last
 //! name, so do the particles before it ("van", "de la"), the "Last, First"
-//! form is understood, and a cell that is an email address is not a name
-//! at all.
+//! form is understood (but a title after a whole name, "Ada Lovelace,
+//! Countess of Lovelace", is left out, not read as a first name), and a
+//! cell that is an email address is not a name at all.
 //!
 //! ```
 //! use stripe_torii_sync::fields::name::split_name;
@@ -20,6 +21,7 @@
 use std::borrow::Cow;
 
 use super::email::looks_like_email;
+use crate::text::is_invisible;
 
 /// First and last name, either of which may be absent. Each is a slice of
 /// the cell when the cell needs no rewriting (the common case).
@@ -51,7 +53,7 @@ pub fn name_part(cell: &str) -> Option<Cow<'_, str>> {
     let part = if is_plain(trimmed) {
         Cow::Borrowed(trimmed)
     } else {
-        Cow::Owned(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
+        Cow::Owned(words(trimmed).collect::<Vec<_>>().join(" "))
     };
     (!part.is_empty() && !looks_like_email(&part)).then_some(part)
 }
@@ -152,7 +154,8 @@ fn split_last_first(trimmed: &str) -> Option<NameParts<'_>> {
     let comma = trimmed.bytes().position(|b| b == b',')?;
     let last = trimmed[..comma].trim_end_matches(' ');
     let first = trimmed[comma + 1..].trim_start_matches(' ');
-    (is_plain(last) && is_plain(first) && !is_suffix(first)).then_some(NameParts {
+    let plain = is_plain(last) && is_plain(first);
+    (plain && !is_suffix(first) && !is_title(last, first)).then_some(NameParts {
         first: Some(Cow::Borrowed(first)),
         last: Some(Cow::Borrowed(last)),
     })
@@ -161,7 +164,7 @@ fn split_last_first(trimmed: &str) -> Option<NameParts<'_>> {
 /// Any full-name cell: whitespace collapsed, an email is no name, "Last,
 /// First" and a suffix after a comma understood.
 fn split_general(cell: &str) -> NameParts<'static> {
-    let words: Vec<&str> = cell.split_whitespace().collect();
+    let words: Vec<&str> = words(cell).collect();
     if words.is_empty() {
         return NameParts::default();
     }
@@ -170,16 +173,20 @@ fn split_general(cell: &str) -> NameParts<'static> {
         return NameParts::default();
     }
     if let Some((before, after)) = collapsed.split_once(',') {
-        let before = before.trim();
-        let after = after.trim();
-        if is_suffix(after) {
-            // "Martin Luther King, Jr." is the suffix form, not "Last, First".
-            return split_words(&format!("{before} {after}"));
+        let (before, after) = (clean(before), clean(after));
+        if after.split(',').all(|part| is_suffix(clean(part))) {
+            // "Martin Luther King, Jr." (or ", PhD, MBA") is the suffix
+            // form, not "Last, First".
+            let suffixes: Vec<&str> = after.split(',').map(clean).collect();
+            return split_words(&format!("{before} {}", suffixes.join(" ")));
+        }
+        if is_title(before, after) {
+            return split_words(before);
         }
         // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
         // comma, which goes with the last name.
         if let Some((first, suffix)) = after.rsplit_once(',') {
-            let (first, suffix) = (first.trim(), suffix.trim());
+            let (first, suffix) = (clean(first), clean(suffix));
             if is_suffix(suffix) && !before.is_empty() && !first.is_empty() && !first.contains(',')
             {
                 return NameParts {
@@ -197,6 +204,39 @@ fn split_general(cell: &str) -> NameParts<'static> {
         return split_words(&format!("{before} {after}"));
     }
     split_words(&collapsed)
+}
+
+/// The words of a name: split at whitespace, each without the invisible
+/// characters copy and paste leaves at its edges (a zero-width space, a
+/// direction mark), and none left empty by that. Inside a word they stay:
+/// a zero-width non-joiner is part of a Persian name.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace().map(clean).filter(|w| !w.is_empty())
+}
+
+/// `text` without whitespace and invisible characters at its edges.
+fn clean(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+}
+
+/// Whether "BEFORE, AFTER" is a name and a title ("Ada Lovelace, Countess
+/// of Lovelace"), not "Last, First": the part before is a whole name, two
+/// or more words besides particles (a last name is one, as in "de la Cruz,
+/// Mary Ann"), and the part after holds a word that joins a title and that
+/// no first name is ("of", "the"). Two surnames before a comma ("García
+/// Márquez, Gabriel") stay "Last, First".
+fn is_title(before: &str, after: &str) -> bool {
+    let whole_name = before
+        .split_whitespace()
+        .filter(|w| !is_particle(w))
+        .nth(1)
+        .is_some();
+    whole_name
+        && after.split_whitespace().any(|w| {
+            short_lower(w).is_some_and(|(lower, len)| {
+                matches!(&lower[..len], b"of" | b"the" | b"and" | b"for" | b"at")
+            })
+        })
 }
 
 /// The common case, worth a fast path: words separated by single spaces,
@@ -236,17 +276,18 @@ fn plain_words(name: &str) -> Option<LastWords> {
     }
     let plain = classes & BAD == 0
         && (classes & SUSPECT == 0
-            || !name
-                .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())));
+            || !name.chars().any(|c| {
+                !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c))
+            }));
     plain.then_some((last, before))
 }
 
 /// Byte classes of [`plain_words`]: what no plain name holds (a comma, `@`
 /// or an ASCII control character, as all ASCII whitespace is but the
 /// space, which ends a word), and the first bytes of every non-ASCII
-/// whitespace or control character (U+0080 to U+00A0, U+1680, U+2000 to
-/// U+205F, U+3000), whose characters are then checked one by one. Other
+/// whitespace, control or invisible character (U+0080 to U+00AD, U+061C,
+/// U+1680, U+180E, U+2000 to U+206F, U+3000, U+FEFF, U+FFF9 to U+FFFB,
+/// U+E0000 to U+E007F), whose characters are then checked one by one. Other
 /// non-ASCII bytes, such as those of "é", are plain at once.
 const BAD: u8 = 1;
 const SUSPECT: u8 = 2;
@@ -264,6 +305,9 @@ const PLAIN_CLASS: [u8; 256] = {
     class[0xe1] = SUSPECT;
     class[0xe2] = SUSPECT;
     class[0xe3] = SUSPECT;
+    class[0xd8] = SUSPECT;
+    class[0xef] = SUSPECT;
+    class[0xf3] = SUSPECT;
     class
 };
 
@@ -282,6 +326,18 @@ fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
     } else {
         last
     };
+    // So does every suffix before it ("Lovelace PhD MBA"), but never the
+    // first word.
+    while start < last && is_suffix(name[start..].split(' ').next().unwrap_or_default()) {
+        let word = name.as_bytes()[..start - 1]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(0, |space| space + 1);
+        if word == 0 {
+            break;
+        }
+        start = word;
+    }
     // Words are single-space separated, so the word before `start` ends at
     // `start - 1`. Before the last word it starts at `before`, known
     // already: a two-word name, the most common, looks for nothing.
@@ -307,15 +363,16 @@ fn split_plain(name: &str, (last, before): LastWords) -> NameParts<'_> {
     }
 }
 
-/// Splits whitespace-separated words: the last (plus a suffix, and the
+/// Splits whitespace-separated words: the last (plus its suffixes, and the
 /// particles before it) is the last name, but never the first word.
 fn split_words(text: &str) -> NameParts<'static> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let mut last_len = if words.len() >= 3 && is_suffix(words[words.len() - 1]) {
-        2
-    } else {
-        1
-    };
+    // Every suffix at the end, and the word before them, but never the
+    // first word.
+    let mut last_len = 1;
+    while last_len + 1 < words.len() && is_suffix(words[words.len() - last_len]) {
+        last_len += 1;
+    }
     while last_len + 1 < words.len() && is_particle(words[words.len() - last_len - 1]) {
         last_len += 1;
     }
@@ -401,14 +458,34 @@ mod tests {
             && previous != b' '
             && !name
                 .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control()))
+                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c)))
     }
 
     #[test]
     fn the_plain_test_agrees_with_its_reference_on_every_short_text() {
         let alphabet = [
-            "a", " ", ",", "@", "\t", "\u{7f}", "\u{1}", "é", "\u{a0}", "\u{85}", "~", "\u{9f}",
-            "\u{3000}", "\u{1680}", "\u{2019}", "\u{1ea1}",
+            "a",
+            " ",
+            ",",
+            "@",
+            "\t",
+            "\u{7f}",
+            "\u{1}",
+            "é",
+            "\u{a0}",
+            "\u{85}",
+            "~",
+            "\u{9f}",
+            "\u{3000}",
+            "\u{1680}",
+            "\u{2019}",
+            "\u{1ea1}",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{200c}",
+            "\u{ad}",
+            "\u{61c}",
+            "\u{e0041}",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..3 {
@@ -442,14 +519,14 @@ mod tests {
 
     /// [`name_part`] without its fast path.
     pub(super) fn name_part_reference(cell: &str) -> Option<Cow<'_, str>> {
-        let part = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+        let part = words(cell).collect::<Vec<_>>().join(" ");
         (!part.is_empty() && !looks_like_email(&part)).then_some(Cow::Owned(part))
     }
 
     #[test]
-    fn every_non_ascii_space_or_control_starts_with_a_suspect_byte() {
+    fn every_non_ascii_space_control_or_invisible_starts_with_a_suspect_byte() {
         for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
-            if c.is_whitespace() || c.is_control() {
+            if c.is_whitespace() || c.is_control() || is_invisible(c) {
                 let first = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
                 assert_eq!(PLAIN_CLASS[usize::from(first)], SUSPECT, "{c:?}");
             }
@@ -494,6 +571,20 @@ mod tests {
             (Some("Martin Luther"), Some("King Jr."))
         );
         assert_eq!(parts("Henry Ford II"), (Some("Henry"), Some("Ford II")));
+        // Every suffix at the end goes with the last name.
+        assert_eq!(
+            parts("Ada Lovelace PhD MBA"),
+            (Some("Ada"), Some("Lovelace PhD MBA"))
+        );
+        assert_eq!(
+            parts("John Smith Jr., CPA"),
+            (Some("John"), Some("Smith Jr. CPA"))
+        );
+        assert_eq!(parts("Ada PhD MBA"), (Some("Ada"), Some("PhD MBA")));
+        assert_eq!(
+            parts("Ada Lovelace, PhD, MBA"),
+            (Some("Ada"), Some("Lovelace PhD MBA"))
+        );
         assert_eq!(parts("John Smith sr"), (Some("John"), Some("Smith sr")));
         assert_eq!(parts("Sammy Jr."), (Some("Sammy"), Some("Jr.")));
         assert_eq!(
@@ -522,6 +613,47 @@ mod tests {
             parts("Lovelace,Ada Augusta"),
             (Some("Ada Augusta"), Some("Lovelace"))
         );
+        // A title after a whole name is no "Last, First"; it is left out.
+        assert_eq!(
+            parts("Ada Lovelace, Countess of Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Mary Ann de la Cruz, Duchess Of Alba, PhD"),
+            (Some("Mary Ann"), Some("de la Cruz"))
+        );
+        assert_eq!(
+            parts("de la Cruz, Mary Ann"),
+            (Some("Mary Ann"), Some("de la Cruz"))
+        );
+        assert_eq!(
+            parts("García Márquez, Gabriel"),
+            (Some("Gabriel"), Some("García Márquez"))
+        );
+        assert_eq!(
+            parts("Lovelace, Countess of Lovelace"),
+            (Some("Countess of Lovelace"), Some("Lovelace"))
+        );
+        // Invisible characters pasted at a word's edge are no part of it;
+        // inside a word (a Persian zero-width non-joiner) they are kept.
+        assert_eq!(
+            parts("Ada\u{200b} Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("\u{feff}Lovelace, \u{200e}Ada"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Ada \u{2060} Lovelace"),
+            (Some("Ada"), Some("Lovelace"))
+        );
+        assert_eq!(
+            parts("Ali Mohammad\u{200c}zadeh"),
+            (Some("Ali"), Some("Mohammad\u{200c}zadeh"))
+        );
+        assert_eq!(parts("\u{200b}"), (None, None));
+        assert_eq!(name_part("\u{200b}Ada\u{ad}").as_deref(), Some("Ada"));
         assert_eq!(parts("Cher"), (Some("Cher"), None));
         assert_eq!(parts("Cher,"), (Some("Cher"), None));
         assert_eq!(parts(",Cher"), (Some("Cher"), None));
@@ -593,6 +725,11 @@ mod properties {
             "VAN",
             "O’Brien",
             "ạ",
+            "of",
+            "The",
+            "\u{200b}",
+            "Ada\u{feff}",
+            "a\u{200c}b",
         ]);
         let separator = prop::sample::select(vec![
             " ", " ", " ", "  ", ",", ", ", " ,", "\t", "\n", "\u{a0}", "\u{3000}", "@",

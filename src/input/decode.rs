@@ -3,8 +3,8 @@
 //!
 //! UTF-8 (with or without a byte-order mark) is read in place, without a
 //! copy. UTF-16 with a byte-order mark, which Excel writes for "Unicode
-//! Text", is converted. Anything else is refused with the offset of the
-//! first byte that is not UTF-8 and a guess at what the file really is, so
+//! Text", is converted. Anything else is refused with the line and offset
+//! of the first byte that is not UTF-8 and a guess at what the file really is, so
 //! the admin knows which "Save as" to pick.
 
 use crate::error::{Error, ErrorKind, Result};
@@ -94,7 +94,8 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded> {
             // for the message.
             if text.as_bytes().contains(&0) {
                 let at = text.as_bytes().iter().position(|&b| b == 0).unwrap_or(0);
-                return Err(not_text(at, nul_hint(text.as_bytes())));
+                let line = line_at(text.as_bytes(), at);
+                return Err(not_text(at, line, nul_hint(text.as_bytes())));
             }
             Ok(Decoded {
                 text,
@@ -105,7 +106,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
-            Err(not_text(at, guess(&bytes)))
+            Err(not_text(at, line_at(&bytes, at), guess(&bytes)))
         }
     }
 }
@@ -116,24 +117,30 @@ fn utf16(
     unit: fn([u8; 2]) -> u16,
     encoding: Encoding,
 ) -> Result<Decoded> {
-    if !body.len().is_multiple_of(2) {
-        return Err(not_text(
-            offset + body.len() - 1,
-            "the UTF-16 text has an odd number of bytes",
-        ));
-    }
     let units = body.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
     let mut text = String::with_capacity(body.len() / 2 + body.len() / 8);
     let mut at = offset;
+    // The line of a bad unit is counted in the text read before it.
+    let line = |text: &String| line_at(text.as_bytes(), text.len());
     for c in char::decode_utf16(units) {
         match c {
-            Ok('\0') => return Err(not_text(at, "the UTF-16 text contains a NUL character")),
+            Ok('\0') => {
+                let why = "the UTF-16 text contains a NUL character";
+                return Err(not_text(at, line(&text), why));
+            }
             Ok(c) => {
                 text.push(c);
                 at += 2 * c.len_utf16();
             }
-            Err(_) => return Err(not_text(at, "the UTF-16 text has an unpaired surrogate")),
+            Err(_) => {
+                let why = "the UTF-16 text has an unpaired surrogate";
+                return Err(not_text(at, line(&text), why));
+            }
         }
+    }
+    if !body.len().is_multiple_of(2) {
+        let why = "the UTF-16 text has an odd number of bytes";
+        return Err(not_text(offset + body.len() - 1, line(&text), why));
     }
     Ok(Decoded {
         text,
@@ -142,14 +149,26 @@ fn utf16(
     })
 }
 
-fn not_text(byte_offset: usize, why: &str) -> Error {
+fn not_text(byte_offset: usize, line: u64, why: &str) -> Error {
     Error::new(
-        ErrorKind::NotText { byte_offset },
+        ErrorKind::NotText { byte_offset, line },
         format!(
-            "the input is not text this tool can read (byte {byte_offset}): {why}; export the \
-             members list again, or save it as \"CSV UTF-8\""
+            "the input is not text this tool can read (line {line}, byte {byte_offset}): {why}; \
+             export the members list again, or save it as \"CSV UTF-8\""
         ),
     )
+}
+
+/// The line, counted from 1 as the scanner counts them (CRLF, LF and a
+/// lone CR each end one), that byte `at` of `bytes` is on.
+fn line_at(bytes: &[u8], at: usize) -> u64 {
+    let before = &bytes[..at.min(bytes.len())];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks as u64
 }
 
 /// A guess at what a file that is not UTF-8 really is.

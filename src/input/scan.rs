@@ -474,17 +474,33 @@ impl<'t> Scanner<'t> {
     /// True when the line starting at `at` would on its own be a row: its
     /// email cell looks like an email and is followed by the delimiter (or
     /// ends the line, when the email is the last cell of a row), and no cell
-    /// before it holds the quote that closes the open cell.
+    /// before it holds the quote that closes the open cell, nor is that
+    /// quote alone in the first cell. Quoted cells before the email are
+    /// read with their doubled quotes, and must end at the delimiter.
     fn is_row_like(&self, at: usize) -> bool {
         let bytes = self.text.as_bytes();
         let mut start = at;
         for index in 0..=self.email_column {
             let mut end = start;
             if bytes.get(end) == Some(&b'"') {
-                end = bytes[start + 1..]
-                    .iter()
-                    .position(|&b| b == b'"')
-                    .map_or(bytes.len(), |p| start + 2 + p);
+                // A quote alone in the first cell (`",ada@…`) closes the
+                // cell being read: the line is the rest of that row.
+                let alone = bytes
+                    .get(start + 1)
+                    .is_none_or(|&b| self.class[usize::from(b)] & STOP != 0);
+                if index == 0 && alone {
+                    return false;
+                }
+                end = quoted_end(bytes, start + 1);
+                // Text after a closing quote before the email (`""Countess""",ada@…`,
+                // a line opening with an escaped quote) is no cell a
+                // written row starts with: the rest of the open cell.
+                let trailing = bytes
+                    .get(end)
+                    .is_some_and(|&b| self.class[usize::from(b)] & STOP == 0);
+                if trailing && index < self.email_column {
+                    return false;
+                }
             }
             let quoted = end > start;
             while let Some(&b) = bytes.get(end) {
@@ -515,6 +531,21 @@ impl<'t> Scanner<'t> {
         }
         false
     }
+}
+
+/// Just past the quote that closes a quoted cell whose content starts at
+/// `from`, doubled quotes being part of the content; the end of `bytes`
+/// when no quote closes it.
+fn quoted_end(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'"') {
+        at += offset + 1;
+        if bytes.get(at) != Some(&b'"') {
+            return at;
+        }
+        at += 1;
+    }
+    bytes.len()
 }
 
 /// Where the unquoted cell starting at `start` ends (at the delimiter, a

@@ -1,6 +1,7 @@
 //! The row loop and the decisions about rows: which row is the header, and
 //! for every other row the three steps [`Builder::read`] (cells to values,
-//! or a rejection), [`Builder::exclusion`] (the filters) and
+//! or a rejection), [`Builder::exclusion`] (the filters, which exclude a
+//! member from all their rows, earlier and later, when one row is) and
 //! [`Builder::merge_or_add`] (a new user, or a duplicate merged into the
 //! first).
 //!
@@ -102,7 +103,23 @@ pub(super) struct Builder<'s, 't> {
     /// Folded roles of users holding many, for merges.
     role_sets: FastMap<u32, FastSet<String>>,
     status_memo: FastMap<String, StatusMatch>,
+    /// Members a filter excluded, by email key: where and why. A member is
+    /// one person, so every row of theirs is excluded with that one.
+    excluded: FastMap<String, ExcludedAt>,
+    /// With filters on, each user's merged rows: file, line and the index
+    /// of the row's `duplicate_email` diagnostic, to undo if they are
+    /// excluded later.
+    merged_rows: FastMap<u32, Vec<(usize, u64, usize)>>,
+    /// Users excluded after they were added, left out at the end.
+    removed: FastSet<u32>,
     report: Report,
+}
+
+/// Where a member was excluded, and why.
+struct ExcludedAt {
+    file: usize,
+    line: u64,
+    why: String,
 }
 
 /// Which file a row is from, and its columns.
@@ -124,6 +141,9 @@ impl<'s, 't> Builder<'s, 't> {
             ascii_keys: FastMap::default(),
             role_sets: FastMap::default(),
             status_memo: FastMap::default(),
+            excluded: FastMap::default(),
+            merged_rows: FastMap::default(),
+            removed: FastSet::default(),
             report: Report::default(),
         }
     }
@@ -275,11 +295,10 @@ impl<'s, 't> Builder<'s, 't> {
                     return;
                 };
                 if let Some(why) = self.exclusion(&values) {
-                    self.counts(file.index).excluded += 1;
-                    let message = format!("{} excluded: {why}", values.email);
-                    let email = Some(values.email.into_owned());
-                    self.diagnose(file, line, None, Code::Excluded, message, email);
-                    return;
+                    return self.exclude_member(file, line, values, why);
+                }
+                if !self.excluded.is_empty() && self.excluded.contains_key(values.key()) {
+                    return self.exclude_with_member(file, line, values);
                 }
                 self.merge_or_add(file, line, values, scanner, row_diagnostics);
             }
@@ -409,6 +428,83 @@ impl<'s, 't> Builder<'s, 't> {
         })
     }
 
+    /// Step 2, when a filter excludes the row: the member is excluded, with
+    /// their earlier rows (no longer exported or merged) and later ones.
+    fn exclude_member(&mut self, file: &FileContext, line: u64, values: RowValues, why: String) {
+        self.counts(file.index).excluded += 1;
+        let message = format!("{} excluded: {why}", values.email);
+        let email = Some(values.email.to_string());
+        self.diagnose(file, line, None, Code::Excluded, message, email);
+        if self.excluded.contains_key(values.key()) {
+            return;
+        }
+        let place = ExcludedAt {
+            file: file.index,
+            line,
+            why,
+        };
+        let hash = FastBuild::default().hash_one(values.key());
+        if let Some(index) = self.find(hash, values.key()) {
+            self.remove_user(index, &place);
+        }
+        self.excluded.insert(values.key().to_string(), place);
+    }
+
+    /// Turns the rows of user `index`, read before `place` excluded the
+    /// member, into excluded rows.
+    fn remove_user(&mut self, index: u32, place: &ExcludedAt) {
+        self.removed.insert(index);
+        let email = self.email_of(index).to_string();
+        let (first_file, first_line) = self.origins[index as usize];
+        let message = self.excluded_with(first_file, &email, place);
+        let counts = self.counts(first_file);
+        counts.users_exported -= 1;
+        counts.excluded += 1;
+        self.report.diagnostics.push(Diagnostic {
+            file: first_file,
+            line: first_line,
+            column: None,
+            level: Code::Excluded.level(),
+            code: Code::Excluded,
+            message,
+            email: Some(email.clone()),
+        });
+        for (row_file, _, at) in self.merged_rows.remove(&index).unwrap_or_default() {
+            let message = self.excluded_with(row_file, &email, place);
+            let counts = self.counts(row_file);
+            counts.merged -= 1;
+            counts.excluded += 1;
+            let d = &mut self.report.diagnostics[at];
+            d.code = Code::Excluded;
+            d.level = Code::Excluded.level();
+            d.column = None;
+            d.message = message;
+        }
+    }
+
+    /// Step 2, for a row of a member excluded on an earlier row.
+    fn exclude_with_member(&mut self, file: &FileContext, line: u64, values: RowValues) {
+        let place = &self.excluded[values.key()];
+        let message = self.excluded_with(file.index, &values.email, place);
+        self.counts(file.index).excluded += 1;
+        let email = Some(values.email.into_owned());
+        self.diagnose(file, line, None, Code::Excluded, message, email);
+    }
+
+    /// The message for a row in `file` excluded because `place` excluded
+    /// its member.
+    fn excluded_with(&self, file: usize, email: &str, place: &ExcludedAt) -> String {
+        let at = if place.file == file {
+            format!("line {}", place.line)
+        } else {
+            self.report.place(place.file, place.line)
+        };
+        format!(
+            "{email} excluded: the same member on {at} is excluded ({}), so all their rows are",
+            place.why
+        )
+    }
+
     /// Step 3: a new user, or the row merged into the user first seen with
     /// the same email. The row's diagnostics start at `row_diagnostics`.
     fn merge_or_add(
@@ -498,6 +594,13 @@ impl<'s, 't> Builder<'s, 't> {
         let email = Some(self.email_of(index).to_string());
         let column = Some(file.columns.email());
         self.diagnose(file, line, column, Code::DuplicateEmail, message, email);
+        if self.settings.filters_rows() {
+            let at = self.report.diagnostics.len() - 1;
+            self.merged_rows
+                .entry(index)
+                .or_default()
+                .push((file.index, line, at));
+        }
     }
 
     /// The status cell as Stripe wrote it (trimmed), for `externalStatus`.
@@ -711,6 +814,18 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// The totals, and the error when no user is left.
     pub(super) fn finish(mut self) -> Result<(Vec<UserRecord>, String, Report)> {
+        // Members excluded after their first row was kept.
+        if !self.removed.is_empty() {
+            // Their earlier rows' notes were added late: back in file order
+            // (rows are read in it, so a stable sort moves only those).
+            self.report.diagnostics.sort_by_key(|d| (d.file, d.line));
+            let removed = std::mem::take(&mut self.removed);
+            let mut index = 0;
+            self.users.retain(|_| {
+                index += 1;
+                !removed.contains(&(index - 1))
+            });
+        }
         let (inputs, arena) = (self.inputs, &self.arena);
         let report = &mut self.report;
         report.sum_files();
