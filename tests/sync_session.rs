@@ -918,13 +918,25 @@ fn marking_every_user_deleted_trips_the_guard() {
         let mut s = SyncSession::from_json(config, deleted.clone(), 1).unwrap();
         assert_eq!(confirmation(&mut s).removed_users, 100);
     }
-    // Users already deleted in the last file are not users of the app.
+    // Users already deleted in the last file are not users of the app:
+    // with the record of that sync, sending them again goes ahead.
+    let previous = users_json(100, "deleted");
     let was_deleted = config(&format!(
-        r#","previousFile":{}"#,
-        serde_json::to_string(&users_json(100, "deleted")).unwrap()
+        r#","previousFile":{},"baseline":{{"userCount":100,"activeUsers":0}}"#,
+        serde_json::to_string(&previous).unwrap()
     ));
-    let mut s = SyncSession::from_json(&was_deleted, deleted, 1).unwrap();
+    let mut s = SyncSession::from_json(&was_deleted, deleted.clone(), 1).unwrap();
     assert!(matches!(s.poll(0.0), Action::Send { .. }));
+    // Without the record, the stored file alone (emptied, or cut down to
+    // deleted users) proves nothing, and the sync asks.
+    for previous in [previous, r#"{"users":[]}"#.to_string()] {
+        let half = config(&format!(
+            r#","previousFile":{}"#,
+            serde_json::to_string(&previous).unwrap()
+        ));
+        let mut s = SyncSession::from_json(&half, deleted.clone(), 1).unwrap();
+        assert_eq!(confirmation(&mut s).reason, Some(DropReason::NoActiveUsers));
+    }
 }
 
 #[test]
