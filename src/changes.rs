@@ -239,6 +239,22 @@ impl<'a> Snapshot<'a> {
     /// `not_torii_file` when the text is not JSON, or not an object with a
     /// `users` list of objects that each have an `email`.
     pub fn parse(json: &'a str) -> Result<Snapshot<'a>> {
+        Snapshot::read_json(json, true)
+    }
+
+    /// Reads a Torii file about to be sent, to compare it with the last
+    /// one: an entry that is not an object, or has no email, is Torii's to
+    /// judge and matches no one, so it is passed over rather than refused.
+    ///
+    /// # Errors
+    ///
+    /// `not_torii_file` when the text is not JSON, or not an object with a
+    /// `users` list.
+    pub(crate) fn parse_sent(json: &'a str) -> Result<Snapshot<'a>> {
+        Snapshot::read_json(json, false)
+    }
+
+    fn read_json(json: &'a str, strict: bool) -> Result<Snapshot<'a>> {
         let mut users = Vec::new();
         let mut licenses: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
         let mut saw_users = false;
@@ -251,7 +267,14 @@ impl<'a> Snapshot<'a> {
                 "users" => {
                     saw_users = true;
                     r.array(|r| {
-                        users.push(read_user(r)?);
+                        if !strict && r.peek() != Some(b'{') {
+                            return r.skip();
+                        }
+                        match read_user(r) {
+                            Ok(user) => users.push(user),
+                            Err(e) if !strict && e.what == NO_EMAIL => {}
+                            Err(e) => return Err(e),
+                        }
                         Ok(())
                     })
                 }
@@ -260,7 +283,7 @@ impl<'a> Snapshot<'a> {
             })
             .and_then(|()| reader.finish())
             .map_err(|e| match e.what {
-                "a user without an email" | "a user that is not an object" => not_torii(e.what),
+                NO_EMAIL | "a user that is not an object" => not_torii(e.what),
                 _ => not_torii(format!("it is not valid JSON ({e})")),
             })?;
         if !saw_users {
@@ -342,6 +365,9 @@ fn key_of(email: &str) -> Cow<'_, str> {
     }
 }
 
+/// What [`read_user`] says of a user object without an email.
+const NO_EMAIL: &str = "a user without an email";
+
 fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, SyntaxError> {
     if r.peek() != Some(b'{') {
         return Err(SyntaxError {
@@ -387,7 +413,7 @@ fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, Sy
     })?;
     if !has_email {
         return Err(SyntaxError {
-            what: "a user without an email",
+            what: NO_EMAIL,
             offset: 0,
         });
     }

@@ -1827,3 +1827,22 @@ fn a_retry_after_in_two_header_entries_takes_the_longer_wait() {
     assert_eq!(run.waits, [3000]);
     run.outcome();
 }
+
+#[test]
+fn a_bad_user_in_the_file_sent_is_not_blamed_on_the_previous_file() {
+    // The file to send passes the count (an entry without an email is
+    // Torii's to judge), but comparing it with the last file must not
+    // report the last file as broken.
+    let previous = serde_json::to_string(&users_json(2, "active")).unwrap();
+    let with_file = config(&format!(r#","previousFile":{previous}"#));
+    for file in [
+        r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},{}]}"#,
+        r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},7]}"#,
+    ] {
+        let plain = SyncSession::from_json(&config(""), file.as_bytes().to_vec(), 1);
+        assert!(plain.is_ok(), "{file}");
+        let mut s = SyncSession::from_json(&with_file, file.as_bytes().to_vec(), 1)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(matches!(s.poll(0.0), Action::Send { .. }), "{file}");
+    }
+}

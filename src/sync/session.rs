@@ -215,7 +215,7 @@ impl Prepared {
         let removal = match &config.previous_file {
             Some(previous) => Some(removal_between(
                 &previous.snapshot()?,
-                &Snapshot::parse(text)?,
+                &Snapshot::parse_sent(text)?,
             )),
             None => None,
         };
