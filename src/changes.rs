@@ -264,6 +264,11 @@ impl<'a> Snapshot<'a> {
         }
         reader
             .object(|r, key| match key.as_ref() {
+                // Torii reads one list; which one, for two, is not ours to guess.
+                "users" if saw_users => Err(SyntaxError {
+                    what: TWO_LISTS,
+                    offset: 0,
+                }),
                 "users" => {
                     saw_users = true;
                     r.array(|r| {
@@ -283,7 +288,7 @@ impl<'a> Snapshot<'a> {
             })
             .and_then(|()| reader.finish())
             .map_err(|e| match e.what {
-                NO_EMAIL | "a user that is not an object" => not_torii(e.what),
+                NO_EMAIL | TWO_LISTS | "a user that is not an object" => not_torii(e.what),
                 _ => not_torii(format!("it is not valid JSON ({e})")),
             })?;
         if !saw_users {
@@ -367,6 +372,9 @@ fn key_of(email: &str) -> Cow<'_, str> {
 
 /// What [`read_user`] says of a user object without an email.
 const NO_EMAIL: &str = "a user without an email";
+
+/// What [`Snapshot::parse`] says of a file with a second `users` list.
+const TWO_LISTS: &str = "it has more than one users list";
 
 fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, SyntaxError> {
     if r.peek() != Some(b'{') {
@@ -727,6 +735,7 @@ d@x.com,Active
             r#"{"licenses":[]}"#,
             r#"{"users":[{"name":"x"}]}"#,
             r#"{"users":[1]}"#,
+            r#"{"users":[{"email":"a@x.com"}],"users":[{"email":"b@x.com"}]}"#,
             "Email\na@x.com",
         ] {
             let err = Snapshot::parse(bad).unwrap_err();
