@@ -488,7 +488,8 @@ fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<
         fields.push("lastName");
     }
     let status = user.status().as_str();
-    if !before.status.as_deref().is_some_and(|s| fold_is(s, status)) {
+    // No status is an active user, to Torii as to the guard.
+    if !fold_is(before.status.as_deref().unwrap_or("active"), status) {
         fields.push("status");
     }
     if differs(user.external_status(), &before.external_status) {
@@ -724,6 +725,25 @@ d@x.com,Active
         let now = file("Email\nada@bücher.example\nbob@example.com\n");
         let changes = compare(&now.file, &previous);
         assert!(changes.added.is_empty() && changes.removed.is_empty());
+    }
+
+    #[test]
+    fn a_user_without_a_status_was_active() {
+        // Torii takes a user without a status for an active one, as the
+        // guard does: only the fields that differ are named.
+        let previous = Snapshot::parse(
+            r#"{"users":[{"email":"a@x.com","externalStatus":"Active"},
+                          {"email":"b@x.com","externalStatus":"Active"}]}"#,
+        )
+        .unwrap();
+        let now = file("Email,Status\na@x.com,Active\nb@x.com,Removed\n");
+        let changes = compare(&now.file, &previous);
+        assert_eq!(changes.unchanged, 1, "{changes:?}");
+        assert_eq!(changes.changed[0].email, "b@x.com");
+        assert_eq!(
+            changes.changed[0].fields,
+            ["status", "externalStatus", "licenseStatus"]
+        );
     }
 
     #[test]
