@@ -3,7 +3,7 @@
 //!
 //! A Torii file replaces the app's whole user list, so an admin should see
 //! who is new, who disappears, and whose status, roles, last-used date,
-//! names or license status change before pressing the button. Emails
+//! names, license or license status change before pressing the button. Emails
 //! compare as the transform normalises them (case, invisible characters,
 //! the ASCII form of a domain) and roles as sets, ignoring case and order.
 //!
@@ -50,7 +50,8 @@ pub struct Changed {
     pub email: String,
     /// The names of the fields whose value differs, in file order:
     /// `firstName`, `lastName`, `status`, `externalStatus`, `roles`,
-    /// `lastUsedDate`, `licenseStatus`.
+    /// `lastUsedDate`, `licenseStatus`, `license` (listed in a license of
+    /// another name: Torii moves the user to the new one).
     pub fields: Vec<&'static str>,
 }
 
@@ -170,6 +171,8 @@ pub struct SnapshotUser<'a> {
     pub last_used: Option<Date>,
     /// The user's `licenseStatus` in the license, if listed.
     pub license_status: Option<Cow<'a, str>>,
+    /// The name of that license, when known.
+    pub license: Option<Cow<'a, str>>,
 }
 
 impl SnapshotUser<'_> {
@@ -256,7 +259,7 @@ impl<'a> Snapshot<'a> {
 
     fn read_json(json: &'a str, strict: bool) -> Result<Snapshot<'a>> {
         let mut users = Vec::new();
-        let mut licenses: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        let mut licenses: Vec<LicensedUser<'a>> = Vec::new();
         let mut saw_users = false;
         let mut reader = Reader::new(json);
         if reader.peek() != Some(b'{') {
@@ -295,9 +298,13 @@ impl<'a> Snapshot<'a> {
             return Err(not_torii("it has no users list"));
         }
         let mut snapshot = Snapshot::from_users(users);
-        for (email, status) in licenses {
-            if let Some(&i) = snapshot.by_key.get(key_of(&email).as_ref()) {
-                snapshot.users[i].license_status.get_or_insert(status);
+        for listed in licenses {
+            if let Some(&i) = snapshot.by_key.get(key_of(&listed.email).as_ref()) {
+                let user = &mut snapshot.users[i];
+                if user.license_status.is_none() {
+                    user.license_status = Some(listed.status);
+                    user.license = listed.license;
+                }
             }
         }
         Ok(snapshot)
@@ -405,6 +412,7 @@ fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, Sy
             "status" => user.status = text(r)?,
             "externalStatus" => user.external_status = text(r)?,
             "licenseStatus" => user.license_status = text(r)?,
+            "license" => user.license = text(r)?,
             "lastUsedDate" => {
                 user.last_used =
                     text(r)?.and_then(|d| parse_last_used(&d, DateOrder::Mdy).ok().flatten());
@@ -428,18 +436,26 @@ fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, Sy
     Ok(user)
 }
 
+/// A user listed in a license of a previous file.
+struct LicensedUser<'a> {
+    email: Cow<'a, str>,
+    status: Cow<'a, str>,
+    /// The license's name, when it has one.
+    license: Option<Cow<'a, str>>,
+}
+
 fn read_license<'a>(
     r: &mut Reader<'a>,
-    into: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    into: &mut Vec<LicensedUser<'a>>,
 ) -> std::result::Result<(), SyntaxError> {
     if r.peek() != Some(b'{') {
         return r.skip();
     }
-    r.object(|r, key| {
-        if key != "users" || r.peek() != Some(b'[') {
-            return r.skip();
-        }
-        r.array(|r| {
+    let first = into.len();
+    let mut name = None;
+    r.object(|r, key| match (key.as_ref(), r.peek()) {
+        ("name", Some(b'"')) => r.string().map(|s| name = Some(s)),
+        ("users", Some(b'[')) => r.array(|r| {
             if r.peek() != Some(b'{') {
                 return r.skip();
             }
@@ -450,11 +466,21 @@ fn read_license<'a>(
                 _ => r.skip(),
             })?;
             if let (Some(email), Some(status)) = (email, status) {
-                into.push((email, status));
+                into.push(LicensedUser {
+                    email,
+                    status,
+                    license: None,
+                });
             }
             Ok(())
-        })
-    })
+        }),
+        _ => r.skip(),
+    })?;
+    // The name may come after the users.
+    for listed in &mut into[first..] {
+        listed.license.clone_from(&name);
+    }
+    Ok(())
 }
 
 /// The license status a user has in effect: the listed one, or the user's
@@ -478,7 +504,8 @@ fn same_roles<'r>(a: impl Iterator<Item = &'r str>, b: &[Cow<str>]) -> bool {
 }
 
 /// The fields of `user` that differ from `before`, in file order.
-fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<&'static str> {
+fn changed_fields(user: &User, before: &SnapshotUser, license: Option<&str>) -> Vec<&'static str> {
+    let has_license = license.is_some();
     let mut fields = Vec::new();
     let differs = |now: Option<&str>, then: &Option<Cow<str>>| now != then.as_deref();
     if differs(user.first_name(), &before.first_name) {
@@ -511,6 +538,9 @@ fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<
     if now_license != then_license {
         fields.push("licenseStatus");
     }
+    if license.is_some_and(|now| before.license.as_deref().is_some_and(|then| then != now)) {
+        fields.push("license");
+    }
     fields
 }
 
@@ -520,7 +550,7 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
         previous_users: previous.len() as u64,
         ..Changes::default()
     };
-    let has_license = file.license().is_some();
+    let license = file.license().map(|l| l.name.as_str());
     let mut seen = vec![false; previous.len()];
     for user in file.users() {
         match previous.by_key.get(key_of(user.email()).as_ref()) {
@@ -530,7 +560,7 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
                 if previous.users[i].is_active() && user.status() == UserStatus::Deleted {
                     changes.deactivated += 1;
                 }
-                let fields = changed_fields(&user, &previous.users[i], has_license);
+                let fields = changed_fields(&user, &previous.users[i], license);
                 if fields.is_empty() {
                     changes.unchanged += 1;
                 } else {
@@ -553,10 +583,11 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
 }
 
 /// The rows the Apps Script front end keeps of a synced file: one JSON
-/// object per user, with the user's `licenseStatus` in it. A cell that
+/// object per user, with the user's `licenseStatus` and `license` (its
+/// name) in it. A cell that
 /// starts with `{` is never taken for a formula.
 pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
-    let has_license = file.license().is_some();
+    let license = file.license().map(|l| l.name.as_str());
     file.users()
         .map(|user| {
             let mut out = Vec::with_capacity(160);
@@ -572,8 +603,9 @@ pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
             if let Some(date) = user.last_used_date() {
                 o.str("lastUsedDate", &date.to_string());
             }
-            if has_license {
-                o.str("licenseStatus", user.license_status().as_str());
+            if let Some(name) = license {
+                o.str("licenseStatus", user.license_status().as_str())
+                    .str("license", name);
             }
             o.end();
             String::from_utf8(out).unwrap_or_default()
@@ -744,6 +776,31 @@ d@x.com,Active
             changes.changed[0].fields,
             ["status", "externalStatus", "licenseStatus"]
         );
+    }
+
+    #[test]
+    fn a_license_of_another_name_is_a_change() {
+        // Torii moves every user from the old license to the new one.
+        let now = file("Email,Status\na@x.com,Active\n");
+        let json = String::from_utf8(now.to_json()).unwrap();
+        let renamed = json.replace(r#""name":"Stripe""#, r#""name":"Stripe (old)""#);
+        assert_ne!(json, renamed);
+        let changes = compare(&now.file, &Snapshot::parse(&renamed).unwrap());
+        assert_eq!(changes.changed.len(), 1, "{changes:?}");
+        assert_eq!(changes.changed[0].fields, ["license"]);
+        assert_eq!(
+            compare(&now.file, &Snapshot::parse(&json).unwrap()).unchanged,
+            1
+        );
+        // The Apps Script rows keep the license name, and show the same.
+        let rows: Vec<String> = snapshot_rows(&now.file)
+            .into_iter()
+            .map(|row| row.replace(r#""license":"Stripe""#, r#""license":"Stripe (old)""#))
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let changes = compare(&now.file, &Snapshot::from_rows(&rows).unwrap());
+        assert_eq!(changes.changed.len(), 1, "{rows:?}");
+        assert_eq!(changes.changed[0].fields, ["license"]);
     }
 
     #[test]
