@@ -935,7 +935,10 @@ fn marking_every_user_deleted_trips_the_guard() {
             serde_json::to_string(&previous).unwrap()
         ));
         let mut s = SyncSession::from_json(&half, deleted.clone(), 1).unwrap();
-        assert_eq!(confirmation(&mut s).reason, Some(DropReason::NoActiveUsers));
+        assert_eq!(
+            confirmation(&mut s).reason,
+            Some(DropReason::UnreadableBaseline)
+        );
     }
 }
 
@@ -986,10 +989,20 @@ fn a_cut_down_previous_file_does_not_override_the_baseline() {
     );
     let json = SyncSession::from_json(&both, one.to_json(), 1);
     assert_eq!(confirmation(&mut json.unwrap()).removed_users, 99);
-    // Without the baseline the same file is fine.
+    // Without the baseline, the file alone is half of what a host keeps
+    // (the record deleted, or never written): it vouches for nothing.
     let file_only = config(&format!(r#","previousFile":{cut}"#));
+    let v = SyncSession::plan(&file_only, &one, 1).unwrap().verdict;
+    assert_eq!(
+        v.reason,
+        Some(DropReason::UnreadableBaseline),
+        "{}",
+        v.message
+    );
+    assert!(v.message.contains("missing, though"), "{}", v.message);
+    let confirmed = config(&format!(r#","previousFile":{cut},"allowDrop":true"#));
     assert!(
-        SyncSession::plan(&file_only, &one, 1)
+        SyncSession::plan(&confirmed, &one, 1)
             .unwrap()
             .verdict
             .allowed
@@ -999,7 +1012,9 @@ fn a_cut_down_previous_file_does_not_override_the_baseline() {
 #[test]
 fn a_drop_just_over_the_limit_is_refused() {
     let previous = serde_json::to_string(&users_json(2500, "active")).unwrap();
-    let config = config(&format!(r#","previousFile":{previous}"#));
+    let config = config(&format!(
+        r#","previousFile":{previous},"baseline":{{"userCount":2500,"activeUsers":2500}}"#
+    ));
     let kept = |n| transform(&users_csv(n, "Active"), &TransformOptions::default()).unwrap();
     let v = SyncSession::plan(&config, &kept(1999), 1).unwrap().verdict;
     assert!(!v.allowed, "501 of 2500 is 20.04%: {}", v.message);
@@ -1834,7 +1849,9 @@ fn a_bad_user_in_the_file_sent_is_not_blamed_on_the_previous_file() {
     // Torii's to judge), but comparing it with the last file must not
     // report the last file as broken.
     let previous = serde_json::to_string(&users_json(2, "active")).unwrap();
-    let with_file = config(&format!(r#","previousFile":{previous}"#));
+    let with_file = config(&format!(
+        r#","previousFile":{previous},"baseline":{{"userCount":2,"activeUsers":2}}"#
+    ));
     for file in [
         r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},{}]}"#,
         r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},7]}"#,
