@@ -242,7 +242,7 @@ impl<'a> Snapshot<'a> {
     /// `not_torii_file` when the text is not JSON, or not an object with a
     /// `users` list of objects that each have an `email`.
     pub fn parse(json: &'a str) -> Result<Snapshot<'a>> {
-        Snapshot::read_json(json, true)
+        Snapshot::read_json(json, false)
     }
 
     /// Reads a Torii file about to be sent, to compare it with the last
@@ -254,10 +254,10 @@ impl<'a> Snapshot<'a> {
     /// `not_torii_file` when the text is not JSON, or not an object with a
     /// `users` list.
     pub(crate) fn parse_sent(json: &'a str) -> Result<Snapshot<'a>> {
-        Snapshot::read_json(json, false)
+        Snapshot::read_json(json, true)
     }
 
-    fn read_json(json: &'a str, strict: bool) -> Result<Snapshot<'a>> {
+    fn read_json(json: &'a str, sent: bool) -> Result<Snapshot<'a>> {
         let mut users = Vec::new();
         let mut licenses: Vec<LicensedUser<'a>> = Vec::new();
         let mut saw_users = false;
@@ -275,12 +275,12 @@ impl<'a> Snapshot<'a> {
                 "users" => {
                     saw_users = true;
                     r.array(|r| {
-                        if !strict && r.peek() != Some(b'{') {
+                        if sent && r.peek() != Some(b'{') {
                             return r.skip();
                         }
                         match read_user(r) {
                             Ok(user) => users.push(user),
-                            Err(e) if !strict && e.what == NO_EMAIL => {}
+                            Err(e) if sent && e.what == NO_EMAIL => {}
                             Err(e) => return Err(e),
                         }
                         Ok(())
@@ -297,7 +297,7 @@ impl<'a> Snapshot<'a> {
         if !saw_users {
             return Err(not_torii("it has no users list"));
         }
-        let mut snapshot = Snapshot::from_users(users);
+        let mut snapshot = Snapshot::from_users(users, sent);
         for listed in licenses {
             if let Some(&i) = snapshot.by_key.get(key_of(&listed.email).as_ref()) {
                 let user = &mut snapshot.users[i];
@@ -332,17 +332,29 @@ impl<'a> Snapshot<'a> {
                 })?;
             users.push(user);
         }
-        Ok(Snapshot::from_users(users))
+        Ok(Snapshot::from_users(users, false))
     }
 
-    fn from_users(users: Vec<SnapshotUser<'a>>) -> Snapshot<'a> {
+    /// Keeps each email once. Which of two entries Torii keeps is
+    /// undocumented, so the guard assumes the worst: in a previous file an
+    /// active entry wins (a user of the app to lose), in a file to send
+    /// (`sent`) a deleted one (a user it drops).
+    fn from_users(users: Vec<SnapshotUser<'a>>, sent: bool) -> Snapshot<'a> {
         let mut by_key = FastMap::default();
         let mut kept = Vec::with_capacity(users.len());
         for user in users {
             let key = key_of(&user.email).into_owned();
-            if let std::collections::hash_map::Entry::Vacant(slot) = by_key.entry(key) {
-                slot.insert(kept.len());
-                kept.push(user);
+            match by_key.entry(key) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(kept.len());
+                    kept.push(user);
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let first = &mut kept[*slot.get()];
+                    if first.is_active() == sent && user.is_active() != sent {
+                        *first = user;
+                    }
+                }
             }
         }
         Snapshot {
@@ -351,7 +363,8 @@ impl<'a> Snapshot<'a> {
         }
     }
 
-    /// Users in the file (each email once).
+    /// Users in the file (each email once: of two entries, the first, or
+    /// the first active one of a previous file).
     pub fn len(&self) -> usize {
         self.users.len()
     }
@@ -801,6 +814,41 @@ d@x.com,Active
         let changes = compare(&now.file, &Snapshot::from_rows(&rows).unwrap());
         assert_eq!(changes.changed.len(), 1, "{rows:?}");
         assert_eq!(changes.changed[0].fields, ["license"]);
+    }
+
+    #[test]
+    fn a_user_listed_twice_is_active_if_either_entry_is() {
+        // Which entry Torii keeps is not documented: the guard must not
+        // miss a user of the app because an earlier entry says deleted.
+        let previous = Snapshot::parse(
+            r#"{"users":[{"email":"a@x.com","status":"deleted"},
+                          {"email":"b@x.com","status":"active"},
+                          {"email":"A@X.com","status":"active"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(previous.len(), 2);
+        let now = file("Email,Status\nb@x.com,Active\n");
+        let changes = compare(&now.file, &previous);
+        assert_eq!(changes.removed.len(), 1);
+        assert_eq!(
+            changes.removal(),
+            Removal {
+                previous_users: 2,
+                removed_users: 1,
+                deleted_users: 0
+            }
+        );
+        let json = String::from_utf8(now.to_json()).unwrap();
+        let after = Snapshot::parse(&json).unwrap();
+        assert_eq!(removal_between(&previous, &after), changes.removal());
+        // In a file to send, a deleted entry of the two is a user dropped.
+        let sent = Snapshot::parse_sent(
+            r#"{"users":[{"email":"b@x.com","status":"active"},
+                          {"email":"a@x.com","status":"active"},
+                          {"email":"a@x.com","status":"deleted"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(removal_between(&previous, &sent).deleted_users, 1);
     }
 
     #[test]
