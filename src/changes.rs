@@ -3,7 +3,7 @@
 //!
 //! A Torii file replaces the app's whole user list, so an admin should see
 //! who is new, who disappears, and whose status, roles, last-used date,
-//! names or license status change before pressing the button. Emails
+//! names, license or license status change before pressing the button. Emails
 //! compare as the transform normalises them (case, invisible characters,
 //! the ASCII form of a domain) and roles as sets, ignoring case and order.
 //!
@@ -50,7 +50,8 @@ pub struct Changed {
     pub email: String,
     /// The names of the fields whose value differs, in file order:
     /// `firstName`, `lastName`, `status`, `externalStatus`, `roles`,
-    /// `lastUsedDate`, `licenseStatus`.
+    /// `lastUsedDate`, `licenseStatus`, `license` (listed in a license of
+    /// another name: Torii moves the user to the new one).
     pub fields: Vec<&'static str>,
 }
 
@@ -170,6 +171,8 @@ pub struct SnapshotUser<'a> {
     pub last_used: Option<Date>,
     /// The user's `licenseStatus` in the license, if listed.
     pub license_status: Option<Cow<'a, str>>,
+    /// The name of that license, when known.
+    pub license: Option<Cow<'a, str>>,
 }
 
 impl SnapshotUser<'_> {
@@ -239,8 +242,24 @@ impl<'a> Snapshot<'a> {
     /// `not_torii_file` when the text is not JSON, or not an object with a
     /// `users` list of objects that each have an `email`.
     pub fn parse(json: &'a str) -> Result<Snapshot<'a>> {
+        Snapshot::read_json(json, false)
+    }
+
+    /// Reads a Torii file about to be sent, to compare it with the last
+    /// one: an entry that is not an object, or has no email, is Torii's to
+    /// judge and matches no one, so it is passed over rather than refused.
+    ///
+    /// # Errors
+    ///
+    /// `not_torii_file` when the text is not JSON, or not an object with a
+    /// `users` list.
+    pub(crate) fn parse_sent(json: &'a str) -> Result<Snapshot<'a>> {
+        Snapshot::read_json(json, true)
+    }
+
+    fn read_json(json: &'a str, sent: bool) -> Result<Snapshot<'a>> {
         let mut users = Vec::new();
-        let mut licenses: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        let mut licenses: Vec<LicensedUser<'a>> = Vec::new();
         let mut saw_users = false;
         let mut reader = Reader::new(json);
         if reader.peek() != Some(b'{') {
@@ -248,10 +267,22 @@ impl<'a> Snapshot<'a> {
         }
         reader
             .object(|r, key| match key.as_ref() {
+                // Torii reads one list; which one, for two, is not ours to guess.
+                "users" if saw_users => Err(SyntaxError {
+                    what: TWO_LISTS,
+                    offset: 0,
+                }),
                 "users" => {
                     saw_users = true;
                     r.array(|r| {
-                        users.push(read_user(r)?);
+                        if sent && r.peek() != Some(b'{') {
+                            return r.skip();
+                        }
+                        match read_user(r) {
+                            Ok(user) => users.push(user),
+                            Err(e) if sent && e.what == NO_EMAIL => {}
+                            Err(e) => return Err(e),
+                        }
                         Ok(())
                     })
                 }
@@ -260,16 +291,20 @@ impl<'a> Snapshot<'a> {
             })
             .and_then(|()| reader.finish())
             .map_err(|e| match e.what {
-                "a user without an email" | "a user that is not an object" => not_torii(e.what),
+                NO_EMAIL | TWO_LISTS | "a user that is not an object" => not_torii(e.what),
                 _ => not_torii(format!("it is not valid JSON ({e})")),
             })?;
         if !saw_users {
             return Err(not_torii("it has no users list"));
         }
-        let mut snapshot = Snapshot::from_users(users);
-        for (email, status) in licenses {
-            if let Some(&i) = snapshot.by_key.get(key_of(&email).as_ref()) {
-                snapshot.users[i].license_status.get_or_insert(status);
+        let mut snapshot = Snapshot::from_users(users, sent);
+        for listed in licenses {
+            if let Some(&i) = snapshot.by_key.get(key_of(&listed.email).as_ref()) {
+                let user = &mut snapshot.users[i];
+                if user.license_status.is_none() {
+                    user.license_status = Some(listed.status);
+                    user.license = listed.license;
+                }
             }
         }
         Ok(snapshot)
@@ -297,17 +332,29 @@ impl<'a> Snapshot<'a> {
                 })?;
             users.push(user);
         }
-        Ok(Snapshot::from_users(users))
+        Ok(Snapshot::from_users(users, false))
     }
 
-    fn from_users(users: Vec<SnapshotUser<'a>>) -> Snapshot<'a> {
+    /// Keeps each email once. Which of two entries Torii keeps is
+    /// undocumented, so the guard assumes the worst: in a previous file an
+    /// active entry wins (a user of the app to lose), in a file to send
+    /// (`sent`) a deleted one (a user it drops).
+    fn from_users(users: Vec<SnapshotUser<'a>>, sent: bool) -> Snapshot<'a> {
         let mut by_key = FastMap::default();
         let mut kept = Vec::with_capacity(users.len());
         for user in users {
             let key = key_of(&user.email).into_owned();
-            if let std::collections::hash_map::Entry::Vacant(slot) = by_key.entry(key) {
-                slot.insert(kept.len());
-                kept.push(user);
+            match by_key.entry(key) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(kept.len());
+                    kept.push(user);
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let first = &mut kept[*slot.get()];
+                    if first.is_active() == sent && user.is_active() != sent {
+                        *first = user;
+                    }
+                }
             }
         }
         Snapshot {
@@ -316,7 +363,8 @@ impl<'a> Snapshot<'a> {
         }
     }
 
-    /// Users in the file (each email once).
+    /// Users in the file (each email once: of two entries, the first, or
+    /// the first active one of a previous file).
     pub fn len(&self) -> usize {
         self.users.len()
     }
@@ -341,6 +389,12 @@ fn key_of(email: &str) -> Cow<'_, str> {
         Err(_) => fold(email.trim()),
     }
 }
+
+/// What [`read_user`] says of a user object without an email.
+const NO_EMAIL: &str = "a user without an email";
+
+/// What [`Snapshot::parse`] says of a file with a second `users` list.
+const TWO_LISTS: &str = "it has more than one users list";
 
 fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, SyntaxError> {
     if r.peek() != Some(b'{') {
@@ -371,6 +425,7 @@ fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, Sy
             "status" => user.status = text(r)?,
             "externalStatus" => user.external_status = text(r)?,
             "licenseStatus" => user.license_status = text(r)?,
+            "license" => user.license = text(r)?,
             "lastUsedDate" => {
                 user.last_used =
                     text(r)?.and_then(|d| parse_last_used(&d, DateOrder::Mdy).ok().flatten());
@@ -387,25 +442,33 @@ fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<SnapshotUser<'a>, Sy
     })?;
     if !has_email {
         return Err(SyntaxError {
-            what: "a user without an email",
+            what: NO_EMAIL,
             offset: 0,
         });
     }
     Ok(user)
 }
 
+/// A user listed in a license of a previous file.
+struct LicensedUser<'a> {
+    email: Cow<'a, str>,
+    status: Cow<'a, str>,
+    /// The license's name, when it has one.
+    license: Option<Cow<'a, str>>,
+}
+
 fn read_license<'a>(
     r: &mut Reader<'a>,
-    into: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    into: &mut Vec<LicensedUser<'a>>,
 ) -> std::result::Result<(), SyntaxError> {
     if r.peek() != Some(b'{') {
         return r.skip();
     }
-    r.object(|r, key| {
-        if key != "users" || r.peek() != Some(b'[') {
-            return r.skip();
-        }
-        r.array(|r| {
+    let first = into.len();
+    let mut name = None;
+    r.object(|r, key| match (key.as_ref(), r.peek()) {
+        ("name", Some(b'"')) => r.string().map(|s| name = Some(s)),
+        ("users", Some(b'[')) => r.array(|r| {
             if r.peek() != Some(b'{') {
                 return r.skip();
             }
@@ -416,11 +479,21 @@ fn read_license<'a>(
                 _ => r.skip(),
             })?;
             if let (Some(email), Some(status)) = (email, status) {
-                into.push((email, status));
+                into.push(LicensedUser {
+                    email,
+                    status,
+                    license: None,
+                });
             }
             Ok(())
-        })
-    })
+        }),
+        _ => r.skip(),
+    })?;
+    // The name may come after the users.
+    for listed in &mut into[first..] {
+        listed.license.clone_from(&name);
+    }
+    Ok(())
 }
 
 /// The license status a user has in effect: the listed one, or the user's
@@ -444,7 +517,8 @@ fn same_roles<'r>(a: impl Iterator<Item = &'r str>, b: &[Cow<str>]) -> bool {
 }
 
 /// The fields of `user` that differ from `before`, in file order.
-fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<&'static str> {
+fn changed_fields(user: &User, before: &SnapshotUser, license: Option<&str>) -> Vec<&'static str> {
+    let has_license = license.is_some();
     let mut fields = Vec::new();
     let differs = |now: Option<&str>, then: &Option<Cow<str>>| now != then.as_deref();
     if differs(user.first_name(), &before.first_name) {
@@ -454,7 +528,8 @@ fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<
         fields.push("lastName");
     }
     let status = user.status().as_str();
-    if !before.status.as_deref().is_some_and(|s| fold_is(s, status)) {
+    // No status is an active user, to Torii as to the guard.
+    if !fold_is(before.status.as_deref().unwrap_or("active"), status) {
         fields.push("status");
     }
     if differs(user.external_status(), &before.external_status) {
@@ -476,6 +551,9 @@ fn changed_fields(user: &User, before: &SnapshotUser, has_license: bool) -> Vec<
     if now_license != then_license {
         fields.push("licenseStatus");
     }
+    if license.is_some_and(|now| before.license.as_deref().is_some_and(|then| then != now)) {
+        fields.push("license");
+    }
     fields
 }
 
@@ -485,7 +563,7 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
         previous_users: previous.len() as u64,
         ..Changes::default()
     };
-    let has_license = file.license().is_some();
+    let license = file.license().map(|l| l.name.as_str());
     let mut seen = vec![false; previous.len()];
     for user in file.users() {
         match previous.by_key.get(key_of(user.email()).as_ref()) {
@@ -495,7 +573,7 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
                 if previous.users[i].is_active() && user.status() == UserStatus::Deleted {
                     changes.deactivated += 1;
                 }
-                let fields = changed_fields(&user, &previous.users[i], has_license);
+                let fields = changed_fields(&user, &previous.users[i], license);
                 if fields.is_empty() {
                     changes.unchanged += 1;
                 } else {
@@ -518,10 +596,11 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
 }
 
 /// The rows the Apps Script front end keeps of a synced file: one JSON
-/// object per user, with the user's `licenseStatus` in it. A cell that
+/// object per user, with the user's `licenseStatus` and `license` (its
+/// name) in it. A cell that
 /// starts with `{` is never taken for a formula.
 pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
-    let has_license = file.license().is_some();
+    let license = file.license().map(|l| l.name.as_str());
     file.users()
         .map(|user| {
             let mut out = Vec::with_capacity(160);
@@ -537,8 +616,9 @@ pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
             if let Some(date) = user.last_used_date() {
                 o.str("lastUsedDate", &date.to_string());
             }
-            if has_license {
-                o.str("licenseStatus", user.license_status().as_str());
+            if let Some(name) = license {
+                o.str("licenseStatus", user.license_status().as_str())
+                    .str("license", name);
             }
             o.end();
             String::from_utf8(out).unwrap_or_default()
@@ -693,6 +773,85 @@ d@x.com,Active
     }
 
     #[test]
+    fn a_user_without_a_status_was_active() {
+        // Torii takes a user without a status for an active one, as the
+        // guard does: only the fields that differ are named.
+        let previous = Snapshot::parse(
+            r#"{"users":[{"email":"a@x.com","externalStatus":"Active"},
+                          {"email":"b@x.com","externalStatus":"Active"}]}"#,
+        )
+        .unwrap();
+        let now = file("Email,Status\na@x.com,Active\nb@x.com,Removed\n");
+        let changes = compare(&now.file, &previous);
+        assert_eq!(changes.unchanged, 1, "{changes:?}");
+        assert_eq!(changes.changed[0].email, "b@x.com");
+        assert_eq!(
+            changes.changed[0].fields,
+            ["status", "externalStatus", "licenseStatus"]
+        );
+    }
+
+    #[test]
+    fn a_license_of_another_name_is_a_change() {
+        // Torii moves every user from the old license to the new one.
+        let now = file("Email,Status\na@x.com,Active\n");
+        let json = String::from_utf8(now.to_json()).unwrap();
+        let renamed = json.replace(r#""name":"Stripe""#, r#""name":"Stripe (old)""#);
+        assert_ne!(json, renamed);
+        let changes = compare(&now.file, &Snapshot::parse(&renamed).unwrap());
+        assert_eq!(changes.changed.len(), 1, "{changes:?}");
+        assert_eq!(changes.changed[0].fields, ["license"]);
+        assert_eq!(
+            compare(&now.file, &Snapshot::parse(&json).unwrap()).unchanged,
+            1
+        );
+        // The Apps Script rows keep the license name, and show the same.
+        let rows: Vec<String> = snapshot_rows(&now.file)
+            .into_iter()
+            .map(|row| row.replace(r#""license":"Stripe""#, r#""license":"Stripe (old)""#))
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let changes = compare(&now.file, &Snapshot::from_rows(&rows).unwrap());
+        assert_eq!(changes.changed.len(), 1, "{rows:?}");
+        assert_eq!(changes.changed[0].fields, ["license"]);
+    }
+
+    #[test]
+    fn a_user_listed_twice_is_active_if_either_entry_is() {
+        // Which entry Torii keeps is not documented: the guard must not
+        // miss a user of the app because an earlier entry says deleted.
+        let previous = Snapshot::parse(
+            r#"{"users":[{"email":"a@x.com","status":"deleted"},
+                          {"email":"b@x.com","status":"active"},
+                          {"email":"A@X.com","status":"active"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(previous.len(), 2);
+        let now = file("Email,Status\nb@x.com,Active\n");
+        let changes = compare(&now.file, &previous);
+        assert_eq!(changes.removed.len(), 1);
+        assert_eq!(
+            changes.removal(),
+            Removal {
+                previous_users: 2,
+                removed_users: 1,
+                deleted_users: 0
+            }
+        );
+        let json = String::from_utf8(now.to_json()).unwrap();
+        let after = Snapshot::parse(&json).unwrap();
+        assert_eq!(removal_between(&previous, &after), changes.removal());
+        // In a file to send, a deleted entry of the two is a user dropped.
+        let sent = Snapshot::parse_sent(
+            r#"{"users":[{"email":"b@x.com","status":"active"},
+                          {"email":"a@x.com","status":"active"},
+                          {"email":"a@x.com","status":"deleted"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(removal_between(&previous, &sent).deleted_users, 1);
+    }
+
+    #[test]
     fn a_file_that_is_not_a_torii_file_is_a_clear_error() {
         for bad in [
             "",
@@ -701,6 +860,7 @@ d@x.com,Active
             r#"{"licenses":[]}"#,
             r#"{"users":[{"name":"x"}]}"#,
             r#"{"users":[1]}"#,
+            r#"{"users":[{"email":"a@x.com"}],"users":[{"email":"b@x.com"}]}"#,
             "Email\na@x.com",
         ] {
             let err = Snapshot::parse(bad).unwrap_err();

@@ -918,13 +918,28 @@ fn marking_every_user_deleted_trips_the_guard() {
         let mut s = SyncSession::from_json(config, deleted.clone(), 1).unwrap();
         assert_eq!(confirmation(&mut s).removed_users, 100);
     }
-    // Users already deleted in the last file are not users of the app.
+    // Users already deleted in the last file are not users of the app:
+    // with the record of that sync, sending them again goes ahead.
+    let previous = users_json(100, "deleted");
     let was_deleted = config(&format!(
-        r#","previousFile":{}"#,
-        serde_json::to_string(&users_json(100, "deleted")).unwrap()
+        r#","previousFile":{},"baseline":{{"userCount":100,"activeUsers":0}}"#,
+        serde_json::to_string(&previous).unwrap()
     ));
-    let mut s = SyncSession::from_json(&was_deleted, deleted, 1).unwrap();
+    let mut s = SyncSession::from_json(&was_deleted, deleted.clone(), 1).unwrap();
     assert!(matches!(s.poll(0.0), Action::Send { .. }));
+    // Without the record, the stored file alone (emptied, or cut down to
+    // deleted users) proves nothing, and the sync asks.
+    for previous in [previous, r#"{"users":[]}"#.to_string()] {
+        let half = config(&format!(
+            r#","previousFile":{}"#,
+            serde_json::to_string(&previous).unwrap()
+        ));
+        let mut s = SyncSession::from_json(&half, deleted.clone(), 1).unwrap();
+        assert_eq!(
+            confirmation(&mut s).reason,
+            Some(DropReason::UnreadableBaseline)
+        );
+    }
 }
 
 #[test]
@@ -974,10 +989,20 @@ fn a_cut_down_previous_file_does_not_override_the_baseline() {
     );
     let json = SyncSession::from_json(&both, one.to_json(), 1);
     assert_eq!(confirmation(&mut json.unwrap()).removed_users, 99);
-    // Without the baseline the same file is fine.
+    // Without the baseline, the file alone is half of what a host keeps
+    // (the record deleted, or never written): it vouches for nothing.
     let file_only = config(&format!(r#","previousFile":{cut}"#));
+    let v = SyncSession::plan(&file_only, &one, 1).unwrap().verdict;
+    assert_eq!(
+        v.reason,
+        Some(DropReason::UnreadableBaseline),
+        "{}",
+        v.message
+    );
+    assert!(v.message.contains("missing, though"), "{}", v.message);
+    let confirmed = config(&format!(r#","previousFile":{cut},"allowDrop":true"#));
     assert!(
-        SyncSession::plan(&file_only, &one, 1)
+        SyncSession::plan(&confirmed, &one, 1)
             .unwrap()
             .verdict
             .allowed
@@ -987,7 +1012,9 @@ fn a_cut_down_previous_file_does_not_override_the_baseline() {
 #[test]
 fn a_drop_just_over_the_limit_is_refused() {
     let previous = serde_json::to_string(&users_json(2500, "active")).unwrap();
-    let config = config(&format!(r#","previousFile":{previous}"#));
+    let config = config(&format!(
+        r#","previousFile":{previous},"baseline":{{"userCount":2500,"activeUsers":2500}}"#
+    ));
     let kept = |n| transform(&users_csv(n, "Active"), &TransformOptions::default()).unwrap();
     let v = SyncSession::plan(&config, &kept(1999), 1).unwrap().verdict;
     assert!(!v.allowed, "501 of 2500 is 20.04%: {}", v.message);
@@ -1839,11 +1866,34 @@ fn a_previous_file_that_is_no_torii_file_is_left_out_and_the_baseline_guards() {
     );
     assert!(SyncSession::new(&both, &one, 1).is_ok());
     assert!(SyncSession::from_json(&both, one.to_json(), 1).is_ok());
+    // A last file without its record is an unreadable record (hosts store
+    // the two together): the sync asks, whether or not the file reads.
     let file_only = config(&format!(r#","previousFile":{cut}"#));
     assert!(
-        SyncSession::plan(&file_only, &one, 1)
+        !SyncSession::plan(&file_only, &one, 1)
             .unwrap()
             .verdict
             .allowed
     );
+}
+
+#[test]
+fn a_bad_user_in_the_file_sent_is_not_blamed_on_the_previous_file() {
+    // The file to send passes the count (an entry without an email is
+    // Torii's to judge), but comparing it with the last file must not
+    // report the last file as broken.
+    let previous = serde_json::to_string(&users_json(2, "active")).unwrap();
+    let with_file = config(&format!(
+        r#","previousFile":{previous},"baseline":{{"userCount":2,"activeUsers":2}}"#
+    ));
+    for file in [
+        r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},{}]}"#,
+        r#"{"users":[{"email":"u0@example.com"},{"email":"u1@example.com"},7]}"#,
+    ] {
+        let plain = SyncSession::from_json(&config(""), file.as_bytes().to_vec(), 1);
+        assert!(plain.is_ok(), "{file}");
+        let mut s = SyncSession::from_json(&with_file, file.as_bytes().to_vec(), 1)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(matches!(s.poll(0.0), Action::Send { .. }), "{file}");
+    }
 }

@@ -86,6 +86,19 @@ async function lastSyncFor(settings) {
   }
 }
 
+/**
+ * The stored record as the sync config takes it. A record that is there but
+ * holds no baseline (emptied, or cut down by hand) is handed over as text the
+ * core cannot read as one, so the guard asks; it is never taken for none.
+ */
+function lastSyncConfig(stored) {
+  if (stored === undefined) return {};
+  const isRecord = typeof stored === 'object' && stored !== null;
+  const found = { baseline: isRecord && stored.baseline != null ? stored.baseline : JSON.stringify(stored?.baseline ?? null) };
+  if (isRecord && stored.file !== undefined) found.previousFile = stored.file;
+  return found;
+}
+
 /** The stored last sync of the target the sync settings name, if they name one. */
 async function lastSyncOf(entries) {
   try {
@@ -119,7 +132,7 @@ function compared(res, source) {
 /** Compares with the picked file, else with the last sync of the target. */
 async function compareFor(res, target) {
   const last = picked ? null : await lastSyncOf(target);
-  const source = picked ?? (last?.stored && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
+  const source = picked ?? (last?.stored?.file !== undefined && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
   return source ? compared(res, source) : null;
 }
 
@@ -165,9 +178,10 @@ const handlers = {
     try {
       const settings = parseOptions('sheet', entries).sync;
       const { key, stored } = await lastSyncFor(settings);
-      if (stored) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: stored.file, baseline: stored.baseline }) });
+      const last = lastSyncConfig(stored);
+      if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: stored.baseline }) });
       const file = res.json();
-      const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
+      const session = res.startSync({ ...settings, apiKey, ...last }, seed);
       const outcome = await session.runWithFetch({
         signal: stop.signal,
         onProgress: (progress) => post({ event: 'progress', progress }),

@@ -20,8 +20,10 @@
 //! the count (a hidden sheet any editor can cut down). The comparison with
 //! the limit is exact, in integers. A baseline that cannot be read is
 //! treated as unknown, and the sync asks for confirmation rather than
-//! guessing. A first sync has nothing to compare with, but a file with no
-//! active user at all would empty the app whatever Torii held, so it asks.
+//! guessing. A file with no active user at all would empty the app whatever
+//! Torii held, so it asks unless a record of the last sync counts no active
+//! user either: a first sync, a stored file without its record (emptied,
+//! cut down to deleted users) and an old record's count do not vouch for it.
 
 use crate::json::{parse, Value};
 use crate::text::{tenths, to_tenths};
@@ -117,8 +119,8 @@ pub enum DropReason {
     TooManyRemoved,
     /// The baseline to judge it by is unreadable.
     UnreadableBaseline,
-    /// A first sync whose file has no active user: with nothing to compare
-    /// with, it would still remove every user of the app.
+    /// The file has no active user, and no record of the last sync shows it
+    /// had none either: it would remove every user of the app.
     NoActiveUsers,
 }
 
@@ -323,6 +325,38 @@ pub fn check(
                 )
             };
         }
+        // Whatever Torii holds for the app, a file of only deleted users
+        // ends it all, so it asks unless a record of the last sync counts
+        // no active user either: a stored file alone may have been emptied,
+        // and an old record counts deleted users too.
+        (_, b) if new.active == 0 && !matches!(b, Baseline::Known { .. }) => {
+            let first = worst.is_none();
+            verdict.allowed = allow_drop;
+            verdict.reason = (!allow_drop).then_some(DropReason::NoActiveUsers);
+            verdict.message = match (allow_drop, first) {
+                (true, true) => {
+                    "first sync of this target, with no active user in the file; confirmed".into()
+                }
+                (true, false) => "no active user in the file; confirmed".into(),
+                (false, _) => {
+                    let (first_sync, no_record) = if first {
+                        ("this is the first sync of this target and ", "")
+                    } else {
+                        (
+                            "",
+                            " and no record of this target's last sync shows it had none either",
+                        )
+                    };
+                    format!(
+                        "{first_sync}the file has no active user (all {} of its users are \
+                         marked deleted){no_record}, so Torii would mark every user of the app \
+                         as no longer using it. Check the export and the status mapping before \
+                         you confirm",
+                        new.users
+                    )
+                }
+            };
+        }
         (Some(w), _) if w.removed == 0 => {
             verdict.message = format!(
                 "the sync removes none of the {} {} of the last sync",
@@ -338,23 +372,6 @@ pub fn check(
                 tenths(w.percent_tenths()),
                 tenths(to_tenths(max_drop_percent))
             );
-        }
-        // Whatever Torii holds for the app, a file of only deleted users
-        // ends it all, so even a first sync asks.
-        (None, _) if new.active == 0 => {
-            verdict.allowed = allow_drop;
-            verdict.reason = (!allow_drop).then_some(DropReason::NoActiveUsers);
-            verdict.message = if allow_drop {
-                "first sync of this target, with no active user in the file; confirmed".into()
-            } else {
-                format!(
-                    "this is the first sync of this target and the file has no active user \
-                     (all {} of its users are marked deleted), so Torii would mark every user \
-                     of the app as no longer using it. Check the export and the status mapping \
-                     before you confirm",
-                    new.users
-                )
-            };
         }
         (None, _) => verdict.message = "first sync of this target: nothing to compare with".into(),
     }
@@ -571,6 +588,29 @@ mod tests {
         let v = check(&known(100), None, all_deleted, 20.0, false);
         assert_eq!((v.allowed, v.removed_users), (false, 100));
         assert!(v.message.starts_with("the last sync sent 100 active users"));
+    }
+
+    #[test]
+    fn no_active_user_asks_unless_a_record_counts_none_before() {
+        let all_deleted = UserCounts {
+            users: 3,
+            active: 0,
+        };
+        // The stored file emptied (or cut to deleted users) and the record
+        // deleted: nothing vouches that Torii holds no active user.
+        for cut in [removal(0, 0, 0), None] {
+            let v = check(&Baseline::None, cut, all_deleted, 20.0, false);
+            assert_eq!(v.reason, Some(DropReason::NoActiveUsers), "{cut:?}");
+            assert!(check(&Baseline::None, cut, all_deleted, 20.0, true).allowed);
+        }
+        // An old record counts all the users, deleted ones too.
+        let old = Baseline::AllUsers { user_count: 3 };
+        let v = check(&old, None, all_deleted, 20.0, false);
+        assert_eq!(v.reason, Some(DropReason::NoActiveUsers), "{}", v.message);
+        assert!(v.message.contains("no active user"), "{}", v.message);
+        // A record of a last sync with no active user either: harmless.
+        assert!(check(&known(0), removal(0, 0, 0), all_deleted, 20.0, false).allowed);
+        assert!(check(&known(0), None, all_deleted, 20.0, false).allowed);
     }
 
     #[test]

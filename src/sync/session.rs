@@ -216,7 +216,7 @@ impl Prepared {
             .map_err(|_| invalid_file("the file is not UTF-8 text".into()))?;
         let counts = body::count_users(text).map_err(invalid_file)?;
         let removal = match last_file(config) {
-            Some(previous) => Some(removal_between(&previous, &Snapshot::parse(text)?)),
+            Some(previous) => Some(removal_between(&previous, &Snapshot::parse_sent(text)?)),
             None => None,
         };
         Prepared::finish(config, settings, file, counts, removal, None)
@@ -250,8 +250,16 @@ impl Prepared {
                 ),
             ));
         }
+        // Hosts keep the record and the file together: a file without its
+        // record is a state half written or cut down, not a first sync.
+        let baseline = match Baseline::read(config.baseline.as_deref()) {
+            Baseline::None if config.previous_file.is_some() => Baseline::Unreadable {
+                why: "it is missing, though the last sync's file is kept",
+            },
+            baseline => baseline,
+        };
         let verdict = check(
-            &Baseline::read(config.baseline.as_deref()),
+            &baseline,
             removal,
             counts,
             settings.max_drop_percent,

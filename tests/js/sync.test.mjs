@@ -483,7 +483,9 @@ test('the core API: a stored previous file does not override the baseline, and t
   const both = one.plan({ appAccountId: '1', baseline: '{"userCount":100}', previousFile: [row] });
   assert.equal(both.verdict.allowed, false, both.verdict.message);
   assert.equal(both.verdict.removedUsers, 99);
-  assert.equal(one.plan({ appAccountId: '1', previousFile: [row] }).verdict.allowed, true);
+  // The file without its record is a half-written state: it asks.
+  assert.equal(one.plan({ appAccountId: '1', previousFile: [row] }).verdict.reason, 'unreadable_baseline');
+  assert.equal(one.plan({ appAccountId: '1', previousFile: [row], baseline: '{"userCount":1,"activeUsers":1}' }).verdict.allowed, true);
   // A previous file cut down to no active user (the hidden sheet's rows deleted) hides nothing either.
   const baseline = '{"userCount":100,"activeUsers":100}';
   for (const previousFile of [[], '{"users":[]}', ['{"email":"z@x.com","status":"deleted"}']]) {
@@ -494,10 +496,11 @@ test('the core API: a stored previous file does not override the baseline, and t
 
   const rows = Array.from({ length: 2500 }, (_, i) => `{"email":"u${i}@x.com","status":"active"}`);
   const kept = (n) => core.transform(`Email,Status\n${rows.slice(0, n).map((_, i) => `u${i}@x.com,Active`).join('\n')}\n`);
-  const over = kept(1999).plan({ appAccountId: '1', previousFile: rows }).verdict;
+  const last = { appAccountId: '1', previousFile: rows, baseline: '{"userCount":2500,"activeUsers":2500}' };
+  const over = kept(1999).plan(last).verdict;
   assert.equal(over.allowed, false, over.message);
   assert.doesNotMatch(over.message, /within|20%, more than the 20%/);
-  assert.equal(kept(2000).plan({ appAccountId: '1', previousFile: rows }).verdict.allowed, true);
+  assert.equal(kept(2000).plan(last).verdict.allowed, true);
 });
 
 test('CLI sync --dry-run sends nothing, prints the plan and the change preview', async () => {

@@ -628,6 +628,32 @@ test('a sync refuses to start when the record of the last sync cannot be read', 
   assert.deepEqual(emulator.requests, [], 'nothing sent');
 });
 
+test('a record of the last sync emptied in IndexedDB is not a first sync: the guard asks', async () => {
+  await load(sample);
+  assert.match(await syncWith(), /^✓ /);
+  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  await page.evaluate((key) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('stripe-torii-sync');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('lastSync', 'readwrite');
+      tx.objectStore('lastSync').put({}, key);
+      tx.oncomplete = () => resolve(open.result.close());
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }), key);
+  emulator.requests.length = 0;
+  const messages = [];
+  page.once('dialog', (d) => {
+    messages.push(d.message());
+    d.dismiss();
+  });
+  const result = await syncWith();
+  assert.equal(await resultCode(), 'cancelled', result);
+  assert.match(messages[0] ?? '', /unreadable/, 'the guard asked');
+  assert.deepEqual(emulator.requests, [], 'nothing sent');
+});
+
 test('the changes since the last sync from this browser are shown, and marked in the table as text', async () => {
   await load(sample);
   await syncWith();
