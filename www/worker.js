@@ -86,6 +86,25 @@ async function lastSyncFor(settings) {
   }
 }
 
+/**
+ * Runs a sync of the target holding this browser's lock on it, from reading
+ * its last sync to recording the new one. Two tabs syncing one App Account
+ * would each check the guard against the same last sync, and the one
+ * remembered could be the file Torii did not keep; the second is refused
+ * before it sends anything. Without Web Locks (a page served over plain
+ * HTTP from a remote host) tabs are not coordinated.
+ */
+async function alone(key, act) {
+  if (!self.navigator.locks) return act();
+  return self.navigator.locks.request(`sync ${key}`, { ifAvailable: true }, (lock) => {
+    if (!lock) {
+      throw Object.assign(new Error('another tab of this browser is syncing this App Account: nothing was sent; '
+        + 'wait until it has ended, then sync again'), { code: 'sync_busy' });
+    }
+    return act();
+  });
+}
+
 /** The stored last sync of the target the sync settings name, if they name one. */
 async function lastSyncOf(entries) {
   try {
@@ -154,20 +173,22 @@ const handlers = {
     stopSync = stop;
     try {
       const settings = parseOptions('sheet', entries).sync;
-      const { key, stored } = await lastSyncFor(settings);
-      if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
-      const file = res.json();
-      const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
-      const outcome = await session.runWithFetch({
-        signal: stop.signal,
-        onProgress: (progress) => post({ event: 'progress', progress }),
-        onConfirm: (verdict) => new Promise((resolve) => {
-          answerConfirm = resolve;
-          post({ event: 'confirm', verdict });
-        }),
+      return await alone(targetKey(settings), async () => {
+        const { key, stored } = await lastSyncFor(settings);
+        if (stored) post({ event: 'changes', changes: changesView(res.compare(stored.file, LAST_SYNC), LAST_SYNC, stored.baseline) });
+        const file = res.json();
+        const session = res.startSync({ ...settings, apiKey, baseline: stored?.baseline, previousFile: stored?.file }, seed);
+        const outcome = await session.runWithFetch({
+          signal: stop.signal,
+          onProgress: (progress) => post({ event: 'progress', progress }),
+          onConfirm: (verdict) => new Promise((resolve) => {
+            answerConfirm = resolve;
+            post({ event: 'confirm', verdict });
+          }),
+        });
+        const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
+        return { outcome, remembered };
       });
-      const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
-      return { outcome, remembered };
     } finally {
       stopSync = null;
       syncing = null;

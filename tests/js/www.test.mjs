@@ -831,3 +831,32 @@ test('a blocked cross-origin call is explained plainly, with ways forward', asyn
   const downloaded = await downloadJson(help.getByRole('button', { name: 'Download JSON' }));
   assert.equal(downloaded, coreJson(sample, { excludeStatuses: ['invited'] }));
 });
+
+test('a second tab syncing the same App Account while one runs is refused, sends nothing, and the first is remembered', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const first = page;
+  page = await context.newPage(); // same origin, same IndexedDB: another tab of this browser
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await page.goto(server.url);
+    await page.locator('body[data-ready]').waitFor();
+    await load(second);
+    const result = await syncWith();
+    assert.equal(await resultCode(), 'sync_busy');
+    assert.match(result, /^✗ another tab of this browser is syncing this App Account: nothing was sent; .*\[sync_busy\]$/);
+    assert.deepEqual(await page.locator('#sync-progress li').allTextContents(), []);
+    await first.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+    assert.match(await first.locator('#sync-result').textContent(), /^✓ .*\b9 users\b/);
+    assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload', 'register', 'sync'], 'only the first tab\'s');
+    const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+    assert.equal((await lastSyncs())[key].baseline.userCount, 9, 'the first tab\'s file, which Torii has');
+    page.once('dialog', (d) => d.accept()); // the second file drops the first one's users: the guard asks
+    assert.match(await syncWith(), /^✓ /, 'once the first has ended, the second tab may sync');
+  } finally {
+    page = first;
+  }
+});
