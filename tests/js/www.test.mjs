@@ -860,3 +860,23 @@ test('a second tab syncing the same App Account while one runs is refused, sends
     page = first;
   }
 });
+
+test('a worker that crashes mid-sync is reported with what may have reached Torii, and records nothing', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1_500 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const [worker] = page.workers();
+  await worker.evaluate(() => { setTimeout(() => { throw new Error('the worker broke'); }); });
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 5_000 });
+  assert.equal(await resultCode(), 'worker_failed');
+  assert.match(await page.locator('#sync-result').textContent(),
+    /^✗ the converter stopped during the sync, after "\[2\/4\] upload[^"]*": nothing was synced, so the app's users in Torii are as they were; reload the page to sync again \[worker_failed\]$/);
+  await new Promise((resolve) => { setTimeout(resolve, 2_500); }); // past the slow upload: a sync still running would go on
+  assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload'], 'the crashed worker sent nothing more');
+  assert.deepEqual(await lastSyncs(), {}, 'an interrupted sync is not remembered');
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-result', { hasText: 'reload the page' }).waitFor({ timeout: 5_000 });
+  assert.equal(await resultCode(), 'worker_failed', 'a later request is answered, not left waiting');
+});
