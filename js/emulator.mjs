@@ -4,7 +4,7 @@
 // It owns a faithful-enough stand-in for the endpoints of Torii's
 // custom-integration upload, including the parts that bite in production:
 //   GET  /v1.0/files/url              upload_url     presigned-style upload URL
-//   PUT  /s3/upload/<token>?X-Amz-…   upload         the "S3" side: no Torii key, S3 XML errors
+//   PUT  /s3/upload/<token>?X-Amz-…   upload         the "S3" side: no Torii key, a known length, S3 XML errors
 //   POST /v1.0/files                  register       the upload is validated HERE
 //   POST /v1.0/files/upload           direct_upload  multipart, ≤ 3 MB, validated here too
 //   PUT  /v1.0/services/sync/custom   sync
@@ -333,10 +333,17 @@ function uploadUrl(ctx, url, expired, reply) {
   return reply(200, { uploadFileParameters: { url: `${ctx.origin}${UPLOAD_PREFIX}${token}?${query}`, filePath } });
 }
 
-/** The presigned PUT, checked in the order S3 does: auth mechanism, signature, expiry, signed headers. */
+/** The presigned PUT, checked in the order S3 does: auth mechanism, body length, signature, expiry, signed headers. */
 function upload(ctx, req, url, body, reply) {
   if (req.headers.authorization !== undefined) {
     return reply(400, s3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified'));
+  }
+  // S3 stores an object of a length known up front: no chunked body, no body of unknown length.
+  if (req.headers['transfer-encoding'] !== undefined) {
+    return reply(501, s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', '<Header>Transfer-Encoding</Header>'));
+  }
+  if (req.headers['content-length'] === undefined) {
+    return reply(411, s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.'));
   }
   const slot = ctx.state.slots.get(url.pathname.slice(UPLOAD_PREFIX.length));
   if (!slot) return reply(403, s3Error('AccessDenied', 'Access Denied'));
@@ -509,8 +516,8 @@ function toriiError(statusCode, message) {
   return { statusCode, error: REASONS[statusCode] ?? 'Error', message };
 }
 
-function s3Error(code, message) {
-  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>` };
+function s3Error(code, message, extra = '') {
+  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>` };
 }
 
 /**

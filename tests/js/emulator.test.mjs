@@ -5,6 +5,7 @@
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { startEmulator, validateFile } from '../../js/emulator.mjs';
@@ -274,6 +275,28 @@ test('the presigned upload refuses Authorization, a wrong content type, an unkno
   assert.match(await tampered.text(), /SignatureDoesNotMatch/);
   assert.deepEqual(steps().slice(1), ['PUT upload 400', 'PUT upload 403', 'PUT upload 403', 'PUT upload 403']);
   assert.equal((await upload(url)).status, 200, 'the URL still works after refused attempts');
+});
+
+test('the presigned upload refuses a streamed body as S3 does: chunked is not implemented, a length is required', async () => {
+  const { url } = await uploadParams();
+  const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(FILE_TEXT)); c.close(); } });
+  const chunked = await fetch(url, { method: 'PUT', headers: { 'content-type': TYPE }, body: stream(), duplex: 'half' });
+  assert.equal(chunked.status, 501);
+  assert.match(await chunked.text(), /<Code>NotImplemented<\/Code><Message>A header you provided implies functionality that is not implemented<\/Message><Header>Transfer-Encoding<\/Header>/);
+  const { port, pathname, search } = new URL(url);
+  const bare = await new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: pathname + search, method: 'PUT', headers: { 'content-type': TYPE } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.removeHeader('transfer-encoding');
+    req.useChunkedEncodingByDefault = false; // neither Content-Length nor Transfer-Encoding
+    req.end();
+  });
+  assert.equal(bare, 411);
+  assert.deepEqual(steps().slice(1), ['PUT upload 501', 'PUT upload 411']);
+  assert.equal((await upload(url)).status, 200, 'a body with its length is taken');
 });
 
 test('a presigned URL expires after uploadTtlMs', async () => {
