@@ -90,6 +90,8 @@ const S3_CODES = {
  * @param {Array<string|number>} [options.appAccountIds]  accepted app accounts, compared as strings (default: any)
  * @param {number} [options.uploadTtlMs=300000] lifetime of a presigned upload URL
  * @param {boolean} [options.cors=true]         send CORS headers on API responses
+ * @param {number} [options.syncMs=0]           how long a started sync runs: Torii runs one at a time,
+ *   so another sync of the same app account meanwhile gets 409 (0: each sync is over at once)
  * @param {(line: string) => void} [options.log] told one line per API request answered; never headers or the key
  * @returns {Promise<{
  *   baseUrl: string, port: number, requests: RecordedRequest[], files: Map<number, object>,
@@ -99,13 +101,15 @@ const S3_CODES = {
  *   `requests` may be emptied in place (`requests.length = 0`); `files` maps file id -> parsed file.
  */
 export async function startEmulator({
-  port = 0, apiKey = 'test-key', appAccountIds, uploadTtlMs = 300_000, cors = true, log,
+  port = 0, apiKey = 'test-key', appAccountIds, uploadTtlMs = 300_000, cors = true, syncMs = 0, log,
 } = {}) {
   const state = {
     apiKey,
     accounts: appAccountIds?.map(String),
     uploadTtlMs,
     cors: Boolean(cors),
+    syncMs,
+    running: new Map(), // app account -> when its sync ends
     faults: [],
     slots: new Map(), // upload token -> { filePath, signature, expiresAt }
     uploaded: new Map(), // filePath -> file text
@@ -403,6 +407,12 @@ function sync(ctx, body, reply) {
   if (ctx.state.accounts && !ctx.state.accounts.includes(String(idAppAccount))) {
     return reply(404, toriiError(404, `app account ${idAppAccount} not found`));
   }
+  const account = String(idAppAccount);
+  const now = Date.now();
+  if (ctx.state.running.get(account) > now) {
+    return reply(409, toriiError(409, 'A sync is already in progress for this app account'));
+  }
+  if (ctx.state.syncMs > 0) ctx.state.running.set(account, now + ctx.state.syncMs);
   ctx.syncs.push({ idFile, idAppAccount });
   return reply(200, { success: true });
 }

@@ -376,6 +376,24 @@ test('validateFile follows the documented format and names the first bad path', 
   assert.equal(validateFile(FILE), undefined);
 });
 
+test('with syncMs, a sync runs that long, and another sync of the same app account meanwhile gets 409', async () => {
+  const busy = await startEmulator({ apiKey: KEY, syncMs: 400 });
+  try {
+    const id = (await (await uploadAndRegister(FILE_TEXT, busy)).json()).id;
+    assert.equal((await startSync(id, ACCOUNT, busy)).status, 200);
+    const again = await startSync(id, ACCOUNT, busy);
+    assert.equal(again.status, 409);
+    assert.deepEqual(await again.json(),
+      { statusCode: 409, error: 'Conflict', message: 'A sync is already in progress for this app account' });
+    assert.equal((await startSync(id, 'another', busy)).status, 200, 'another app account is not held up');
+    await sleep(450);
+    assert.equal((await startSync(id, ACCOUNT, busy)).status, 200, 'once the sync has run');
+    assert.equal(busy.syncs.length, 3, 'a refused sync is not a sync');
+  } finally {
+    await busy.close();
+  }
+});
+
 test('sync refuses an unknown file and an unknown app account, and compares accounts as strings', async () => {
   const unknownFile = await startSync(999_999);
   assert.equal(unknownFile.status, 400);

@@ -697,3 +697,19 @@ test('fetch driver: an upload that never gets an answer names the storage host t
   });
   assert.deepEqual(sequence(), ['GET upload_url', ...Array(5).fill('PUT upload')]);
 });
+
+test('fetch driver: two syncs of one app account at once both end synced, the later retried past Torii\'s 409', async () => {
+  const busy = await startEmulator({ apiKey: KEY, appAccountIds: [ACCOUNT], syncMs: 1_500 });
+  try {
+    const core = loadCore();
+    const result = core.transform(readFileSync(sample));
+    const run = () => result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: busy.baseUrl }, 1).runWithFetch();
+    const outcomes = await Promise.all([run(), run()]);
+    assert.deepEqual(outcomes.map((o) => o.userCount), [9, 9]);
+    const statuses = busy.requests.filter((r) => r.step === 'sync').map((r) => r.status);
+    assert.deepEqual([statuses[0], statuses[1], statuses.at(-1)], [200, 409, 200], statuses.join());
+    assert.equal(busy.syncs.length, 2);
+  } finally {
+    await busy.close();
+  }
+});
