@@ -880,3 +880,22 @@ test('a worker that crashes mid-sync is reported with what may have reached Tori
   await page.locator('#sync-result', { hasText: 'reload the page' }).waitFor({ timeout: 5_000 });
   assert.equal(await resultCode(), 'worker_failed', 'a later request is answered, not left waiting');
 });
+
+test('a sync cut off by going offline says so, with the ways forward, and is not remembered', async () => {
+  emulator.setFaults([{ step: 'register', kind: 'slow', delayMs: 1_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[3/4]' }).waitFor();
+  await context.setOffline(true);
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  await context.setOffline(false);
+  assert.equal(await resultCode(), 'network');
+  // The register in flight may still get its answer; the start of the sync then cannot be sent.
+  const text = await page.locator('#sync-result').textContent();
+  assert.match(text, /^✗ could not reach the server at step [34]\/4 \(.*\) after 5 attempts: .*Check the network/);
+  if (text.includes('step 4/4')) assert.match(text, /Torii may have started the sync: check the integration in Torii/);
+  assert.equal(await page.locator('#sync-help').isVisible(), true);
+  assert.ok(!emulator.requests.some((r) => r.step === 'sync'), 'nothing reached Torii offline');
+  assert.deepEqual(await lastSyncs(), {}, 'an interrupted sync is not remembered');
+});
