@@ -832,8 +832,20 @@ test('a blocked cross-origin call is explained plainly, with ways forward', asyn
   assert.equal(downloaded, coreJson(sample, { excludeStatuses: ['invited'] }));
 });
 
-test('a second tab syncing the same App Account while one runs is refused, sends nothing, and the first is remembered', async () => {
+for (const locks of [true, false]) {
+  test(`a second tab syncing the same App Account while one runs is refused, sends nothing, and the first is remembered${locks ? '' : ' (no Web Locks: a page over plain HTTP)'}`, async () => {
+    await twoTabs(locks);
+  });
+}
+
+/** Workers of a page over plain HTTP from a remote host have no navigator.locks. */
+const withoutLocks = (tab) => Promise.all(tab.workers().map((w) => w.evaluate(() => {
+  Object.defineProperty(self.navigator, 'locks', { value: undefined });
+})));
+
+async function twoTabs(locks) {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
+  if (!locks) await withoutLocks(page);
   await load(sample);
   await fillSync();
   await page.getByRole('button', { name: 'Sync to Torii' }).click();
@@ -844,6 +856,7 @@ test('a second tab syncing the same App Account while one runs is refused, sends
   try {
     await page.goto(server.url);
     await page.locator('body[data-ready]').waitFor();
+    if (!locks) await withoutLocks(page);
     await load(second);
     const result = await syncWith();
     assert.equal(await resultCode(), 'sync_busy');
@@ -856,10 +869,11 @@ test('a second tab syncing the same App Account while one runs is refused, sends
     assert.equal((await lastSyncs())[key].baseline.userCount, 9, 'the first tab\'s file, which Torii has');
     page.once('dialog', (d) => d.accept()); // the second file drops the first one's users: the guard asks
     assert.match(await syncWith(), /^✓ /, 'once the first has ended, the second tab may sync');
+    assert.deepEqual(Object.keys(await lastSyncs()), [key], 'no lease is left behind');
   } finally {
     page = first;
   }
-});
+}
 
 test('a worker that crashes mid-sync is reported with what may have reached Torii, and records nothing', async () => {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1_500 }]);
