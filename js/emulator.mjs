@@ -4,7 +4,7 @@
 // It owns a faithful-enough stand-in for the endpoints of Torii's
 // custom-integration upload, including the parts that bite in production:
 //   GET  /v1.0/files/url              upload_url     presigned-style upload URL
-//   PUT  /s3/upload/<token>?X-Amz-…   upload         the "S3" side: no Torii key, S3 XML errors
+//   PUT  /s3/upload/<token>?X-Amz-…   upload         the "S3" side: no Torii key, a known length, S3 XML errors
 //   POST /v1.0/files                  register       the upload is validated HERE
 //   POST /v1.0/files/upload           direct_upload  multipart, ≤ 3 MB, validated here too
 //   PUT  /v1.0/services/sync/custom   sync
@@ -90,6 +90,8 @@ const S3_CODES = {
  * @param {Array<string|number>} [options.appAccountIds]  accepted app accounts, compared as strings (default: any)
  * @param {number} [options.uploadTtlMs=300000] lifetime of a presigned upload URL
  * @param {boolean} [options.cors=true]         send CORS headers on API responses
+ * @param {number} [options.syncMs=0]           how long a started sync runs: Torii runs one at a time,
+ *   so another sync of the same app account meanwhile gets 409 (0: each sync is over at once)
  * @param {(line: string) => void} [options.log] told one line per API request answered; never headers or the key
  * @returns {Promise<{
  *   baseUrl: string, port: number, requests: RecordedRequest[], files: Map<number, object>,
@@ -99,13 +101,15 @@ const S3_CODES = {
  *   `requests` may be emptied in place (`requests.length = 0`); `files` maps file id -> parsed file.
  */
 export async function startEmulator({
-  port = 0, apiKey = 'test-key', appAccountIds, uploadTtlMs = 300_000, cors = true, log,
+  port = 0, apiKey = 'test-key', appAccountIds, uploadTtlMs = 300_000, cors = true, syncMs = 0, log,
 } = {}) {
   const state = {
     apiKey,
     accounts: appAccountIds?.map(String),
     uploadTtlMs,
     cors: Boolean(cors),
+    syncMs,
+    running: new Map(), // app account -> when its sync ends
     faults: [],
     slots: new Map(), // upload token -> { filePath, signature, expiresAt }
     uploaded: new Map(), // filePath -> file text
@@ -333,10 +337,17 @@ function uploadUrl(ctx, url, expired, reply) {
   return reply(200, { uploadFileParameters: { url: `${ctx.origin}${UPLOAD_PREFIX}${token}?${query}`, filePath } });
 }
 
-/** The presigned PUT, checked in the order S3 does: auth mechanism, signature, expiry, signed headers. */
+/** The presigned PUT, checked in the order S3 does: auth mechanism, body length, signature, expiry, signed headers. */
 function upload(ctx, req, url, body, reply) {
   if (req.headers.authorization !== undefined) {
     return reply(400, s3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified'));
+  }
+  // S3 stores an object of a length known up front: no chunked body, no body of unknown length.
+  if (req.headers['transfer-encoding'] !== undefined) {
+    return reply(501, s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', '<Header>Transfer-Encoding</Header>'));
+  }
+  if (req.headers['content-length'] === undefined) {
+    return reply(411, s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.'));
   }
   const slot = ctx.state.slots.get(url.pathname.slice(UPLOAD_PREFIX.length));
   if (!slot) return reply(403, s3Error('AccessDenied', 'Access Denied'));
@@ -396,6 +407,12 @@ function sync(ctx, body, reply) {
   if (ctx.state.accounts && !ctx.state.accounts.includes(String(idAppAccount))) {
     return reply(404, toriiError(404, `app account ${idAppAccount} not found`));
   }
+  const account = String(idAppAccount);
+  const now = Date.now();
+  if (ctx.state.running.get(account) > now) {
+    return reply(409, toriiError(409, 'A sync is already in progress for this app account'));
+  }
+  if (ctx.state.syncMs > 0) ctx.state.running.set(account, now + ctx.state.syncMs);
   ctx.syncs.push({ idFile, idAppAccount });
   return reply(200, { success: true });
 }
@@ -509,8 +526,8 @@ function toriiError(statusCode, message) {
   return { statusCode, error: REASONS[statusCode] ?? 'Error', message };
 }
 
-function s3Error(code, message) {
-  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>` };
+function s3Error(code, message, extra = '') {
+  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>` };
 }
 
 /**

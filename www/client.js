@@ -1,27 +1,53 @@
 // The page's side of the worker (worker.js): one request, one answer, and
-// the events a sync sends on its way. A worker that cannot start answers
-// every request with a `worker_failed` error instead of leaving it waiting.
+// the events a sync sends on its way. A worker that cannot start, or that
+// crashes, answers every request with a `worker_failed` error instead of
+// leaving it waiting; one that crashed is stopped, so a sync it was running
+// sends nothing more and records nothing.
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 const pending = new Map();
 let lastId = 0;
+let started = false; // the worker has answered once: an error now is a crash, not a failed start
+let failure = null; // the error every request gets once the worker is gone
 
 worker.onmessage = ({ data }) => {
+  started = true;
   const waiting = pending.get(data.id);
-  if (data.event) return waiting?.onEvent(data);
+  if (data.event) {
+    if (waiting && data.event === 'progress') waiting.progress = data.progress;
+    return waiting?.onEvent(data);
+  }
   pending.delete(data.id);
   return waiting?.resolve(data);
 };
 
 worker.onerror = (event) => {
   event.preventDefault();
-  const error = { code: 'worker_failed', message: 'the converter could not start in this browser' };
-  for (const { resolve } of pending.values()) resolve({ error });
+  worker.terminate();
+  const message = started ? 'the converter stopped in this browser; reload the page'
+    : 'the converter could not start in this browser';
+  failure = { code: 'worker_failed', message };
+  for (const { resolve, onEvent, progress } of pending.values()) resolve({ error: onEvent ? interrupted(progress) : failure });
   pending.clear();
 };
 
+/**
+ * A sync cut short by the crash, from its last progress (none: it had sent
+ * nothing yet): only a request to start the sync may have changed the app's
+ * users in Torii.
+ */
+function interrupted(progress) {
+  if (!progress) return { code: 'worker_failed', message: 'the converter stopped before the sync sent anything; reload the page to sync again' };
+  const reached = progress.step === 'sync'
+    ? 'the request to start the sync was sent, so Torii may have started it; check the integration in Torii before syncing again'
+    : 'nothing was synced, so the app\'s users in Torii are as they were';
+  return { code: 'worker_failed',
+    message: `the converter stopped during the sync, after "${progress.text}": ${reached}; reload the page to sync again` };
+}
+
 /** Sends a request; resolves with the answer (`{error}` on failure); `onEvent` hears a sync's events. */
 export function ask(message, onEvent) {
+  if (failure) return Promise.resolve({ error: failure });
   const id = ++lastId;
   return new Promise((resolve) => {
     pending.set(id, { resolve, onEvent });

@@ -1,6 +1,7 @@
 // The last successful sync per target, in IndexedDB: `{baseline, file}`
 // (the outcome's baseline and the exact bytes uploaded) under the core's
-// targetKey. Used by the worker; the API key is never stored here.
+// targetKey, and, while a tab without Web Locks syncs it, its lease under
+// `lease <targetKey>`. Used by the worker; the API key is never stored here.
 
 const DB_NAME = 'stripe-torii-sync';
 const STORE = 'lastSync';
@@ -32,3 +33,43 @@ export const loadLastSync = (key) => run('readonly', (store) => store.get(key));
 
 /** @param {{baseline: object, file: Uint8Array}} value */
 export const saveLastSync = (key, value) => run('readwrite', (store) => store.put(value, key));
+
+/** How long a lease holds: a tab closed mid-sync cannot release it. */
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * Takes the lease on `key` for `owner`, in one transaction so two tabs
+ * cannot both take it. @returns {Promise<number | undefined>} when the
+ * lease another tab holds ends, or undefined once `owner` holds it
+ */
+export async function takeLease(key, owner) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    let heldUntil;
+    const get = store.get(`lease ${key}`);
+    get.onsuccess = () => {
+      const now = Date.now();
+      if (get.result && get.result.until > now) heldUntil = get.result.until;
+      else store.put({ owner, until: now + LEASE_MS }, `lease ${key}`);
+    };
+    tx.oncomplete = () => resolve(heldUntil);
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
+/** Ends `owner`'s lease on `key`; another's is left alone. */
+export async function dropLease(key, owner) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    const get = store.get(`lease ${key}`);
+    get.onsuccess = () => {
+      if (get.result?.owner === owner) store.delete(`lease ${key}`);
+    };
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}

@@ -15,7 +15,7 @@
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
 import init, { checkInputSize, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
-import { loadLastSync, saveLastSync } from './store.js';
+import { dropLease, loadLastSync, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
 const LIST_LIMIT = 200; // users listed per kind of change; the counts are always whole
@@ -80,9 +80,46 @@ async function lastSyncFor(settings) {
   try {
     return { key, stored: await loadLastSync(key) };
   } catch (e) {
-    throw Object.assign(new Error(`cannot read ${LAST_SYNC} (IndexedDB: ${e?.message ?? e}), which the `
-      + 'destructive-sync guard needs, so nothing was sent; allow this site to store data, or clear its data to start afresh'),
-    { code: 'last_sync_unreadable' });
+    throw unreadableStore(e);
+  }
+}
+
+function unreadableStore(e) {
+  return Object.assign(new Error(`cannot read ${LAST_SYNC} (IndexedDB: ${e?.message ?? e}), which the `
+    + 'destructive-sync guard needs, so nothing was sent; allow this site to store data, or clear its data to start afresh'),
+  { code: 'last_sync_unreadable' });
+}
+
+const BUSY = 'another tab of this browser is syncing this App Account: nothing was sent; wait until it has ended, then sync again';
+
+/**
+ * Runs a sync of the target holding this browser's lock on it, from reading
+ * its last sync to recording the new one. Two tabs syncing one App Account
+ * would each check the guard against the same last sync, and the one
+ * remembered could be the file Torii did not keep; the second is refused
+ * before it sends anything. Without Web Locks (a page served over plain
+ * HTTP from a remote host) the lock is a lease in IndexedDB, which a tab
+ * closed mid-sync holds until it runs out.
+ */
+async function alone(key, act) {
+  const busy = (detail = '') => Object.assign(new Error(`${BUSY}${detail}`), { code: 'sync_busy' });
+  if (self.navigator.locks) {
+    return self.navigator.locks.request(`sync ${key}`, { ifAvailable: true }, (lock) => {
+      if (!lock) throw busy();
+      return act();
+    });
+  }
+  const owner = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16)).join('-'); // randomUUID needs HTTPS
+  const heldUntil = await takeLease(key, owner).catch((e) => {
+    throw unreadableStore(e);
+  });
+  if (heldUntil !== undefined) {
+    throw busy(` (a tab closed while syncing holds it until ${new Date(heldUntil).toLocaleTimeString()})`);
+  }
+  try {
+    return await act();
+  } finally {
+    await dropLease(key, owner).catch(() => {}); // a lease left behind runs out by itself
   }
 }
 
@@ -177,21 +214,23 @@ const handlers = {
     stopSync = stop;
     try {
       const settings = parseOptions('sheet', entries).sync;
-      const { key, stored } = await lastSyncFor(settings);
-      const last = lastSyncConfig(stored);
-      if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: stored.baseline }) });
-      const file = res.json();
-      const session = res.startSync({ ...settings, apiKey, ...last }, seed);
-      const outcome = await session.runWithFetch({
-        signal: stop.signal,
-        onProgress: (progress) => post({ event: 'progress', progress }),
-        onConfirm: (verdict) => new Promise((resolve) => {
-          answerConfirm = resolve;
-          post({ event: 'confirm', verdict });
-        }),
+      return await alone(targetKey(settings), async () => {
+        const { key, stored } = await lastSyncFor(settings);
+        const last = lastSyncConfig(stored);
+        if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: stored.baseline }) });
+        const file = res.json();
+        const session = res.startSync({ ...settings, apiKey, ...last }, seed);
+        const outcome = await session.runWithFetch({
+          signal: stop.signal,
+          onProgress: (progress) => post({ event: 'progress', progress }),
+          onConfirm: (verdict) => new Promise((resolve) => {
+            answerConfirm = resolve;
+            post({ event: 'confirm', verdict });
+          }),
+        });
+        const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
+        return { outcome, remembered };
       });
-      const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
-      return { outcome, remembered };
     } finally {
       stopSync = null;
       syncing = null;

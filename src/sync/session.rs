@@ -13,7 +13,7 @@ use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
 use super::progress::Progress;
 use super::request::{self, Next, PlannedRequest};
-use super::target::{url_security, UrlSecurity};
+use super::target::{url_origin, url_security, UrlSecurity};
 use super::verdict::{self, Delay, RetryCause, Verdict};
 use crate::changes::{compare, removal_between, Changes, Snapshot};
 use crate::error::{Error, ErrorKind, Result};
@@ -818,7 +818,18 @@ impl SyncSession {
         let step = next.step();
         let at = self.at(step);
         if self.attempts >= policy::MAX_ATTEMPTS_PER_STEP {
-            self.state = State::Failed(verdict::exhausted(step, &at, self.attempts, cause, &why));
+            let storage = match &next {
+                Next::Upload(target) => url_origin(&target.url),
+                _ => None,
+            };
+            self.state = State::Failed(verdict::exhausted(
+                step,
+                &at,
+                self.attempts,
+                cause,
+                &why,
+                storage.as_deref(),
+            ));
             return;
         }
         let delay_ms = match delay {

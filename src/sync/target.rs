@@ -156,6 +156,13 @@ pub(crate) fn url_security(url: &str) -> Option<UrlSecurity> {
     parse_origin(url).ok()?.security()
 }
 
+/// `scheme://host[:port]` of `url`, as fetch would reach it: a place to
+/// name in a message without the path or query (a presigned URL's query is
+/// a credential).
+pub(crate) fn url_origin(url: &str) -> Option<String> {
+    parse_origin(url).ok().map(|origin| origin.to_string())
+}
+
 // Why a base URL is refused: each completes "the API base URL …".
 const NOT_A_URL: &str = "must start with https:// and a host";
 const NOT_HTTPS: &str = "must start with https:// (http is allowed for localhost only)";

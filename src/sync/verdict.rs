@@ -188,13 +188,15 @@ pub(crate) fn judge(
     }
 }
 
-/// The error when a step has used up its attempts.
+/// The error when a step has used up its attempts. `storage` is the
+/// origin of the upload URL, for the upload step: it is not the API URL.
 pub(crate) fn exhausted(
     step: Step,
     at: &str,
     attempts: u32,
     cause: RetryCause,
     why: &str,
+    storage: Option<&str>,
 ) -> Error {
     match cause {
         RetryCause::Conflict => Error::new(
@@ -219,7 +221,18 @@ pub(crate) fn exhausted(
             ),
         ),
         // In a browser this is also what a blocked cross-origin request
-        // looks like, so say so.
+        // looks like, so say so. The upload goes to the storage Torii names,
+        // which the person did not configure: the API URL worked at step 1.
+        RetryCause::Transport if step == Step::Upload => Error::new(
+            ErrorKind::Network { step },
+            format!(
+                "could not reach the server at {at} after {attempts} attempts: {why}. Check the \
+                 network to Torii's file storage ({}), the upload URL Torii gave; from a web \
+                 page, the browser may also have blocked the upload, if that storage does not \
+                 allow calls from web pages",
+                storage.unwrap_or("its address was not readable")
+            ),
+        ),
         RetryCause::Transport => Error::new(
             ErrorKind::Network { step },
             format!(
@@ -353,9 +366,27 @@ mod tests {
             5,
             RetryCause::Timeout,
             "x",
+            None,
         );
         assert_eq!(e.code(), "timeout");
         assert!(e.message().contains("step 3/4 (register file) timed out"));
+    }
+
+    #[test]
+    fn an_upload_out_of_reach_names_the_storage_not_the_api_url() {
+        let e = exhausted(
+            Step::Upload,
+            "step 2/4 (upload)",
+            5,
+            RetryCause::Transport,
+            "no response",
+            Some("https://bucket.s3.amazonaws.com"),
+        );
+        assert_eq!(e.code(), "network");
+        assert!(e
+            .message()
+            .contains("Torii's file storage (https://bucket.s3.amazonaws.com)"));
+        assert!(!e.message().contains("API URL"), "{}", e.message());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { startEmulator, validateFile } from '../../js/emulator.mjs';
@@ -276,6 +277,28 @@ test('the presigned upload refuses Authorization, a wrong content type, an unkno
   assert.equal((await upload(url)).status, 200, 'the URL still works after refused attempts');
 });
 
+test('the presigned upload refuses a streamed body as S3 does: chunked is not implemented, a length is required', async () => {
+  const { url } = await uploadParams();
+  const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(FILE_TEXT)); c.close(); } });
+  const chunked = await fetch(url, { method: 'PUT', headers: { 'content-type': TYPE }, body: stream(), duplex: 'half' });
+  assert.equal(chunked.status, 501);
+  assert.match(await chunked.text(), /<Code>NotImplemented<\/Code><Message>A header you provided implies functionality that is not implemented<\/Message><Header>Transfer-Encoding<\/Header>/);
+  const { port, pathname, search } = new URL(url);
+  const bare = await new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: pathname + search, method: 'PUT', headers: { 'content-type': TYPE } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.removeHeader('transfer-encoding');
+    req.useChunkedEncodingByDefault = false; // neither Content-Length nor Transfer-Encoding
+    req.end();
+  });
+  assert.equal(bare, 411);
+  assert.deepEqual(steps().slice(1), ['PUT upload 501', 'PUT upload 411']);
+  assert.equal((await upload(url)).status, 200, 'a body with its length is taken');
+});
+
 test('a presigned URL expires after uploadTtlMs', async () => {
   const shortLived = await startEmulator({ apiKey: KEY, uploadTtlMs: 1 });
   try {
@@ -351,6 +374,24 @@ test('validateFile follows the documented format and names the first bad path', 
   };
   assert.equal(validateFile(full), undefined);
   assert.equal(validateFile(FILE), undefined);
+});
+
+test('with syncMs, a sync runs that long, and another sync of the same app account meanwhile gets 409', async () => {
+  const busy = await startEmulator({ apiKey: KEY, syncMs: 400 });
+  try {
+    const id = (await (await uploadAndRegister(FILE_TEXT, busy)).json()).id;
+    assert.equal((await startSync(id, ACCOUNT, busy)).status, 200);
+    const again = await startSync(id, ACCOUNT, busy);
+    assert.equal(again.status, 409);
+    assert.deepEqual(await again.json(),
+      { statusCode: 409, error: 'Conflict', message: 'A sync is already in progress for this app account' });
+    assert.equal((await startSync(id, 'another', busy)).status, 200, 'another app account is not held up');
+    await sleep(450);
+    assert.equal((await startSync(id, ACCOUNT, busy)).status, 200, 'once the sync has run');
+    assert.equal(busy.syncs.length, 3, 'a refused sync is not a sync');
+  } finally {
+    await busy.close();
+  }
 });
 
 test('sync refuses an unknown file and an unknown app account, and compares accounts as strings', async () => {

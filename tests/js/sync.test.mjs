@@ -681,3 +681,38 @@ test('fetch driver: a huge answer is read only up to a limit, and is still judge
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('fetch driver: an upload that never gets an answer names the storage host to check, not the API URL that worked', async () => {
+  const core = loadCore();
+  const result = core.transform(readFileSync(sample));
+  emulator.setFaults([{ step: 'upload', kind: 'drop', times: 5 }]);
+  const session = result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  const storage = new URL(emulator.baseUrl).origin;
+  await assert.rejects(session.runWithFetch(), (e) => {
+    assert.equal(e.code, 'network');
+    assert.match(e.message, /^could not reach the server at step 2\/4 \(upload\) after 5 attempts: /);
+    assert.ok(e.message.includes(`Check the network to Torii's file storage (${storage}), the upload URL Torii gave; `
+      + 'from a web page, the browser may also have blocked the upload, if that storage does not allow calls from web pages'),
+    e.message);
+    assert.ok(!/API URL/.test(e.message), e.message);
+    assert.ok(!/X-Amz/.test(e.message), 'the signed query is a credential');
+    return true;
+  });
+  assert.deepEqual(sequence(), ['GET upload_url', ...Array(5).fill('PUT upload')]);
+});
+
+test('fetch driver: two syncs of one app account at once both end synced, the later retried past Torii\'s 409', async () => {
+  const busy = await startEmulator({ apiKey: KEY, appAccountIds: [ACCOUNT], syncMs: 1_500 });
+  try {
+    const core = loadCore();
+    const result = core.transform(readFileSync(sample));
+    const run = () => result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: busy.baseUrl }, 1).runWithFetch();
+    const outcomes = await Promise.all([run(), run()]);
+    assert.deepEqual(outcomes.map((o) => o.userCount), [9, 9]);
+    const statuses = busy.requests.filter((r) => r.step === 'sync').map((r) => r.status);
+    assert.deepEqual([statuses[0], statuses[1], statuses.at(-1)], [200, 409, 200], statuses.join());
+    assert.equal(busy.syncs.length, 2);
+  } finally {
+    await busy.close();
+  }
+});

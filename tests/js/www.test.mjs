@@ -870,3 +870,85 @@ test('a blocked cross-origin call is explained plainly, with ways forward', asyn
   const downloaded = await downloadJson(help.getByRole('button', { name: 'Download JSON' }));
   assert.equal(downloaded, coreJson(sample, { excludeStatuses: ['invited'] }));
 });
+
+for (const locks of [true, false]) {
+  test(`a second tab syncing the same App Account while one runs is refused, sends nothing, and the first is remembered${locks ? '' : ' (no Web Locks: a page over plain HTTP)'}`, async () => {
+    await twoTabs(locks);
+  });
+}
+
+/** Workers of a page over plain HTTP from a remote host have no navigator.locks. */
+const withoutLocks = (tab) => Promise.all(tab.workers().map((w) => w.evaluate(() => {
+  Object.defineProperty(self.navigator, 'locks', { value: undefined });
+})));
+
+async function twoTabs(locks) {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
+  if (!locks) await withoutLocks(page);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const first = page;
+  page = await context.newPage(); // same origin, same IndexedDB: another tab of this browser
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await page.goto(server.url);
+    await page.locator('body[data-ready]').waitFor();
+    if (!locks) await withoutLocks(page);
+    await load(second);
+    const result = await syncWith();
+    assert.equal(await resultCode(), 'sync_busy');
+    assert.match(result, /^✗ another tab of this browser is syncing this App Account: nothing was sent; .*\[sync_busy\]$/);
+    assert.deepEqual(await page.locator('#sync-progress li').allTextContents(), []);
+    await first.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+    assert.match(await first.locator('#sync-result').textContent(), /^✓ .*\b9 users\b/);
+    assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload', 'register', 'sync'], 'only the first tab\'s');
+    const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+    assert.equal((await lastSyncs())[key].baseline.userCount, 9, 'the first tab\'s file, which Torii has');
+    page.once('dialog', (d) => d.accept()); // the second file drops the first one's users: the guard asks
+    assert.match(await syncWith(), /^✓ /, 'once the first has ended, the second tab may sync');
+    assert.deepEqual(Object.keys(await lastSyncs()), [key], 'no lease is left behind');
+  } finally {
+    page = first;
+  }
+}
+
+test('a worker that crashes mid-sync is reported with what may have reached Torii, and records nothing', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1_500 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const [worker] = page.workers();
+  await worker.evaluate(() => { setTimeout(() => { throw new Error('the worker broke'); }); });
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 5_000 });
+  assert.equal(await resultCode(), 'worker_failed');
+  assert.match(await page.locator('#sync-result').textContent(),
+    /^✗ the converter stopped during the sync, after "\[2\/4\] upload[^"]*": nothing was synced, so the app's users in Torii are as they were; reload the page to sync again \[worker_failed\]$/);
+  await new Promise((resolve) => { setTimeout(resolve, 2_500); }); // past the slow upload: a sync still running would go on
+  assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload'], 'the crashed worker sent nothing more');
+  assert.deepEqual(await lastSyncs(), {}, 'an interrupted sync is not remembered');
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-result', { hasText: 'reload the page' }).waitFor({ timeout: 5_000 });
+  assert.equal(await resultCode(), 'worker_failed', 'a later request is answered, not left waiting');
+});
+
+test('a sync cut off by going offline says so, with the ways forward, and is not remembered', async () => {
+  emulator.setFaults([{ step: 'register', kind: 'slow', delayMs: 1_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[3/4]' }).waitFor();
+  await context.setOffline(true);
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  await context.setOffline(false);
+  assert.equal(await resultCode(), 'network');
+  // The register in flight may still get its answer; the start of the sync then cannot be sent.
+  const text = await page.locator('#sync-result').textContent();
+  assert.match(text, /^✗ could not reach the server at step [34]\/4 \(.*\) after 5 attempts: .*Check the network/);
+  if (text.includes('step 4/4')) assert.match(text, /Torii may have started the sync: check the integration in Torii/);
+  assert.equal(await page.locator('#sync-help').isVisible(), true);
+  assert.ok(!emulator.requests.some((r) => r.step === 'sync'), 'nothing reached Torii offline');
+  assert.deepEqual(await lastSyncs(), {}, 'an interrupted sync is not remembered');
+});
