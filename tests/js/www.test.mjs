@@ -482,7 +482,8 @@ test('exports that could not be read are not replaced by the ones before them wh
   const gone = join(tmp, 'gone-again.csv');
   writeFileSync(gone, readFileSync(second));
   await load(sample);
-  await page.getByLabel('Stripe exports').setInputFiles(exportFile(20_000)); // keeps the worker busy
+  // Keeps the worker busy until the file is gone; 20k rows were done first under load.
+  await page.getByLabel('Stripe exports').setInputFiles(exportFile(100_000));
   await page.getByLabel('Stripe exports').setInputFiles(gone);
   rmSync(gone);
   await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
