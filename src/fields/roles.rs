@@ -62,6 +62,12 @@ impl<'c> Iterator for RoleSplit<'c> {
 /// "Owner" and "Owner\u{200b}" two roles.
 fn trim_role(piece: &str) -> &str {
     let role = trim(piece);
+    // Invisible characters are not ASCII: ASCII edges (nearly every role)
+    // need no character decoded.
+    match (role.as_bytes().first(), role.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => return role,
+        _ => {}
+    }
     match (role.chars().next(), role.chars().next_back()) {
         (Some(first), Some(last)) if !is_invisible(first) && !is_invisible(last) => role,
         _ => role.trim_matches(|c: char| c.is_whitespace() || is_invisible(c)),
