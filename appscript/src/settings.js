@@ -46,7 +46,7 @@ function requireSettings_(settings) {
 /**
  * A first run: with no key or account, opens the settings dialog, which
  * continues with `action` once saved.
- * @param {string} action 'sync' or 'preview'
+ * @param {string} action 'sync'
  * @return {boolean} whether the dialog was opened (the caller stops there)
  */
 function askForSettings_(action) {

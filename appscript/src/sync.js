@@ -18,9 +18,13 @@ var FETCH_LIMIT_MS = 60000;
 /** Time kept for writing the history row, the baseline and the last sync. */
 var RECORDS_MS = 30000;
 
-/** Preview: the pass, the preview sheet shown, and the core's report in a dialog. Sends nothing. */
+/**
+ * Preview: the pass, the preview sheet shown, and the core's report in a
+ * dialog. Sends nothing, so it needs no key; without an App Account ID there
+ * is no last sync to compare with.
+ */
 function runPreview_() {
-  var pass = preparePass_(requireSettings_(storedSettings_()));
+  var pass = preparePass_(storedSettings_());
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();
@@ -107,14 +111,14 @@ function syncUsers_(settings, ui, record, startedMs) {
 
 /**
  * Reads the Configuration and Users sheets for a sync target, compares the
- * users with the last sync to that target, and writes the preview sheet.
- * The caller frees `result`.
+ * users with the last sync to that target (with no account, there is none),
+ * and writes the preview sheet. The caller frees `result`.
  * @param {Object} settings from storedSettings_
- * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object, notes: string[]}}
+ * @return {{result: Object, parsed: Object, target: ?string, last: Object, sheet: Object, notes: string[]}}
  */
 function preparePass_(settings) {
   var parsed = readConfiguration_();
-  var target = toriiCore_().targetKey(settings);
+  var target = settings.appAccountId ? toriiCore_().targetKey(settings) : null;
   var notes = [];
   var result = transformUsers_(parsed, notes);
   try {

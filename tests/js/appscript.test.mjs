@@ -838,29 +838,39 @@ test('Settings test the connection: accepted, rejected or unreachable', async ()
   sandbox.close();
 });
 
-test('a first Sync now or Preview asks for the settings, then carries on', async () => {
+test('a first Sync now asks for the settings, then carries on', async () => {
   await emulator.clearRequests();
   await emulator.setFaults([]);
-  for (const [entry, action] of [['syncNow', 'sync'], ['previewNow', 'preview']]) {
+  const sandbox = createSandbox({ distDir });
+  sandbox.addSheet('Users', fixture('stripe-sample.csv'));
+  sandbox.call('syncNow');
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii settings');
+  assert.match(dialog.html, /var pending="sync";/);
+  assert.match(dialog.html, /continueAfterSettings\(pending\)/);
+  assert.equal(sandbox.sheets.get('Sync history'), undefined, 'nothing was attempted');
+  sandbox.call('saveSettings', { apiKey: KEY, appAccountId: ACCOUNT, apiUrl: emulator.baseUrl });
+  sandbox.call('continueAfterSettings', 'sync');
+  assert.equal(history(sandbox)[0][8], 'synced');
+  assert.equal((await steps()).length, 4);
+  assert.throws(() => sandbox.call('continueAfterSettings', 'deleteEverything'), /Nothing to continue with/);
+  sandbox.close();
+});
+
+test('Preview needs no API key, since it sends nothing: with no settings, or an account and no key', async () => {
+  await emulator.clearRequests();
+  for (const settings of [{}, { account: ACCOUNT }]) {
     const sandbox = createSandbox({ distDir });
     sandbox.addSheet('Users', fixture('stripe-sample.csv'));
-    sandbox.call(entry);
-    const dialog = lastDialog(sandbox);
-    assert.equal(dialog.title, 'Torii settings');
-    assert.match(dialog.html, new RegExp(`var pending="${action}";`));
-    assert.match(dialog.html, /continueAfterSettings\(pending\)/);
-    assert.equal(sandbox.sheets.get('Sync history'), undefined, 'nothing was attempted');
-    sandbox.call('saveSettings', { apiKey: KEY, appAccountId: ACCOUNT, apiUrl: emulator.baseUrl });
-    sandbox.call('continueAfterSettings', action);
-    if (action === 'sync') {
-      assert.equal(history(sandbox)[0][8], 'synced');
-      assert.equal((await steps()).length, 4);
-    } else {
-      assert.equal(lastDialog(sandbox).title, 'Torii preview');
-    }
-    assert.throws(() => sandbox.call('continueAfterSettings', 'deleteEverything'), /Nothing to continue with/);
+    if (settings.account) sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', settings.account);
+    sandbox.call('previewNow');
+    assert.equal(lastDialog(sandbox)?.title, 'Torii preview', JSON.stringify(settings));
+    assert.match(dialogText(lastDialog(sandbox)), /Nothing was sent/);
+    assert.equal(sandbox.log.alerts.length, 0, alertText(sandbox));
+    assert.ok(sandbox.sheets.get('Torii preview').values.length > 1);
     sandbox.close();
   }
+  assert.deepEqual(await steps(), []);
 });
 
 test('the guard refuses a destructive scheduled sync and says why in the history', async () => {
