@@ -896,8 +896,21 @@ test('the previous version\'s last synced count keeps guarding after the upgrade
   assert.deepEqual(await steps(), []);
   assert.equal(history(sandbox)[0][8], 'refused');
   assert.match(history(sandbox)[0][10], /the last sync sent 100 users/);
-  assert.deepEqual(sandbox.properties.document.getProperties(), { [baselineKey(sandbox)]: '{"userCount":100}' });
+  assert.deepEqual(sandbox.properties.document.getProperties(), { [baselineKey(sandbox)]: '100' }, 'the stored text moves as it is');
   sandbox.close();
+});
+
+test('a previous version\'s count that is no count (empty, or text) is asked about, not taken for zero users', async () => {
+  for (const stored of ['', 'n/a']) {
+    await emulator.clearRequests();
+    const sandbox = pastedSandbox();
+    sandbox.properties.document.setProperty(`TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`, stored);
+    sandbox.callFromTrigger('scheduledSync');
+    assert.deepEqual(await steps(), [], JSON.stringify(stored));
+    assert.equal(history(sandbox)[0][8], 'refused');
+    assert.match(history(sandbox)[0][10], /\[destructive_sync\]/);
+    sandbox.close();
+  }
 });
 
 test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', async () => {
