@@ -671,6 +671,21 @@ test('a percent typed into the Configuration sheet is the percent it shows, not 
   assert.equal(maxDrop('15%'), 15, 'a text cell with a percent sign');
 });
 
+test('an API version typed as 1.0 reaches the core as 1.0, not as the number 1 Sheets would make of it', () => {
+  const sandbox = createSandbox({ distDir });
+  sandbox.call('setUpSheets');
+  const sheet = sandbox.sheets.get('Configuration');
+  const row = sheet.values.findIndex((r) => r[0] === 'API version') + 1;
+  sheet.getRange(row, 2, 1, 1).setValues([['1.0']]); // typed into the Value cell
+  assert.equal(sandbox.evaluate('readConfiguration_().sync.apiVersion'), '1.0');
+  sandbox.close();
+  // A sheet set up before: the cell holds the number, shown as the sheet's format shows it.
+  const old = createSandbox({ distDir });
+  old.addSheet('Configuration', [['Setting', 'Value'], ['API version', 1]]).getRange(2, 2, 1, 1).setNumberFormat('0.0');
+  assert.equal(old.evaluate('readConfiguration_().sync.apiVersion'), '1.0');
+  old.close();
+});
+
 test('a Configuration value Sheets turned into a date is the text the sheet shows, not JavaScript\'s date text', () => {
   const sandbox = createSandbox({ distDir });
   // "Mar 2025" typed as a license name: Sheets holds a date
