@@ -176,10 +176,11 @@ function driveSession_(session, ui, run) {
 
 /**
  * One request through UrlFetchApp, as the core's response data. No HTTP
- * answer is a timeout or a transport error, which the core retries; the
- * daily quota of UrlFetchApp calls is a host limit, which it does not.
+ * answer is a timeout, or a transport error with UrlFetchApp's text, from
+ * which the core tells its own refusals (the daily quota, a URL the
+ * manifest does not allow), never retried, from what it retries.
  * @param {{method: string, url: string, headers: Object<string, string>, body: (string|Uint8Array|null)}} request
- * @return {Object} {status, headers, body}, {timeout: true}, {transportError} or {hostLimit}
+ * @return {Object} {status, headers, body}, {timeout: true} or {transportError}
  */
 function send_(request) {
   var options = { method: request.method.toLowerCase(), headers: {}, muteHttpExceptions: true, followRedirects: false };
@@ -197,11 +198,6 @@ function send_(request) {
     response = UrlFetchApp.fetch(request.url, options);
   } catch (e) {
     var text = String((e && e.message) || e);
-    // "…too many times in a short time" asks for a pause, which the core's retry gives.
-    if (/too many times for one day/i.test(text)) {
-      return { hostLimit: 'Apps Script\'s daily quota of UrlFetchApp calls is used up (' + text.replace(/^Exception:\s*/, '') +
-        '); it refills within 24 hours, so try again tomorrow' };
-    }
     return /\btime[ds]?\s?out\b/i.test(text) ? { timeout: true } : { transportError: text };
   }
   var all = response.getAllHeaders();

@@ -319,6 +319,8 @@ class FakeProperties {
  *   (null: Cancel)
  * @param {number} [options.urlFetchQuota=Infinity] the UrlFetchApp calls left today; past them a call
  *   throws Apps Script's quota error and sends nothing
+ * @param {string[]} [options.urlFetchWhitelist] the manifest's allow-list (default: none, everything is
+ *   allowed); a URL no prefix matches ("*." for subdomains) throws Apps Script's refusal and sends nothing
  * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
  *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
@@ -326,7 +328,7 @@ class FakeProperties {
  * @param {string} [options.timeZone='Europe/Paris'] the spreadsheet's time zone
  */
 export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
-  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity } = {}) {
+  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity, urlFetchWhitelist } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -470,6 +472,10 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
   function fetchSync(url, options) {
     if (log.fetches.length >= urlFetchQuota) throw new Error('Exception: Service invoked too many times for one day: urlfetch.');
+    const allowed = (prefix) => new RegExp(`^${prefix.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*', '[^/]*')}`).test(url);
+    if (urlFetchWhitelist && !urlFetchWhitelist.some(allowed)) {
+      throw new Error(`Exception: Request to ${url} failed because the URL has not been whitelisted in the script manifest.`);
+    }
     // Like UrlFetchApp: the content type comes from the option (form-encoded
     // by default when there is a payload), never from a Content-Type header.
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));

@@ -1061,6 +1061,23 @@ test('UrlFetchApp\'s daily quota ends the sync at once with a clear message, nev
   }
 });
 
+test('a URL the manifest\'s urlFetchWhitelist does not list ends the sync at once, saying what to add, never retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox({ urlFetchWhitelist: ['https://api.toriihq.com/'] });
+  sandbox.call('syncNow');
+  assert.deepEqual(sandbox.log.fetches, [], 'refused before sending');
+  assert.deepEqual(sandbox.log.sleeps, [], 'no wait for a retry');
+  const [row] = history(sandbox);
+  assert.equal(row[8], 'failed');
+  assert.match(row[10], /could not be sent: the script's manifest does not allow this URL \(Request to .* has not been whitelisted.*\); add .* to urlFetchWhitelist in appsscript\.json.*nothing was synced.*\[host_limit\]/);
+  assertReadable(alertText(sandbox));
+  const tested = sandbox.call('testConnection', { apiKey: '', appAccountId: ACCOUNT, apiUrl: 'https://eu.toriihq.com/v1.0' });
+  assert.match(tested, /could not be tested: the script's manifest does not allow this URL .*add https:\/\/eu\.toriihq\.com\/ to urlFetchWhitelist/);
+  assert.deepEqual(await steps(), []);
+  sandbox.close();
+});
+
 test('UrlFetchApp\'s "too many times in a short time" is a pause, not the daily quota: it is retried', async () => {
   await emulator.clearRequests();
   await emulator.setFaults([]);
