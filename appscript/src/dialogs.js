@@ -9,7 +9,7 @@ var REPORT_LINES = 120;
  * Opens the settings dialog. The stored key is never put in the page, only
  * whether there is one. The labels and help of the App Account ID and the
  * API URL are the core's catalog's.
- * @param {string} pending '' or the action to continue with once saved ('sync', 'preview')
+ * @param {string} pending '' or the action to continue with once saved ('sync')
  */
 function showSettingsDialog_(pending) {
   var settings = storedSettings_();

@@ -44,11 +44,9 @@ function scheduledSync() {
   runSync_({ trigger: 'scheduled', interactive: false });
 }
 
-/** Menu: write what would be sent, and every diagnostic, to the preview sheet. Sends nothing. */
+/** Menu: write what would be sent, and every diagnostic, to the preview sheet. Sends nothing, so needs no key. */
 function previewNow() {
-  withErrorDialog_('Torii preview', function () {
-    if (!askForSettings_('preview')) runPreview_();
-  });
+  withErrorDialog_('Torii preview', runPreview_);
 }
 
 /** Menu: the settings dialog (API key, App Account ID, API URL). */
@@ -89,11 +87,11 @@ function testConnection(form) {
 
 /**
  * Called by the settings dialog once saved, when it was opened because Sync
- * now or Preview found no settings: runs the action that was asked for.
- * @param {string} action 'sync' or 'preview'
+ * now found no settings: runs the action that was asked for.
+ * @param {string} action 'sync'
  */
 function continueAfterSettings(action) {
-  var run = { sync: syncNow, preview: previewNow }[action];
+  var run = { sync: syncNow }[action];
   if (!run) throw new Error('Nothing to continue with.');
   run();
 }

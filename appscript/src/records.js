@@ -75,7 +75,7 @@ function fitSheet_(sheet, rows, columns) {
  * Compares the result with the last sync to `target`, when the hidden sheet
  * holds one; the changes then are in the result's report and preview.
  * @param {Object} result a TransformResult
- * @param {string} target the core's targetKey
+ * @param {?string} target the core's targetKey, null with no account
  * @return {{rows: ?Array<string>, changes: ?Object, note: string}}
  */
 function compareWithLastSync_(result, target) {

@@ -46,7 +46,7 @@ function requireSettings_(settings) {
 /**
  * A first run: with no key or account, opens the settings dialog, which
  * continues with `action` once saved.
- * @param {string} action 'sync' or 'preview'
+ * @param {string} action 'sync'
  * @return {boolean} whether the dialog was opened (the caller stops there)
  */
 function askForSettings_(action) {
@@ -115,8 +115,9 @@ function storedBaseline_(target) {
 /**
  * Moves the previous version's last synced user counts, kept under
  * "TORII_LAST_USER_COUNT:<API URL>#<account>", to baselines under the core's
- * target key, so the guard holds across the upgrade. A count that is not a
- * number becomes a baseline the core finds unreadable, and asks about.
+ * target key, so the guard holds across the upgrade. The stored text moves
+ * as it is: the core reads a bare count as an old record, and finds
+ * anything else unreadable, and asks about it.
  * @param {GoogleAppsScript.Properties.Properties} props the document's
  */
 function migrateLegacyBaselines_(props) {
@@ -127,7 +128,7 @@ function migrateLegacyBaselines_(props) {
     var hash = place.lastIndexOf('#');
     try {
       var key = BASELINE_PREFIX + toriiCore_().targetKey({ baseUrl: place.slice(0, hash), appAccountId: place.slice(hash + 1) });
-      if (props.getProperty(key) === null) props.setProperty(key, JSON.stringify({ userCount: Number(all[name]) }));
+      if (props.getProperty(key) === null) props.setProperty(key, all[name]);
     } catch (e) {
       // A target the core refuses (not https) is one no sync can reach: nothing to guard.
     }

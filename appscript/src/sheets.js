@@ -147,7 +147,7 @@ function wallClock_(timeZone) {
 /**
  * The Configuration sheet's options, parsed by the core: a catalog label in
  * column A, its value in column B, as the core reads a flag's text (a
- * number in a percent format, or a date, as the sheet shows it). The header row, rows
+ * number or a date as the sheet shows it). The header row, rows
  * whose label starts with "#" and rows with no value are skipped. Each row is parsed with
  * the rows above it, so a mistake, or a setting given twice, names its row; the core
  * refuses there the settings kept with the key.
@@ -164,11 +164,8 @@ function readConfiguration_() {
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
-    // Sheets holds a typed "20%" as 0.2, and "Mar 2025" as a date: such a cell goes as the text it shows.
-    if (typeof row[1] === 'number' || row[1] instanceof Date) {
-      var shown = (display = display || range.getDisplayValues())[r][1].trim();
-      if (row[1] instanceof Date || /%$/.test(shown)) value = shown;
-    }
+    // Sheets holds a typed "20%" as 0.2, "1.0" as 1 and "Mar 2025" as a date: such a cell goes as the text it shows.
+    if (typeof row[1] === 'number' || row[1] instanceof Date) value = (display = display || range.getDisplayValues())[r][1].trim();
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
     pairs.push([label, value]);
@@ -199,7 +196,10 @@ function setUpSheets_() {
     var rows = core.optionCatalog().filter(function (o) { return o.sheet === 'configuration'; }).map(function (o) {
       return [o.label, '', o.default, o.help + (o.allowed.length ? ' (one of: ' + o.allowed.join(', ') + ')' : '')];
     });
-    writeRows_(ss.insertSheet(CONFIG_SHEET), 1, core.sheetSafe([CONFIG_HEADER].concat(rows)), CONFIG_HEADER.length);
+    var config = ss.insertSheet(CONFIG_SHEET);
+    writeRows_(config, 1, core.sheetSafe([CONFIG_HEADER].concat(rows)), CONFIG_HEADER.length);
+    // Plain text: a value is kept as typed ("1.0" stays "1.0", not the number 1).
+    config.getRange(2, 2, config.getMaxRows() - 1, 1).setNumberFormat('@');
     created.push(CONFIG_SHEET);
   }
   return created;

@@ -18,9 +18,13 @@ var FETCH_LIMIT_MS = 60000;
 /** Time kept for writing the history row, the baseline and the last sync. */
 var RECORDS_MS = 30000;
 
-/** Preview: the pass, the preview sheet shown, and the core's report in a dialog. Sends nothing. */
+/**
+ * Preview: the pass, the preview sheet shown, and the core's report in a
+ * dialog. Sends nothing, so it needs no key; without an App Account ID there
+ * is no last sync to compare with.
+ */
 function runPreview_() {
-  var pass = preparePass_(requireSettings_(storedSettings_()));
+  var pass = preparePass_(storedSettings_());
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();
@@ -107,14 +111,14 @@ function syncUsers_(settings, ui, record, startedMs) {
 
 /**
  * Reads the Configuration and Users sheets for a sync target, compares the
- * users with the last sync to that target, and writes the preview sheet.
- * The caller frees `result`.
+ * users with the last sync to that target (with no account, there is none),
+ * and writes the preview sheet. The caller frees `result`.
  * @param {Object} settings from storedSettings_
- * @return {{result: Object, parsed: Object, target: string, last: Object, sheet: Object, notes: string[]}}
+ * @return {{result: Object, parsed: Object, target: ?string, last: Object, sheet: Object, notes: string[]}}
  */
 function preparePass_(settings) {
   var parsed = readConfiguration_();
-  var target = toriiCore_().targetKey(settings);
+  var target = settings.appAccountId ? toriiCore_().targetKey(settings) : null;
   var notes = [];
   var result = transformUsers_(parsed, notes);
   try {
@@ -172,10 +176,11 @@ function driveSession_(session, ui, run) {
 
 /**
  * One request through UrlFetchApp, as the core's response data. No HTTP
- * answer is a timeout or a transport error, which the core retries; the
- * daily quota of UrlFetchApp calls is a host limit, which it does not.
+ * answer is a timeout, or a transport error with UrlFetchApp's text, from
+ * which the core tells its own refusals (the daily quota, a URL the
+ * manifest does not allow), never retried, from what it retries.
  * @param {{method: string, url: string, headers: Object<string, string>, body: (string|Uint8Array|null)}} request
- * @return {Object} {status, headers, body}, {timeout: true}, {transportError} or {hostLimit}
+ * @return {Object} {status, headers, body}, {timeout: true} or {transportError}
  */
 function send_(request) {
   var options = { method: request.method.toLowerCase(), headers: {}, muteHttpExceptions: true, followRedirects: false };
@@ -193,11 +198,6 @@ function send_(request) {
     response = UrlFetchApp.fetch(request.url, options);
   } catch (e) {
     var text = String((e && e.message) || e);
-    // "…too many times in a short time" asks for a pause, which the core's retry gives.
-    if (/too many times for one day/i.test(text)) {
-      return { hostLimit: 'Apps Script\'s daily quota of UrlFetchApp calls is used up (' + text.replace(/^Exception:\s*/, '') +
-        '); it refills within 24 hours, so try again tomorrow' };
-    }
     return /\btime[ds]?\s?out\b/i.test(text) ? { timeout: true } : { transportError: text };
   }
   var all = response.getAllHeaders();

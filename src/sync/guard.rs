@@ -63,13 +63,16 @@ pub enum Baseline {
 
 impl Baseline {
     /// Reads what a host stored (the JSON text of an outcome's baseline):
-    /// its `activeUsers`, or for an older record its `userCount`.
+    /// its `activeUsers`, or for an older record its `userCount`, or for
+    /// the first Apps Script version's record the bare count it stored.
     ///
     /// ```
     /// use stripe_torii_sync::sync::guard::Baseline;
     ///
     /// assert_eq!(Baseline::read(None), Baseline::None);
     /// assert_eq!(Baseline::read(Some(r#"{"userCount":100}"#)), Baseline::AllUsers { user_count: 100 });
+    /// assert_eq!(Baseline::read(Some("100")), Baseline::AllUsers { user_count: 100 });
+    /// assert!(matches!(Baseline::read(Some("")), Baseline::Unreadable { .. }));
     /// assert_eq!(
     ///     Baseline::read(Some(r#"{"userCount":100,"activeUsers":90}"#)),
     ///     Baseline::Known { active_users: 90 }
@@ -85,10 +88,9 @@ impl Baseline {
         let Ok(value) = parse(stored) else {
             return unreadable("it is not JSON");
         };
-        if !value.is_object() {
-            return unreadable("it is not a record");
-        }
         let (field, active) = match (value.get("activeUsers"), value.get("userCount")) {
+            _ if matches!(value, Value::Number(_)) => (&value, false),
+            _ if !value.is_object() => return unreadable("it is not a record"),
             (Some(field), _) => (field, true),
             (None, Some(field)) => (field, false),
             (None, None) => return unreadable("it has no userCount"),
@@ -481,6 +483,9 @@ mod tests {
             r#"{"userCount":1.5}"#,
             r#"{"userCount":1e400}"#,
             r#"{"userCount":99999999999}"#,
+            "-1",
+            "1.5",
+            "NaN",
         ] {
             let baseline = Baseline::read(Some(stored));
             assert!(matches!(baseline, Baseline::Unreadable { .. }), "{stored}");
@@ -490,6 +495,13 @@ mod tests {
             assert!(v.message.contains("Confirm"));
             assert!(check(&baseline, None, n(50), 20.0, true).allowed);
         }
+    }
+
+    #[test]
+    fn a_bare_count_guards_as_an_old_record_does() {
+        let bare = Baseline::read(Some(" 100 "));
+        assert_eq!(bare, Baseline::read(Some(r#"{"userCount":100}"#)));
+        assert!(!check(&bare, None, n(9), 20.0, false).allowed);
     }
 
     #[test]

@@ -187,6 +187,38 @@ impl Response {
     }
 }
 
+/// What to tell the person when a host's transport error is its own
+/// refusal, which no retry gets past: Apps Script's daily quota of
+/// UrlFetchApp calls, or a URL its manifest's `urlFetchWhitelist` does not
+/// list. `None` for any other error.
+pub(crate) fn host_refusal(detail: &str) -> Option<String> {
+    let text = detail.strip_prefix("Exception: ").unwrap_or(detail);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("too many times for one day") {
+        return Some(format!(
+            "Apps Script's daily quota of UrlFetchApp calls is used up ({text}); it refills \
+             within 24 hours, so try again tomorrow"
+        ));
+    }
+    if !lower.contains("whitelisted") && !lower.contains("allowlisted") {
+        return None;
+    }
+    // The allow-list takes an origin with a path, such as https://api.toriihq.com/.
+    let prefix = text
+        .find("https://")
+        .map_or("the URL's https:// prefix".into(), |at| {
+            let url = &text[at..];
+            let end = url[8..]
+                .find(|c: char| c == '/' || c == '?' || c.is_whitespace())
+                .map_or(url.len(), |e| e + 8);
+            format!("{}/", &url[..end])
+        });
+    Some(format!(
+        "the script's manifest does not allow this URL ({text}); add {prefix} to \
+         urlFetchWhitelist in appsscript.json, then push or paste the script again"
+    ))
+}
+
 /// The value of a header, by case-insensitive name.
 pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -224,6 +256,34 @@ mod tests {
         let shown = format!("{request:?}");
         assert!(!shown.contains("s3cr3t") && shown.contains("Bearer [redacted]"));
         assert_eq!(request.header("authorization"), Some("Bearer s3cr3t"));
+    }
+
+    #[test]
+    fn apps_script_refusals_are_told_apart_from_transport_errors() {
+        let listed = host_refusal(
+            "Exception: Request to https://eu.toriihq.com/v1.0/files/url? failed because the URL \
+             has not been whitelisted in the script manifest.",
+        )
+        .unwrap_or_default();
+        assert!(listed.starts_with("the script's manifest does not allow this URL (Request to"));
+        assert!(
+            listed.contains("add https://eu.toriihq.com/ to urlFetchWhitelist in appsscript.json")
+        );
+        let unnamed = host_refusal("not been allowlisted").unwrap_or_default();
+        assert!(unnamed.contains("add the URL's https:// prefix"));
+        let quota =
+            host_refusal("Exception: Service invoked too many times for one day: urlfetch.");
+        assert!(quota
+            .unwrap_or_default()
+            .starts_with("Apps Script's daily quota"));
+        for other in [
+            "Exception: Service invoked too many times in a short time: urlfetch.",
+            "Exception: Address unavailable: https://x/",
+            "https://",
+            "",
+        ] {
+            assert_eq!(host_refusal(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -67,6 +67,15 @@ pub fn probe_request(config: &SyncConfig) -> Result<super::Request> {
 /// assert_eq!(message, "Torii answered HTTP 500: no such key [redacted]; check the API URL.");
 /// ```
 pub fn probe_result(response: &Response, key: &ApiKey) -> (ProbeResult, String) {
+    if let Some(refusal) = match response {
+        Response::Transport(detail) => super::http::host_refusal(detail),
+        _ => None,
+    } {
+        return (
+            ProbeResult::Unreachable,
+            format!("The connection could not be tested: {refusal}."),
+        );
+    }
     // A 2xx proves nothing by itself: a wrong API URL on a web app answers
     // its page with 200, and a proxy may wrap Torii's error in one. Only
     // upload parameters show Torii took the key.

@@ -661,6 +661,13 @@ impl SyncSession {
             }
             (_, response) => response,
         };
+        let response = match response {
+            Response::Transport(detail) => match super::http::host_refusal(&detail) {
+                Some(refusal) => Response::HostLimit(refusal),
+                None => Response::Transport(detail),
+            },
+            response => response,
+        };
         // A server's HTTP date is wall-clock time, so it is read against
         // the host's clock as given; the session runs on its monotonic one.
         let wall_ms = now_ms;

@@ -126,8 +126,9 @@ impl SyncSessionJs {
 
     /// `handleResponse(nowMs, response)` with `{status, headers, body}`,
     /// `{transportError}`, `{timeout: true}` or `{hostLimit}` (the host's
-    /// own quota refused to send it: the sync ends, never retried). Throws
-    /// `protocol` when no request is in flight.
+    /// own quota refused to send it: the sync ends, never retried; so does
+    /// a transport error that is Apps Script's refusal). Throws `protocol`
+    /// when no request is in flight.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, now_ms: JsValue, response: JsValue) -> Result<(), JsValue> {
         throw((|| {

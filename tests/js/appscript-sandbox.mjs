@@ -243,7 +243,8 @@ class FakeSheet {
   }
   /** Writes one cell (0-based), as Sheets takes the value. */
   write(r, c, raw) {
-    const { value, formula } = entered(raw);
+    // A plain-text cell ("@") keeps what is typed as it is.
+    const { value, formula } = this.formats[r]?.[c] === '@' ? { value: raw, formula: false } : entered(raw);
     (this.values[r] ??= [])[c] = value;
     if (formula) this.formulas.push({ row: r + 1, column: c + 1, text: value });
   }
@@ -260,7 +261,8 @@ class FakeSheet {
   /**
    * The displayed text of a value, as a US-locale sheet shows it: a number
    * in a percent format ("0%", "0.00%", what typing "20%" gives) as that
-   * percent, since Sheets holds "20%" as the number 0.2.
+   * percent, since Sheets holds "20%" as the number 0.2, and one in a
+   * fixed-decimals format ("0.0") with those decimals.
    */
   static display(value, format = '') {
     if (Object.prototype.toString.call(value) === '[object Date]') { // a Date of either realm
@@ -268,6 +270,8 @@ class FakeSheet {
     }
     const percent = /^0(?:\.(0+))?%$/.exec(format);
     if (typeof value === 'number' && percent) return `${(value * 100).toFixed(percent[1]?.length ?? 0)}%`;
+    const fixed = /^0\.(0+)$/.exec(format);
+    if (typeof value === 'number' && fixed) return value.toFixed(fixed[1].length);
     return value === undefined || value === null ? '' : String(value);
   }
 }
@@ -281,7 +285,7 @@ class FakeRange {
     const display = values.map((row, r) => row.map((value, c) => FakeSheet.display(value, formats[r]?.[c])));
     return this.sheet.copyGrid(display, this.row - 1, this.column - 1, this.rows, this.columns, null);
   }
-  /** Sets the number format of every cell of the range ("0%", "0.00%", "@"). */
+  /** Sets the number format of every cell of the range ("0%", "0.00%", "0.0", "@": plain text). */
   setNumberFormat(format) {
     for (let r = this.row - 1; r < this.row - 1 + this.rows; r++) {
       for (let c = this.column - 1; c < this.column - 1 + this.columns; c++) (this.sheet.formats[r] ??= [])[c] = format;
@@ -315,6 +319,8 @@ class FakeProperties {
  *   (null: Cancel)
  * @param {number} [options.urlFetchQuota=Infinity] the UrlFetchApp calls left today; past them a call
  *   throws Apps Script's quota error and sends nothing
+ * @param {string[]} [options.urlFetchWhitelist] the manifest's allow-list (default: none, everything is
+ *   allowed); a URL no prefix matches ("*." for subdomains) throws Apps Script's refusal and sends nothing
  * @param {number} [options.fetchLatencyMs=0] how far each UrlFetchApp call moves the script's clock
  *   (a slow network, without waiting for it); 60 s or more is UrlFetchApp's timeout
  * @param {boolean} [options.load=true] load the built files (false: the bare runtime)
@@ -322,7 +328,7 @@ class FakeProperties {
  * @param {string} [options.timeZone='Europe/Paris'] the spreadsheet's time zone
  */
 export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAnswer, promptAnswer, fetchLatencyMs = 0, load = true,
-  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity } = {}) {
+  files, timeZone = 'Europe/Paris', urlFetchQuota = Infinity, urlFetchWhitelist } = {}) {
   const worker = new Worker(FETCH_WORKER, { eval: true, execArgv: [] });
   worker.unref();
   const log = { alerts: [], dialogs: [], logs: [], fetches: [], sleeps: [], menus: [], toasts: [] };
@@ -466,6 +472,10 @@ export function createSandbox({ distDir = join(root, 'appscript/dist'), alertAns
   /** Synchronous HTTP through the worker, shaped like UrlFetchApp's HTTPResponse. */
   function fetchSync(url, options) {
     if (log.fetches.length >= urlFetchQuota) throw new Error('Exception: Service invoked too many times for one day: urlfetch.');
+    const allowed = (prefix) => new RegExp(`^${prefix.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*', '[^/]*')}`).test(url);
+    if (urlFetchWhitelist && !urlFetchWhitelist.some(allowed)) {
+      throw new Error(`Exception: Request to ${url} failed because the URL has not been whitelisted in the script manifest.`);
+    }
     // Like UrlFetchApp: the content type comes from the option (form-encoded
     // by default when there is a payload), never from a Content-Type header.
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'));

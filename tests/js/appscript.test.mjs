@@ -671,6 +671,21 @@ test('a percent typed into the Configuration sheet is the percent it shows, not 
   assert.equal(maxDrop('15%'), 15, 'a text cell with a percent sign');
 });
 
+test('an API version typed as 1.0 reaches the core as 1.0, not as the number 1 Sheets would make of it', () => {
+  const sandbox = createSandbox({ distDir });
+  sandbox.call('setUpSheets');
+  const sheet = sandbox.sheets.get('Configuration');
+  const row = sheet.values.findIndex((r) => r[0] === 'API version') + 1;
+  sheet.getRange(row, 2, 1, 1).setValues([['1.0']]); // typed into the Value cell
+  assert.equal(sandbox.evaluate('readConfiguration_().sync.apiVersion'), '1.0');
+  sandbox.close();
+  // A sheet set up before: the cell holds the number, shown as the sheet's format shows it.
+  const old = createSandbox({ distDir });
+  old.addSheet('Configuration', [['Setting', 'Value'], ['API version', 1]]).getRange(2, 2, 1, 1).setNumberFormat('0.0');
+  assert.equal(old.evaluate('readConfiguration_().sync.apiVersion'), '1.0');
+  old.close();
+});
+
 test('a Configuration value Sheets turned into a date is the text the sheet shows, not JavaScript\'s date text', () => {
   const sandbox = createSandbox({ distDir });
   // "Mar 2025" typed as a license name: Sheets holds a date
@@ -838,29 +853,39 @@ test('Settings test the connection: accepted, rejected or unreachable', async ()
   sandbox.close();
 });
 
-test('a first Sync now or Preview asks for the settings, then carries on', async () => {
+test('a first Sync now asks for the settings, then carries on', async () => {
   await emulator.clearRequests();
   await emulator.setFaults([]);
-  for (const [entry, action] of [['syncNow', 'sync'], ['previewNow', 'preview']]) {
+  const sandbox = createSandbox({ distDir });
+  sandbox.addSheet('Users', fixture('stripe-sample.csv'));
+  sandbox.call('syncNow');
+  const dialog = lastDialog(sandbox);
+  assert.equal(dialog.title, 'Torii settings');
+  assert.match(dialog.html, /var pending="sync";/);
+  assert.match(dialog.html, /continueAfterSettings\(pending\)/);
+  assert.equal(sandbox.sheets.get('Sync history'), undefined, 'nothing was attempted');
+  sandbox.call('saveSettings', { apiKey: KEY, appAccountId: ACCOUNT, apiUrl: emulator.baseUrl });
+  sandbox.call('continueAfterSettings', 'sync');
+  assert.equal(history(sandbox)[0][8], 'synced');
+  assert.equal((await steps()).length, 4);
+  assert.throws(() => sandbox.call('continueAfterSettings', 'deleteEverything'), /Nothing to continue with/);
+  sandbox.close();
+});
+
+test('Preview needs no API key, since it sends nothing: with no settings, or an account and no key', async () => {
+  await emulator.clearRequests();
+  for (const settings of [{}, { account: ACCOUNT }]) {
     const sandbox = createSandbox({ distDir });
     sandbox.addSheet('Users', fixture('stripe-sample.csv'));
-    sandbox.call(entry);
-    const dialog = lastDialog(sandbox);
-    assert.equal(dialog.title, 'Torii settings');
-    assert.match(dialog.html, new RegExp(`var pending="${action}";`));
-    assert.match(dialog.html, /continueAfterSettings\(pending\)/);
-    assert.equal(sandbox.sheets.get('Sync history'), undefined, 'nothing was attempted');
-    sandbox.call('saveSettings', { apiKey: KEY, appAccountId: ACCOUNT, apiUrl: emulator.baseUrl });
-    sandbox.call('continueAfterSettings', action);
-    if (action === 'sync') {
-      assert.equal(history(sandbox)[0][8], 'synced');
-      assert.equal((await steps()).length, 4);
-    } else {
-      assert.equal(lastDialog(sandbox).title, 'Torii preview');
-    }
-    assert.throws(() => sandbox.call('continueAfterSettings', 'deleteEverything'), /Nothing to continue with/);
+    if (settings.account) sandbox.properties.user.setProperty('TORII_APP_ACCOUNT_ID', settings.account);
+    sandbox.call('previewNow');
+    assert.equal(lastDialog(sandbox)?.title, 'Torii preview', JSON.stringify(settings));
+    assert.match(dialogText(lastDialog(sandbox)), /Nothing was sent/);
+    assert.equal(sandbox.log.alerts.length, 0, alertText(sandbox));
+    assert.ok(sandbox.sheets.get('Torii preview').values.length > 1);
     sandbox.close();
   }
+  assert.deepEqual(await steps(), []);
 });
 
 test('the guard refuses a destructive scheduled sync and says why in the history', async () => {
@@ -886,8 +911,21 @@ test('the previous version\'s last synced count keeps guarding after the upgrade
   assert.deepEqual(await steps(), []);
   assert.equal(history(sandbox)[0][8], 'refused');
   assert.match(history(sandbox)[0][10], /the last sync sent 100 users/);
-  assert.deepEqual(sandbox.properties.document.getProperties(), { [baselineKey(sandbox)]: '{"userCount":100}' });
+  assert.deepEqual(sandbox.properties.document.getProperties(), { [baselineKey(sandbox)]: '100' }, 'the stored text moves as it is');
   sandbox.close();
+});
+
+test('a previous version\'s count that is no count (empty, or text) is asked about, not taken for zero users', async () => {
+  for (const stored of ['', 'n/a']) {
+    await emulator.clearRequests();
+    const sandbox = pastedSandbox();
+    sandbox.properties.document.setProperty(`TORII_LAST_USER_COUNT:${emulator.baseUrl}#${ACCOUNT}`, stored);
+    sandbox.callFromTrigger('scheduledSync');
+    assert.deepEqual(await steps(), [], JSON.stringify(stored));
+    assert.equal(history(sandbox)[0][8], 'refused');
+    assert.match(history(sandbox)[0][10], /\[destructive_sync\]/);
+    sandbox.close();
+  }
 });
 
 test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', async () => {
@@ -1021,6 +1059,23 @@ test('UrlFetchApp\'s daily quota ends the sync at once with a clear message, nev
     await emulator.clearRequests();
     sandbox.close();
   }
+});
+
+test('a URL the manifest\'s urlFetchWhitelist does not list ends the sync at once, saying what to add, never retried', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox({ urlFetchWhitelist: ['https://api.toriihq.com/'] });
+  sandbox.call('syncNow');
+  assert.deepEqual(sandbox.log.fetches, [], 'refused before sending');
+  assert.deepEqual(sandbox.log.sleeps, [], 'no wait for a retry');
+  const [row] = history(sandbox);
+  assert.equal(row[8], 'failed');
+  assert.match(row[10], /could not be sent: the script's manifest does not allow this URL \(Request to .* has not been whitelisted.*\); add .* to urlFetchWhitelist in appsscript\.json.*nothing was synced.*\[host_limit\]/);
+  assertReadable(alertText(sandbox));
+  const tested = sandbox.call('testConnection', { apiKey: '', appAccountId: ACCOUNT, apiUrl: 'https://eu.toriihq.com/v1.0' });
+  assert.match(tested, /could not be tested: the script's manifest does not allow this URL .*add https:\/\/eu\.toriihq\.com\/ to urlFetchWhitelist/);
+  assert.deepEqual(await steps(), []);
+  sandbox.close();
 });
 
 test('UrlFetchApp\'s "too many times in a short time" is a pause, not the daily quota: it is retried', async () => {
