@@ -174,28 +174,32 @@ fn split_general(cell: &str) -> NameParts<'static> {
     }
     if let Some((before, after)) = collapsed.split_once(',') {
         let (before, after) = (clean(before), clean(after));
-        if after.split(',').all(|part| is_suffix(clean(part))) {
+        // The parts after the first comma, of which the suffixes go with
+        // the last name wherever they are: "Lovelace, Ada, PhD" and "King,
+        // Jr., Martin Luther" alike. An empty part ("Ada,,") is none.
+        let (suffixes, names): (Vec<&str>, Vec<&str>) = after
+            .split(',')
+            .map(clean)
+            .filter(|part| !part.is_empty())
+            .partition(|part| is_suffix(part));
+        if names.is_empty() {
             // "Martin Luther King, Jr." (or ", PhD, MBA") is the suffix
             // form, not "Last, First".
-            let suffixes: Vec<&str> = after.split(',').map(clean).collect();
             return split_words(&format!("{before} {}", suffixes.join(" ")));
         }
         if is_title(before, after) {
             return split_words(before);
         }
-        // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
-        // comma, which goes with the last name.
-        if let Some((first, suffix)) = after.rsplit_once(',') {
-            let (first, suffix) = (clean(first), clean(suffix));
-            if is_suffix(suffix) && !before.is_empty() && !first.is_empty() && !first.contains(',')
-            {
+        if let [first] = names[..] {
+            if !before.is_empty() {
+                let last = std::iter::once(before).chain(suffixes).collect::<Vec<_>>();
                 return NameParts {
                     first: Some(Cow::Owned(first.to_string())),
-                    last: Some(Cow::Owned(format!("{before} {suffix}"))),
+                    last: Some(Cow::Owned(last.join(" "))),
                 };
             }
         }
-        if !before.is_empty() && !after.is_empty() {
+        if !before.is_empty() {
             return NameParts {
                 first: Some(Cow::Owned(after.to_string())),
                 last: Some(Cow::Owned(before.to_string())),
@@ -609,6 +613,22 @@ mod tests {
             parts("King, Martin Luther, Jr."),
             (Some("Martin Luther"), Some("King Jr."))
         );
+        // "Last, Suffix, First": the suffix still goes with the last name.
+        assert_eq!(
+            parts("King, Jr., Martin Luther"),
+            (Some("Martin Luther"), Some("King Jr."))
+        );
+        assert_eq!(
+            parts("Smith, Jr., PhD, John"),
+            (Some("John"), Some("Smith Jr. PhD"))
+        );
+        assert_eq!(
+            parts("Smith, Jr., John, PhD"),
+            (Some("John"), Some("Smith Jr. PhD"))
+        );
+        // An empty part between commas is no part of either name.
+        assert_eq!(parts("Lovelace, Ada,"), (Some("Ada"), Some("Lovelace")));
+        assert_eq!(parts("Lovelace,, Ada"), (Some("Ada"), Some("Lovelace")));
         assert_eq!(
             parts("Lovelace,Ada Augusta"),
             (Some("Ada Augusta"), Some("Lovelace"))
