@@ -428,7 +428,14 @@ fn numeric(b: &[u8], sep: u8, order: Option<DateOrder>) -> Result<Date, DatePars
     let first = c.number(1, 4).ok_or(UNRECOGNISED)?;
     match c.at {
         1 | 2 => {}
-        4 => return time_after_date(year_first(first, sep, &mut c)?, &mut c),
+        4 => {
+            let date = year_first(first, sep, &mut c)?;
+            // Year first, the time may follow as in ISO 8601, after a `T`.
+            if c.eat(b'T') || c.eat(b't') {
+                return shift_to_utc(date, &mut c);
+            }
+            return time_after_date(date, &mut c);
+        }
         _ => return Err(UNRECOGNISED),
     }
     if !c.eat(sep) {
@@ -743,6 +750,12 @@ mod tests {
             assert_eq!(date("2024/12/30").as_deref(), Some("2024-12-30"));
             assert_eq!(date("2025/3/4").as_deref(), Some("2025-03-04"));
             assert_eq!(date("2024/12/30 23:15").as_deref(), Some("2024-12-30"));
+            // An ISO time after a year-first date, as after an ISO one.
+            assert_eq!(date("2024/12/30T10:00Z").as_deref(), Some("2024-12-30"));
+            assert_eq!(
+                date("2024.12.30t23:30-05:00").as_deref(),
+                Some("2024-12-31")
+            );
             assert_eq!(
                 date("2024/12/31 23:30:00 -05:00").as_deref(),
                 Some("2025-01-01")
@@ -764,6 +777,8 @@ mod tests {
             "2024/2/30",
             "2024/12",
             "2024/12/30/1",
+            "2024/12/30T 10:00",
+            "12/30/2024T10:00",
             "20245/1/2",
             "2024-12-31T24:00:01",
             "2024-12-31T24:01",
