@@ -278,12 +278,14 @@ fn plain_words(name: &str) -> Option<LastWords> {
         }
         at += 1;
     }
-    let plain = classes & BAD == 0
-        && (classes & SUSPECT == 0
-            || !name.chars().any(|c| {
-                !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c))
-            }));
+    let plain = classes & BAD == 0 && (classes & SUSPECT == 0 || !name.chars().any(is_suspect));
     plain.then_some((last, before))
+}
+
+/// A character no plain name holds: non-ASCII whitespace, a control or
+/// invisible character, or a full-width `＠`, which makes an email.
+fn is_suspect(c: char) -> bool {
+    !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c) || c == '\u{ff20}')
 }
 
 /// Byte classes of [`plain_words`]: what no plain name holds (a comma, `@`
@@ -291,7 +293,8 @@ fn plain_words(name: &str) -> Option<LastWords> {
 /// space, which ends a word), and the first bytes of every non-ASCII
 /// whitespace, control or invisible character (U+0080 to U+00AD, U+061C,
 /// U+1680, U+180E, U+2000 to U+206F, U+3000, U+FEFF, U+FFF9 to U+FFFB,
-/// U+E0000 to U+E007F), whose characters are then checked one by one. Other
+/// U+E0000 to U+E007F) and of `＠`, whose characters are then checked one
+/// by one. Other
 /// non-ASCII bytes, such as those of "é", are plain at once.
 const BAD: u8 = 1;
 const SUSPECT: u8 = 2;
@@ -460,9 +463,10 @@ mod tests {
         });
         plain
             && previous != b' '
-            && !name
-                .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c)))
+            && !name.chars().any(|c| {
+                !c.is_ascii()
+                    && (c.is_whitespace() || c.is_control() || is_invisible(c) || c == '\u{ff20}')
+            })
     }
 
     #[test]
@@ -490,6 +494,7 @@ mod tests {
             "\u{ad}",
             "\u{61c}",
             "\u{e0041}",
+            "\u{ff20}",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..3 {
@@ -530,7 +535,7 @@ mod tests {
     #[test]
     fn every_non_ascii_space_control_or_invisible_starts_with_a_suspect_byte() {
         for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
-            if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            if is_suspect(c) {
                 let first = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
                 assert_eq!(PLAIN_CLASS[usize::from(first)], SUSPECT, "{c:?}");
             }
@@ -680,6 +685,8 @@ mod tests {
         assert_eq!(parts(""), (None, None));
         assert_eq!(parts("   "), (None, None));
         assert_eq!(parts("ada@example.com"), (None, None));
+        assert_eq!(parts("ada\u{ff20}example.com"), (None, None));
+        assert_eq!(name_part("ada\u{ff20}example.com"), None);
         assert_eq!(parts("José Álvarez"), (Some("José"), Some("Álvarez")));
     }
 
