@@ -278,10 +278,17 @@ impl<'a> Cursor<'a> {
         hit
     }
 
+    /// Spaces, no-break ones too: ICU's `toLocaleString` writes U+202F
+    /// before AM/PM, and some locales U+00A0 between the parts.
     fn skip_spaces(&mut self) -> bool {
         let start = self.at;
-        while self.peek() == Some(b' ') {
-            self.at += 1;
+        loop {
+            self.at += match self.rest() {
+                [b' ', ..] => 1,
+                [0xc2, 0xa0, ..] => 2,
+                [0xe2, 0x80, 0xaf, ..] => 3,
+                _ => break,
+            };
         }
         self.at > start
     }
@@ -785,6 +792,24 @@ mod tests {
             "2024-12-31T24:00:00.5",
             "12/31/2024 24:00 PM",
         ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_no_break_space_is_a_space() {
+        // ICU (Node 20, Chrome, Apps Script's toLocaleString) writes a
+        // narrow no-break space before AM/PM; some locales a no-break space.
+        for (cell, want) in [
+            ("12/30/2024, 11:04:05\u{202f}PM", "2024-12-30"),
+            ("Dec 29, 2025, 3:04\u{202f}PM", "2025-12-29"),
+            ("2024-12-30\u{a0}10:00", "2024-12-30"),
+            ("30\u{a0}Dec\u{a0}2024", "2024-12-30"),
+            ("2024/12/31 23:30\u{202f}-05:00", "2025-01-01"),
+        ] {
+            assert_eq!(mdy(cell).as_deref(), Some(want), "{cell:?}");
+        }
+        for cell in ["12/30/20\u{a0}24", "2024-12-30\u{a0}\u{a0}x", "Dec\u{202f}"] {
             assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
         }
     }
