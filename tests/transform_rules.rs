@@ -588,14 +588,16 @@ fn files_without_a_header_row_get_no_header_notes() {
 fn emails_are_normalised_and_bad_ones_rejected_with_their_line() {
     let out = run("emails.csv");
     // "Name <address>" is the address, and a full-width ＠ is an @; two
-    // addresses in one cell are refused.
+    // addresses in one cell are refused. Quotes around an address are none
+    // of it.
     assert_eq!(
         emails(&out),
         [
             "ada@example.com",
             "ok@sub.example.co.uk",
             "grace@example.com",
-            "kat@example.com"
+            "kat@example.com",
+            "quoted@example.com"
         ]
     );
     assert_eq!(out.report.totals.rejected, 5);

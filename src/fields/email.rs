@@ -170,7 +170,7 @@ fn plain_ascii(cell: &str) -> Option<Result<Email<'_>, EmailProblem>> {
 }
 
 /// Byte classes of [`plain_ascii`]: what sends a cell to the general path
-/// (non-ASCII, `<`, `>`), makes it invalid anywhere (whitespace, control,
+/// (non-ASCII, `<`, `>`, `"`), makes it invalid anywhere (whitespace, control,
 /// a second `@`), cannot be in a host name, or is upper case; and the dot
 /// and the hyphen. These two also carry `EDGE`, which shifted right by two
 /// is `DOT | HYPHEN`: what a domain is checked for right after them.
@@ -186,7 +186,7 @@ const CLASS: [u8; 256] = {
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
-        class[b] = if byte >= 0x80 || byte == b'<' || byte == b'>' {
+        class[b] = if byte >= 0x80 || matches!(byte, b'<' | b'>' | b'"') {
             GENERAL
         } else if byte <= b' ' || byte == 0x7f || byte == b'@' {
             SPACE
@@ -276,11 +276,16 @@ pub fn domain_of(email: &str) -> &str {
         .map_or("", |at| &email[at + 1..])
 }
 
-/// Removes `<…>` and a `mailto:` prefix, as found in pasted addresses,
+/// Removes surrounding quotes, `<…>` and a `mailto:` prefix, as found in
+/// pasted addresses,
 /// and the name before `<…>` in a mail client's `Name <address>`, unless
 /// that holds an at sign: of two addresses, which one is the user's is not
 /// for this to guess.
 fn unwrap_pasted(s: &str) -> &str {
+    let s = s
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .map_or(s, str::trim);
     let s = match s.strip_suffix('>').and_then(|s| s.rsplit_once('<')) {
         Some((name, address)) if !name.contains(['@', '\u{ff20}']) => address,
         _ => s,
@@ -377,6 +382,11 @@ mod tests {
             // when it is the only one.
             ("ada\u{ff20}example.com", "ada@example.com"),
             ("<ADA\u{ff20}example.com>", "ada@example.com"),
+            // Quoted by hand, or by a tool that quoted an already quoted
+            // CSV cell.
+            ("\"ada@example.com\"", "ada@example.com"),
+            (" \"<ada@example.com>\" ", "ada@example.com"),
+            ("a\"b@example.com", "a\"b@example.com"),
         ] {
             assert_eq!(address(cell).as_deref(), Ok(want), "{cell}");
         }
@@ -467,6 +477,7 @@ mod tests {
         for undecided in [
             "ada@xn--bcher-kva.example",
             "<ada@example.com>",
+            "\"ada@example.com\"",
             "mailto:ada@example.com",
             "MailTo:ada@example.com",
             "ada@eu.XN--bcher-kva.example",
@@ -475,7 +486,7 @@ mod tests {
             assert_eq!(plain_ascii(undecided), None, "{undecided:?}");
         }
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let alphabet = b"aZ0.-@_ \t<>xn-:m";
+        let alphabet = b"aZ0.-@_ \t<>xn-:m\"";
         for _ in 0..200_000 {
             state ^= state << 13;
             state ^= state >> 7;
