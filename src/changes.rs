@@ -5,7 +5,8 @@
 //! who is new, who disappears, and whose status, roles, last-used date,
 //! names, license or license status change before pressing the button. Emails
 //! compare as the transform normalises them (case, invisible characters,
-//! the ASCII form of a domain) and roles as sets, ignoring case and order.
+//! the ASCII form of a domain) and roles as sets, ignoring order (not case:
+//! Torii shows the spelling the file gives).
 //!
 //! For the destructive-sync guard it also counts the previous file's active
 //! users (any status but `deleted`) and those the new file drops, by leaving
@@ -28,7 +29,8 @@
 //! let changes = compare(&now.file, &previous);
 //! assert_eq!(changes.added, ["cat@example.com"]);
 //! assert_eq!(changes.removed, ["bob@example.com"]);
-//! assert_eq!(changes.changed[0].fields, ["externalStatus", "licenseStatus"]);
+//! // "owner" is a new spelling of "Owner": the file Torii gets changes.
+//! assert_eq!(changes.changed[0].fields, ["externalStatus", "roles", "licenseStatus"]);
 //! assert_eq!(changes.unchanged, 0);
 //! ```
 
@@ -510,9 +512,12 @@ fn fold_is(text: &str, word: &str) -> bool {
     fold(text.trim()) == word
 }
 
+/// Whether two role lists are one set. Spelling counts, case too: the
+/// transform merges "Developer" and "developer", but the file Torii gets
+/// holds one of them, and a new spelling is a change there.
 fn same_roles<'r>(a: impl Iterator<Item = &'r str>, b: &[Cow<str>]) -> bool {
-    let a: FastSet<Cow<str>> = a.map(fold).collect();
-    let b: FastSet<Cow<str>> = b.iter().map(|r| fold(r)).collect();
+    let a: FastSet<&str> = a.collect();
+    let b: FastSet<&str> = b.iter().map(|r| &**r).collect();
     a == b
 }
 
@@ -686,17 +691,14 @@ mod tests {
         let after = file(
             "Email,Name,Status,Role,Last login\n\
              A@X.COM,Ada King,Invited,Owner,2025-02-01\n\
-             c@x.com,Cat C,Active,\"analyst, OWNER\",2025-01-01\n\
+             c@x.com,Cat C,Active,\"Analyst, Owner\",2025-01-01\n\
              d@x.com,Dan D,Removed,Owner,2025-01-01\n\
              e@x.com,Eve E,Active,Owner,2025-01-01\n",
         );
         let changes = compare(&after.file, &previous);
         assert_eq!(changes.added, ["e@x.com"]);
         assert_eq!(changes.removed, ["b@x.com"]);
-        assert_eq!(
-            changes.unchanged, 1,
-            "role sets compare ignoring case and order"
-        );
+        assert_eq!(changes.unchanged, 1, "role sets compare ignoring order");
         assert_eq!(changes.changed.len(), 2);
         assert_eq!(changes.changed[0].email, "a@x.com");
         assert_eq!(
@@ -722,6 +724,20 @@ mod tests {
             },
             "b@x.com is left out and d@x.com marked deleted"
         );
+    }
+
+    #[test]
+    fn a_role_spelled_otherwise_is_a_change() {
+        // The file Torii gets holds the new spelling, so the preview says
+        // so, though the transform merges roles ignoring case.
+        let before = r#"{"users":[{"email":"a@x.com","roles":["Developer","Owner"]}]}"#;
+        let previous = Snapshot::parse(before).unwrap();
+        let after = file("Email,Role\na@x.com,\"owner, Developer\"\n");
+        let changes = compare(&after.file, &previous);
+        assert_eq!(changes.changed.len(), 1);
+        assert_eq!(changes.changed[0].fields, ["roles"]);
+        let after = file("Email,Role\na@x.com,\"Owner, Developer, OWNER\"\n");
+        assert_eq!(compare(&after.file, &previous).unchanged, 1);
     }
 
     #[test]

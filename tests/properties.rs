@@ -16,8 +16,8 @@ use stripe_torii_sync::torii::{JsonPosition, ToriiFile};
 use stripe_torii_sync::transform::{transform_inputs, Input};
 use stripe_torii_sync::{transform, transform_bytes, ErrorKind, TransformOptions};
 
-/// Cells that exercise every parser: good and bad emails, names with
-/// suffixes and commas, statuses, roles with separators, dates in every
+/// Cells that exercise every parser: good and bad emails (decorated,
+/// quoted, with a full-width ＠), names with suffixes and commas, statuses, roles with separators, dates in every
 /// accepted format and some that are not.
 fn cell() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -30,6 +30,10 @@ fn cell() -> impl Strategy<Value = String> {
         Just("Martin Luther King Jr.".to_string()),
         Just("Lovelace, Ada".to_string()),
         Just("Ada Lovelace, Countess of Lovelace".to_string()),
+        Just("King, Jr., Martin Luther".to_string()),
+        Just("Ada <Ada@example.com>".to_string()),
+        Just("ada\u{ff20}example.com".to_string()),
+        Just("\"ada@example.com\"".to_string()),
         Just("de la Cruz, Mary Ann".to_string()),
         Just("Bob \"B, the\" Jr".to_string()),
         Just("Owner".to_string()),
@@ -40,6 +44,8 @@ fn cell() -> impl Strategy<Value = String> {
         Just("Dec 29, 2025".to_string()),
         Just("13/13/2025".to_string()),
         Just("2024/12/30 23:15".to_string()),
+        Just("2024/12/30T10:00Z".to_string()),
+        Just("12/30/2024, 11:04:05\u{202f}PM".to_string()),
         Just("2024-12-31T24:00:00Z".to_string()),
         Just("2024/30/12".to_string()),
         Just("30.12.2024 23:15".to_string()),

@@ -278,10 +278,17 @@ impl<'a> Cursor<'a> {
         hit
     }
 
+    /// Spaces, no-break ones too: ICU's `toLocaleString` writes U+202F
+    /// before AM/PM, and some locales U+00A0 between the parts.
     fn skip_spaces(&mut self) -> bool {
         let start = self.at;
-        while self.peek() == Some(b' ') {
-            self.at += 1;
+        loop {
+            self.at += match self.rest() {
+                [b' ', ..] => 1,
+                [0xc2, 0xa0, ..] => 2,
+                [0xe2, 0x80, 0xaf, ..] => 3,
+                _ => break,
+            };
         }
         self.at > start
     }
@@ -428,7 +435,14 @@ fn numeric(b: &[u8], sep: u8, order: Option<DateOrder>) -> Result<Date, DatePars
     let first = c.number(1, 4).ok_or(UNRECOGNISED)?;
     match c.at {
         1 | 2 => {}
-        4 => return time_after_date(year_first(first, sep, &mut c)?, &mut c),
+        4 => {
+            let date = year_first(first, sep, &mut c)?;
+            // Year first, the time may follow as in ISO 8601, after a `T`.
+            if c.eat(b'T') || c.eat(b't') {
+                return shift_to_utc(date, &mut c);
+            }
+            return time_after_date(date, &mut c);
+        }
         _ => return Err(UNRECOGNISED),
     }
     if !c.eat(sep) {
@@ -743,6 +757,12 @@ mod tests {
             assert_eq!(date("2024/12/30").as_deref(), Some("2024-12-30"));
             assert_eq!(date("2025/3/4").as_deref(), Some("2025-03-04"));
             assert_eq!(date("2024/12/30 23:15").as_deref(), Some("2024-12-30"));
+            // An ISO time after a year-first date, as after an ISO one.
+            assert_eq!(date("2024/12/30T10:00Z").as_deref(), Some("2024-12-30"));
+            assert_eq!(
+                date("2024.12.30t23:30-05:00").as_deref(),
+                Some("2024-12-31")
+            );
             assert_eq!(
                 date("2024/12/31 23:30:00 -05:00").as_deref(),
                 Some("2025-01-01")
@@ -764,12 +784,32 @@ mod tests {
             "2024/2/30",
             "2024/12",
             "2024/12/30/1",
+            "2024/12/30T 10:00",
+            "12/30/2024T10:00",
             "20245/1/2",
             "2024-12-31T24:00:01",
             "2024-12-31T24:01",
             "2024-12-31T24:00:00.5",
             "12/31/2024 24:00 PM",
         ] {
+            assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_no_break_space_is_a_space() {
+        // ICU (Node 20, Chrome, Apps Script's toLocaleString) writes a
+        // narrow no-break space before AM/PM; some locales a no-break space.
+        for (cell, want) in [
+            ("12/30/2024, 11:04:05\u{202f}PM", "2024-12-30"),
+            ("Dec 29, 2025, 3:04\u{202f}PM", "2025-12-29"),
+            ("2024-12-30\u{a0}10:00", "2024-12-30"),
+            ("30\u{a0}Dec\u{a0}2024", "2024-12-30"),
+            ("2024/12/31 23:30\u{202f}-05:00", "2025-01-01"),
+        ] {
+            assert_eq!(mdy(cell).as_deref(), Some(want), "{cell:?}");
+        }
+        for cell in ["12/30/20\u{a0}24", "2024-12-30\u{a0}\u{a0}x", "Dec\u{202f}"] {
             assert!(parse_last_used(cell, DateOrder::Mdy).is_err(), "{cell:?}");
         }
     }

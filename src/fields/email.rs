@@ -2,8 +2,9 @@
 //!
 //! Validation is shape-only (`local@domain.tld`): Torii needs a key that
 //! looks like an address, not RFC 5322 compliance. Pasted decorations (a
-//! `mailto:` prefix, surrounding `<…>`) and invisible format characters
-//! (zero-width spaces, direction marks, soft hyphens) are removed first.
+//! `mailto:` prefix, surrounding `<…>`, a name before it) and invisible
+//! format characters (zero-width spaces, direction marks, soft hyphens) are
+//! removed first, and a full-width `＠` is read as `@`.
 //!
 //! Two spellings of one mailbox share a key ([`Email::key`]): the key lower-cases
 //! the address and writes an internationalised domain in its ASCII
@@ -169,7 +170,7 @@ fn plain_ascii(cell: &str) -> Option<Result<Email<'_>, EmailProblem>> {
 }
 
 /// Byte classes of [`plain_ascii`]: what sends a cell to the general path
-/// (non-ASCII, `<`, `>`), makes it invalid anywhere (whitespace, control,
+/// (non-ASCII, `<`, `>`, `"`), makes it invalid anywhere (whitespace, control,
 /// a second `@`), cannot be in a host name, or is upper case; and the dot
 /// and the hyphen. These two also carry `EDGE`, which shifted right by two
 /// is `DOT | HYPHEN`: what a domain is checked for right after them.
@@ -185,7 +186,7 @@ const CLASS: [u8; 256] = {
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
-        class[b] = if byte >= 0x80 || byte == b'<' || byte == b'>' {
+        class[b] = if byte >= 0x80 || matches!(byte, b'<' | b'>' | b'"') {
             GENERAL
         } else if byte <= b' ' || byte == 0x7f || byte == b'@' {
             SPACE
@@ -206,11 +207,7 @@ const CLASS: [u8; 256] = {
 };
 
 fn normalize_any(cell: &str) -> Result<Email<'_>, EmailProblem> {
-    let cleaned = without_invisibles(unwrap_pasted(cell.trim()));
-    let trimmed = match &cleaned {
-        Cow::Borrowed(s) => Cow::Borrowed(unwrap_pasted(s.trim())),
-        Cow::Owned(s) => Cow::Owned(unwrap_pasted(s.trim()).to_string()),
-    };
+    let trimmed = cleaned(cell);
     if trimmed.is_empty() {
         return Err(EmailProblem::Missing);
     }
@@ -231,9 +228,22 @@ fn normalize_any(cell: &str) -> Result<Email<'_>, EmailProblem> {
 /// header row from a data row, a name that is really an email, and a line
 /// that is a row of its own).
 pub fn looks_like_email(cell: &str) -> bool {
-    let cleaned = without_invisibles(unwrap_pasted(cell.trim()));
-    shape(unwrap_pasted(cleaned.trim()))
-        .is_some_and(|(_, domain)| host_name(&fold(domain)).is_some())
+    shape(&cleaned(cell)).is_some_and(|(_, domain)| host_name(&fold(domain)).is_some())
+}
+
+/// The cell trimmed, unwrapped (twice: invisible characters may hide the
+/// wrapping), without invisible characters, and with a full-width at sign
+/// (U+FF20, as an East Asian input method types it) read as `@` when it is
+/// the only at sign: no address holds one, and the person meant `@`.
+fn cleaned(cell: &str) -> Cow<'_, str> {
+    let cleaned = match without_invisibles(unwrap_pasted(cell.trim())) {
+        Cow::Borrowed(s) => Cow::Borrowed(unwrap_pasted(s.trim())),
+        Cow::Owned(s) => Cow::Owned(unwrap_pasted(s.trim()).to_string()),
+    };
+    if cleaned.is_ascii() || cleaned.contains('@') || !cleaned.contains('\u{ff20}') {
+        return cleaned;
+    }
+    Cow::Owned(cleaned.replace('\u{ff20}', "@"))
 }
 
 /// The ASCII form of a domain when it is a host name: every label of that
@@ -266,12 +276,20 @@ pub fn domain_of(email: &str) -> &str {
         .map_or("", |at| &email[at + 1..])
 }
 
-/// Removes `<…>` and a `mailto:` prefix, as found in pasted addresses.
+/// Removes surrounding quotes, `<…>` and a `mailto:` prefix, as found in
+/// pasted addresses,
+/// and the name before `<…>` in a mail client's `Name <address>`, unless
+/// that holds an at sign: of two addresses, which one is the user's is not
+/// for this to guess.
 fn unwrap_pasted(s: &str) -> &str {
     let s = s
-        .strip_prefix('<')
-        .and_then(|s| s.strip_suffix('>'))
-        .unwrap_or(s);
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .map_or(s, str::trim);
+    let s = match s.strip_suffix('>').and_then(|s| s.rsplit_once('<')) {
+        Some((name, address)) if !name.contains(['@', '\u{ff20}']) => address,
+        _ => s,
+    };
     match s.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("mailto:") => &s[7..],
         _ => s,
@@ -353,6 +371,22 @@ mod tests {
             ("\u{b}ada@example.com\u{b}", "ada@example.com"),
             ("a\u{00ad}da@exa\u{200d}mple.com", "ada@example.com"),
             ("<\u{200e}ada@example.com>", "ada@example.com"),
+            // A mail client's "Name <address>": the address.
+            ("Ada Lovelace <Ada@Example.com>", "ada@example.com"),
+            (
+                "\"Lovelace, Ada\"<mailto:ada@example.com> ",
+                "ada@example.com",
+            ),
+            ("Ada <ada@bücher.example>", "ada@bücher.example"),
+            // A full-width at sign, as a Japanese or Chinese IME types it,
+            // when it is the only one.
+            ("ada\u{ff20}example.com", "ada@example.com"),
+            ("<ADA\u{ff20}example.com>", "ada@example.com"),
+            // Quoted by hand, or by a tool that quoted an already quoted
+            // CSV cell.
+            ("\"ada@example.com\"", "ada@example.com"),
+            (" \"<ada@example.com>\" ", "ada@example.com"),
+            ("a\"b@example.com", "a\"b@example.com"),
         ] {
             assert_eq!(address(cell).as_deref(), Ok(want), "{cell}");
         }
@@ -385,6 +419,12 @@ mod tests {
             "ada@<x>.com",
             "ada@b\"c.com",
             "Email",
+            // Two addresses: which is the user's is not for us to guess.
+            "bob@example.com <ada@example.com>",
+            "bob\u{ff20}example.com <ada@example.com>",
+            "Ada <ada@example.com> x",
+            "ada\u{ff20}\u{ff20}example.com",
+            "ada\u{ff20}b@@example.com",
         ] {
             assert_eq!(address(cell), Err(EmailProblem::Invalid), "{cell}");
         }
@@ -437,6 +477,7 @@ mod tests {
         for undecided in [
             "ada@xn--bcher-kva.example",
             "<ada@example.com>",
+            "\"ada@example.com\"",
             "mailto:ada@example.com",
             "MailTo:ada@example.com",
             "ada@eu.XN--bcher-kva.example",
@@ -445,7 +486,7 @@ mod tests {
             assert_eq!(plain_ascii(undecided), None, "{undecided:?}");
         }
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let alphabet = b"aZ0.-@_ \t<>xn-:m";
+        let alphabet = b"aZ0.-@_ \t<>xn-:m\"";
         for _ in 0..200_000 {
             state ^= state << 13;
             state ^= state >> 7;
@@ -472,6 +513,8 @@ mod tests {
     fn shape_checks_and_domains() {
         assert!(looks_like_email(" ada@example.com "));
         assert!(looks_like_email("\u{200b}ada@example.com"));
+        assert!(looks_like_email("Ada <ada@example.com>"));
+        assert!(looks_like_email("ada\u{ff20}example.com"));
         assert!(!looks_like_email("Email address"));
         assert_eq!(domain_of("ada@eu.example.com"), "eu.example.com");
         assert_eq!(domain_of("nodomain"), "");

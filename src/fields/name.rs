@@ -174,28 +174,32 @@ fn split_general(cell: &str) -> NameParts<'static> {
     }
     if let Some((before, after)) = collapsed.split_once(',') {
         let (before, after) = (clean(before), clean(after));
-        if after.split(',').all(|part| is_suffix(clean(part))) {
+        // The parts after the first comma, of which the suffixes go with
+        // the last name wherever they are: "Lovelace, Ada, PhD" and "King,
+        // Jr., Martin Luther" alike. An empty part ("Ada,,") is none.
+        let (suffixes, names): (Vec<&str>, Vec<&str>) = after
+            .split(',')
+            .map(clean)
+            .filter(|part| !part.is_empty())
+            .partition(|part| is_suffix(part));
+        if names.is_empty() {
             // "Martin Luther King, Jr." (or ", PhD, MBA") is the suffix
             // form, not "Last, First".
-            let suffixes: Vec<&str> = after.split(',').map(clean).collect();
             return split_words(&format!("{before} {}", suffixes.join(" ")));
         }
         if is_title(before, after) {
             return split_words(before);
         }
-        // "Lovelace, Ada, PhD": "Last, First" with a suffix after a second
-        // comma, which goes with the last name.
-        if let Some((first, suffix)) = after.rsplit_once(',') {
-            let (first, suffix) = (clean(first), clean(suffix));
-            if is_suffix(suffix) && !before.is_empty() && !first.is_empty() && !first.contains(',')
-            {
+        if let [first] = names[..] {
+            if !before.is_empty() {
+                let last = std::iter::once(before).chain(suffixes).collect::<Vec<_>>();
                 return NameParts {
                     first: Some(Cow::Owned(first.to_string())),
-                    last: Some(Cow::Owned(format!("{before} {suffix}"))),
+                    last: Some(Cow::Owned(last.join(" "))),
                 };
             }
         }
-        if !before.is_empty() && !after.is_empty() {
+        if !before.is_empty() {
             return NameParts {
                 first: Some(Cow::Owned(after.to_string())),
                 last: Some(Cow::Owned(before.to_string())),
@@ -274,12 +278,14 @@ fn plain_words(name: &str) -> Option<LastWords> {
         }
         at += 1;
     }
-    let plain = classes & BAD == 0
-        && (classes & SUSPECT == 0
-            || !name.chars().any(|c| {
-                !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c))
-            }));
+    let plain = classes & BAD == 0 && (classes & SUSPECT == 0 || !name.chars().any(is_suspect));
     plain.then_some((last, before))
+}
+
+/// A character no plain name holds: non-ASCII whitespace, a control or
+/// invisible character, or a full-width `＠`, which makes an email.
+fn is_suspect(c: char) -> bool {
+    !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c) || c == '\u{ff20}')
 }
 
 /// Byte classes of [`plain_words`]: what no plain name holds (a comma, `@`
@@ -287,7 +293,8 @@ fn plain_words(name: &str) -> Option<LastWords> {
 /// space, which ends a word), and the first bytes of every non-ASCII
 /// whitespace, control or invisible character (U+0080 to U+00AD, U+061C,
 /// U+1680, U+180E, U+2000 to U+206F, U+3000, U+FEFF, U+FFF9 to U+FFFB,
-/// U+E0000 to U+E007F), whose characters are then checked one by one. Other
+/// U+E0000 to U+E007F) and of `＠`, whose characters are then checked one
+/// by one. Other
 /// non-ASCII bytes, such as those of "é", are plain at once.
 const BAD: u8 = 1;
 const SUSPECT: u8 = 2;
@@ -456,9 +463,10 @@ mod tests {
         });
         plain
             && previous != b' '
-            && !name
-                .chars()
-                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control() || is_invisible(c)))
+            && !name.chars().any(|c| {
+                !c.is_ascii()
+                    && (c.is_whitespace() || c.is_control() || is_invisible(c) || c == '\u{ff20}')
+            })
     }
 
     #[test]
@@ -486,6 +494,7 @@ mod tests {
             "\u{ad}",
             "\u{61c}",
             "\u{e0041}",
+            "\u{ff20}",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..3 {
@@ -526,7 +535,7 @@ mod tests {
     #[test]
     fn every_non_ascii_space_control_or_invisible_starts_with_a_suspect_byte() {
         for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
-            if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            if is_suspect(c) {
                 let first = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
                 assert_eq!(PLAIN_CLASS[usize::from(first)], SUSPECT, "{c:?}");
             }
@@ -609,6 +618,22 @@ mod tests {
             parts("King, Martin Luther, Jr."),
             (Some("Martin Luther"), Some("King Jr."))
         );
+        // "Last, Suffix, First": the suffix still goes with the last name.
+        assert_eq!(
+            parts("King, Jr., Martin Luther"),
+            (Some("Martin Luther"), Some("King Jr."))
+        );
+        assert_eq!(
+            parts("Smith, Jr., PhD, John"),
+            (Some("John"), Some("Smith Jr. PhD"))
+        );
+        assert_eq!(
+            parts("Smith, Jr., John, PhD"),
+            (Some("John"), Some("Smith Jr. PhD"))
+        );
+        // An empty part between commas is no part of either name.
+        assert_eq!(parts("Lovelace, Ada,"), (Some("Ada"), Some("Lovelace")));
+        assert_eq!(parts("Lovelace,, Ada"), (Some("Ada"), Some("Lovelace")));
         assert_eq!(
             parts("Lovelace,Ada Augusta"),
             (Some("Ada Augusta"), Some("Lovelace"))
@@ -660,6 +685,8 @@ mod tests {
         assert_eq!(parts(""), (None, None));
         assert_eq!(parts("   "), (None, None));
         assert_eq!(parts("ada@example.com"), (None, None));
+        assert_eq!(parts("ada\u{ff20}example.com"), (None, None));
+        assert_eq!(name_part("ada\u{ff20}example.com"), None);
         assert_eq!(parts("José Álvarez"), (Some("José"), Some("Álvarez")));
     }
 

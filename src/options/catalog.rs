@@ -505,6 +505,16 @@ pub fn parse_text(spec: &OptionSpec, text: &str) -> Result<OptionValue> {
         Kind::Percent => {
             // "20%" as a sheet shows a percent cell, or as a person types it.
             let value = value.strip_suffix('%').map_or(value, str::trim);
+            // "12,5 %" as a comma-decimal locale writes it: a comma with no
+            // dot is the decimal sign, as no percent up to 100 has a
+            // thousands separator.
+            let comma;
+            let value = if value.contains(',') && !value.contains('.') {
+                comma = value.replacen(',', ".", 1);
+                &comma
+            } else {
+                value
+            };
             let decimal = !value.is_empty()
                 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                 && value.bytes().filter(|&b| b == b'.').count() <= 1
@@ -1116,8 +1126,22 @@ mod tests {
                 .max_drop_percent,
             Some(12.5)
         );
-        assert!(set(Host::Configuration, "%").is_err());
-        assert!(set(Host::Configuration, "5%%").is_err());
+        // A comma-decimal locale (German, French Sheets), with its no-break
+        // space before the sign.
+        for text in ["12,5 %", "12,5%", "12,5", "12,5\u{202f}%", ",5"] {
+            let percent = set(Host::Configuration, text)
+                .unwrap()
+                .sync
+                .max_drop_percent;
+            assert_eq!(
+                percent,
+                Some(if text == ",5" { 0.5 } else { 12.5 }),
+                "{text:?}"
+            );
+        }
+        for text in ["%", "5%%", "1,2.5", "1.2,5", "1,2,5", ",", "12,5,"] {
+            assert!(set(Host::Configuration, text).is_err(), "{text:?}");
+        }
         assert!(set(Host::Configuration, "25%").is_err());
         let err = set(Host::Configuration, "100").unwrap_err();
         assert_eq!(err.code(), "invalid_option");
