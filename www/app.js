@@ -114,12 +114,16 @@ function loadFiles(list) {
 // ---- download and sync ----------------------------------------------------------
 
 // A file Strict refuses is not handed out, as the CLI writes none: the preview shows why.
-const exportable = () => Boolean(state.result) && !state.result.refusal && state.valid && !state.running;
+// A run in flight does not disable Download: leaving a sync field starts one, and a click on
+// Download is what makes the field lose focus, so the button would go under the pointer and the
+// click be lost. download() waits for the run instead.
+const exportable = () => Boolean(state.result) && !state.result.refusal && state.valid;
 
 // The sync button stays usable during a run (leaving a sync field starts one): a sync waits for it.
 // While a sync runs, nothing that would change its preview or its target can be changed.
 function updateButtons() {
   for (const id of ['download', 'help-download']) $(id).disabled = !exportable();
+  $('preview').setAttribute('aria-busy', String(state.running));
   $('sync-button').disabled = !state.result || !state.valid || state.syncing;
   const locked = ['#file-input', '#previous-input', '#forget-previous', '#options [data-label]', '#sync-form [data-label]'];
   for (const control of document.querySelectorAll(locked.join())) control.disabled = state.syncing;
@@ -135,6 +139,7 @@ function cancelSync() {
 
 /** Saves the worker's Blob, the exact bytes a sync sends, under the name the core gives the upload. */
 async function download() {
+  await runs; // the file for the form as it is now, not for the run before the last edit
   if (!exportable()) return;
   clearFieldErrors($('sync-form'));
   const answer = await ask({ type: 'download', generation: state.result.generation, entries: entries($('sync-form')) });
