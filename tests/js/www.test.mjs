@@ -104,7 +104,31 @@ const rowOf = (email) => page.locator('#users tbody tr', { hasText: email });
 const cellsOf = async (email) => rowOf(email).locator('th, td').allTextContents();
 
 /** Waits until no transform is running and the result may be downloaded. */
-const settled = () => page.waitForFunction(() => !document.querySelector('#download').disabled);
+const settled = () => page.waitForFunction(() => document.querySelector('#preview').ariaBusy === 'false'
+  && !document.querySelector('#download').disabled);
+
+/** Holds the page's messages to its worker, so that a run started now stays in flight until released. */
+const holdWorkerMessages = () => page.evaluate(() => {
+  const post = Worker.prototype.postMessage;
+  const held = [];
+  Worker.prototype.postMessage = function hold(...message) { held.push([this, message]); };
+  window.releaseWorkerMessages = () => {
+    Worker.prototype.postMessage = post;
+    for (const [worker, message] of held) post.apply(worker, message);
+  };
+});
+
+/** Delivers the messages held since `holdWorkerMessages`, in order. */
+const releaseWorkerMessages = () => page.evaluate(() => window.releaseWorkerMessages());
+
+/** Picks `file` and deletes it before the worker may read it; waits for the fatal box that brings. */
+async function pickThenDelete(file) {
+  await holdWorkerMessages();
+  await page.getByLabel('Stripe exports').setInputFiles(file);
+  rmSync(file);
+  await releaseWorkerMessages();
+  await page.locator('#fatal:not([hidden])').waitFor();
+}
 
 /** The core's Torii file for `file` with typed options, as text. */
 const coreJson = (file, options = {}) =>
@@ -406,6 +430,19 @@ test('the download carries the name the core gives the upload, trimmed as the co
   assert.equal(download.suggestedFilename(), 'team.json');
 });
 
+test('one click on Download right after typing in a sync field downloads the file', async () => {
+  await load(sample);
+  await settled();
+  await page.getByLabel('App Account ID').fill(ACCOUNT);
+  // The press moves focus off the field, which starts a run; it stays in flight until the click is
+  // done, as a large export's run does. The button must not be disabled under the pointer.
+  await holdWorkerMessages();
+  const downloaded = page.waitForEvent('download', { timeout: 5_000 });
+  await page.getByRole('button', { name: 'Download JSON' }).first().click();
+  await releaseWorkerMessages();
+  assert.equal(readFileSync(await (await downloaded).path(), 'utf8'), coreJson(sample));
+});
+
 test('several exports picked at once go into one file, each listed with its counts', async () => {
   await load([sample, second]);
   assert.equal(await rowCount(), 11);
@@ -467,10 +504,7 @@ test('unrecognised headers can be mapped, and the download matches the core', as
 test('an export deleted after it was picked is named, with a code, and can be picked again', async () => {
   const gone = join(tmp, 'gone.csv');
   writeFileSync(gone, readFileSync(sample));
-  await page.getByLabel('Stripe exports').setInputFiles(exportFile(100_000)); // keeps the worker busy
-  await page.getByLabel('Stripe exports').setInputFiles(gone);
-  rmSync(gone);
-  await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
+  await pickThenDelete(gone);
   assert.equal(await page.locator('#fatal').textContent(), '✗ These exports cannot be converted. cannot read gone.csv: '
     + 'it is a folder, or it was moved or deleted after it was chosen; choose it again [no_such_file]');
   await page.getByLabel('Stripe exports').setInputFiles(sample);
@@ -482,11 +516,7 @@ test('exports that could not be read are not replaced by the ones before them wh
   const gone = join(tmp, 'gone-again.csv');
   writeFileSync(gone, readFileSync(second));
   await load(sample);
-  // Keeps the worker busy until the file is gone; 20k rows were done first under load.
-  await page.getByLabel('Stripe exports').setInputFiles(exportFile(100_000));
-  await page.getByLabel('Stripe exports').setInputFiles(gone);
-  rmSync(gone);
-  await page.locator('#fatal:not([hidden])').waitFor({ timeout: 60_000 });
+  await pickThenDelete(gone);
   await page.evaluate(() => document.querySelector('#fatal').append(Object.assign(document.createElement('i'), { id: 'marker' })));
   await page.getByLabel('License name').fill('Stripe seats');
   // The next run's answer either redraws the fatal box (the marker goes) or shows a preview.
