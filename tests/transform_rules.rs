@@ -712,6 +712,33 @@ fn roles_split_on_every_separator_and_deduplicate() {
     );
 }
 
+/// A role typed with a double space, a tab or a no-break space is the same
+/// role, as the `excludeRoles` filter already took it: one role for the
+/// user and one line in the report, in the first spelling seen.
+#[test]
+fn roles_differing_only_in_whitespace_are_one_role() {
+    let text = "Email,Name,Status,Role\n\
+        a@example.com,Ada,Active,\"View only, View  only, view\tonly\"\n\
+        b@example.com,Bob,Active,View  only\n\
+        c@example.com,Cy,Active,View\u{a0}Only\n";
+    let out = transform(text, &TransformOptions::default()).unwrap();
+    assert_eq!(
+        user(&out, "a@example.com")["roles"],
+        serde_json::json!(["View only"])
+    );
+    assert_eq!(
+        user(&out, "b@example.com")["roles"],
+        serde_json::json!(["View  only"])
+    );
+    let by_role: Vec<(&str, u64)> = out
+        .report
+        .by_role
+        .iter()
+        .map(|(r, n)| (r.as_str(), *n))
+        .collect();
+    assert_eq!(by_role, [("View only", 3)]);
+}
+
 /// Past eight roles a user's roles are kept in a hash set: duplicates in
 /// another case are still found on both sides of that switch.
 #[test]

@@ -2,8 +2,9 @@
 //!
 //! Stripe members can hold several roles, and the export does not document
 //! how they are joined, so every plausible separator is accepted. Role
-//! names compare ignoring case ("View only" is "View Only"); the first
-//! spelling seen is kept. De-duplication is the transform's, which keys
+//! names compare as the `excludeRoles` filter compares them, ignoring case
+//! and runs of whitespace ("View only" is "View Only" and "View  only");
+//! the first spelling seen is kept. De-duplication is the transform's, which keys
 //! roles by [`crate::text::fold`] in hash sets, so a cell of 60 000 roles
 //! costs 60 000 steps, not 60 000².
 //!
@@ -14,7 +15,50 @@
 //! assert_eq!(roles, ["Developer", "Analyst", "developer"]);
 //! ```
 
-use crate::text::{is_invisible, trim};
+use std::borrow::Cow;
+
+use crate::text::{collapse_fold, fold, fold_eq, is_invisible, trim};
+
+/// The text two role names are compared by: [`collapse_fold`], which the
+/// `excludeRoles` filter matches with, so that a role is one role to both.
+/// A role of single-spaced, visible words (nearly every one) only needs
+/// its case folded, which borrows when there is none to fold.
+///
+/// ```
+/// use stripe_torii_sync::fields::roles::role_key;
+///
+/// assert_eq!(role_key("View  Only"), role_key("view only"));
+/// assert_eq!(role_key("Developer"), "developer");
+/// ```
+pub fn role_key(role: &str) -> Cow<'_, str> {
+    if is_plainly_spaced(role) {
+        fold(role)
+    } else {
+        Cow::Owned(collapse_fold(role))
+    }
+}
+
+/// True when `a` and `b` are one role: [`role_key`] of both agree.
+pub fn same_role(a: &str, b: &str) -> bool {
+    if is_plainly_spaced(a) && is_plainly_spaced(b) {
+        fold_eq(a, b)
+    } else {
+        collapse_fold(a) == collapse_fold(b)
+    }
+}
+
+/// ASCII with no whitespace but single spaces between words, so that
+/// [`collapse_fold`] would only fold its case.
+fn is_plainly_spaced(role: &str) -> bool {
+    let bytes = role.as_bytes();
+    role.is_ascii()
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|pair| pair == b"  ")
+        && !bytes
+            .iter()
+            .any(|&b| b != b' ' && crate::text::is_trimmed_ascii(b))
+}
 
 /// The role names in `cell`: split on `,` `;` `|` or a line break, trimmed
 /// (of invisible characters too), empty pieces dropped. Duplicates are
@@ -80,6 +124,25 @@ mod tests {
 
     fn split(cell: &str) -> Vec<&str> {
         split_roles(cell).collect()
+    }
+
+    #[test]
+    fn roles_are_one_role_ignoring_case_and_runs_of_whitespace() {
+        for (a, b) in [
+            ("View only", "View Only"),
+            ("View only", "View  only"),
+            ("View only", "view\tonly"),
+            ("View only", "View\u{a0}Only"),
+            ("Owner", "Own\u{200b}er"),
+            ("Überprüfer", "ÜBERPRÜFER"),
+        ] {
+            assert!(same_role(a, b), "{a:?} {b:?}");
+            assert_eq!(role_key(a), role_key(b), "{a:?} {b:?}");
+        }
+        for (a, b) in [("View only", "Viewonly"), ("Owner", "Owners")] {
+            assert!(!same_role(a, b), "{a:?} {b:?}");
+            assert_ne!(role_key(a), role_key(b), "{a:?} {b:?}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 use super::header::{header_notes, HeaderlessData};
@@ -22,14 +22,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::{parse_last_used, Date};
 use crate::fields::email::{domain_of, looks_like_email, normalize_email, EmailProblem};
 use crate::fields::name::{name_part, split_name, NameParts};
-use crate::fields::roles::split_roles;
+use crate::fields::roles::{role_key, same_role, split_roles};
 use crate::fields::status::{LicenseStatus, StatusMatch, UserStatus};
 use crate::input::decode::Encoding;
 use crate::input::scan::{sep_directive, sniff_delimiter, BrokenQuote, Record, Scanner, SplitRows};
 use crate::options::{Exclusion, TransformSettings};
 use crate::report::{Code, Diagnostic, FileReport, Report};
 use crate::store::Text;
-use crate::text::{fold, fold_eq, plural, shorten, trim, FastBuild, FastMap, FastSet};
+use crate::text::{plural, shorten, trim, FastBuild, FastMap, FastSet};
 use crate::torii::{Roles, UserRecord};
 
 /// Distinct status cells remembered with their mapping. An export has a
@@ -673,8 +673,8 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     /// Adds the roles of a cell to a user, skipping those the user holds
-    /// (ignoring case): a list compared entry by entry while short, a hash
-    /// set once long.
+    /// (ignoring case and runs of whitespace, see [`role_key`]): a list
+    /// compared entry by entry while short, a hash set once long.
     fn add_roles(&mut self, file: &FileContext, scanner: &Scanner, user: u32, cell: &str) {
         let Some(column) = file.columns.get(Field::Roles) else {
             return;
@@ -683,10 +683,10 @@ impl<'s, 't> Builder<'s, 't> {
         for role in split_roles(cell) {
             let held = self.users[user as usize].roles.as_slice();
             let known = match self.role_sets.get(&user) {
-                Some(set) => set.contains(fold(role).as_ref()),
+                Some(set) => set.contains(role_key(role).as_ref()),
                 None => held
                     .iter()
-                    .any(|&r| fold_eq(r.resolve(self.inputs, &self.arena), role)),
+                    .any(|&r| same_role(r.resolve(self.inputs, &self.arena), role)),
             };
             if known {
                 continue;
@@ -705,12 +705,12 @@ impl<'s, 't> Builder<'s, 't> {
                         let (inputs, arena) = (self.inputs, &self.arena);
                         slot.insert(
                             all.iter()
-                                .map(|r| fold(r.resolve(inputs, arena)).into_owned())
+                                .map(|r| role_key(r.resolve(inputs, arena)).into_owned())
                                 .collect(),
                         )
                     }
                 };
-                set.insert(fold(role).into_owned());
+                set.insert(role_key(role).into_owned());
             }
         }
     }
@@ -830,9 +830,9 @@ impl<'s, 't> Builder<'s, 't> {
         let report = &mut self.report;
         report.sum_files();
         // Roles repeat with the same spelling: an exact lookup first, the
-        // case-insensitive one only for a spelling not seen yet.
+        // one by role_key only for a spelling not seen yet.
         let mut exact: FastMap<&str, usize> = FastMap::default();
-        let mut role_index: FastMap<FoldKey, usize> = FastMap::default();
+        let mut role_index: FastMap<Cow<str>, usize> = FastMap::default();
         for user in &self.users {
             match user.license_status.user_status() {
                 UserStatus::Active => report.by_status.active += 1,
@@ -849,7 +849,7 @@ impl<'s, 't> Builder<'s, 't> {
                     report.by_role[at].1 += 1;
                     continue;
                 }
-                let at = match role_index.entry(FoldKey(text)) {
+                let at = match role_index.entry(role_key(text)) {
                     Entry::Occupied(slot) => *slot.get(),
                     Entry::Vacant(slot) => {
                         slot.insert(report.by_role.len());
@@ -894,47 +894,9 @@ fn offset_within(whole: &str, part: &str) -> Option<usize> {
     (start + part.len() <= whole.len()).then_some(start)
 }
 
-/// Text hashed and compared ignoring case, without allocating for ASCII.
-#[derive(Clone, Copy)]
-struct FoldKey<'a>(&'a str);
-
-impl Hash for FoldKey<'_> {
-    /// Hashes the bytes of [`fold`]'s result, so that keys equal under
-    /// [`fold_eq`] hash alike; short ASCII text is folded on the stack.
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        let text = self.0;
-        if text.len() <= 64 && text.is_ascii() {
-            let mut lowered = [0u8; 64];
-            let lowered = &mut lowered[..text.len()];
-            lowered.copy_from_slice(text.as_bytes());
-            lowered.make_ascii_lowercase();
-            state.write(lowered);
-        } else {
-            state.write(fold(text).as_bytes());
-        }
-    }
-}
-
-impl PartialEq for FoldKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        fold_eq(self.0, other.0)
-    }
-}
-
-impl Eq for FoldKey<'_> {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fold_keys_agree_with_fold_eq() {
-        let hash = |s: &str| FastBuild::default().hash_one(FoldKey(s));
-        assert_eq!(hash("View Only"), hash("view only"));
-        assert_eq!(hash("ÄDMIN"), hash("ädmin"));
-        assert!(FoldKey("ÄDMIN") == FoldKey("ädmin"));
-        assert_ne!(hash("Owner"), hash("Owners"));
-    }
 
     #[test]
     fn rows_reserved_from_short_first_rows_are_capped_and_the_rest_is_read() {
