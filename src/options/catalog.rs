@@ -515,7 +515,10 @@ pub fn parse_text(spec: &OptionSpec, text: &str) -> Result<OptionValue> {
             } else {
                 value
             };
+            // A decimal sign with no digit after it ("12,") is a number
+            // cut short, not 12: it is asked for again.
             let decimal = !value.is_empty()
+                && !value.ends_with('.')
                 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                 && value.bytes().filter(|&b| b == b'.').count() <= 1
                 && value.bytes().any(|b| b.is_ascii_digit());
@@ -1139,7 +1142,9 @@ mod tests {
                 "{text:?}"
             );
         }
-        for text in ["%", "5%%", "1,2.5", "1.2,5", "1,2,5", ",", "12,5,"] {
+        for text in [
+            "%", "5%%", "1,2.5", "1.2,5", "1,2,5", ",", "12,5,", "12,", "12.", "12, %",
+        ] {
             assert!(set(Host::Configuration, text).is_err(), "{text:?}");
         }
         assert!(set(Host::Configuration, "25%").is_err());
