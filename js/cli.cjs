@@ -243,7 +243,8 @@ async function cmdSync(line, io) {
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
-  const last = loadTarget(statePath, target);
+  const { missingFile, ...last } = loadTarget(statePath, target);
+  if (missingFile) io.stderr(`note: the file of the last sync (${missingFile}) is gone, so no changes are shown; this sync replaces it`);
   if (last.previousFile) {
     try {
       result.compare(last.previousFile, 'the last sync');

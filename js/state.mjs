@@ -48,13 +48,14 @@ const unreadable = (found) => JSON.stringify(found ?? null);
 
 /**
  * What is remembered for `key`: `{baseline, previousFile}`, either of which
- * may be missing. A state file from version 1 (a flat map of keys to
+ * may be missing, and `missingFile`, the path of a last file the state names
+ * but that is gone. A state file from version 1 (a flat map of keys to
  * `{userCount, …}`) is read as baselines. Only a missing state file, or a
  * state without this target, is no record; anything else malformed is
  * given to the core as a baseline it cannot read.
  * @param {string} path the state file
  * @param {string} key the core's targetKey
- * @returns {{baseline?: unknown, previousFile?: string}}
+ * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string}}
  */
 export function loadTarget(path, key) {
   const state = readJson(path);
@@ -65,10 +66,12 @@ export function loadTarget(path, key) {
   if (v1) return { baseline: entry ?? unreadable(entry) };
   const found = { baseline: isRecord(entry) && entry.baseline != null ? entry.baseline : unreadable(entry?.baseline) };
   if (typeof entry?.file === 'string') {
+    const file = join(dirname(path), entry.file);
     try {
-      found.previousFile = readFileSync(join(dirname(path), entry.file), 'utf8');
+      found.previousFile = readFileSync(file, 'utf8');
     } catch (e) {
       if (e.code !== 'ENOENT') throw e;
+      found.missingFile = file; // the baseline still guards; the caller says why no changes are shown
     }
   }
   return found;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../../js/emulator.mjs';
 import { loadCore } from '../../js/core.cjs';
@@ -547,6 +547,18 @@ test('the dry-run plan is exactly the requests a sync then sends', async () => {
       }
     });
   }
+});
+
+test('CLI sync says why no changes are shown when the file of the last sync is gone', async () => {
+  assert.equal((await runCli(syncArgs())).code, 0);
+  const files = join(dirname(statePath()), 'files');
+  const [gone] = readdirSync(files);
+  rmSync(join(files, gone));
+  const again = await runCli(syncArgs('--dry-run'));
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, new RegExp(`^note: the file of the last sync \\(.*${gone}\\) is gone, so no changes are shown; this sync replaces it$`, 'm'));
+  assert.doesNotMatch(again.stderr, /changes since the last sync/);
+  assert.match(again.stderr, /guard: the sync removes none of the 7 active users of the last sync/, 'the baseline still guards');
 });
 
 test('CLI sync prints the change summary after a successful sync', async () => {
