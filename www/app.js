@@ -155,7 +155,7 @@ async function download() {
 function onSyncEvent({ event, progress, changes, verdict }) {
   if (event === 'progress') showProgress(progress);
   if (event === 'changes') showChanges(changes, state.picked);
-  if (event === 'confirm') tell({ type: 'confirmed', yes: window.confirm(verdict.message) });
+  if (event === 'confirm') tell({ type: 'confirmed', yes: window.confirm(verdict.question) });
 }
 
 async function sync(event) {

@@ -155,7 +155,7 @@ function driveSession_(session, ui, run) {
       if (action.type === 'confirm') {
         asked = true;
         if (!ui) session.refuse();
-        else session.confirm(ui.alert('Confirm sync', redact_(action.verdict.message) + '.\n\nSync anyway?', ui.ButtonSet.YES_NO) === ui.Button.YES);
+        else session.confirm(ui.alert('Confirm sync', redact_(action.verdict.question), ui.ButtonSet.YES_NO) === ui.Button.YES);
       } else if (action.type === 'send') {
         sent = true;
         if (ui) toast_(action.progress.text);

@@ -159,6 +159,24 @@ pub struct GuardVerdict {
     pub message: String,
 }
 
+impl GuardVerdict {
+    /// What a host that can ask shows in its confirmation dialog: the
+    /// message and the question, so that OK or Yes answers "sync anyway"
+    /// on every host alike. `None` when the sync is allowed.
+    ///
+    /// ```
+    /// use stripe_torii_sync::sync::guard::{check, Baseline, UserCounts};
+    ///
+    /// let two = UserCounts { users: 2, active: 2 };
+    /// let drop = check(&Baseline::Known { active_users: 10 }, None, two, 20.0, false);
+    /// assert!(drop.question().unwrap().ends_with("before you confirm.\n\nSync anyway?"));
+    /// assert_eq!(check(&Baseline::None, None, two, 20.0, false).question(), None);
+    /// ```
+    pub fn question(&self) -> Option<String> {
+        (!self.allowed).then(|| format!("{}.\n\nSync anyway?", self.message))
+    }
+}
+
 /// The users of a Torii file, counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserCounts {

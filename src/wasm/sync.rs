@@ -153,7 +153,9 @@ impl SyncSessionJs {
         throw(self.inner.refuse())
     }
 
-    /// The guard's verdict on this sync.
+    /// The guard's verdict on this sync: `{allowed, reason?, previousUsers?,
+    /// removedUsers, newUsers, dropPercent, message, question?}`, where
+    /// `question` is the text a host that asks shows in its dialog.
     pub fn verdict(&self) -> JsValue {
         json(&verdict_json(self.inner.verdict()))
     }
@@ -343,6 +345,7 @@ pub(crate) fn progress_json(progress: &Progress) -> Vec<u8> {
     out
 }
 
+/// A [`GuardVerdict`] as the hosts read it, with its `question` when refused.
 pub(crate) fn verdict_json(v: &GuardVerdict) -> Vec<u8> {
     let mut out = Vec::new();
     let mut o = ObjectWriter::new(&mut out);
@@ -354,7 +357,8 @@ pub(crate) fn verdict_json(v: &GuardVerdict) -> Vec<u8> {
     o.u64("removedUsers", u64::from(v.removed_users))
         .u64("newUsers", u64::from(v.new_users));
     o.tenths("dropPercent", crate::text::to_tenths(v.drop_percent))
-        .str("message", &v.message);
+        .str("message", &v.message)
+        .opt_str("question", v.question().as_deref());
     o.end();
     out
 }

@@ -937,6 +937,7 @@ test('an interactive destructive sync asks: "no" sends nothing, "yes" syncs', as
     sandbox.call('syncNow');
     assert.equal(sandbox.log.alerts[0].title, 'Confirm sync');
     assert.match(sandbox.log.alerts[0].prompt, /removes 91 of them \(91%/);
+    assert.match(sandbox.log.alerts[0].prompt, /before you confirm\.\n\nSync anyway\?$/, 'the core\'s question, as the page asks it');
     assert.equal((await steps()).length, sent);
     assert.equal(history(sandbox)[0][8], result);
     sandbox.close();

@@ -785,7 +785,8 @@ test('the destructive-sync guard asks with the core\'s message; declining sends 
   });
   assert.equal(await syncWith(), declined.error.message);
   assert.equal(await resultCode(), 'cancelled');
-  assert.deepEqual(messages, [declined.verdict.message], 'the verdict\'s message, as it is');
+  assert.match(declined.verdict.question, /^.+\.\n\nSync anyway\?$/s);
+  assert.deepEqual(messages, [declined.verdict.question], 'the core\'s question, as the Sheet asks it');
   assert.deepEqual(emulator.requests, []);
   assert.match(await page.locator('#changes').innerText(), /Added \(new users\): 9/, 'the changes were shown before asking');
   page.once('dialog', (d) => d.accept());
