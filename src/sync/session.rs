@@ -677,25 +677,6 @@ impl SyncSession {
             clock.last_seen_ms = now_ms;
         }
         let at = self.at(step);
-        if let Response::HostLimit(detail) = &response {
-            // This attempt never left the host: only an earlier attempt of
-            // the sync step may have started the sync.
-            let sync_sent = self
-                .clocks
-                .iter()
-                .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1));
-            let outcome = if sync_sent {
-                "an earlier request to start the sync was sent, so Torii may have started it; \
-                 check the integration in Torii before syncing again"
-            } else {
-                "nothing was synced, so the app's users in Torii are as they were"
-            };
-            self.state = State::Failed(Error::new(
-                ErrorKind::HostLimit,
-                format!("{at} could not be sent: {detail}; {outcome}"),
-            ));
-            return Ok(());
-        }
         if step == Step::Sync {
             self.sync_unanswered |= matches!(
                 response,
@@ -715,9 +696,33 @@ impl SyncSession {
             Verdict::Fail(error) => self.state = State::Failed(error),
         }
         if let State::Failed(error) = &self.state {
-            self.state = State::Failed(self.noted(step, error));
+            let error = match error.kind() {
+                ErrorKind::HostLimit => self.host_limit_noted(step, error),
+                _ => self.noted(step, error),
+            };
+            self.state = State::Failed(error);
         }
         Ok(())
+    }
+
+    /// A host limit's `error` at `step`, with what it means for the app:
+    /// the refused attempt never left the host, so only an earlier attempt
+    /// to start the sync may have started it.
+    fn host_limit_noted(&self, step: Step, error: &Error) -> Error {
+        let sync_sent = self
+            .clocks
+            .iter()
+            .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1));
+        let outcome = if sync_sent {
+            "an earlier request to start the sync was sent, so Torii may have started it; \
+             check the integration in Torii before syncing again"
+        } else {
+            "nothing was synced, so the app's users in Torii are as they were"
+        };
+        Error::new(
+            ErrorKind::HostLimit,
+            format!("{}; {outcome}", error.message()),
+        )
     }
 
     /// The host's time made monotonic: hosts pass the wall clock, which an
