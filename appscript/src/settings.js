@@ -137,11 +137,21 @@ function migrateLegacyBaselines_(props) {
 }
 
 /**
+ * Keeps a successful sync's record for the next sync's guard. It runs after
+ * the sync went through, so a failure (a full property store) must not turn
+ * the run into a failed one: it is said instead.
  * @param {string} target the core's targetKey
  * @param {Object} baseline a successful outcome's baseline
+ * @return {string} '' when stored, else what the person must know
  */
 function storeBaseline_(target, baseline) {
-  PropertiesService.getDocumentProperties().setProperty(BASELINE_PREFIX + target, JSON.stringify(baseline));
+  try {
+    PropertiesService.getDocumentProperties().setProperty(BASELINE_PREFIX + target, JSON.stringify(baseline));
+    return '';
+  } catch (e) {
+    return 'The sync went through, but its record could not be saved, so the next sync\'s guard will not know it: ' +
+      readableError_(e) + ' [last_sync_unsaved]';
+  }
 }
 
 /**

@@ -97,13 +97,13 @@ function syncUsers_(settings, ui, record, startedMs) {
     if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed
     var outcome = driveSession_(session, ui, { startedMs: startedMs, needMs: session.timeBudgetMs + FETCH_LIMIT_MS + RECORDS_MS });
-    storeBaseline_(outcome.target, outcome.baseline);
+    var unsaved = storeBaseline_(outcome.target, outcome.baseline);
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);
     record.result = 'synced';
-    record.message = [outcome.text, result.reportText().split('\n')[0]].concat(pass.notes).join('\n');
+    record.message = [outcome.text, result.reportText().split('\n')[0]].concat(pass.notes, [unsaved]).filter(String).join('\n');
     return { text: outcome.text + '\n\n' + result.reportText(),
-      notes: pass.notes.concat([pass.last.note, writeLastSyncSafely_(outcome.target, result)]) };
+      notes: [unsaved].concat(pass.notes, [pass.last.note, writeLastSyncSafely_(outcome.target, result)]) };
   } finally {
     result.free();
   }

@@ -302,10 +302,25 @@ class FakeRange {
   }
 }
 
+// PropertiesService's quotas: 9 KB per value, 500 KB per store (keys and values, as UTF-8).
+const PROPERTY_VALUE_LIMIT = 9 * 1024;
+const PROPERTY_STORE_LIMIT = 500 * 1024;
+const propertySize = (key, value) => Buffer.byteLength(key) + Buffer.byteLength(value);
+
 class FakeProperties {
   constructor() { this.store = new Map(); }
   getProperty(key) { return this.store.has(key) ? this.store.get(key) : null; }
-  setProperty(key, value) { this.store.set(key, String(value)); return this; }
+  setProperty(key, value) {
+    const text = String(value);
+    if (Buffer.byteLength(text) > PROPERTY_VALUE_LIMIT) throw new Error('Argument too large: value');
+    let total = propertySize(key, text);
+    for (const [k, v] of this.store) if (k !== key) total += propertySize(k, v);
+    if (total > PROPERTY_STORE_LIMIT) {
+      throw new Error('You have exceeded the property storage quota. Please remove some properties and try again.');
+    }
+    this.store.set(key, text);
+    return this;
+  }
   deleteProperty(key) { this.store.delete(key); return this; }
   getProperties() { return Object.fromEntries(this.store); }
 }

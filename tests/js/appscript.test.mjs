@@ -1125,6 +1125,22 @@ test('a history sheet that cannot be written is said in the dialog', async () =>
   sandbox.close();
 });
 
+test('a sync that went through but whose record the full property store refuses is synced, and says so', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = pastedSandbox();
+  sandbox.properties.document.store.set('another script\'s data', 'x'.repeat(500 * 1024)); // the store is full
+  sandbox.call('syncNow');
+  assert.equal((await steps()).length, 4, 'the sync went through');
+  const [row] = history(sandbox);
+  assert.equal(row[8], 'synced');
+  const unsaved = /The sync went through, but its record could not be saved, so the next sync's guard will not know it: .*property storage quota.* \[last_sync_unsaved\]/;
+  assert.match(row[10], unsaved);
+  assert.match(dialogText(lastDialog(sandbox)), unsaved);
+  assert.equal(sandbox.properties.document.getProperty(baselineKey(sandbox)), null);
+  sandbox.close();
+});
+
 test('missing settings or sheets are readable errors', () => {
   const sandbox = createSandbox({ distDir });
   saveUserSettings(sandbox);
