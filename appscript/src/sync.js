@@ -197,8 +197,7 @@ function send_(request) {
   try {
     response = UrlFetchApp.fetch(request.url, options);
   } catch (e) {
-    var text = String((e && e.message) || e);
-    return /\btime[ds]?\s?out\b/i.test(text) ? { timeout: true } : { transportError: text };
+    return { transportError: String((e && e.message) || e) }; // the core reads a timeout or a quota from it
   }
   var all = response.getAllHeaders();
   var headers = {};

@@ -219,6 +219,27 @@ pub(crate) fn host_refusal(detail: &str) -> Option<String> {
     ))
 }
 
+/// Whether a host's transport error says that its own deadline passed:
+/// UrlFetchApp's "Exception: Timeout: https://…", or "timed out" or
+/// `ETIMEDOUT` as other transports word it. The request may have reached
+/// the server, as with a timeout of the session's own.
+pub(crate) fn is_timeout(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    // A URL in the text may name anything: only the words around it count.
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .filter(|token| !token.contains("://"))
+        .flat_map(|token| token.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .any(|w| matches!(*w, "timeout" | "timedout" | "etimedout"))
+        || words
+            .windows(2)
+            .any(|pair| pair[1] == "out" && matches!(pair[0], "time" | "timed" | "times"))
+}
+
 /// The value of a header, by case-insensitive name.
 pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -243,6 +264,26 @@ pub(crate) fn encode_query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transport_error_that_says_its_deadline_passed_is_a_timeout() {
+        for text in [
+            "Exception: Timeout: https://api.toriihq.com/v1.0/files/url",
+            "the request timed out",
+            "connect ETIMEDOUT 10.0.0.1:443",
+            "Request Time-out",
+        ] {
+            assert!(is_timeout(text), "{text:?}");
+        }
+        for text in [
+            "Exception: DNS error: api.toriihq.com",
+            "connection reset by peer",
+            "Exception: Address unavailable: https://timeouts.example.com/",
+            "Exception: Request failed for https://example.com/timeout-test returned code 500",
+        ] {
+            assert!(!is_timeout(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn debug_hides_authorization() {

@@ -4,7 +4,7 @@
 
 use super::body;
 use super::config::ApiKey;
-use super::http::{Response, Step};
+use super::http::{self, Response, Step};
 use super::policy;
 use crate::error::{Error, ErrorKind};
 use crate::text::tenths;
@@ -63,6 +63,15 @@ pub(crate) fn judge(
             headers,
             body,
         } => (status, headers, body),
+        // A host whose transport has its own deadline (UrlFetchApp's, which
+        // no option sets) tells it only in the error's text.
+        Response::Transport(detail) if http::is_timeout(&detail) => {
+            return Verdict::Retry {
+                delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
+                why: format!("no complete answer in time ({})", key.redact(&detail)),
+                cause: RetryCause::Timeout,
+            }
+        }
         Response::Transport(detail) => {
             return Verdict::Retry {
                 delay: Delay::Backoff(policy::SERVER_ERROR_BASE_DELAY_MS),
@@ -288,6 +297,22 @@ mod tests {
             30_000.0,
             0.0,
         )
+    }
+
+    #[test]
+    fn a_transport_error_naming_a_deadline_is_retried_as_a_timeout() {
+        let text = "Exception: Timeout: https://api.toriihq.com/v1.0/files/url";
+        match judged(Step::UploadUrl, Response::Transport(text.into())) {
+            Verdict::Retry { why, cause, .. } => {
+                assert_eq!(cause, RetryCause::Timeout);
+                assert_eq!(why, format!("no complete answer in time ({text})"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match judged(Step::UploadUrl, Response::Transport("DNS error".into())) {
+            Verdict::Retry { cause, .. } => assert_eq!(cause, RetryCause::Transport),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

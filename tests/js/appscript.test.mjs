@@ -1037,6 +1037,8 @@ test('UrlFetchApp timeouts end within the core\'s time budget, long before Apps 
   const [row] = history(sandbox);
   assert.equal(row[8], 'failed');
   assert.match(row[10], /time budget.*\[budget_exceeded\]/);
+  assert.match(row[10], /the last answer: no complete answer in time \(Exception: Timeout: http:\/\/127\.0\.0\.1:\d+\/v1\.0\/files\/url\)/,
+    'UrlFetchApp\'s own deadline, told by the core from its words');
   assert.ok(row[9] < 300, `it ended after ${row[9]} s`);
   assert.match(alertText(sandbox), /Torii sync: failed: gave up at step 1\/4/);
   await emulator.setFaults([]);
