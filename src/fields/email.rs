@@ -2,7 +2,8 @@
 //!
 //! Validation is shape-only (`local@domain.tld`): Torii needs a key that
 //! looks like an address, not RFC 5322 compliance. Pasted decorations (a
-//! `mailto:` prefix, surrounding `<…>`, a name before it) and invisible
+//! `mailto:` prefix, surrounding `<…>` or quotes, a name before it, a
+//! spreadsheet's leading apostrophe) and invisible
 //! format characters (zero-width spaces, direction marks, soft hyphens) are
 //! removed first, and a full-width `＠` is read as `@`.
 //!
@@ -86,6 +87,9 @@ fn plain_ascii(cell: &str) -> Option<Result<Email<'_>, EmailProblem>> {
         end -= 1;
     }
     let text = &bytes[start..end];
+    if text.first() == Some(&b'\'') {
+        return None; // a spreadsheet's text mark, which the general path removes
+    }
     let mailto = |text: &[u8]| text.len() >= 7 && text[..7].eq_ignore_ascii_case(b"mailto:");
     // The local part, up to the first `@`. `pairs` collects what two bytes
     // in a row share (`..`), `prev` starts as a dot so a leading dot counts.
@@ -276,12 +280,19 @@ pub fn domain_of(email: &str) -> &str {
         .map_or("", |at| &email[at + 1..])
 }
 
-/// Removes surrounding quotes, `<…>` and a `mailto:` prefix, as found in
-/// pasted addresses,
+/// Removes a leading apostrophe, surrounding quotes, `<…>` and a `mailto:`
+/// prefix, as found in pasted addresses,
 /// and the name before `<…>` in a mail client's `Name <address>`, unless
 /// that holds an at sign: of two addresses, which one is the user's is not
 /// for this to guess.
 fn unwrap_pasted(s: &str) -> &str {
+    // A leading apostrophe is a spreadsheet's mark for "text, not a
+    // formula", kept by a copy from the formula bar; with one at the end
+    // too, the address was put in single quotes.
+    let s = match s.strip_prefix('\'') {
+        Some(rest) => rest.strip_suffix('\'').unwrap_or(rest).trim(),
+        None => s,
+    };
     let s = s
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
@@ -387,6 +398,13 @@ mod tests {
             ("\"ada@example.com\"", "ada@example.com"),
             (" \"<ada@example.com>\" ", "ada@example.com"),
             ("a\"b@example.com", "a\"b@example.com"),
+            // A spreadsheet's leading apostrophe ("text, not a formula"),
+            // or an address in single quotes; one inside is the address's.
+            ("'ada@example.com", "ada@example.com"),
+            (" 'Ada@Example.com' ", "ada@example.com"),
+            ("'<ada@example.com>", "ada@example.com"),
+            ("o'brien@example.com", "o'brien@example.com"),
+            ("ada'@example.com", "ada'@example.com"),
         ] {
             assert_eq!(address(cell).as_deref(), Ok(want), "{cell}");
         }
@@ -482,11 +500,12 @@ mod tests {
             "MailTo:ada@example.com",
             "ada@eu.XN--bcher-kva.example",
             "ada@b\u{fc}cher.example",
+            "'ada@example.com",
         ] {
             assert_eq!(plain_ascii(undecided), None, "{undecided:?}");
         }
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let alphabet = b"aZ0.-@_ \t<>xn-:m\"";
+        let alphabet = b"aZ0.-@_ \t<>xn-:m\"'";
         for _ in 0..200_000 {
             state ^= state << 13;
             state ^= state >> 7;
