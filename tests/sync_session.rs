@@ -475,14 +475,33 @@ fn five_attempts_at_most_then_retries_exhausted() {
 fn transport_errors_that_persist_end_the_run() {
     let run = drive(
         &config(""),
-        failing(Step::Sync, 99, Response::Transport("timed out".into())),
+        failing(
+            Step::Sync,
+            99,
+            Response::Transport("connection reset".into()),
+        ),
     );
     let err = run.error();
     assert_eq!(err.kind(), &ErrorKind::Network { step: Step::Sync });
     assert!(err
         .message()
         .contains("could not reach the server at step 4/4 (start sync)"));
-    assert!(err.message().contains("timed out"));
+    assert!(err.message().contains("connection reset"));
+}
+
+/// A transport that has a deadline of its own (UrlFetchApp) says so only
+/// in its error's text: the run ends as timed out, in the host's words.
+#[test]
+fn a_transport_error_that_names_a_deadline_ends_the_run_as_a_timeout() {
+    let run = drive(
+        &config(""),
+        failing(Step::Sync, 99, Response::Transport("timed out".into())),
+    );
+    let err = run.error();
+    assert_eq!(err.kind(), &ErrorKind::Timeout { step: Step::Sync });
+    assert!(err
+        .message()
+        .contains("no complete answer in time (timed out)"));
 }
 
 #[test]
