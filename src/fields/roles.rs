@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use crate::text::{collapse_fold, fold, fold_eq, is_invisible, trim};
+use crate::text::{collapse_fold, fold, is_invisible, is_trimmed_ascii, trim};
 
 /// The text two role names are compared by: [`collapse_fold`], which the
 /// `excludeRoles` filter matches with, so that a role is one role to both.
@@ -40,24 +40,37 @@ pub fn role_key(role: &str) -> Cow<'_, str> {
 
 /// True when `a` and `b` are one role: [`role_key`] of both agree.
 pub fn same_role(a: &str, b: &str) -> bool {
-    if is_plainly_spaced(a) && is_plainly_spaced(b) {
-        fold_eq(a, b)
-    } else {
-        collapse_fold(a) == collapse_fold(b)
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    // Most pairs of roles differ in their first letter, which folding and
+    // collapsing whitespace leave as it is when it is a visible ASCII one.
+    if let (Some(p), Some(q)) = (x.first(), y.first()) {
+        if p.is_ascii_graphic() && q.is_ascii_graphic() && !p.eq_ignore_ascii_case(q) {
+            return false;
+        }
     }
+    if x.len() == y.len() && x.eq_ignore_ascii_case(y) {
+        return true;
+    }
+    // Two plainly spaced roles are one only in the same length.
+    if is_plainly_spaced(a) && is_plainly_spaced(b) {
+        return false;
+    }
+    collapse_fold(a) == collapse_fold(b)
 }
 
 /// ASCII with no whitespace but single spaces between words, so that
 /// [`collapse_fold`] would only fold its case.
 fn is_plainly_spaced(role: &str) -> bool {
-    let bytes = role.as_bytes();
-    role.is_ascii()
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !bytes.windows(2).any(|pair| pair == b"  ")
-        && !bytes
-            .iter()
-            .any(|&b| b != b' ' && crate::text::is_trimmed_ascii(b))
+    // A space first counts as a doubled one.
+    let mut after_space = true;
+    for &b in role.as_bytes() {
+        let space = b == b' ';
+        if b >= 0x80 || (space && after_space) || (!space && is_trimmed_ascii(b)) {
+            return false;
+        }
+        after_space = space;
+    }
+    !after_space || role.is_empty()
 }
 
 /// The role names in `cell`: split on `,` `;` `|` or a line break, trimmed
@@ -142,6 +155,31 @@ mod tests {
         for (a, b) in [("View only", "Viewonly"), ("Owner", "Owners")] {
             assert!(!same_role(a, b), "{a:?} {b:?}");
             assert_ne!(role_key(a), role_key(b), "{a:?} {b:?}");
+        }
+        // The shortcuts of same_role agree with the keys on every pair.
+        let roles = [
+            "",
+            " ",
+            "Owner",
+            "owner",
+            "OWNER ",
+            " owner",
+            "\u{200b}Owner",
+            "Own\u{200b}er",
+            "View only",
+            "View  only",
+            "view\tonly",
+            "View\u{a0}Only",
+            "Viewonly",
+            "View",
+            "ü",
+            "Ü",
+            "\u{b}Owner",
+        ];
+        for a in roles {
+            for b in roles {
+                assert_eq!(same_role(a, b), role_key(a) == role_key(b), "{a:?} {b:?}");
+            }
         }
     }
 
