@@ -5,7 +5,7 @@
 // drop.js, and rendering lives in form.js, preview.js, changes.js and
 // sync-view.js.
 
-import { showChanges } from './changes.js';
+import { showChanges, showUnfinishedSync } from './changes.js';
 import { ask, tell } from './client.js';
 import { onFileDrop } from './drop.js';
 import { buildForm, clearFieldErrors, entries, showFieldError } from './form.js';
@@ -78,6 +78,7 @@ async function runOnce() {
     + (refusal ? ` Strict refuses the file, so it cannot be downloaded and a sync would stop here: ${refusal.message} [${refusal.code}]` : '');
   showResult(answer);
   showChanges(answer.changes, state.picked);
+  showUnfinishedSync(answer.unfinishedSync);
   await showPageAt(0);
 }
 

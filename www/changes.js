@@ -24,6 +24,19 @@ function describeSource(changes) {
   return `Compared with ${since}: ${baseline.userCount} users, file id ${baseline.fileId}, synced at ${baseline.syncedAt}.`;
 }
 
+/**
+ * Says that a sync of this App Account sent its request to start at
+ * `sentAt` (ms) and was not seen to end, or hides the note (`null`).
+ */
+export function showUnfinishedSync(sentAt) {
+  const note = $('unfinished-sync');
+  note.hidden = sentAt === null;
+  note.textContent = sentAt === null ? '' : `⚠ A sync of this App Account from this browser sent its request to start `
+    + `at ${new Date(sentAt).toLocaleString()} and was not seen to end: its tab was closed or the browser stopped. `
+    + 'Torii may have synced that file: check the integration in Torii. The changes here and the destructive-sync '
+    + 'guard still go by the last sync seen to end.';
+}
+
 /** `changes` as the worker sends it (`null`: nothing to compare with yet). */
 export function showChanges(changes, picked) {
   const body = $('changes');

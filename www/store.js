@@ -1,7 +1,9 @@
 // The last successful sync per target, in IndexedDB: `{baseline, file}`
 // (the outcome's baseline and the exact bytes uploaded) under the core's
-// targetKey, and, while a tab without Web Locks syncs it, its lease under
-// `lease <targetKey>`. Used by the worker; the API key is never stored here.
+// targetKey; while a tab without Web Locks syncs it, its lease under
+// `lease <targetKey>`; and from the request that starts a sync until that
+// sync ends, `{sentAt}` under `started <targetKey>`, which a tab closed in
+// between leaves behind. Used by the worker; the API key is never stored here.
 
 const DB_NAME = 'stripe-torii-sync';
 const STORE = 'lastSync';
@@ -33,6 +35,15 @@ export const loadLastSync = (key) => run('readonly', (store) => store.get(key));
 
 /** @param {{baseline: object, file: Uint8Array}} value */
 export const saveLastSync = (key, value) => run('readwrite', (store) => store.put(value, key));
+
+/** Notes that the request starting a sync of `key` went out at `sentAt` (ms since the epoch). */
+export const markSyncSent = (key, sentAt) => run('readwrite', (store) => store.put({ sentAt }, `started ${key}`));
+
+/** Forgets that note once the sync has ended, whatever its end. */
+export const clearSyncSent = (key) => run('readwrite', (store) => store.delete(`started ${key}`));
+
+/** @returns {Promise<{sentAt: number} | undefined>} the note of a sync of `key` not seen to end */
+export const loadSyncSent = (key) => run('readonly', (store) => store.get(`started ${key}`));
 
 /** How long a lease holds: a tab closed mid-sync cannot release it. */
 const LEASE_MS = 10 * 60_000;

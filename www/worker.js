@@ -15,7 +15,7 @@
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
 import init, { checkInputSize, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
-import { dropLease, loadLastSync, saveLastSync, takeLease } from './store.js';
+import { clearSyncSent, dropLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
 const LIST_LIMIT = 200; // users listed per kind of change; the counts are always whole
@@ -173,6 +173,19 @@ async function compareFor(res, target) {
   return source ? compared(res, source) : null;
 }
 
+/**
+ * When a sync of the target the form names sent its request to start and
+ * was not seen to end (its tab was closed), in ms since the epoch: Torii may
+ * have synced that file, which the last sync remembered here is not.
+ */
+async function unfinishedSyncOf(entries) {
+  try {
+    return (await loadSyncSent(targetKey(parseOptions('sheet', entries).sync)))?.sentAt ?? null;
+  } catch {
+    return null; // no target yet, or no store: lastSyncOf says nothing either
+  }
+}
+
 const handlers = {
   catalog: () => ({ catalog: optionCatalog(), version: version() }),
 
@@ -193,7 +206,7 @@ const handlers = {
     replace(next);
     const changes = await compareFor(next, target);
     return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes,
-      refusal: next.refusal() ?? null };
+      unfinishedSync: await unfinishedSyncOf(target), refusal: next.refusal() ?? null };
   },
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
@@ -220,16 +233,24 @@ const handlers = {
         if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: stored.baseline }) });
         const file = res.json();
         const session = res.startSync({ ...settings, apiKey, ...last }, seed);
-        const outcome = await session.runWithFetch({
-          signal: stop.signal,
-          onProgress: (progress) => post({ event: 'progress', progress }),
-          onConfirm: (verdict) => new Promise((resolve) => {
-            answerConfirm = resolve;
-            post({ event: 'confirm', verdict });
-          }),
-        });
-        const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
-        return { outcome, remembered };
+        let noted = null; // the note that the start-sync request went out, kept until the sync ends
+        try {
+          const outcome = await session.runWithFetch({
+            signal: stop.signal,
+            onProgress: (progress) => {
+              if (progress.step === 'sync') noted ??= markSyncSent(key, Date.now()).catch(() => {});
+              post({ event: 'progress', progress });
+            },
+            onConfirm: (verdict) => new Promise((resolve) => {
+              answerConfirm = resolve;
+              post({ event: 'confirm', verdict });
+            }),
+          });
+          const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
+          return { outcome, remembered };
+        } finally {
+          if (noted) await noted.then(() => clearSyncSent(key)).catch(() => {});
+        }
       });
     } finally {
       stopSync = null;

@@ -818,6 +818,46 @@ test('while a sync runs, its exports and options stay as sent: inputs are disabl
   assert.deepEqual(await disabled(), [false, false, false, false]);
 });
 
+test('a sync whose tab was closed after it asked Torii to start is noted on the next visit, until a sync ends', async () => {
+  emulator.setFaults([{ step: 'sync', kind: 'slow', delayMs: 2_000 }]);
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[4/4]' }).waitFor();
+  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  await page.waitForFunction(async (k) => { // the note is written as the request goes out
+    const db = await new Promise((resolve) => { indexedDB.open('stripe-torii-sync').onsuccess = (e) => resolve(e.target.result); });
+    return new Promise((resolve) => {
+      db.transaction('lastSync').objectStore('lastSync').get(`started ${k}`).onsuccess = (e) => resolve(Boolean(e.target.result));
+    });
+  }, key);
+  await page.close({ runBeforeUnload: false }); // the tab is closed before Torii answers
+  page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(server.url);
+  await page.locator('body[data-ready]').waitFor();
+  await load(sample);
+  assert.equal(await page.locator('#unfinished-sync').isVisible(), false, 'no App Account yet: no target to tell of');
+  await fillSync();
+  await page.getByLabel('API URL').blur();
+  await settled();
+  const note = page.locator('#unfinished-sync');
+  assert.match(await note.textContent(), /^⚠ A sync of this App Account from this browser sent its request to start at .+ and was not seen to end: its tab was closed or the browser stopped\. Torii may have synced that file: check the integration in Torii\./);
+  await page.getByLabel('App Account ID').fill('999');
+  await page.getByLabel('App Account ID').blur();
+  await settled();
+  assert.equal(await note.isVisible(), false, 'another App Account has no such sync');
+  await page.getByLabel('App Account ID').fill(ACCOUNT);
+  await page.getByLabel('App Account ID').blur();
+  await settled();
+  assert.equal(await note.isVisible(), true, 'back on the App Account, the note is back');
+  emulator.clearFaults();
+  assert.match(await syncWith(), /^✓ /);
+  await settled();
+  assert.equal(await note.isVisible(), false, 'a sync of this App Account that ended clears it');
+  assert.deepEqual(Object.keys(await lastSyncs()), [key], 'the note is gone from the store');
+});
+
 test('"Stop the sync" cuts the request in flight, sends nothing more and says nothing was synced', async () => {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 20_000 }]);
   await load(sample);
