@@ -170,10 +170,12 @@ const usageText = (core) => require('./flags.cjs').usage(core.optionCatalog(), H
  * unset ones skipped. Only --output may name the `compare` file: it is read
  * before the output is written, so a run can update the file it compared with.
  */
-function refuseCollisions(files, outputs, compare) {
+function refuseCollisions(files, outputs, compare, { fileOnStdout = false } = {}) {
   if (outputs.every(([, path]) => path === undefined)) return; // nothing is written but stdout
   const seen = new Map(); // identity of a file -> what names it
   for (const file of files) if (file !== '-') for (const id of identities(file)) seen.set(id, `the input FILE ${file}`);
+  // `--report /dev/stdout | jq` would get the report and the Torii file in one stream.
+  if (fileOnStdout) for (const id of streamIdentities(fstatSync(1))) seen.set(id, 'standard output, where the Torii file goes');
   const compared = compare === undefined ? [] : identities(compare);
   for (const [flag, path] of outputs) {
     if (path === undefined) continue;
@@ -186,10 +188,16 @@ function refuseCollisions(files, outputs, compare) {
 }
 
 /**
+ * What names one stream whatever path reaches it: the device and inode of a
+ * file, pipe or socket. A character device has none: writing /dev/null twice
+ * is fine, and a terminal shows both.
+ */
+const streamIdentities = (stat) => (stat.isFile() || stat.isFIFO() || stat.isSocket() ? [`${stat.dev}:${stat.ino}`] : []);
+
+/**
  * A file's identities: its absolute path (its folder's real path, so ./x,
  * x and a path through a symlinked folder agree) and, when it exists, its
- * device and inode (a symlink or hard link to it). A device or pipe has
- * none: writing /dev/null twice is fine.
+ * stream's (a symlink or hard link to it, /dev/stdout for the pipe it is).
  */
 function identities(path) {
   const absolute = resolve(path);
@@ -203,7 +211,7 @@ function identities(path) {
       return [absolute];
     }
   }
-  return stat.isFile() ? [realpathSync(absolute), `${stat.dev}:${stat.ino}`] : [];
+  return [...(stat.isFile() ? [realpathSync(absolute)] : []), ...streamIdentities(stat)];
 }
 
 function transform({ files, options }, io) {
@@ -220,7 +228,8 @@ function finish(result, values, io) {
 
 async function cmdTransform(line, io) {
   const values = line.host;
-  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]], values.compare);
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report]], values.compare,
+    { fileOnStdout: values.output === undefined });
   const result = transform(line, io);
   if (values.compare) result.compare(onFile('read', '--compare', values.compare, readFileSync), values.compare);
   finish(result, values, io);
@@ -240,7 +249,8 @@ async function cmdSync(line, io) {
   const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
   const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
   const statePath = values.state ?? defaultStatePath(io.env);
-  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]]);
+  refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]],
+    undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
   const { missingFile, ...last } = loadTarget(statePath, target);

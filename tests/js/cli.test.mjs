@@ -180,6 +180,38 @@ test('an output naming the same file as another output or an input FILE is a usa
   assert.equal(run(['transform', input, input, '--quiet', '--output', '/dev/null', '--report', '/dev/null']).code, 0);
 });
 
+test('--report naming standard output while the Torii file goes there is a usage error, a pipe or a file', () => {
+  const message = /^error: --report \/dev\/stdout is the same file as standard output, where the Torii file goes; give each its own file \[usage\]$/m;
+  const piped = run(['transform', sample, '--quiet', '--report', '/dev/stdout']);
+  assert.equal(piped.code, 2, piped.stderr);
+  assert.match(piped.stderr, message);
+  assert.equal(piped.stdout, '', 'nothing half-written to the pipe');
+  const out = join(tmp(), 'out.json');
+  const fd = openSync(out, 'w');
+  try {
+    const redirected = spawnSync(process.execPath, [cli, 'transform', sample, '--quiet', '--report', '/dev/stdout'],
+      { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    assert.equal(redirected.status, 2, redirected.stderr);
+    assert.match(redirected.stderr, message);
+  } finally {
+    closeSync(fd);
+  }
+  const dry = run(['sync', sample, '--app-account', '1', '--dry-run', '--quiet', '--report', '/dev/stdout']);
+  assert.equal(dry.code, 2, dry.stderr);
+  assert.match(dry.stderr, message);
+  // With the file elsewhere, standard output is the report's.
+  const report = join(tmp(), 'report.json');
+  const reportFd = openSync(report, 'w');
+  try {
+    const reported = spawnSync(process.execPath, [cli, 'transform', sample, '--quiet', '--output', join(tmp(), 'x.json'),
+      '--report', '/dev/stdout'], { stdio: ['ignore', reportFd, 'pipe'], encoding: 'utf8' });
+    assert.equal(reported.status, 0, reported.stderr);
+  } finally {
+    closeSync(reportFd);
+  }
+  assert.equal(JSON.parse(readFileSync(report, 'utf8')).rowsRead, 12);
+});
+
 test('--report naming the --compare file is a usage error; --output may name it, as it is read first', () => {
   const dir = tmp();
   const previous = join(dir, 'previous.json');
