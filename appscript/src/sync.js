@@ -21,10 +21,21 @@ var RECORDS_MS = 30000;
 /**
  * Preview: the pass, the preview sheet shown, and the core's report in a
  * dialog. Sends nothing, so it needs no key; without an App Account ID there
- * is no last sync to compare with.
+ * is no last sync to compare with. It writes the preview sheet a sync writes
+ * too, so it holds the sync's lock while it does, and lets go before the dialog.
  */
 function runPreview_() {
-  var pass = preparePass_(storedSettings_());
+  var lock = LockService.getDocumentLock();
+  if (!lock.tryLock(LOCK_WAIT_MS)) {
+    throw userError_('A sync of this spreadsheet is running, and it writes the "' + PREVIEW_SHEET + '" sheet too; ' +
+      'nothing was changed. Preview again when it has finished.');
+  }
+  var pass;
+  try {
+    pass = preparePass_(storedSettings_());
+  } finally {
+    lock.releaseLock();
+  }
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();

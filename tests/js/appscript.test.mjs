@@ -1099,6 +1099,20 @@ test('UrlFetchApp\'s "too many times in a short time" is a pause, not the daily 
   sandbox.close();
 });
 
+test('Preview while a sync runs leaves the sheets the sync writes alone, and says why; it lets go of the lock', async () => {
+  const sandbox = pastedSandbox();
+  const other = sandbox.evaluate('LockService.getDocumentLock()');
+  assert.equal(other.tryLock(0), true, 'another execution, a sync, holds the lock');
+  sandbox.call('previewNow');
+  assert.equal(sandbox.sheets.get('Torii preview'), undefined, 'no preview written under the sync');
+  assert.match(alertText(sandbox), /^Torii preview: A sync of this spreadsheet is running, and it writes the "Torii preview" sheet too; nothing was changed\. Preview again when it has finished\.$/);
+  other.releaseLock();
+  sandbox.call('previewNow');
+  assert.ok(sandbox.sheets.get('Torii preview').activated);
+  assert.equal(sandbox.evaluate('LockService.getDocumentLock().tryLock(0)'), true, 'the preview let go of the lock');
+  sandbox.close();
+});
+
 test('a second sync while one is running is skipped, and recorded', async () => {
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
