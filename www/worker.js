@@ -180,7 +180,12 @@ async function compareFor(res, target) {
  */
 async function unfinishedSyncOf(entries) {
   try {
-    return (await loadSyncSent(targetKey(parseOptions('sheet', entries).sync)))?.sentAt ?? null;
+    const key = targetKey(parseOptions('sheet', entries).sync);
+    const note = await loadSyncSent(key);
+    if (!note) return null;
+    // Another tab's sync still running holds the lock (see alone): its note is no sign of a closed tab.
+    const held = (await self.navigator.locks?.query())?.held ?? [];
+    return held.some((lock) => lock.name === `sync ${key}`) ? null : note.sentAt;
   } catch {
     return null; // no target yet, or no store: lastSyncOf says nothing either
   }
