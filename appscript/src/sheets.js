@@ -164,11 +164,12 @@ function readConfiguration_() {
   rows.forEach(function (row, r) {
     var label = String(row[0]).trim();
     var value = row.length > 1 ? String(row[1]).trim() : '';
-    // Sheets holds a typed "20%" as 0.2, "1.0" as 1 and "Mar 2025" as a date: such a cell goes as the text it shows.
+    // Sheets holds a typed "20%" as 0.2, "1.0" as 1 and "Mar 2025" as a date: such a cell goes as the text it
+    // shows, and a number also as itself; which one a setting reads is the core's to say.
     if (typeof row[1] === 'number' || row[1] instanceof Date) value = (display = display || range.getDisplayValues())[r][1].trim();
     if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
     var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
-    pairs.push([label, value]);
+    pairs.push(typeof row[1] === 'number' ? [label, value, row[1]] : [label, value]);
     try {
       parsed = core.parseOptions('configuration', pairs);
     } catch (e) {

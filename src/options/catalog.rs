@@ -688,9 +688,37 @@ impl Options {
         host: Host,
         entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Options> {
+        Options::from_cells(
+            host,
+            entries.into_iter().map(|(name, text)| (name, text, None)),
+        )
+    }
+
+    /// As [`Options::from_text`], for cells that may hold a number as well
+    /// as the text they show: `(name, text, number)`. A count is read from
+    /// the number, as the text may be grouped ("1,500") or show decimals in
+    /// the sheet's locale; every other kind from the text it shows ("20%" of
+    /// a percent cell that holds 0.2, "1.0" of a version that holds 1).
+    ///
+    /// ```
+    /// use stripe_torii_sync::options::catalog::{Host, Options};
+    ///
+    /// let cells = [("Unassigned licenses", "1,500", Some(1500.0)), ("Max drop percent", "5%", Some(0.05))];
+    /// let o = Options::from_cells(Host::Configuration, cells).unwrap();
+    /// assert_eq!(o.transform.unassigned_amount, Some(1500));
+    /// assert_eq!(o.sync.max_drop_percent, Some(5.0));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `invalid_option` for an unknown name or a bad value.
+    pub fn from_cells<'a>(
+        host: Host,
+        entries: impl IntoIterator<Item = (&'a str, &'a str, Option<f64>)>,
+    ) -> Result<Options> {
         let mut options = Options::default();
         let mut seen: Vec<&str> = Vec::new();
-        for (name, text) in entries {
+        for (name, text, number) in entries {
             let spec = find(host, name).ok_or_else(|| unknown(host, name))?;
             // One row per setting: of two, the sheet would use the lower
             // one, which whoever reads the upper one does not see.
@@ -710,7 +738,10 @@ impl Options {
                 (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
                 (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),
                 (CliForm::Picks(choice), Host::Cli) => OptionValue::Text(choice.to_string()),
-                _ => parse_text(spec, text)?,
+                _ => match (spec.kind, number) {
+                    (Kind::Count, Some(n)) => OptionValue::Number(n),
+                    _ => parse_text(spec, text)?,
+                },
             };
             if host == Host::Configuration {
                 only_stricter_in_configuration(spec, &value)?;
@@ -1157,6 +1188,21 @@ mod tests {
         // form of their own.
         assert!(set(Host::Sheet, "100").is_ok());
         assert!(Options::from_text(Host::Cli, [("--max-drop-percent", "100")]).is_ok());
+    }
+
+    #[test]
+    fn a_number_cell_gives_a_count_its_number_and_every_other_kind_its_text() {
+        let cells =
+            |name, text, n| Options::from_cells(Host::Configuration, [(name, text, Some(n))]);
+        let o = cells("Time budget in ms", "60,000", 60_000.0).unwrap();
+        assert_eq!(o.sync.time_budget_ms, Some(60_000));
+        let o = cells("API version", "1.0", 1.0).unwrap();
+        assert_eq!(o.sync.api_version.as_deref(), Some("1.0"));
+        let err = cells("Unassigned licenses", "2.5", 2.5).unwrap_err();
+        assert_eq!(err.code(), "invalid_option");
+        assert!(err.message().contains("whole number"), "{err}");
+        // The Configuration sheet's limits hold for a number as for text.
+        assert!(cells("Time budget in ms", "999,999", 999_999.0).is_err());
     }
 
     #[test]

@@ -103,7 +103,8 @@ pub fn option_catalog() -> JsValue {
 }
 
 /// `parseOptions(host, entries)` → `{transform, sync, fileName}`: options from
-/// `[name, text]` pairs as the CLI (`host` `"cli"`, names are flags), a form
+/// `[name, text]` pairs (or `[name, text, number]` for a sheet cell holding
+/// a number, see [`Options::from_cells`]) as the CLI (`host` `"cli"`, names are flags), a form
 /// or the Settings dialog (`"sheet"`, names are labels) or the Configuration
 /// sheet (`"configuration"`: labels, without the options kept with the key)
 /// give them. The result's objects are what `transform` and
@@ -132,15 +133,33 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
     let Some(given) = caller::array(entries, ENTRIES)? else {
         return Err(invalid(ENTRIES, "an array of [name, text] pairs", entries));
     };
-    let mut pairs = Vec::new();
+    let mut cells = Vec::new();
     for (i, entry) in given.iter().enumerate() {
-        let pair = caller::array(&entry, &format!("{ENTRIES}[{i}]"))?
-            .filter(|a| a.length() == 2)
-            .and_then(|a| Some((a.get(0).as_string()?, text_of(&a.get(1))?)))
-            .ok_or_else(|| invalid("parseOptions(entries[])", "a [name, text] pair", &entry))?;
-        pairs.push(pair);
+        let cell = caller::array(&entry, &format!("{ENTRIES}[{i}]"))?
+            .filter(|a| matches!(a.length(), 2 | 3))
+            .and_then(|a| {
+                // A third item is the number a sheet cell holds, beside the text it shows.
+                let number = match a.length() {
+                    3 => Some(a.get(2).as_f64()?),
+                    _ => None,
+                };
+                Some((a.get(0).as_string()?, text_of(&a.get(1))?, number))
+            })
+            .ok_or_else(|| {
+                invalid(
+                    "parseOptions(entries[])",
+                    "a [name, text] pair, or [name, text, number] for a number cell",
+                    &entry,
+                )
+            })?;
+        cells.push(cell);
     }
-    let options = Options::from_text(host, pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))?;
+    let options = Options::from_cells(
+        host,
+        cells
+            .iter()
+            .map(|(n, v, number)| (n.as_str(), v.as_str(), *number)),
+    )?;
     Ok(json(&options_json(&options)))
 }
 

@@ -262,7 +262,8 @@ class FakeSheet {
    * The displayed text of a value, as a US-locale sheet shows it: a number
    * in a percent format ("0%", "0.00%", what typing "20%" gives) as that
    * percent, since Sheets holds "20%" as the number 0.2, and one in a
-   * fixed-decimals format ("0.0") with those decimals.
+   * fixed-decimals format ("0.0", "#,##0", "#,##0.00") with those decimals,
+   * grouped in thousands when the format says so.
    */
   static display(value, format = '') {
     if (Object.prototype.toString.call(value) === '[object Date]') { // a Date of either realm
@@ -270,8 +271,11 @@ class FakeSheet {
     }
     const percent = /^0(?:\.(0+))?%$/.exec(format);
     if (typeof value === 'number' && percent) return `${(value * 100).toFixed(percent[1]?.length ?? 0)}%`;
-    const fixed = /^0\.(0+)$/.exec(format);
-    if (typeof value === 'number' && fixed) return value.toFixed(fixed[1].length);
+    const fixed = /^(#,##)?0(?:\.(0+))?$/.exec(format);
+    if (typeof value === 'number' && fixed) {
+      const decimals = fixed[2]?.length ?? 0;
+      return value.toLocaleString('en-US', { useGrouping: Boolean(fixed[1]), minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    }
     return value === undefined || value === null ? '' : String(value);
   }
 }
@@ -285,7 +289,7 @@ class FakeRange {
     const display = values.map((row, r) => row.map((value, c) => FakeSheet.display(value, formats[r]?.[c])));
     return this.sheet.copyGrid(display, this.row - 1, this.column - 1, this.rows, this.columns, null);
   }
-  /** Sets the number format of every cell of the range ("0%", "0.00%", "0.0", "@": plain text). */
+  /** Sets the number format of every cell of the range ("0%", "0.00%", "0.0", "#,##0", "@": plain text). */
   setNumberFormat(format) {
     for (let r = this.row - 1; r < this.row - 1 + this.rows; r++) {
       for (let c = this.column - 1; c < this.column - 1 + this.columns; c++) (this.sheet.formats[r] ??= [])[c] = format;

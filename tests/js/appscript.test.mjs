@@ -686,6 +686,24 @@ test('an API version typed as 1.0 reaches the core as 1.0, not as the number 1 S
   old.close();
 });
 
+test('a count in a number cell is the number it holds, however the sheet shows it: grouped, or with decimals', () => {
+  const sandbox = createSandbox({ distDir });
+  const sheet = sandbox.addSheet('Configuration', [['Setting', 'Value'], ['Time budget in ms', 60000], ['Unassigned licenses', 1500],
+    ['Price per user in cents', 1250], ['Max drop percent', 0.05]]);
+  sheet.getRange(2, 2, 2, 1).setNumberFormat('#,##0'); // shown as 60,000 and 1,500
+  sheet.getRange(4, 2, 1, 1).setNumberFormat('0.00'); // shown as 1250.00
+  sheet.getRange(5, 2, 1, 1).setNumberFormat('0%'); // shown as 5%
+  assert.deepEqual([...sheet.getRange(2, 2, 4, 1).getDisplayValues()].map(([v]) => v), ['60,000', '1,500', '1250.00', '5%']);
+  const parsed = sandbox.evaluate('readConfiguration_()');
+  assert.equal(parsed.sync.timeBudgetMs, 60000);
+  assert.equal(parsed.transform.unassignedAmount, 1500);
+  assert.equal(parsed.transform.pricePerUserCents, 1250);
+  assert.equal(parsed.sync.maxDropPercent, 5, 'a percent is still read from what the cell shows');
+  sheet.values[2][1] = 2.5;
+  assert.throws(() => sandbox.evaluate('readConfiguration_()'), /Configuration sheet, row 3 \("Unassigned licenses"\): .*whole number/);
+  sandbox.close();
+});
+
 test('a Configuration value Sheets turned into a date is the text the sheet shows, not JavaScript\'s date text', () => {
   const sandbox = createSandbox({ distDir });
   // "Mar 2025" typed as a license name: Sheets holds a date
