@@ -60,6 +60,8 @@ function readInput(file, io) {
       closeSync(fd);
     }
   } catch (e) {
+    // Of several inputs, the one too large is named; the core's message knows no names.
+    if (e?.code === 'input_too_large') e.message = `reading ${file === '-' ? 'standard input' : file}: ${e.message}`;
     throw fileError(e, `read ${file}`);
   }
 }
