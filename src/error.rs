@@ -163,6 +163,9 @@ pub enum ErrorKind {
     /// A quota of the host's own (Apps Script's daily UrlFetchApp calls)
     /// stopped a request before it was sent.
     HostLimit,
+    /// The host failed in the middle of a sync (a callback of its threw),
+    /// so the sync was stopped there.
+    HostFailed,
 }
 
 impl ErrorKind {
@@ -196,6 +199,7 @@ impl ErrorKind {
             ErrorKind::UnexpectedStatus { .. } => "unexpected_status",
             ErrorKind::Protocol => "protocol",
             ErrorKind::HostLimit => "host_limit",
+            ErrorKind::HostFailed => "host_failed",
         }
     }
 

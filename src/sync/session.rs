@@ -587,8 +587,29 @@ impl SyncSession {
     /// sync (its request was sent). The host stops any request in flight.
     /// A session that has ended stays as it ended.
     pub fn cancel(&mut self) {
+        if let Some(outcome) = self.stopped_outcome() {
+            self.state = State::Failed(Error::new(ErrorKind::Cancelled, outcome));
+        }
+    }
+
+    /// Ends the session because its host failed (`why`, such as a callback
+    /// that threw): `host_failed`, saying as [`SyncSession::cancel`] does
+    /// whether Torii may have started the sync. Does nothing once the
+    /// session has ended.
+    pub fn abandon(&mut self, why: &str) {
+        if let Some(outcome) = self.stopped_outcome() {
+            self.state = State::Failed(Error::new(
+                ErrorKind::HostFailed,
+                format!("{}; {outcome}", self.settings.api_key.redact(why)),
+            ));
+        }
+    }
+
+    /// What stopping the session now means for the app, or `None` once it
+    /// has ended.
+    fn stopped_outcome(&self) -> Option<String> {
         let message = match &self.state {
-            State::Done(_) | State::Failed(_) => return,
+            State::Done(_) | State::Failed(_) => return None,
             State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
             State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
                 let at = self.at(next.step());
@@ -605,7 +626,7 @@ impl SyncSession {
                 }
             }
         };
-        self.state = State::Failed(Error::new(ErrorKind::Cancelled, message));
+        Some(message)
     }
 
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a

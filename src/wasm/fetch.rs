@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::caller;
 use super::sync::{outcome_json, progress_json, verdict_json, SyncSessionJs};
 use super::{js_error, json, set, throw};
-use crate::sync::{Action, Body, Progress, Request, Response, SyncSession};
+use crate::sync::{Action, Body, GuardVerdict, Progress, Request, Response, SyncSession};
 
 /// The most of a response body the driver reads. Torii answers with a few
 /// hundred bytes; a server sending gigabytes (a wrong API URL, a hostile
@@ -58,9 +58,11 @@ impl SyncSessionJs {
     /// `true` or `false` (or a promise of it); without it, such a sync is
     /// refused with `destructive_sync`. `signal`, an `AbortSignal`, stops the
     /// sync: a request in flight is cut, a wait ends, and the sync rejects
-    /// with `cancelled`, saying whether Torii may have started it. Rejects
-    /// with an `Error` carrying the session's `code` (`unauthorized`,
-    /// `timeout`, `network`, ...).
+    /// with `cancelled`, saying whether Torii may have started it. A
+    /// callback that throws (or an `onConfirm` promise that rejects) stops
+    /// the sync the same way, with `host_failed` and the callback's error.
+    /// Rejects with an `Error` carrying the session's `code`
+    /// (`unauthorized`, `timeout`, `network`, ...).
     #[wasm_bindgen(js_name = runWithFetch)]
     pub async fn run_with_fetch(self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = throw(callback(&options, "onProgress"))?;
@@ -74,11 +76,13 @@ impl SyncSessionJs {
             match session.poll(js_sys::Date::now()) {
                 Action::Confirm(verdict) => {
                     let answer = match &on_confirm {
-                        Some(ask) => {
-                            let answer =
-                                ask.call1(&JsValue::NULL, &json(&verdict_json(&verdict)))?;
-                            Some(JsFuture::from(caller::resolve(&answer)?).await? == JsValue::TRUE)
-                        }
+                        Some(ask) => match confirmed(ask, &verdict).await {
+                            Ok(yes) => Some(yes),
+                            Err(e) => {
+                                session.abandon(&format!("onConfirm failed ({})", describe(&e)));
+                                continue;
+                            }
+                        },
                         None => None,
                     };
                     throw(match answer {
@@ -91,7 +95,10 @@ impl SyncSessionJs {
                     timeout_ms,
                     progress,
                 } => {
-                    notify(&on_progress, &progress)?;
+                    if let Err(e) = notify(&on_progress, &progress) {
+                        session.abandon(&format!("onProgress failed ({})", describe(&e)));
+                        continue;
+                    }
                     let response = send(&request, &session, timeout_ms, &signal).await;
                     // A whole answer that came as it was stopped still counts.
                     if aborted(&signal) && !matches!(response, Response::Http { .. }) {
@@ -101,7 +108,10 @@ impl SyncSessionJs {
                     throw(session.handle_response(js_sys::Date::now(), response))?;
                 }
                 Action::Wait { ms, progress } => {
-                    notify(&on_progress, &progress)?;
+                    if let Err(e) = notify(&on_progress, &progress) {
+                        session.abandon(&format!("onProgress failed ({})", describe(&e)));
+                        continue;
+                    }
                     sleep(ms, &signal).await?;
                 }
                 Action::Done(outcome) => return Ok(json(&outcome_json(&outcome))),
@@ -179,6 +189,12 @@ fn call_method(target: &JsValue, name: &str, listener: &JsValue) {
     if let Ok(method) = Reflect::get(target, &name.into()).and_then(|m| m.dyn_into::<Function>()) {
         let _ = method.call2(target, &"abort".into(), listener);
     }
+}
+
+/// The host's answer to a destructive sync: `onConfirm(verdict)`, awaited.
+async fn confirmed(ask: &Function, verdict: &GuardVerdict) -> Result<bool, JsValue> {
+    let answer = ask.call1(&JsValue::NULL, &json(&verdict_json(verdict)))?;
+    Ok(JsFuture::from(caller::resolve(&answer)?).await? == JsValue::TRUE)
 }
 
 fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsValue> {

@@ -642,6 +642,29 @@ test('fetch driver: an AbortSignal stops a retry wait at once, and a signal that
   await assert.rejects(again.runWithFetch({ signal: 'stop' }), (e) => e.code === 'invalid_argument' && /signal/.test(e.message));
 });
 
+test('fetch driver: a callback that throws stops the sync with host_failed, saying what was sent, never the key', async () => {
+  const core = loadCore();
+  const result = core.transform(readFileSync(sample));
+  const start = () => result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  const broken = (p) => {
+    if (p.step === 'register') throw new Error(`stderr is closed (EPIPE), key ${KEY}`);
+  };
+  await assert.rejects(start().runWithFetch({ onProgress: broken }), (e) => {
+    assert.equal(e.code, 'host_failed');
+    assert.equal(e.message, 'onProgress failed (Error: stderr is closed (EPIPE), key [redacted]); stopped at step 3/4 '
+      + '(register file): nothing was synced, so the app\'s users in Torii are as they were');
+    return true;
+  });
+  assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload'], 'nothing sent after the failure');
+  emulator.requests.length = 0;
+  const truncated = core.transform(`Email,Status\nada@example.com,Active\n`);
+  const destructive = truncated.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl,
+    baseline: '{"userCount":9,"activeUsers":9}' }, 1);
+  await assert.rejects(destructive.runWithFetch({ onConfirm: () => Promise.reject(new TypeError('no dialog')) }),
+    (e) => e.code === 'host_failed' && e.message === 'onConfirm failed (TypeError: no dialog); nothing was sent: the sync was stopped');
+  assert.deepEqual(sequence(), []);
+});
+
 test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {
   const core = loadCore();
   const bad = JSON.stringify({ users: [{ email: 'ada@example.com', status: 'sleeping' }] });
