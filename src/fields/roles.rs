@@ -2,11 +2,11 @@
 //!
 //! Stripe members can hold several roles, and the export does not document
 //! how they are joined, so every plausible separator is accepted. Role
-//! names compare as the `excludeRoles` filter compares them, ignoring case
-//! and runs of whitespace ("View only" is "View Only" and "View  only");
-//! the first spelling seen is kept. De-duplication is the transform's, which keys
-//! roles by [`crate::text::fold`] in hash sets, so a cell of 60 000 roles
-//! costs 60 000 steps, not 60 000².
+//! names compare by [`role_key`], as the `excludeRoles` filter does too,
+//! ignoring case and runs of whitespace ("View only" is "View Only" and
+//! "View  only"); the first spelling seen is kept. De-duplication is the
+//! transform's, which keys roles by [`role_key`] in hash sets, so a cell
+//! of 60 000 roles costs 60 000 steps, not 60 000².
 //!
 //! ```
 //! use stripe_torii_sync::fields::roles::split_roles;
@@ -19,10 +19,10 @@ use std::borrow::Cow;
 
 use crate::text::{collapse_fold, fold, is_invisible, is_trimmed_ascii, trim};
 
-/// The text two role names are compared by: [`collapse_fold`], which the
-/// `excludeRoles` filter matches with, so that a role is one role to both.
-/// A role of single-spaced, visible words (nearly every one) only needs
-/// its case folded, which borrows when there is none to fold.
+/// The text two role names are compared by, here and in the `excludeRoles`
+/// filter: [`collapse_fold`]. A role of single-spaced, visible words
+/// (nearly every one) only needs its case folded, which borrows when there
+/// is none to fold.
 ///
 /// ```
 /// use stripe_torii_sync::fields::roles::role_key;

@@ -14,6 +14,7 @@ use crate::columns::ColumnMapping;
 use crate::error::{Error, Result};
 use crate::fields::date::DateOrder;
 use crate::fields::email::host_name;
+use crate::fields::roles::role_key;
 use crate::fields::status::{parse_class, LicenseStatus, StatusMapper, CLASS_NAMES};
 use crate::text::{collapse_fold, fold, shorten, FastSet};
 use crate::torii::LicenseTerms;
@@ -156,7 +157,7 @@ impl TransformOptions {
             exclude_wordings.insert(wording);
         }
         let exclude_roles = non_empty("excludeRoles", &self.exclude_roles)?
-            .map(collapse_fold)
+            .map(|role| role_key(role).into_owned())
             .collect();
         Ok(TransformSettings {
             license,
@@ -240,7 +241,7 @@ impl TransformSettings {
         }
         if !self.exclude_roles.is_empty() {
             for role in roles {
-                if self.exclude_roles.contains(&collapse_fold(role)) {
+                if self.exclude_roles.contains(role_key(role).as_ref()) {
                     return Some(Exclusion::Role(role.to_string()));
                 }
             }
