@@ -95,8 +95,7 @@ impl SyncSessionJs {
                     timeout_ms,
                     progress,
                 } => {
-                    if let Err(e) = notify(&on_progress, &progress) {
-                        session.abandon(&format!("onProgress failed ({})", describe(&e)));
+                    if !notify(&on_progress, &progress, &mut session) {
                         continue;
                     }
                     let response = send(&request, &session, timeout_ms, &signal).await;
@@ -108,8 +107,7 @@ impl SyncSessionJs {
                     throw(session.handle_response(js_sys::Date::now(), response))?;
                 }
                 Action::Wait { ms, progress } => {
-                    if let Err(e) = notify(&on_progress, &progress) {
-                        session.abandon(&format!("onProgress failed ({})", describe(&e)));
+                    if !notify(&on_progress, &progress, &mut session) {
                         continue;
                     }
                     sleep(ms, &signal).await?;
@@ -197,11 +195,20 @@ async fn confirmed(ask: &Function, verdict: &GuardVerdict) -> Result<bool, JsVal
     Ok(JsFuture::from(caller::resolve(&answer)?).await? == JsValue::TRUE)
 }
 
-fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), JsValue> {
-    if let Some(callback) = on_progress {
-        callback.call1(&JsValue::NULL, &json(&progress_json(progress)))?;
+/// Tells `onProgress` of `progress`. A callback that throws ends the
+/// session there ([`SyncSession::abandon`]): `false`, and the next poll
+/// gives its error.
+fn notify(on_progress: &Option<Function>, progress: &Progress, session: &mut SyncSession) -> bool {
+    let Some(callback) = on_progress else {
+        return true;
+    };
+    match callback.call1(&JsValue::NULL, &json(&progress_json(progress))) {
+        Ok(_) => true,
+        Err(e) => {
+            session.abandon(&format!("onProgress failed ({})", describe(&e)));
+            false
+        }
     }
-    Ok(())
 }
 
 /// Sends one request with a timeout covering the whole answer, body
