@@ -136,13 +136,18 @@ function lastSyncConfig(stored) {
   return found;
 }
 
-/** The stored last sync of the target the sync settings name, if they name one. */
-async function lastSyncOf(entries) {
+/** The core's key of the target the sync form names, or null while it names none (no App Account ID yet). */
+function formTarget(entries) {
   try {
-    return await lastSyncFor(parseOptions('sheet', entries).sync);
+    return targetKey(parseOptions('sheet', entries).sync);
   } catch {
-    return null; // no App Account ID yet, a setting being typed, or no store: the preview just shows no changes
+    return null;
   }
+}
+
+/** The stored last sync of `key`, if there is one and the store can be read; the preview then just shows no changes. */
+async function lastSyncOf(key) {
+  return key === null ? undefined : loadLastSync(key).catch(() => undefined);
 }
 
 function changesView(changes, since, baseline) {
@@ -166,28 +171,28 @@ function compared(res, source) {
   }
 }
 
-/** Compares with the picked file, else with the last sync of the target. */
-async function compareFor(res, target) {
-  const last = picked ? null : await lastSyncOf(target);
-  const source = picked ?? (last?.stored?.file !== undefined && { name: LAST_SYNC, data: last.stored.file, baseline: last.stored.baseline });
+/** Compares with the picked file, else with the last sync of the target `key` (null: none). */
+async function compareFor(res, key) {
+  const stored = picked ? undefined : await lastSyncOf(key);
+  const source = picked ?? (stored?.file !== undefined && { name: LAST_SYNC, data: stored.file, baseline: stored.baseline });
   return source ? compared(res, source) : null;
 }
 
 /**
- * When a sync of the target the form names sent its request to start and
+ * When a sync of the target `key` (null: none) sent its request to start and
  * was not seen to end (its tab was closed), in ms since the epoch: Torii may
  * have synced that file, which the last sync remembered here is not.
  */
-async function unfinishedSyncOf(entries) {
+async function unfinishedSyncOf(key) {
+  if (key === null) return null;
   try {
-    const key = targetKey(parseOptions('sheet', entries).sync);
     const note = await loadSyncSent(key);
     if (!note) return null;
     // Another tab's sync still running holds the lock (see alone): its note is no sign of a closed tab.
     const held = (await self.navigator.locks?.query())?.held ?? [];
     return held.some((lock) => lock.name === `sync ${key}`) ? null : note.sentAt;
   } catch {
-    return null; // no target yet, or no store: lastSyncOf says nothing either
+    return null; // no store: lastSyncOf says nothing either
   }
 }
 
@@ -209,9 +214,10 @@ const handlers = {
     const options = parseOptions('sheet', entries).transform;
     const next = transform(inputs, options);
     replace(next);
-    const changes = await compareFor(next, target);
+    const key = formTarget(target);
+    const changes = await compareFor(next, key);
     return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes,
-      unfinishedSync: await unfinishedSyncOf(target), refusal: next.refusal() ?? null };
+      unfinishedSync: await unfinishedSyncOf(key), refusal: next.refusal() ?? null };
   },
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),
