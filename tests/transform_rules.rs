@@ -42,6 +42,15 @@ fn emails(out: &Transformed) -> Vec<String> {
     out.file.users().map(|u| u.email().to_string()).collect()
 }
 
+/// The report's users per role, as `(role, users)`.
+fn by_role(out: &Transformed) -> Vec<(&str, u64)> {
+    out.report
+        .by_role
+        .iter()
+        .map(|(role, n)| (role.as_str(), *n))
+        .collect()
+}
+
 fn user(out: &Transformed, email: &str) -> Value {
     json(out)["users"]
         .as_array()
@@ -695,14 +704,8 @@ fn roles_split_on_every_separator_and_deduplicate() {
         Some(serde_json::json!(["Developer"]))
     );
     assert_eq!(roles("d@example.com"), None);
-    let by_role: Vec<(&str, u64)> = out
-        .report
-        .by_role
-        .iter()
-        .map(|(r, n)| (r.as_str(), *n))
-        .collect();
     assert_eq!(
-        by_role,
+        by_role(&out),
         [
             ("Owner", 1),
             ("Developer", 3),
@@ -730,13 +733,7 @@ fn roles_differing_only_in_whitespace_are_one_role() {
         user(&out, "b@example.com")["roles"],
         serde_json::json!(["View  only"])
     );
-    let by_role: Vec<(&str, u64)> = out
-        .report
-        .by_role
-        .iter()
-        .map(|(r, n)| (r.as_str(), *n))
-        .collect();
-    assert_eq!(by_role, [("View only", 3)]);
+    assert_eq!(by_role(&out), [("View only", 3)]);
 }
 
 /// Past eight roles a user's roles are kept in a hash set: duplicates in

@@ -832,10 +832,7 @@ test('a sync whose tab was closed after it asked Torii to start is noted on the 
     });
   }, key);
   const first = page;
-  page = await context.newPage(); // another tab, while the first one's sync still runs
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(server.url);
-  await page.locator('body[data-ready]').waitFor();
+  page = await openTab(); // another tab, while the first one's sync still runs
   await load(sample);
   assert.equal(await page.locator('#unfinished-sync').isVisible(), false, 'no App Account yet: no target to tell of');
   await fillSync();
@@ -950,6 +947,15 @@ for (const locks of [true, false]) {
   });
 }
 
+/** Another tab of this browser on the page (same origin, same IndexedDB), ready, its page errors recorded. */
+async function openTab() {
+  const tab = await context.newPage();
+  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await tab.goto(server.url);
+  await tab.locator('body[data-ready]').waitFor();
+  return tab;
+}
+
 /** Workers of a page over plain HTTP from a remote host have no navigator.locks. */
 const withoutLocks = (tab) => Promise.all(tab.workers().map((w) => w.evaluate(() => {
   Object.defineProperty(self.navigator, 'locks', { value: undefined });
@@ -963,11 +969,8 @@ async function twoTabs(locks) {
   await page.getByRole('button', { name: 'Sync to Torii' }).click();
   await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
   const first = page;
-  page = await context.newPage(); // same origin, same IndexedDB: another tab of this browser
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page = await openTab();
   try {
-    await page.goto(server.url);
-    await page.locator('body[data-ready]').waitFor();
     if (!locks) await withoutLocks(page);
     await load(second);
     const result = await syncWith();
