@@ -467,14 +467,16 @@ test('fault "drop": fetch rejects and the request is recorded with status 0', as
 });
 
 test('fault "slow": the answer comes after delayMs and is otherwise normal', async () => {
-  emu.setFaults([{ step: 'register', kind: 'slow', delayMs: 150 }]);
+  // A delay far above a loopback round trip, so a busy machine cannot
+  // make the second, undelayed answer look delayed.
+  emu.setFaults([{ step: 'register', kind: 'slow', delayMs: 1500 }]);
   const started = Date.now();
   const r = await uploadAndRegister(FILE_TEXT);
-  assert.ok(Date.now() - started >= 145);
+  assert.ok(Date.now() - started >= 1495);
   assert.equal(r.status, 200);
   const started2 = Date.now();
   await uploadAndRegister(FILE_TEXT);
-  assert.ok(Date.now() - started2 < 145, 'the fault hit once only');
+  assert.ok(Date.now() - started2 < 1000, 'the fault hit once only');
 });
 
 test('fault "expire": on upload the PUT is refused as expired; on upload_url the URL is born expired', async () => {
