@@ -377,7 +377,9 @@ test('validateFile follows the documented format and names the first bad path', 
 });
 
 test('with syncMs, a sync runs that long, and another sync of the same app account meanwhile gets 409', async () => {
-  const busy = await startEmulator({ apiKey: KEY, syncMs: 400 });
+  // Long enough that the three requests below, on a busy machine, all
+  // land while the first sync runs.
+  const busy = await startEmulator({ apiKey: KEY, syncMs: 1500 });
   try {
     const id = (await (await uploadAndRegister(FILE_TEXT, busy)).json()).id;
     assert.equal((await startSync(id, ACCOUNT, busy)).status, 200);
@@ -386,7 +388,7 @@ test('with syncMs, a sync runs that long, and another sync of the same app accou
     assert.deepEqual(await again.json(),
       { statusCode: 409, error: 'Conflict', message: 'A sync is already in progress for this app account' });
     assert.equal((await startSync(id, 'another', busy)).status, 200, 'another app account is not held up');
-    await sleep(450);
+    await sleep(1550);
     assert.equal((await startSync(id, ACCOUNT, busy)).status, 200, 'once the sync has run');
     assert.equal(busy.syncs.length, 3, 'a refused sync is not a sync');
   } finally {
@@ -685,8 +687,7 @@ test('a client that gives up frees what the emulator held for it, and a cancelle
     const silent = calls.upload_url(AbortSignal.timeout(CLIENT_TIMEOUT_MS));
     const stalled = calls.register(AbortSignal.timeout(CLIENT_TIMEOUT_MS)).then((r) => r.text());
     const slow = calls.sync(AbortSignal.timeout(CLIENT_TIMEOUT_MS));
-    await sleep(CLIENT_TIMEOUT_MS / 2);
-    assert.equal(fresh.inFlight(), 3);
+    await inFlightReaches(fresh, 3);
     await Promise.all([timesOut(silent), timesOut(stalled), timesOut(slow)]);
     await inFlightReaches(fresh, 0);
 
