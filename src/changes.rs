@@ -42,7 +42,7 @@ use crate::fields::email::normalize_email;
 use crate::fields::status::UserStatus;
 use crate::json::{ObjectWriter, Reader, SyntaxError};
 use crate::sync::guard::Removal;
-use crate::text::{fold, printable, FastMap, FastSet};
+use crate::text::{fold, printable, FastMap, FastSet, SHEET_CELL_LIMIT};
 use crate::torii::{ToriiFile, User};
 
 /// One user whose fields differ.
@@ -205,11 +205,38 @@ pub struct Snapshot<'a> {
 pub enum PreviousFile {
     /// The JSON text of a Torii file.
     Json(String),
-    /// One user object per row.
+    /// One user object per row, continued rows joined ([`PreviousFile::rows`]).
     Rows(Vec<String>),
 }
 
 impl PreviousFile {
+    /// The rows [`snapshot_rows`] wrote, as a sheet gives them back: a row
+    /// that starts with [`CONTINUED`] is joined to the row before it.
+    ///
+    /// ```
+    /// use stripe_torii_sync::changes::PreviousFile;
+    ///
+    /// let rows = ["{\"email\":\"ada@exa", "…mple.com\"}", "{\"email\":\"bob@example.com\"}"];
+    /// let previous = PreviousFile::rows(rows.map(String::from).to_vec());
+    /// assert_eq!(
+    ///     previous,
+    ///     PreviousFile::Rows(vec![
+    ///         r#"{"email":"ada@example.com"}"#.into(),
+    ///         r#"{"email":"bob@example.com"}"#.into(),
+    ///     ])
+    /// );
+    /// ```
+    pub fn rows(cells: Vec<String>) -> PreviousFile {
+        let mut rows: Vec<String> = Vec::with_capacity(cells.len());
+        for cell in cells {
+            match (cell.strip_prefix(CONTINUED), rows.last_mut()) {
+                (Some(rest), Some(last)) => last.push_str(rest),
+                _ => rows.push(cell),
+            }
+        }
+        PreviousFile::Rows(rows)
+    }
+
     /// The snapshot to compare with.
     ///
     /// # Errors
@@ -600,35 +627,68 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
     changes
 }
 
+/// What starts a row of [`snapshot_rows`] that continues the row before it.
+pub const CONTINUED: char = '…';
+
 /// The rows the Apps Script front end keeps of a synced file: one JSON
 /// object per user, with the user's `licenseStatus` and `license` (its
-/// name) in it. A cell that
-/// starts with `{` is never taken for a formula.
+/// name) in it. A cell that starts with `{` is never taken for a formula,
+/// nor one that starts with [`CONTINUED`]: a user whose object is longer
+/// than a sheet cell holds ([`SHEET_CELL_LIMIT`]) goes on in the rows after
+/// it, each starting with that mark. [`PreviousFile::rows`] joins them.
 pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
+    let mut rows = Vec::with_capacity(file.len());
+    for row in user_objects(file) {
+        if row.len() <= SHEET_CELL_LIMIT {
+            rows.push(row);
+        } else {
+            split_for_cells(&row, &mut rows);
+        }
+    }
+    rows
+}
+
+/// Splits a text into cells of at most [`SHEET_CELL_LIMIT`] UTF-16 units,
+/// each after the first starting with [`CONTINUED`].
+fn split_for_cells(text: &str, rows: &mut Vec<String>) {
+    let mut cell = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        if units + c.len_utf16() > SHEET_CELL_LIMIT {
+            rows.push(std::mem::take(&mut cell));
+            cell.push(CONTINUED);
+            units = CONTINUED.len_utf16();
+        }
+        cell.push(c);
+        units += c.len_utf16();
+    }
+    rows.push(cell);
+}
+
+/// One JSON object per user, for [`snapshot_rows`].
+fn user_objects(file: &ToriiFile) -> impl Iterator<Item = String> + '_ {
     let license = file.license().map(|l| l.name.as_str());
-    file.users()
-        .map(|user| {
-            let mut out = Vec::with_capacity(160);
-            let mut o = ObjectWriter::new(&mut out);
-            o.str("email", user.email())
-                .opt_str("firstName", user.first_name())
-                .opt_str("lastName", user.last_name())
-                .str("status", user.status().as_str())
-                .opt_str("externalStatus", user.external_status());
-            if user.roles().len() > 0 {
-                o.strs("roles", user.roles());
-            }
-            if let Some(date) = user.last_used_date() {
-                o.str("lastUsedDate", &date.to_string());
-            }
-            if let Some(name) = license {
-                o.str("licenseStatus", user.license_status().as_str())
-                    .str("license", name);
-            }
-            o.end();
-            String::from_utf8(out).unwrap_or_default()
-        })
-        .collect()
+    file.users().map(move |user| {
+        let mut out = Vec::with_capacity(160);
+        let mut o = ObjectWriter::new(&mut out);
+        o.str("email", user.email())
+            .opt_str("firstName", user.first_name())
+            .opt_str("lastName", user.last_name())
+            .str("status", user.status().as_str())
+            .opt_str("externalStatus", user.external_status());
+        if user.roles().len() > 0 {
+            o.strs("roles", user.roles());
+        }
+        if let Some(date) = user.last_used_date() {
+            o.str("lastUsedDate", &date.to_string());
+        }
+        if let Some(name) = license {
+            o.str("licenseStatus", user.license_status().as_str())
+                .str("license", name);
+        }
+        o.end();
+        String::from_utf8(out).unwrap_or_default()
+    })
 }
 
 impl Changes {
@@ -895,6 +955,28 @@ d@x.com,Active
         let changes = compare(&now.file, &snapshot);
         assert_eq!(changes.unchanged, now.file.len() as u64, "{changes:?}");
         assert!(Snapshot::from_rows(&["not json"]).is_err());
+    }
+
+    #[test]
+    fn a_user_longer_than_a_sheet_cell_goes_on_in_the_rows_after_it() {
+        // 12,000 roles: an object of about 150,000 characters, some of them
+        // outside the BMP (two UTF-16 units each).
+        let roles: Vec<String> = (0..12_000).map(|i| format!("Role 😀 {i}")).collect();
+        let text = format!(
+            "Email,Role\nada@x.com,\"{}\"\nbob@x.com,Owner\n",
+            roles.join(", ")
+        );
+        let now = file(&text);
+        let rows = snapshot_rows(&now.file);
+        assert!(rows.len() > 3, "{}", rows.len());
+        for row in &rows {
+            assert!(row.encode_utf16().count() <= SHEET_CELL_LIMIT);
+            assert!(row.starts_with('{') || row.starts_with(CONTINUED));
+        }
+        assert!(rows[1].starts_with(CONTINUED));
+        let previous = PreviousFile::rows(rows);
+        let changes = compare(&now.file, &previous.snapshot().unwrap());
+        assert_eq!(changes.unchanged, 2, "{changes:?}");
     }
 
     #[test]

@@ -258,6 +258,58 @@ pub fn sheet_safe(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// The most characters one spreadsheet cell holds. Google Sheets refuses a
+/// longer text ("Your input contains more than the maximum of 50000
+/// characters in a single cell"), and with it the whole write it came in.
+/// Counted here in UTF-16 code units, as Apps Script's strings count, which
+/// is never fewer than the characters.
+pub const SHEET_CELL_LIMIT: usize = 50_000;
+
+/// A text as a sheet cell must receive it: neutralised by [`sheet_safe`]
+/// and, when longer than [`SHEET_CELL_LIMIT`], cut with a note of how much
+/// is left out, so the write that carries it goes through. The file sent to
+/// Torii keeps the whole text.
+///
+/// ```
+/// use stripe_torii_sync::text::{sheet_cell, SHEET_CELL_LIMIT};
+///
+/// assert_eq!(sheet_cell("=1+1"), "'=1+1");
+/// let long = "Role, ".repeat(10_000);
+/// let cell = sheet_cell(&long);
+/// assert!(cell.encode_utf16().count() <= SHEET_CELL_LIMIT);
+/// assert!(cell.ends_with("more characters cut: a sheet cell holds 50000]"));
+/// ```
+pub fn sheet_cell(value: &str) -> Cow<'_, str> {
+    let safe = sheet_safe(value);
+    // A UTF-8 text has at least as many bytes as UTF-16 units.
+    if safe.len() <= SHEET_CELL_LIMIT {
+        return safe;
+    }
+    let units = safe.encode_utf16().count();
+    if units <= SHEET_CELL_LIMIT {
+        return safe;
+    }
+    // Room for the note, whose count has at most 7 digits here.
+    const NOTE_ROOM: usize = 64;
+    let mut kept_units = 0;
+    let cut = safe
+        .char_indices()
+        .find(|&(_, c)| {
+            kept_units += c.len_utf16();
+            kept_units > SHEET_CELL_LIMIT - NOTE_ROOM
+        })
+        .map_or(safe.len(), |(at, c)| {
+            kept_units -= c.len_utf16();
+            at
+        });
+    Cow::Owned(format!(
+        "{}… [{} more characters cut: a sheet cell holds {}]",
+        &safe[..cut],
+        units - kept_units,
+        SHEET_CELL_LIMIT
+    ))
+}
+
 /// Cell values quoted in messages are cut to this many characters.
 const QUOTE_LIMIT: usize = 60;
 
@@ -418,6 +470,28 @@ mod tests {
             "Agent 007",
         ] {
             assert_eq!(sheet_safe(plain), plain, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn sheet_cell_cuts_only_what_a_cell_cannot_hold() {
+        let units = |s: &str| s.encode_utf16().count();
+        let full = "a".repeat(SHEET_CELL_LIMIT);
+        assert_eq!(sheet_cell(&full), full);
+        // Bytes over the limit, UTF-16 units not: nothing to cut.
+        let accented = "é".repeat(SHEET_CELL_LIMIT);
+        assert_eq!(sheet_cell(&accented), accented);
+        for long in [
+            "a".repeat(SHEET_CELL_LIMIT + 1),
+            "😀".repeat(SHEET_CELL_LIMIT / 2 + 1),
+            format!("={}", "x".repeat(2 * SHEET_CELL_LIMIT)),
+        ] {
+            let cell = sheet_cell(&long);
+            assert!(units(&cell) <= SHEET_CELL_LIMIT, "{}", units(&cell));
+            let (kept, note) = cell.split_once("… [").unwrap();
+            let cut: usize = note.split(' ').next().unwrap().parse().unwrap();
+            assert_eq!(units(kept) + cut, units(&sheet_safe(&long)));
+            assert!(sheet_safe(&long).starts_with(kept));
         }
     }
 

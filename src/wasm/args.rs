@@ -96,7 +96,7 @@ pub(crate) fn previous_file(value: &JsValue, argument: &str) -> Result<PreviousF
             .iter()
             .map(|row| row.as_string())
             .collect::<Option<Vec<_>>>()
-            .map(PreviousFile::Rows)
+            .map(PreviousFile::rows)
             .ok_or_else(|| invalid(argument, "JSON text, bytes or rows of text", value));
     }
     let text = String::from_utf8(bytes(value, argument)?).map_err(|_| {

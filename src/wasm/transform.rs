@@ -18,7 +18,7 @@ use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, O
 use crate::options::command_line::{CommandLine, HostFlag};
 use crate::preview::{diagnostic_cells, Preview, DIAGNOSTIC_COLUMNS, PREVIEW_COLUMNS};
 use crate::sync::SyncSession;
-use crate::text::sheet_safe;
+use crate::text::sheet_cell;
 use crate::torii::JsonPosition;
 use crate::transform::{transform_inputs, Input, Transformed};
 
@@ -330,7 +330,8 @@ fn options_json(options: &Options) -> Vec<u8> {
 }
 
 /// `sheetSafe(values)`: each string (or each string of each row) as a
-/// spreadsheet must receive it to show it as text, never as a formula.
+/// spreadsheet must receive it to show it as text, never as a formula, and
+/// cut to fit a cell ([`sheet_cell`]).
 #[wasm_bindgen(js_name = sheetSafe)]
 pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
     const VALUES: &str = "sheetSafe(values)";
@@ -340,7 +341,7 @@ pub fn sheet_safe_js(values: JsValue) -> Result<JsValue, JsValue> {
         };
         let safe = |v: JsValue| -> JsValue {
             match v.as_string() {
-                Some(text) => JsValue::from_str(&sheet_safe(&text)),
+                Some(text) => JsValue::from_str(&sheet_cell(&text)),
                 None => v,
             }
         };
@@ -656,16 +657,17 @@ impl TransformResult {
     }
 }
 
-/// Reads `{sheetSafe: boolean}` (absent: false).
-/// Appends a cell of text, neutralised for a spreadsheet when `for_sheet`.
+/// Appends a cell of text, as a spreadsheet cell must receive it
+/// ([`sheet_cell`]) when `for_sheet`.
 fn write_cell(out: &mut Vec<u8>, cell: &str, for_sheet: bool) {
     if for_sheet {
-        write_str(out, &sheet_safe(cell));
+        write_str(out, &sheet_cell(cell));
     } else {
         write_str(out, cell);
     }
 }
 
+/// Reads `{sheetSafe: boolean}` (absent: false).
 fn sheet_option(options: &JsValue, argument: &str) -> Result<bool> {
     if options.is_undefined() || options.is_null() {
         return Ok(false);

@@ -187,6 +187,20 @@ function entered(value) {
   return { value: parsed(value), formula: false };
 }
 
+// Sheets refuses a text longer than this in any cell, and with it the whole write.
+const CELL_LIMIT = 50000;
+
+/** Throws as Sheets does when a text in `rows` is longer than a cell holds; nothing is written then. */
+function fitsCells(rows) {
+  for (const row of rows) {
+    for (const value of row) {
+      if (typeof value === 'string' && value.length > CELL_LIMIT) {
+        throw new Error(`Exception: Your input contains more than the maximum of ${CELL_LIMIT} characters in a single cell.`);
+      }
+    }
+  }
+}
+
 /** A fake sheet: the values getValues returns; display text is derived from them. */
 class FakeSheet {
   /**
@@ -233,6 +247,7 @@ class FakeSheet {
     return this;
   }
   appendRow(row) {
+    fitsCells([row]);
     const at = this.values.length;
     // appendRow adds a row to the grid when the last one is taken.
     if (at >= this.getMaxRows()) this.maxRows = at + 1;
@@ -300,6 +315,7 @@ class FakeRange {
     if (values.length !== this.rows || values.some((r) => r.length !== this.columns)) {
       throw new Error(`The number of rows or columns in the data does not match the range (${this.rows}x${this.columns})`);
     }
+    fitsCells(values);
     for (let r = this.sheet.values.length; r < this.row - 1; r++) this.sheet.values[r] = [];
     values.forEach((row, r) => row.forEach((v, c) => this.sheet.write(this.row - 1 + r, this.column - 1 + c, v)));
     return this;

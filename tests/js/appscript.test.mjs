@@ -510,6 +510,33 @@ test('a team larger than a new sheet\'s 1,000 rows is previewed and synced: the 
   sandbox.close();
 });
 
+test('a user whose roles are longer than a sheet cell holds is previewed, synced and compared with the next run', async () => {
+  await emulator.clearRequests();
+  await emulator.setFaults([]);
+  const sandbox = createSandbox({ distDir });
+  // Each cell fits a cell; the user's roles, merged from three rows, do not.
+  const roles = (row) => Array.from({ length: 2500 }, (_, i) => `Role ${row}-${i}`).join(', ');
+  sandbox.addSheet('Users', [['Email', 'Name', 'Status', 'Role'], ['ada@example.com', 'Ada L', 'Active', roles(1)],
+    ['ada@example.com', 'Ada L', 'Active', roles(2)], ['ada@example.com', 'Ada L', 'Active', roles(3)],
+    ['bob@example.com', 'Bob K', 'Active', 'Owner']]);
+  saveUserSettings(sandbox);
+  sandbox.call('previewNow');
+  const preview = sandbox.sheets.get('Torii preview').values;
+  const rolesCell = preview.find((r) => r[0] === 'ada@example.com')[preview[0].indexOf('Roles')];
+  assert.ok(rolesCell.length <= 50000, `${rolesCell.length}`);
+  assert.match(rolesCell, /^Role 1-0, Role 1-1, .*… \[\d+ more characters cut: a sheet cell holds 50000\]$/);
+
+  sandbox.call('syncNow');
+  assert.equal(history(sandbox)[0][8], 'synced', history(sandbox)[0][10]);
+  const last = sandbox.sheets.get('Torii last sync').values;
+  assert.ok(last.length > 3, 'the long user goes on in the rows after it');
+  assert.ok(last.slice(1).every((r) => r[0].length <= 50000 && /^[{…]/.test(r[0])));
+
+  sandbox.call('previewNow');
+  assert.match(dialogText(lastDialog(sandbox)), /changes since the last sync: 0 added, 0 removed, 0 changed, 2 unchanged/);
+  sandbox.close();
+});
+
 test('a date column Sheets half turned into dates (the locale reads another day order than the export) is said', async () => {
   // A day-first export pasted into a month-first (US) sheet: "3/4/2025" became 4 March, "13/4/2025" stayed text.
   const sandbox = createSandbox({ distDir });
