@@ -628,7 +628,7 @@ pub fn compare(file: &ToriiFile, previous: &Snapshot) -> Changes {
 }
 
 /// What starts a row of [`snapshot_rows`] that continues the row before it.
-pub const CONTINUED: char = '…';
+pub const CONTINUED: &str = "…";
 
 /// The rows the Apps Script front end keeps of a synced file: one JSON
 /// object per user, with the user's `licenseStatus` and `license` (its
@@ -649,20 +649,31 @@ pub fn snapshot_rows(file: &ToriiFile) -> Vec<String> {
 }
 
 /// Splits a text into cells of at most [`SHEET_CELL_LIMIT`] UTF-16 units,
-/// each after the first starting with [`CONTINUED`].
+/// each after the first starting with [`CONTINUED`]. No cell but the last
+/// ends in whitespace, which a sheet might trim.
 fn split_for_cells(text: &str, rows: &mut Vec<String>) {
-    let mut cell = String::new();
-    let mut units = 0;
-    for c in text.chars() {
-        if units + c.len_utf16() > SHEET_CELL_LIMIT {
-            rows.push(std::mem::take(&mut cell));
-            cell.push(CONTINUED);
-            units = CONTINUED.len_utf16();
-        }
-        cell.push(c);
-        units += c.len_utf16();
+    let mut rest = text;
+    let mut mark = "";
+    loop {
+        let room = SHEET_CELL_LIMIT - mark.encode_utf16().count();
+        let mut units = 0;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                units += c.len_utf16();
+                units > room
+            })
+            .map(|(at, _)| at);
+        let Some(end) = end else {
+            rows.push(format!("{mark}{rest}"));
+            return;
+        };
+        let trimmed = rest[..end].trim_end().len();
+        let cut = if trimmed == 0 { end } else { trimmed };
+        rows.push(format!("{mark}{}", &rest[..cut]));
+        rest = &rest[cut..];
+        mark = CONTINUED;
     }
-    rows.push(cell);
 }
 
 /// One JSON object per user, for [`snapshot_rows`].
@@ -974,9 +985,28 @@ d@x.com,Active
             assert!(row.starts_with('{') || row.starts_with(CONTINUED));
         }
         assert!(rows[1].starts_with(CONTINUED));
+        assert!(rows.iter().all(|r| !r.ends_with(char::is_whitespace)));
         let previous = PreviousFile::rows(rows);
         let changes = compare(&now.file, &previous.snapshot().unwrap());
         assert_eq!(changes.unchanged, 2, "{changes:?}");
+    }
+
+    #[test]
+    fn a_long_row_is_cut_where_no_cell_ends_in_whitespace() {
+        for text in [
+            format!("{{{}}}", "a ".repeat(40_000)),
+            format!("{{{}}}", "ab   ".repeat(30_000)),
+            format!("{{{}}}", "😀 ".repeat(40_000)),
+        ] {
+            let mut rows = Vec::new();
+            split_for_cells(&text, &mut rows);
+            assert!(rows.len() > 1);
+            for row in &rows {
+                assert!(row.encode_utf16().count() <= SHEET_CELL_LIMIT);
+                assert!(!row.ends_with(char::is_whitespace), "{row:?}");
+            }
+            assert_eq!(PreviousFile::rows(rows), PreviousFile::Rows(vec![text]));
+        }
     }
 
     #[test]
