@@ -339,7 +339,8 @@ impl<'a> Snapshot<'a> {
         Ok(snapshot)
     }
 
-    /// Reads the rows [`snapshot_rows`] wrote: one JSON object per user.
+    /// Reads the rows [`snapshot_rows`] wrote: one JSON object per user,
+    /// continued rows joined first ([`PreviousFile::rows`]).
     ///
     /// # Errors
     ///

@@ -551,7 +551,8 @@ impl TransformResult {
     }
 
     /// The rows the Apps Script front end keeps of a synced file: one JSON
-    /// object per user.
+    /// object per user, a user too long for a sheet cell going on in rows
+    /// that start with `…` (`compare` and `previousFile` join them).
     #[wasm_bindgen(js_name = snapshotRows)]
     pub fn snapshot_rows(&self) -> Array {
         snapshot_rows(&self.inner.file)
