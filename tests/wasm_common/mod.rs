@@ -283,6 +283,15 @@ pub fn preview_pages_carry_cells_safe_for_a_sheet() {
         JSON::stringify(&safe).unwrap().as_string().unwrap(),
         r#"[["'+cmd","ok"],"'-2+3"]"#
     );
+    // A text longer than a sheet cell holds is cut to fit, counted in the
+    // host's UTF-16 units.
+    let long = Array::of1(&JsValue::from_str(&"😀".repeat(30_000)));
+    let cut = Array::from(&sheet_safe_js(long.into()).unwrap())
+        .get(0)
+        .as_string()
+        .unwrap();
+    assert!(cut.encode_utf16().count() <= 50_000);
+    assert!(cut.ends_with("… [10064 more characters cut: a sheet cell holds 50000]"));
     // The header's missing-status warning is a diagnostic row too, on no
     // user's row.
     let diagnostics = out.diagnostic_rows(js(r#"{"sheetSafe":true}"#)).unwrap();
