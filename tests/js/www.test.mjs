@@ -795,7 +795,7 @@ test('the destructive-sync guard asks with the core\'s message; declining sends 
 });
 
 test('while a sync runs, its exports and options stay as sent: inputs are disabled and a drop is refused', async () => {
-  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1500 }]);
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
   await load(sample);
   await fillSync();
   await page.getByRole('button', { name: 'Sync to Torii' }).click();
@@ -991,7 +991,8 @@ async function twoTabs(locks) {
 }
 
 test('a worker that crashes mid-sync is reported with what may have reached Torii, and records nothing', async () => {
-  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 1_500 }]);
+  // Slow enough that the crash is reported while the upload is still in flight, on a busy machine too.
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
   await load(sample);
   await fillSync();
   await page.getByRole('button', { name: 'Sync to Torii' }).click();
@@ -1002,7 +1003,7 @@ test('a worker that crashes mid-sync is reported with what may have reached Tori
   assert.equal(await resultCode(), 'worker_failed');
   assert.match(await page.locator('#sync-result').textContent(),
     /^✗ the converter stopped during the sync, after "\[2\/4\] upload[^"]*": nothing was synced, so the app's users in Torii are as they were; reload the page to sync again \[worker_failed\]$/);
-  await new Promise((resolve) => { setTimeout(resolve, 2_500); }); // past the slow upload: a sync still running would go on
+  await new Promise((resolve) => { setTimeout(resolve, 3_500); }); // past the slow upload: a sync still running would go on
   assert.deepEqual(emulator.requests.map((r) => r.step), ['upload_url', 'upload'], 'the crashed worker sent nothing more');
   assert.deepEqual(await lastSyncs(), {}, 'an interrupted sync is not remembered');
   await page.getByRole('button', { name: 'Sync to Torii' }).click();
