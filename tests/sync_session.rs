@@ -1566,6 +1566,45 @@ fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_
 }
 
 #[test]
+fn each_progress_says_what_stopping_there_means_as_a_cancel_there_would() {
+    for steps in 1..=4 {
+        let mut session = session(&config(""));
+        let mut last = None;
+        for sent in 1..=steps {
+            let Action::Send {
+                request, progress, ..
+            } = session.poll(1_000.0 + sent as f64)
+            else {
+                panic!("expected a request");
+            };
+            if sent < steps {
+                session
+                    .handle_response(1_000.0 + sent as f64, happy(&request))
+                    .unwrap();
+            }
+            last = Some(progress);
+        }
+        let progress = last.unwrap();
+        session.cancel();
+        let Action::Failed(error) = session.poll(2_000.0) else {
+            panic!("expected a failure");
+        };
+        assert!(
+            error.message().ends_with(progress.if_stopped),
+            "{}: {}",
+            progress.text,
+            error.message()
+        );
+        assert_eq!(
+            progress.if_stopped.contains("Torii may have started it"),
+            steps == 4,
+            "{}",
+            progress.text
+        );
+    }
+}
+
+#[test]
 fn a_status_200_with_an_error_body_is_not_a_success() {
     // A proxy or gateway answering 200 with Torii's error shape: judged by
     // the status in the body, as if it had been sent as the status.

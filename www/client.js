@@ -33,16 +33,13 @@ worker.onerror = (event) => {
 
 /**
  * A sync cut short by the crash, from its last progress (none: it had sent
- * nothing yet): only a request to start the sync may have changed the app's
- * users in Torii.
+ * nothing yet), which carries what the core says stopping there means for
+ * the app (`ifStopped`).
  */
 function interrupted(progress) {
   if (!progress) return { code: 'worker_failed', message: 'the converter stopped before the sync sent anything; reload the page to sync again' };
-  const reached = progress.step === 'sync'
-    ? 'the request to start the sync was sent, so Torii may have started it; check the integration in Torii before syncing again'
-    : 'nothing was synced, so the app\'s users in Torii are as they were';
   return { code: 'worker_failed',
-    message: `the converter stopped during the sync, after "${progress.text}": ${reached}; reload the page to sync again` };
+    message: `the converter stopped during the sync, after "${progress.text}": ${progress.ifStopped}; reload the page to sync again` };
 }
 
 /** Sends a request; resolves with the answer (`{error}` on failure); `onEvent` hears a sync's events. */

@@ -1,5 +1,7 @@
 //! Progress events: one typed event for every request and wait, with the
-//! text every host shows, so no host words its own progress line.
+//! text every host shows, so no host words its own progress line, and what
+//! it would mean for the app if the sync stopped there, so a host that
+//! loses the session (a crashed worker) need not work it out.
 
 use super::http::Step;
 use crate::text::{tenths, to_tenths};
@@ -20,10 +22,19 @@ pub struct Progress {
     /// A ready line for people: `[2/4] upload (attempt 2)`, or `waiting
     /// 1.5 s before retrying step 1/4 (upload URL) after HTTP 503`.
     pub text: String,
+    /// What stopping here would mean for the app's users in Torii: that
+    /// nothing was synced, or that a request to start the sync was sent
+    /// (the same words a cancel's error gives).
+    pub if_stopped: &'static str,
 }
 
 impl Progress {
-    pub(crate) fn sending(step: Step, (index, total): (u32, u32), attempt: u32) -> Progress {
+    pub(crate) fn sending(
+        step: Step,
+        (index, total): (u32, u32),
+        attempt: u32,
+        if_stopped: &'static str,
+    ) -> Progress {
         let again = if attempt > 1 {
             format!(" (attempt {attempt})")
         } else {
@@ -36,12 +47,18 @@ impl Progress {
             attempt,
             wait_ms: None,
             text: format!("[{index}/{total}] {}{again}", step.label()),
+            if_stopped,
         }
     }
 
     /// Step 1 sent again after the storage service refused the upload.
-    pub(crate) fn restarting(step: Step, position: (u32, u32), why: &str) -> Progress {
-        let mut progress = Progress::sending(step, position, 1);
+    pub(crate) fn restarting(
+        step: Step,
+        position: (u32, u32),
+        why: &str,
+        if_stopped: &'static str,
+    ) -> Progress {
+        let mut progress = Progress::sending(step, position, 1, if_stopped);
         progress.text = format!(
             "{} again: the upload was refused ({why}), so a fresh URL is asked for",
             progress.text
@@ -55,6 +72,7 @@ impl Progress {
         attempt: u32,
         ms: u64,
         after: &str,
+        if_stopped: &'static str,
     ) -> Progress {
         Progress {
             step,
@@ -67,6 +85,7 @@ impl Progress {
                 tenths(to_tenths(ms as f64 / 1000.0)),
                 step.label()
             ),
+            if_stopped,
         }
     }
 }
@@ -78,14 +97,14 @@ mod tests {
     #[test]
     fn texts() {
         assert_eq!(
-            Progress::sending(Step::Upload, (2, 4), 1).text,
+            Progress::sending(Step::Upload, (2, 4), 1, "").text,
             "[2/4] upload"
         );
         assert_eq!(
-            Progress::sending(Step::Sync, (4, 4), 3).text,
+            Progress::sending(Step::Sync, (4, 4), 3, "").text,
             "[4/4] start sync (attempt 3)"
         );
-        let wait = Progress::waiting(Step::UploadUrl, (1, 4), 2, 1500, "HTTP 503");
+        let wait = Progress::waiting(Step::UploadUrl, (1, 4), 2, 1500, "HTTP 503", "");
         assert_eq!(
             wait.text,
             "waiting 1.5 s before retrying step 1/4 (upload URL) after HTTP 503"

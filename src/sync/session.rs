@@ -29,6 +29,13 @@ pub const DIRECT_UPLOAD_MAX_BYTES: usize = 3 * 1024 * 1024;
 /// restarts the sequence from a fresh URL.
 const UPLOAD_RESTARTS: u32 = 1;
 
+/// What stopping a sync means for the app before its start-sync request has
+/// gone out, and once it has: the words of a cancel, an abandon and of
+/// [`Progress::if_stopped`].
+const NOTHING_SYNCED: &str = "nothing was synced, so the app's users in Torii are as they were";
+const SYNC_MAY_HAVE_STARTED: &str = "the request to start the sync was sent, so Torii may have \
+     started it; check the integration in Torii before syncing again";
+
 /// What the host should do next. Returned by [`SyncSession::poll`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -528,8 +535,14 @@ impl SyncSession {
             } => {
                 let ms = (until_ms - now_ms).ceil() as u64;
                 let step = next.step();
-                let progress =
-                    Progress::waiting(step, self.position(step), self.attempts + 1, ms, &after);
+                let progress = Progress::waiting(
+                    step,
+                    self.position(step),
+                    self.attempts + 1,
+                    ms,
+                    &after,
+                    self.if_stopped(),
+                );
                 self.state = State::Waiting {
                     next,
                     until_ms,
@@ -612,21 +625,20 @@ impl SyncSession {
             State::Done(_) | State::Failed(_) => return None,
             State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
             State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
-                let at = self.at(next.step());
-                if self.clocks.iter().any(|c| c.step == Step::Sync) {
-                    format!(
-                        "stopped at {at}: the request to start the sync was sent, so Torii may \
-                         have started it; check the integration in Torii before syncing again"
-                    )
-                } else {
-                    format!(
-                        "stopped at {at}: nothing was synced, so the app's users in Torii are \
-                         as they were"
-                    )
-                }
+                format!("stopped at {}: {}", self.at(next.step()), self.if_stopped())
             }
         };
         Some(message)
+    }
+
+    /// What stopping now would mean for the app: whether a request to start
+    /// the sync has gone out.
+    fn if_stopped(&self) -> &'static str {
+        if self.clocks.iter().any(|c| c.step == Step::Sync) {
+            SYNC_MAY_HAVE_STARTED
+        } else {
+            NOTHING_SYNCED
+        }
     }
 
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
@@ -738,7 +750,7 @@ impl SyncSession {
             "an earlier request to start the sync was sent, so Torii may have started it; \
              check the integration in Torii before syncing again"
         } else {
-            "nothing was synced, so the app's users in Torii are as they were"
+            NOTHING_SYNCED
         };
         Error::new(
             ErrorKind::HostLimit,
@@ -793,8 +805,8 @@ impl SyncSession {
             }),
         }
         let progress = match self.restarted.take() {
-            Some(why) => Progress::restarting(step, self.position(step), &why),
-            None => Progress::sending(step, self.position(step), self.attempts),
+            Some(why) => Progress::restarting(step, self.position(step), &why, self.if_stopped()),
+            None => Progress::sending(step, self.position(step), self.attempts, self.if_stopped()),
         };
         self.state = State::InFlight(next);
         Action::Send {

@@ -340,7 +340,8 @@ pub(crate) fn progress_json(progress: &Progress) -> Vec<u8> {
     if let Some(ms) = progress.wait_ms {
         o.u64("waitMs", ms);
     }
-    o.str("text", &progress.text);
+    o.str("text", &progress.text)
+        .str("ifStopped", progress.if_stopped);
     o.end();
     out
 }
