@@ -289,8 +289,8 @@ pub fn sheet_cell(value: &str) -> Cow<'_, str> {
     if units <= SHEET_CELL_LIMIT {
         return safe;
     }
-    // Room for the note, whose count has at most 7 digits here.
-    const NOTE_ROOM: usize = 64;
+    // Room for the note: 50 units and the count, at most 20 digits.
+    const NOTE_ROOM: usize = 80;
     let mut kept_units = 0;
     let cut = safe
         .char_indices()

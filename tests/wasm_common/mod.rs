@@ -291,7 +291,7 @@ pub fn preview_pages_carry_cells_safe_for_a_sheet() {
         .as_string()
         .unwrap();
     assert!(cut.encode_utf16().count() <= 50_000);
-    assert!(cut.ends_with("… [10064 more characters cut: a sheet cell holds 50000]"));
+    assert!(cut.ends_with("… [10080 more characters cut: a sheet cell holds 50000]"));
     // The header's missing-status warning is a diagnostic row too, on no
     // user's row.
     let diagnostics = out.diagnostic_rows(js(r#"{"sheetSafe":true}"#)).unwrap();
