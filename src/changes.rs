@@ -42,7 +42,7 @@ use crate::fields::email::normalize_email;
 use crate::fields::status::UserStatus;
 use crate::json::{ObjectWriter, Reader, SyntaxError};
 use crate::sync::guard::Removal;
-use crate::text::{fold, printable, FastMap, FastSet, SHEET_CELL_LIMIT};
+use crate::text::{fold, printable, utf16_prefix, FastMap, FastSet, SHEET_CELL_LIMIT};
 use crate::torii::{ToriiFile, User};
 
 /// One user whose fields differ.
@@ -656,19 +656,11 @@ fn split_for_cells(text: &str, rows: &mut Vec<String>) {
     let mut rest = text;
     let mut mark = "";
     loop {
-        let room = SHEET_CELL_LIMIT - mark.encode_utf16().count();
-        let mut units = 0;
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| {
-                units += c.len_utf16();
-                units > room
-            })
-            .map(|(at, _)| at);
-        let Some(end) = end else {
+        let (end, _) = utf16_prefix(rest, SHEET_CELL_LIMIT - mark.encode_utf16().count());
+        if end == rest.len() {
             rows.push(format!("{mark}{rest}"));
             return;
-        };
+        }
         let trimmed = rest[..end].trim_end().len();
         let cut = if trimmed == 0 { end } else { trimmed };
         rows.push(format!("{mark}{}", &rest[..cut]));

@@ -291,23 +291,26 @@ pub fn sheet_cell(value: &str) -> Cow<'_, str> {
     }
     // Room for the note: 50 units and the count, at most 20 digits.
     const NOTE_ROOM: usize = 80;
-    let mut kept_units = 0;
-    let cut = safe
-        .char_indices()
-        .find(|&(_, c)| {
-            kept_units += c.len_utf16();
-            kept_units > SHEET_CELL_LIMIT - NOTE_ROOM
-        })
-        .map_or(safe.len(), |(at, c)| {
-            kept_units -= c.len_utf16();
-            at
-        });
+    let (cut, kept_units) = utf16_prefix(&safe, SHEET_CELL_LIMIT - NOTE_ROOM);
     Cow::Owned(format!(
         "{}… [{} more characters cut: a sheet cell holds {}]",
         &safe[..cut],
         units - kept_units,
         SHEET_CELL_LIMIT
     ))
+}
+
+/// The longest start of `text` within `units` UTF-16 code units (as a
+/// sheet cell counts): its length in bytes, and in units.
+pub(crate) fn utf16_prefix(text: &str, units: usize) -> (usize, usize) {
+    let mut kept = 0;
+    for (at, c) in text.char_indices() {
+        if kept + c.len_utf16() > units {
+            return (at, kept);
+        }
+        kept += c.len_utf16();
+    }
+    (text.len(), kept)
 }
 
 /// Cell values quoted in messages are cut to this many characters.
