@@ -146,6 +146,14 @@ async function fillSync({ key = KEY } = {}) {
   await page.getByLabel('API URL').fill(emulator.baseUrl);
 }
 
+/** Loads the sample, fills the sync form and starts a sync; returns once its progress shows `step` ("[2/4]"). */
+async function syncUntil(step) {
+  await load(sample);
+  await fillSync();
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: step }).waitFor();
+}
+
 async function syncWith(options) {
   await fillSync(options);
   await page.locator('#sync-result').evaluate((e) => { e.textContent = ''; });
@@ -796,10 +804,7 @@ test('the destructive-sync guard asks with the core\'s message; declining sends 
 
 test('while a sync runs, its exports and options stay as sent: inputs are disabled and a drop is refused', async () => {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  await syncUntil('[2/4]');
   const disabled = () => page.evaluate(() => ['#file-input', '#previous-input', '#field-licenseName', '#field-appAccountId']
     .map((s) => document.querySelector(s).disabled));
   assert.deepEqual(await disabled(), [true, true, true, true], 'nothing that would change the preview or the target');
@@ -820,10 +825,7 @@ test('while a sync runs, its exports and options stay as sent: inputs are disabl
 
 test('a sync whose tab was closed after it asked Torii to start is noted on the next visit, until a sync ends', async () => {
   emulator.setFaults([{ step: 'sync', kind: 'slow', delayMs: 8_000 }]);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[4/4]' }).waitFor();
+  await syncUntil('[4/4]');
   const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
   await page.waitForFunction(async (k) => { // the note is written as the request goes out
     const db = await new Promise((resolve) => { indexedDB.open('stripe-torii-sync').onsuccess = (e) => resolve(e.target.result); });
@@ -880,10 +882,7 @@ test('"Stop the sync" cuts the request in flight, sends nothing more and says no
 
 test('leaving the page while a sync runs asks first', async () => {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 2_000 }]);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  await syncUntil('[2/4]');
   const asked = new Promise((resolve) => {
     page.once('dialog', async (d) => {
       await d.dismiss();
@@ -964,10 +963,7 @@ const withoutLocks = (tab) => Promise.all(tab.workers().map((w) => w.evaluate(()
 async function twoTabs(locks) {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
   if (!locks) await withoutLocks(page);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  await syncUntil('[2/4]');
   const first = page;
   page = await openTab();
   try {
@@ -993,10 +989,7 @@ async function twoTabs(locks) {
 test('a worker that crashes mid-sync is reported with what may have reached Torii, and records nothing', async () => {
   // Slow enough that the crash is reported while the upload is still in flight, on a busy machine too.
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 3_000 }]);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  await syncUntil('[2/4]');
   const [worker] = page.workers();
   await worker.evaluate(() => { setTimeout(() => { throw new Error('the worker broke'); }); });
   await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 5_000 });
@@ -1013,10 +1006,7 @@ test('a worker that crashes mid-sync is reported with what may have reached Tori
 
 test('a sync cut off by going offline says so, with the ways forward, and is not remembered', async () => {
   emulator.setFaults([{ step: 'register', kind: 'slow', delayMs: 1_000 }]);
-  await load(sample);
-  await fillSync();
-  await page.getByRole('button', { name: 'Sync to Torii' }).click();
-  await page.locator('#sync-progress li', { hasText: '[3/4]' }).waitFor();
+  await syncUntil('[3/4]');
   await context.setOffline(true);
   await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
   await context.setOffline(false);
