@@ -1590,13 +1590,14 @@ fn each_progress_says_what_stopping_there_means_as_a_cancel_there_would() {
             panic!("expected a failure");
         };
         assert!(
-            error.message().ends_with(progress.if_stopped),
+            error.message().ends_with(progress.if_stopped()),
             "{}: {}",
             progress.text,
             error.message()
         );
+        assert_eq!(progress.sync_sent, steps == 4, "{}", progress.text);
         assert_eq!(
-            progress.if_stopped.contains("Torii may have started it"),
+            progress.if_stopped().contains("Torii may have started it"),
             steps == 4,
             "{}",
             progress.text

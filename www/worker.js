@@ -249,7 +249,7 @@ const handlers = {
           const outcome = await session.runWithFetch({
             signal: stop.signal,
             onProgress: (progress) => {
-              if (progress.step === 'sync') noted ??= markSyncSent(key, Date.now()).catch(() => {});
+              if (progress.syncSent) noted ??= markSyncSent(key, Date.now()).catch(() => {});
               post({ event: 'progress', progress });
             },
             onConfirm: (verdict) => new Promise((resolve) => {

@@ -22,18 +22,41 @@ pub struct Progress {
     /// A ready line for people: `[2/4] upload (attempt 2)`, or `waiting
     /// 1.5 s before retrying step 1/4 (upload URL) after HTTP 503`.
     pub text: String,
-    /// What stopping here would mean for the app's users in Torii: that
-    /// nothing was synced, or that a request to start the sync was sent
-    /// (the same words a cancel's error gives).
-    pub if_stopped: &'static str,
+    /// Whether a request to start the sync has gone out, this one included:
+    /// from then on, Torii may have started the sync.
+    pub sync_sent: bool,
+}
+
+/// What stopping a sync means for the app before its start-sync request has
+/// gone out, and once it has: the words of a cancel, an abandon and of
+/// [`Progress::if_stopped`].
+pub(crate) const NOTHING_SYNCED: &str =
+    "nothing was synced, so the app's users in Torii are as they were";
+pub(crate) const SYNC_MAY_HAVE_STARTED: &str = "the request to start the sync was sent, so Torii \
+     may have started it; check the integration in Torii before syncing again";
+
+/// [`NOTHING_SYNCED`] or [`SYNC_MAY_HAVE_STARTED`], by whether the request
+/// to start the sync has gone out.
+pub(crate) fn stop_consequence(sync_sent: bool) -> &'static str {
+    if sync_sent {
+        SYNC_MAY_HAVE_STARTED
+    } else {
+        NOTHING_SYNCED
+    }
 }
 
 impl Progress {
+    /// What stopping here would mean for the app's users in Torii, in the
+    /// words a cancel here gives.
+    pub fn if_stopped(&self) -> &'static str {
+        stop_consequence(self.sync_sent)
+    }
+
     pub(crate) fn sending(
         step: Step,
         (index, total): (u32, u32),
         attempt: u32,
-        if_stopped: &'static str,
+        sync_sent: bool,
     ) -> Progress {
         let again = if attempt > 1 {
             format!(" (attempt {attempt})")
@@ -47,7 +70,7 @@ impl Progress {
             attempt,
             wait_ms: None,
             text: format!("[{index}/{total}] {}{again}", step.label()),
-            if_stopped,
+            sync_sent,
         }
     }
 
@@ -56,9 +79,9 @@ impl Progress {
         step: Step,
         position: (u32, u32),
         why: &str,
-        if_stopped: &'static str,
+        sync_sent: bool,
     ) -> Progress {
-        let mut progress = Progress::sending(step, position, 1, if_stopped);
+        let mut progress = Progress::sending(step, position, 1, sync_sent);
         progress.text = format!(
             "{} again: the upload was refused ({why}), so a fresh URL is asked for",
             progress.text
@@ -72,7 +95,7 @@ impl Progress {
         attempt: u32,
         ms: u64,
         after: &str,
-        if_stopped: &'static str,
+        sync_sent: bool,
     ) -> Progress {
         Progress {
             step,
@@ -85,7 +108,7 @@ impl Progress {
                 tenths(to_tenths(ms as f64 / 1000.0)),
                 step.label()
             ),
-            if_stopped,
+            sync_sent,
         }
     }
 }
@@ -97,14 +120,14 @@ mod tests {
     #[test]
     fn texts() {
         assert_eq!(
-            Progress::sending(Step::Upload, (2, 4), 1, "").text,
+            Progress::sending(Step::Upload, (2, 4), 1, false).text,
             "[2/4] upload"
         );
         assert_eq!(
-            Progress::sending(Step::Sync, (4, 4), 3, "").text,
+            Progress::sending(Step::Sync, (4, 4), 3, true).text,
             "[4/4] start sync (attempt 3)"
         );
-        let wait = Progress::waiting(Step::UploadUrl, (1, 4), 2, 1500, "HTTP 503", "");
+        let wait = Progress::waiting(Step::UploadUrl, (1, 4), 2, 1500, "HTTP 503", false);
         assert_eq!(
             wait.text,
             "waiting 1.5 s before retrying step 1/4 (upload URL) after HTTP 503"

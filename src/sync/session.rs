@@ -11,7 +11,7 @@ use super::config::{ApiKey, SyncConfig, SyncSettings, UploadMode};
 use super::guard::{check, Baseline, GuardVerdict, Removal, UserCounts};
 use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
-use super::progress::Progress;
+use super::progress::{stop_consequence, Progress, NOTHING_SYNCED};
 use super::request::{self, Next, PlannedRequest};
 use super::target::{url_origin, url_security, UrlSecurity};
 use super::verdict::{self, Delay, RetryCause, Verdict};
@@ -28,13 +28,6 @@ pub const DIRECT_UPLOAD_MAX_BYTES: usize = 3 * 1024 * 1024;
 /// How many times an upload refused by storage (an expired presigned URL)
 /// restarts the sequence from a fresh URL.
 const UPLOAD_RESTARTS: u32 = 1;
-
-/// What stopping a sync means for the app before its start-sync request has
-/// gone out, and once it has: the words of a cancel, an abandon and of
-/// [`Progress::if_stopped`].
-const NOTHING_SYNCED: &str = "nothing was synced, so the app's users in Torii are as they were";
-const SYNC_MAY_HAVE_STARTED: &str = "the request to start the sync was sent, so Torii may have \
-     started it; check the integration in Torii before syncing again";
 
 /// What the host should do next. Returned by [`SyncSession::poll`].
 #[derive(Debug, Clone, PartialEq)]
@@ -541,7 +534,7 @@ impl SyncSession {
                     self.attempts + 1,
                     ms,
                     &after,
-                    self.if_stopped(),
+                    self.sync_sent(),
                 );
                 self.state = State::Waiting {
                     next,
@@ -625,20 +618,20 @@ impl SyncSession {
             State::Done(_) | State::Failed(_) => return None,
             State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
             State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
-                format!("stopped at {}: {}", self.at(next.step()), self.if_stopped())
+                format!(
+                    "stopped at {}: {}",
+                    self.at(next.step()),
+                    stop_consequence(self.sync_sent())
+                )
             }
         };
         Some(message)
     }
 
-    /// What stopping now would mean for the app: whether a request to start
-    /// the sync has gone out.
-    fn if_stopped(&self) -> &'static str {
-        if self.clocks.iter().any(|c| c.step == Step::Sync) {
-            SYNC_MAY_HAVE_STARTED
-        } else {
-            NOTHING_SYNCED
-        }
+    /// Whether a request to start the sync has gone out, so that Torii may
+    /// have started it.
+    fn sync_sent(&self) -> bool {
+        self.clocks.iter().any(|c| c.step == Step::Sync)
     }
 
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
@@ -805,8 +798,8 @@ impl SyncSession {
             }),
         }
         let progress = match self.restarted.take() {
-            Some(why) => Progress::restarting(step, self.position(step), &why, self.if_stopped()),
-            None => Progress::sending(step, self.position(step), self.attempts, self.if_stopped()),
+            Some(why) => Progress::restarting(step, self.position(step), &why, self.sync_sent()),
+            None => Progress::sending(step, self.position(step), self.attempts, self.sync_sent()),
         };
         self.state = State::InFlight(next);
         Action::Send {

@@ -341,7 +341,8 @@ pub(crate) fn progress_json(progress: &Progress) -> Vec<u8> {
         o.u64("waitMs", ms);
     }
     o.str("text", &progress.text)
-        .str("ifStopped", progress.if_stopped);
+        .bool("syncSent", progress.sync_sent)
+        .str("ifStopped", progress.if_stopped());
     o.end();
     out
 }
