@@ -55,8 +55,15 @@ pub fn needs_no_escape(bytes: &[u8]) -> bool {
 }
 
 /// Appends a whole number in decimal.
-pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
+pub fn write_u64(out: &mut Vec<u8>, n: u64) {
+    let (digits, at) = decimal_digits(n);
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// The decimal digits of `n`: they are `digits[at..]` of the returned
+/// `(digits, at)`, the bytes before them zeros.
+pub(crate) fn decimal_digits(mut n: u64) -> ([u8; 20], usize) {
+    let mut digits = [b'0'; 20];
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -66,7 +73,7 @@ pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    (digits, at)
 }
 
 /// Appends a JSON array: `write` appends each item; the commas between are

@@ -69,6 +69,10 @@ pub enum Code {
     DuplicateColumn,
     /// A header cell names no field that is read; its column is not exported.
     UnusedColumn,
+    /// A sheet's column holds date cells and dates Sheets left as text that
+    /// only the other day order reads: the spreadsheet's locale is not the
+    /// export's, and its date cells may be other days.
+    MixedDateCells,
 }
 
 impl Code {
@@ -87,6 +91,7 @@ impl Code {
             Code::MissingStatusColumn => "missing_status_column",
             Code::DuplicateColumn => "duplicate_column",
             Code::UnusedColumn => "unused_column",
+            Code::MixedDateCells => "mixed_date_cells",
         }
     }
 
@@ -99,17 +104,22 @@ impl Code {
             | Code::RaggedRow
             | Code::RepeatedHeader
             | Code::MissingStatusColumn
-            | Code::DuplicateColumn => Level::Warning,
+            | Code::DuplicateColumn
+            | Code::MixedDateCells => Level::Warning,
             Code::DuplicateEmail | Code::Excluded | Code::UnusedColumn => Level::Info,
         }
     }
 
-    /// True for the codes about a file's header row rather than a data
-    /// row: their line is the header's and they count no row.
+    /// True for the codes about a file's header row or its columns rather
+    /// than a data row: their line is the header's (for a file without one,
+    /// the row they name) and they count no row.
     pub fn about_header(self) -> bool {
         matches!(
             self,
-            Code::MissingStatusColumn | Code::DuplicateColumn | Code::UnusedColumn
+            Code::MissingStatusColumn
+                | Code::DuplicateColumn
+                | Code::UnusedColumn
+                | Code::MixedDateCells
         )
     }
 }
@@ -121,7 +131,7 @@ pub struct Diagnostic {
     pub file: usize,
     /// 1-based physical line in the file where the row starts (for a broken
     /// quote, where the quote opened; for a [`Code::about_header`] code, the
-    /// header's line).
+    /// header's line, if the file has one).
     pub line: u64,
     /// The header of the cell at fault, when one cell is at fault.
     pub column: Option<String>,
@@ -367,21 +377,53 @@ impl Report {
             plural(self.count(Level::Info) as u64, "note", "notes")
         ));
         for d in &self.diagnostics {
-            out.push_str(&self.place(d.file, d.line));
-            out.push_str(": ");
-            out.push_str(d.level.as_str());
-            out.push(' ');
-            out.push_str(d.code.as_str());
-            if let Some(column) = &d.column {
-                out.push_str(" [");
-                out.push_str(&printable(column));
-                out.push(']');
-            }
-            out.push_str(": ");
-            out.push_str(&d.message);
-            out.push('\n');
+            self.push_diagnostic_line(&mut out, d);
         }
         out
+    }
+
+    /// What a one-line record of a run keeps of the report (the Apps Script
+    /// host's history): the headline, then each warning about a file's
+    /// columns, a line each as [`Report::render_text`] writes it. Those
+    /// warnings say the whole file may read wrong, where a row's own
+    /// problems are counted in the headline.
+    ///
+    /// ```
+    /// use stripe_torii_sync::{transform, TransformOptions};
+    ///
+    /// let out = transform("Email,Team\nada@example.com,Core\nnot-an-email,Core\n", &TransformOptions::default()).unwrap();
+    /// let brief = out.report.brief_text();
+    /// let lines: Vec<&str> = brief.lines().collect();
+    /// assert_eq!(lines.len(), 2);
+    /// assert_eq!(lines[0], "2 rows read: 1 exported, 0 merged, 0 excluded, 1 rejected");
+    /// assert!(lines[1].starts_with("line 1: warning missing_status_column: no status column"));
+    /// ```
+    pub fn brief_text(&self) -> String {
+        let mut out = self.headline();
+        out.push('\n');
+        for d in &self.diagnostics {
+            if d.level == Level::Warning && d.code.about_header() {
+                self.push_diagnostic_line(&mut out, d);
+            }
+        }
+        out
+    }
+
+    /// Appends `d` as one line of the text form.
+    fn push_diagnostic_line(&self, out: &mut String, d: &Diagnostic) {
+        out.push_str(&self.place(d.file, d.line));
+        out.push_str(": ");
+        out.push_str(d.level.as_str());
+        out.push(' ');
+        out.push_str(d.code.as_str());
+        if let Some(column) = &d.column {
+            out.push_str(" [");
+            out.push_str(&printable(column));
+            out.push(']');
+        }
+        out.push_str(": ");
+        out.push_str(&d.message);
+        out.push('\n');
     }
 
     /// Appends diagnostic `d` as a JSON object, as the report and the

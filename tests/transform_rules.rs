@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 use stripe_torii_sync::columns::{Field, Layout};
+use stripe_torii_sync::input::scan::SplitRows;
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::report::Code;
+use stripe_torii_sync::transform::{transform_inputs, Input};
 use stripe_torii_sync::{
     transform, transform_bytes, ErrorKind, Level, TransformOptions, Transformed,
 };
@@ -59,6 +61,15 @@ fn user(out: &Transformed, email: &str) -> Value {
         .find(|u| u["email"] == email)
         .unwrap_or_else(|| panic!("no user {email}"))
         .clone()
+}
+
+/// Each diagnostic as `(line, code, column, level)`.
+fn located(out: &Transformed) -> Vec<(u64, &'static str, Option<&str>, Level)> {
+    out.report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.code.as_str(), d.column.as_deref(), d.level))
+        .collect()
 }
 
 fn codes_at(out: &Transformed, line: u64) -> Vec<&'static str> {
@@ -528,12 +539,7 @@ fn data_under_an_empty_header_is_reported_once_per_column() {
                 dee@example.com,Dee,Admin,Active,\n\
                 not-an-email,Eve,,Active,\n";
     let out = transform(text, &TransformOptions::default()).unwrap();
-    let notes: Vec<_> = out
-        .report
-        .diagnostics
-        .iter()
-        .map(|d| (d.line, d.code.as_str(), d.column.as_deref(), d.level))
-        .collect();
+    let notes = located(&out);
     // Column 5 is empty on every row (the trailing comma): no news. The
     // note comes with the header's line, before the rows' diagnostics.
     assert_eq!(
@@ -558,6 +564,116 @@ fn data_under_an_empty_header_is_reported_once_per_column() {
     assert_eq!(
         user(&mapped, "bob@example.com")["roles"],
         serde_json::json!(["Owner"])
+    );
+}
+
+/// A sheet's rows, each cell a text or (`Err`) a date cell's wall-clock
+/// milliseconds, as the Apps Script host passes them.
+fn sheet(rows: &[&[Result<&str, i64>]]) -> Input {
+    let mut text = String::new();
+    let mut split = SplitRows::default();
+    for row in rows {
+        for cell in *row {
+            match cell {
+                Ok(cell) => split.push_cell(&mut text, cell),
+                Err(ms) => split.push_date_cell(&mut text, *ms),
+            }
+        }
+        split.end_row();
+    }
+    Input::split_rows("Users", text, split)
+}
+
+/// Sheets makes a date cell of each pasted date its locale reads, and
+/// leaves as text one it cannot: a column with both was pasted into a
+/// locale whose day order is not the export's, and the report says so.
+#[test]
+fn a_sheet_column_of_date_cells_and_dates_left_as_text_is_a_warning() {
+    const DEC_30: i64 = 1_735_516_800_000;
+    let rows: &[&[Result<&str, i64>]] = &[
+        &[Ok("Email"), Ok("Status"), Ok("Last login")],
+        &[Ok("ada@example.com"), Ok("Active"), Err(DEC_30 + 3_600_000)],
+        &[Ok("not-an-email"), Ok("Active"), Ok("")],
+        &[Ok("bob@example.com"), Ok("Active"), Ok(" 13/4/2025 10:00")],
+        &[Ok("cy@example.com"), Ok("Active"), Ok("14/4/2025")],
+    ];
+    let out = transform_inputs(vec![sheet(rows)], &TransformOptions::default()).unwrap();
+    let notes = located(&out);
+    assert_eq!(
+        notes,
+        [
+            (1, "mixed_date_cells", Some("Last login"), Level::Warning),
+            (3, "invalid_email", Some("Email"), Level::Error),
+            (4, "unparseable_date", Some("Last login"), Level::Warning),
+            (5, "unparseable_date", Some("Last login"), Level::Warning),
+        ]
+    );
+    assert_eq!(
+        out.report.diagnostics[0].message,
+        "column 3 (\"Last login\") holds date cells and dates Sheets left as text, such as \
+         \"13/4/2025\" on row 4: the spreadsheet's locale reads dates in another order than the \
+         export, so a date cell such as 3/4/2025 may already be another day; set File → Settings \
+         → Locale to the export's, or format the column as plain text, and paste the export again"
+    );
+    assert!(out.report.is_balanced());
+    assert_eq!(user(&out, "ada@example.com")["lastUsedDate"], "2024-12-30");
+    // A warning about the columns: strict mode refuses the result.
+    let valid: Vec<_> = rows
+        .iter()
+        .copied()
+        .filter(|row| row[0] != Ok("not-an-email"))
+        .collect();
+    let out = transform_inputs(vec![sheet(&valid)], &TransformOptions::default()).unwrap();
+    let refusal = out.refusal(true, false).unwrap();
+    assert_eq!(refusal.code(), "unclear_columns");
+    assert!(refusal.message().contains("mixed_date_cells"), "{refusal}");
+
+    // The same sheet without date cells, or without such texts, is quiet.
+    let texts: &[&[Result<&str, i64>]] = &[&[Ok("a@example.com"), Ok("13/4/2025")]];
+    let dates: &[&[Result<&str, i64>]] = &[
+        &[Ok("a@example.com"), Err(DEC_30)],
+        &[Ok("b@example.com"), Ok("3/4/2025")],
+    ];
+    for rows in [texts, dates] {
+        let out = transform_inputs(vec![sheet(rows)], &TransformOptions::default()).unwrap();
+        assert!(out
+            .report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != Code::MixedDateCells));
+    }
+
+    // Without a header row, the note is on the text's row.
+    let positional: &[&[Result<&str, i64>]] = &[
+        &[
+            Ok("a@example.com"),
+            Ok("Ada"),
+            Ok("Active"),
+            Ok("Admin"),
+            Ok("On"),
+            Err(DEC_30),
+        ],
+        &[
+            Ok("b@example.com"),
+            Ok("Bo"),
+            Ok("Active"),
+            Ok("Admin"),
+            Ok("On"),
+            Ok("30/12/2024"),
+        ],
+    ];
+    let out = transform_inputs(vec![sheet(positional)], &TransformOptions::default()).unwrap();
+    let note = out
+        .report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::MixedDateCells)
+        .unwrap();
+    assert_eq!(note.line, 2);
+    assert!(
+        note.message.starts_with("column 6 holds date cells"),
+        "{}",
+        note.message
     );
 }
 

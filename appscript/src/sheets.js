@@ -11,36 +11,28 @@ var DAY_MS = 86400000;
 /** The span wallClock_ takes one offset for: shorter than any gap between two clock changes (see there). */
 var SPAN_MS = 6 * DAY_MS;
 
-/** A text in a day/month/year or month/day/year form that a day over 12 makes one order only. */
-var ONE_ORDER_DATE = /^\s*(\d{1,2})\/(\d{1,2})\/\d{4}\b/;
-
 /**
  * Runs the core's transform on the Users sheet.
  * @param {{transform: Object}} parsed the Configuration sheet's options
- * @param {string[]=} notes receives what the admin should know about how Sheets holds the cells
  * @return {Object} a TransformResult, which the caller frees
  */
-function transformUsers_(parsed, notes) {
-  return toriiCore_().transform({ name: USERS_SHEET, rows: readUsersRows_(notes) }, parsed.transform);
+function transformUsers_(parsed) {
+  return toriiCore_().transform({ name: USERS_SHEET, rows: readUsersRows_() }, parsed.transform);
 }
 
 /**
  * The Users sheet's cells as JSON text, which crosses into the core at once;
  * row i is line i+1 in the core's report, the sheet row. Texts, numbers and
  * booleans go as they are: the core reads them (a number as the text
- * JavaScript writes for it). What JSON cannot hold goes as its text: a
- * number that is not finite as String gives it, and a Date as dateText_
- * gives it (an invalid one as the sheet displays it).
- *
- * Sheets turns a pasted date into a date cell by the spreadsheet's locale,
- * and leaves as text one it cannot read that way: a column with both date
- * cells and a text such as 13/4/2025 (which only the other day order reads)
- * was pasted into a locale whose order is not the export's, and its date
- * cells may already be other days. That goes to `notes`.
- * @param {string[]=} notes
+ * JavaScript writes for it). A valid Date goes as a date cell,
+ * {wallClockMs: N}, N its wall-clock time (wallClock_): the core writes its
+ * text, and says when a column of date cells also holds dates Sheets left as
+ * text in the other day order. What JSON cannot hold goes as its text: a
+ * number that is not finite as String gives it, and an invalid Date as the
+ * sheet displays it.
  * @return {string}
  */
-function readUsersRows_(notes) {
+function readUsersRows_() {
   var ss = SpreadsheetApp.getActiveSpreadsheet();
   var sheet = ss.getSheetByName(USERS_SHEET);
   if (!sheet) throw userError_('There is no "' + USERS_SHEET + '" sheet. Paste the Stripe export into a sheet named "' + USERS_SHEET + '" (Torii → Set up sheets makes one).');
@@ -48,8 +40,6 @@ function readUsersRows_(notes) {
   var values = range.getValues(); // a fresh copy, ours to change
   var clock = wallClock_(ss.getSpreadsheetTimeZone());
   var display = null; // fetched only if a cell holds an invalid date
-  var dated = []; // per column: whether it holds a date cell
-  var texts = []; // per column: the first text only the other day order reads, and its row
   for (var r = 0; r < values.length; r++) {
     var row = values[r];
     for (var c = 0; c < row.length; c++) {
@@ -57,47 +47,24 @@ function readUsersRows_(notes) {
       if (typeof value === 'object' && value !== null) {
         if (!(value instanceof Date)) row[c] = String(value);
         else if (isNaN(value.getTime())) row[c] = (display = display || range.getDisplayValues())[r][c];
-        else {
-          row[c] = dateText_(clock(value));
-          dated[c] = true;
-        }
+        else row[c] = { wallClockMs: clock(value) };
       } else if (typeof value === 'number' && !isFinite(value)) {
         row[c] = String(value);
-      } else if (typeof value === 'string' && !texts[c] && value.indexOf('/') > 0) {
-        var parts = ONE_ORDER_DATE.exec(value);
-        if (parts && (Number(parts[1]) > 12 || Number(parts[2]) > 12)) texts[c] = { text: parts[0].trim(), row: r + 1 };
       }
     }
-  }
-  for (var column = 0; notes && column < texts.length; column++) {
-    if (!dated[column] || !texts[column]) continue;
-    notes.push('Column ' + (column + 1) + ' of "' + USERS_SHEET + '" holds date cells and dates Sheets left as text, such as "' +
-      texts[column].text + '" on row ' + texts[column].row + ': the spreadsheet\'s locale reads dates in another order than the ' +
-      'export, so a date cell such as 3/4/2025 may already be another day. Set File → Settings → Locale to the export\'s, or ' +
-      'format the column as plain text, and paste the export again.');
-    break;
   }
   return JSON.stringify(values);
 }
 
 /**
- * The text of a valid date cell, from its wall-clock reading (wallClock_).
- * Sheets turns a pasted date or date-time without a zone into a Date at
- * that wall-clock time in the spreadsheet's time zone; read back as that
- * wall clock, without a zone, the core takes it as it takes the same text
- * in a CSV file, so the Sheet and the CLI agree on every date. A date alone
- * (a local midnight) is the calendar date the sheet shows, as yyyy-MM-dd.
- * @param {string} local yyyy-MM-ddTHH:mm:ss
- * @return {string}
- */
-function dateText_(local) {
-  return local.slice(10) === 'T00:00:00' ? local.slice(0, 10) : local;
-}
-
-/**
  * The wall clock of the spreadsheet's time zone: a function from a valid
- * Date to its yyyy-MM-ddTHH:mm:ss there, as Utilities.formatDate gives it
- * ('yyyy' is the calendar year; 'YYYY', the old template's, the week year).
+ * Date to its wall-clock time there, as milliseconds since 1970-01-01 00:00
+ * of that clock (Utilities.formatDate's reading of it, 'yyyy' the calendar
+ * year; 'YYYY', the old template's, is the week year). Sheets turns a pasted
+ * date or date-time without a zone into a Date at that wall-clock time in the
+ * spreadsheet's time zone; read back as that wall clock, without a zone, the
+ * core takes it as it takes the same text in a CSV file, so the Sheet and the
+ * CLI agree on every date.
  * formatDate is slow in Apps Script, so it is asked for the offset at the
  * start and the end of each six-day span (counted in UTC from 1970) a cell
  * falls in: equal offsets at both ends hold for the whole span, since no
@@ -110,7 +77,7 @@ function dateText_(local) {
  * span with a change, the same is asked per UTC day, and on the day of the
  * change per distinct instant.
  * @param {string} timeZone the spreadsheet's
- * @return {function(Date): string}
+ * @return {function(Date): number}
  */
 function wallClock_(timeZone) {
   var format = function (date) { return Utilities.formatDate(date, timeZone, "yyyy-MM-dd'T'HH:mm:ss"); };
@@ -122,7 +89,6 @@ function wallClock_(timeZone) {
   };
   var spans = new Map(); // per span: its one offset, or NaN when it changes in that span
   var days = new Map(); // the same per UTC day, in spans with a change
-  var texts = new Map(); // per instant, on days with a change
   var offsetOver = function (periods, length, time) {
     var start = Math.floor(time / length) * length;
     var offset = periods.get(start);
@@ -137,10 +103,7 @@ function wallClock_(timeZone) {
     var time = value.getTime();
     var offset = offsetOver(spans, SPAN_MS, time);
     if (isNaN(offset)) offset = offsetOver(days, DAY_MS, time);
-    if (!isNaN(offset)) return new Date(time + offset).toISOString().slice(0, 19);
-    var text = texts.get(time);
-    if (text === undefined) texts.set(time, (text = format(value)));
-    return text;
+    return isNaN(offset) ? offsetAt(time) + time : time + offset;
   };
 }
 

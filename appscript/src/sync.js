@@ -39,9 +39,9 @@ function runPreview_() {
   try {
     pass.sheet.activate();
     var refusal = pass.result.refusal();
-    showReport_('Torii preview', pass.result.reportText(), pass.notes.concat([pass.last.note,
+    showReport_('Torii preview', pass.result.reportText(), [pass.last.note,
       refusal ? 'A sync would stop here: ' + refusal.message + ' [' + refusal.code + ']' : '',
-      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']));
+      'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']);
   } finally {
     pass.result.free();
   }
@@ -112,9 +112,9 @@ function syncUsers_(settings, ui, record, startedMs) {
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);
     record.result = 'synced';
-    record.message = [outcome.text, result.reportText().split('\n')[0]].concat(pass.notes, [unsaved]).filter(String).join('\n');
+    record.message = [outcome.text, result.briefReportText().trim(), unsaved].filter(String).join('\n');
     return { text: outcome.text + '\n\n' + result.reportText(),
-      notes: [unsaved].concat(pass.notes, [pass.last.note, writeLastSyncSafely_(outcome.target, result)]) };
+      notes: [unsaved, pass.last.note, writeLastSyncSafely_(outcome.target, result)] };
   } finally {
     result.free();
   }
@@ -125,16 +125,15 @@ function syncUsers_(settings, ui, record, startedMs) {
  * users with the last sync to that target (with no account, there is none),
  * and writes the preview sheet. The caller frees `result`.
  * @param {Object} settings from storedSettings_
- * @return {{result: Object, parsed: Object, target: ?string, last: Object, sheet: Object, notes: string[]}}
+ * @return {{result: Object, parsed: Object, target: ?string, last: Object, sheet: Object}}
  */
 function preparePass_(settings) {
   var parsed = readConfiguration_();
   var target = settings.appAccountId ? toriiCore_().targetKey(settings) : null;
-  var notes = [];
-  var result = transformUsers_(parsed, notes);
+  var result = transformUsers_(parsed);
   try {
     var last = compareWithLastSync_(result, target);
-    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result), notes: notes };
+    return { result: result, parsed: parsed, target: target, last: last, sheet: writePreview_(result) };
   } catch (e) {
     result.free();
     throw e;

@@ -1,11 +1,13 @@
-//! Reading the input: bytes to text ([`decode`]), and text to records with
-//! line numbers ([`scan`]).
+//! Reading the input: bytes to text ([`decode`]), text to records with
+//! line numbers ([`scan`]), and what a sheet's date cells say
+//! ([`sheet_dates`]).
 //!
 //! This module owns everything about a file as text and nothing about what
 //! its cells mean.
 
 pub mod decode;
 pub mod scan;
+pub mod sheet_dates;
 
 use crate::error::{Error, ErrorKind, Result};
 

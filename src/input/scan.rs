@@ -20,6 +20,7 @@
 //! into a scratch buffer. Each cell also says whether it needs escaping in
 //! JSON, which the Torii file writer uses to copy most values whole.
 
+use super::sheet_dates::{push_wall_clock, MixedDates, SheetDates};
 use crate::fields::email::looks_like_email;
 use crate::json::needs_no_escape;
 use crate::swar;
@@ -86,6 +87,7 @@ pub struct SplitRows {
     cells: Vec<Cell>,
     rows: Vec<std::ops::Range<u32>>,
     next: usize,
+    dates: SheetDates,
 }
 
 impl SplitRows {
@@ -117,7 +119,26 @@ impl SplitRows {
         self.push(text, cell, false);
     }
 
+    /// Appends a date cell (see [`push_wall_clock`]) as the next cell of
+    /// the row being built: its wall-clock time, `ms` milliseconds after
+    /// 1970-01-01 00:00 of the sheet's clock, as text.
+    pub fn push_date_cell(&mut self, text: &mut String, ms: i64) {
+        let column = self.column();
+        self.dates.date_cell(column);
+        let start = text.len() as u32;
+        push_wall_clock(text, ms);
+        self.cells.push(Cell {
+            start,
+            end: text.len() as u32,
+            in_scratch: false,
+            escape: false,
+        });
+    }
+
     fn push(&mut self, text: &mut String, cell: &str, escape: bool) {
+        let column = self.column();
+        self.dates
+            .text_cell(column, self.rows.len() as u64 + 1, cell);
         let start = text.len() as u32;
         text.push_str(cell);
         self.cells.push(Cell {
@@ -126,6 +147,18 @@ impl SplitRows {
             in_scratch: false,
             escape,
         });
+    }
+
+    /// The 0-based column of the next cell pushed.
+    fn column(&self) -> usize {
+        let row_start = self.rows.last().map_or(0, |row| row.end);
+        self.cells.len() - row_start as usize
+    }
+
+    /// What the date cells say of the sheet's day order: a column with date
+    /// cells and a text only the other order reads (see [`SheetDates`]).
+    pub fn mixed_dates(&self) -> Option<MixedDates<'_>> {
+        self.dates.mixed()
     }
 
     /// Ends the row being built: the cells pushed since the previous row.

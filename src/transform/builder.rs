@@ -16,7 +16,7 @@ use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-use super::header::{header_notes, HeaderlessData};
+use super::header::{header_notes, mixed_date_cells, HeaderlessData};
 use crate::columns::{Columns, Field, Layout};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::date::{parse_last_used, Date};
@@ -158,6 +158,10 @@ impl<'s, 't> Builder<'s, 't> {
         split: Option<SplitRows>,
     ) -> Result<()> {
         let text = &self.inputs[range];
+        let mixed_dates = split.as_ref().and_then(|rows| {
+            let mixed = rows.mixed_dates()?;
+            Some((mixed.column, mixed.line, mixed.text.to_string()))
+        });
         let (mut scanner, delimiter) = match split {
             Some(rows) => (Scanner::split_rows(text, rows), None),
             None => {
@@ -254,14 +258,23 @@ impl<'s, 't> Builder<'s, 't> {
                 self.reserve_rows(scanner.records_left(records, rows_from));
             }
         }
-        if let Some(line) = header_line {
-            let rows_end = self.report.diagnostics.len();
-            for note in headerless.notes() {
+        // Notes about columns, seen only once the rows are read: with the
+        // header's notes on its line, before the rows' own.
+        let rows_end = self.report.diagnostics.len();
+        let mut column_notes = headerless.notes();
+        let mut line_of_notes = header_line;
+        if let Some((column, line, text)) = mixed_dates {
+            column_notes.push(mixed_date_cells(&context.columns, column, line, &text));
+            line_of_notes = line_of_notes.or(Some(line));
+        }
+        if let Some(line) = line_of_notes {
+            for note in column_notes {
                 self.diagnose(&context, line, note.column, note.code, note.message, None);
             }
-            // With the other notes on the header line, before the rows' own.
-            let added = self.report.diagnostics.len() - rows_end;
-            self.report.diagnostics[header_notes_end..].rotate_right(added);
+            if header_line.is_some() {
+                let added = self.report.diagnostics.len() - rows_end;
+                self.report.diagnostics[header_notes_end..].rotate_right(added);
+            }
         }
         Ok(())
     }

@@ -2,12 +2,13 @@
 //! (every user would read as active), a header repeated for one field (only
 //! the first column is read), header cells no field is read from, and
 //! columns without a header that hold data (seen as the rows are read,
-//! reported at the end of the file).
+//! reported at the end of the file), and a sheet's column whose date cells
+//! may be other days.
 //!
 //! These are diagnostics about columns, not rows: they carry the header's
 //! line and count no row, so the report's sums are unchanged.
 
-use crate::columns::{Columns, Field, Unread};
+use crate::columns::{Columns, Field, Layout, Unread};
 use crate::input::scan::Scanner;
 use crate::report::Code;
 use crate::text::{plural, shorten, trim};
@@ -148,6 +149,32 @@ impl HeaderlessData {
                 ),
             })
             .collect()
+    }
+}
+
+/// The note on a sheet's column that holds date cells and a date Sheets
+/// left as text, `text` on `line`, that only the other day order reads
+/// (see [`crate::input::sheet_dates`]).
+pub(super) fn mixed_date_cells(
+    columns: &Columns,
+    column: usize,
+    line: u64,
+    text: &str,
+) -> HeaderNote {
+    let header = if columns.layout == Layout::Header {
+        format!("column {} ({})", column + 1, quoted(columns, column))
+    } else {
+        format!("column {}", column + 1)
+    };
+    HeaderNote {
+        column: Some(column),
+        code: Code::MixedDateCells,
+        message: format!(
+            "{header} holds date cells and dates Sheets left as text, such as \"{text}\" on row \
+             {line}: the spreadsheet's locale reads dates in another order than the export, so a \
+             date cell such as 3/4/2025 may already be another day; set File → Settings → Locale \
+             to the export's, or format the column as plain text, and paste the export again"
+        ),
     }
 }
 

@@ -12,7 +12,11 @@
 //! JavaScript writes for it (`JSON.stringify` writes a finite number as
 //! `String(n)` does), `true` and `false` as those words, and `null` (or
 //! `undefined`) as an empty cell. JSON has no `NaN` or `Infinity`, so a
-//! host passes such a number as its text.
+//! host passes such a number as its text. A date cell is
+//! `{"wallClockMs": N}`: its wall-clock time in the sheet's time zone, in
+//! whole milliseconds since 1970-01-01 00:00 of that clock, read as the text
+//! [`push_wall_clock`](crate::input::sheet_dates::push_wall_clock) writes,
+//! and noted for [`crate::input::sheet_dates`]'s check of the day order.
 
 use std::borrow::Cow;
 
@@ -24,10 +28,15 @@ use super::caller;
 use crate::error::Result;
 use crate::input::check_input_size;
 use crate::input::scan::SplitRows;
+use crate::input::sheet_dates::MAX_WALL_CLOCK_MS;
 use crate::json::{Reader, SyntaxError, Value};
 
-/// Rows of cells given as an array of arrays of cells.
-pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<String>>> {
+/// What a cell must be, for messages.
+const A_CELL: &str = "text, a number, a boolean, null or a date cell {\"wallClockMs\": N}";
+
+/// Rows of cells given as an array of arrays of cells: the cells' text,
+/// and where each cell and row sits in it.
+pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<(String, SplitRows)> {
     let Some(given) = caller::array(value, argument)? else {
         return Err(invalid(
             argument,
@@ -35,44 +44,86 @@ pub(super) fn array_rows(value: &JsValue, argument: &str) -> Result<Vec<Vec<Stri
             value,
         ));
     };
-    let mut rows = Vec::new();
-    let mut size = 0u64;
+    let mut cells = String::new();
+    let mut split = SplitRows::default();
     for (i, row) in given.iter().enumerate() {
         let at = format!("{argument}[{i}]");
         let Some(row_cells) = caller::array(&row, &at)? else {
             return Err(invalid(&at, "an array of cells", &row));
         };
-        let mut cells = Vec::new();
         for (j, cell) in row_cells.iter().enumerate() {
-            let text = cell_text(&cell).ok_or_else(|| {
-                invalid(
-                    &format!("{argument}[{i}][{j}]"),
-                    "text, a number, a boolean or null",
-                    &cell,
-                )
-            })?;
-            size += text.len() as u64 + 1;
-            cells.push(text);
+            let place = || format!("{argument}[{i}][{j}]");
+            match array_cell(&cell, &place)? {
+                Some(ArrayCell::Text(text)) => split.push_cell(&mut cells, &text),
+                Some(ArrayCell::Date(ms)) => split.push_date_cell(&mut cells, ms),
+                None => return Err(invalid(&place(), A_CELL, &cell)),
+            }
         }
-        check_input_size(size)?;
-        rows.push(cells);
+        split.end_row();
+        check_input_size(cells.len() as u64 + split.cell_count() as u64)?;
     }
-    Ok(rows)
+    Ok((cells, split))
 }
 
-/// A cell of the array form as text, or `None` for a value that is no cell.
-fn cell_text(cell: &JsValue) -> Option<String> {
+/// A cell of the array form.
+enum ArrayCell {
+    Text(String),
+    /// A date cell's wall-clock milliseconds.
+    Date(i64),
+}
+
+/// A cell of the array form, or `None` for a value that is no cell.
+fn array_cell(cell: &JsValue, place: &dyn Fn() -> String) -> Result<Option<ArrayCell>> {
     if cell.is_undefined() || cell.is_null() {
-        return Some(String::new());
+        return Ok(Some(ArrayCell::Text(String::new())));
     }
     if let Some(text) = cell.as_string() {
-        return Some(text);
+        return Ok(Some(ArrayCell::Text(text)));
     }
     if let Some(b) = cell.as_bool() {
-        return Some(b.to_string());
+        return Ok(Some(ArrayCell::Text(b.to_string())));
     }
-    let number = cell.dyn_ref::<Number>()?;
-    number.to_string_with_radix(10).ok().map(String::from)
+    if let Some(number) = cell.dyn_ref::<Number>() {
+        let text = number.to_string_with_radix(10).ok().map(String::from);
+        return Ok(text.map(ArrayCell::Text));
+    }
+    if !cell.is_object() || caller::is_array(cell, &place())? {
+        return Ok(None);
+    }
+    let at = format!("{}.{WALL_CLOCK_MS}", place());
+    let ms = caller::get(cell, &JsValue::from_str(WALL_CLOCK_MS), &at)?;
+    if ms.is_undefined() {
+        return Ok(None);
+    }
+    match ms.as_f64() {
+        Some(n) if n.trunc() == n && n.abs() <= MAX_WALL_CLOCK_MS as f64 => {
+            Ok(Some(ArrayCell::Date(n as i64)))
+        }
+        _ => Err(invalid(&at, A_WALL_CLOCK, &ms)),
+    }
+}
+
+/// The one key of a date cell.
+const WALL_CLOCK_MS: &str = "wallClockMs";
+
+/// What a date cell's time must be, for messages.
+const A_WALL_CLOCK: &str =
+    "a whole number of milliseconds: the date cell's wall-clock time in the sheet's time zone";
+
+/// A date cell's milliseconds written as JSON writes a whole number, if
+/// they are one and in range.
+fn whole_ms(number: &str) -> Option<i64> {
+    let (negative, digits) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits
+        .bytes()
+        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    (magnitude <= MAX_WALL_CLOCK_MS).then_some(if negative { -magnitude } else { magnitude })
 }
 
 /// Rows of cells given as JSON text (an array of arrays of cells): the
@@ -103,7 +154,21 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows
             let cell = match reader.peek() {
                 Some(b'"') => reader.string()?,
                 Some(b'-' | b'0'..=b'9') => Cow::Borrowed(reader.number()?),
-                next @ Some(b'[' | b'{') => {
+                Some(b'{') => {
+                    let Some(ms) = date_cell(reader)? else {
+                        return Err(stop(
+                            &mut wrong,
+                            argument,
+                            Some(count),
+                            rows,
+                            "another object (a date cell's N is a whole number of milliseconds in a Date's range)",
+                        ));
+                    };
+                    split.push_date_cell(&mut cells, ms);
+                    count += 1;
+                    return Ok(());
+                }
+                next @ Some(b'[') => {
                     return Err(stop(&mut wrong, argument, Some(count), rows, kind(next)));
                 }
                 _ => match reader.value()? {
@@ -137,6 +202,25 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows
     }
 }
 
+/// Reads a JSON object as a date cell, `{"wallClockMs": N}`: its
+/// milliseconds, or `None` for any other object.
+fn date_cell(reader: &mut Reader<'_>) -> std::result::Result<Option<i64>, SyntaxError> {
+    let mut ms = None;
+    let mut other = false;
+    reader.object(|reader, key| {
+        if key == WALL_CLOCK_MS && ms.is_none() && matches!(reader.peek(), Some(b'-' | b'0'..=b'9'))
+        {
+            ms = whole_ms(reader.number()?);
+            other |= ms.is_none();
+            Ok(())
+        } else {
+            other = true;
+            reader.skip()
+        }
+    })?;
+    Ok(ms.filter(|_| !other))
+}
+
 /// What the JSON value starting with `next` is, for messages.
 fn kind(next: Option<u8>) -> &'static str {
     match next {
@@ -160,11 +244,7 @@ fn stop(
     got: &'static str,
 ) -> SyntaxError {
     *wrong = Some(match cell {
-        Some(j) => (
-            format!("{argument}[{row}][{j}]"),
-            "text, a number, a boolean or null",
-            got,
-        ),
+        Some(j) => (format!("{argument}[{row}][{j}]"), A_CELL, got),
         None => (format!("{argument}[{row}]"), "an array of cells", got),
     });
     SyntaxError {
@@ -209,6 +289,65 @@ mod tests {
     }
 
     #[test]
+    fn json_date_cells_read_as_their_wall_clock_text() {
+        let rows = json_cells(
+            r#"[["Email","Last login"],["a@x.com",{"wallClockMs":1735516800000}],
+                ["b@x.com",{ "wallClockMs" : -2209123800000 }],["c@x.com",{"wallClockMs":-0}]]"#,
+        );
+        assert_eq!(rows[1], ["a@x.com", "2024-12-30"]);
+        assert_eq!(rows[2], ["b@x.com", "1899-12-30T10:30:00"]);
+        assert_eq!(rows[3], ["c@x.com", "1970-01-01"]);
+    }
+
+    #[test]
+    fn a_column_of_date_cells_and_one_order_texts_is_noted() {
+        let mixed = |text: &str| {
+            let (_, split) = json_rows(text, ARG).unwrap();
+            split
+                .mixed_dates()
+                .map(|m| (m.column, m.line, m.text.to_string()))
+        };
+        let dated = r#"["a@x.com",{"wallClockMs":0}]"#;
+        assert_eq!(
+            mixed(&format!(
+                r#"[["Email","Last"],{dated},["b@x.com","13/4/2025"]]"#
+            )),
+            Some((1, 3, "13/4/2025".to_string()))
+        );
+        // A text first, the date cells after it; the text stays where it was.
+        assert_eq!(
+            mixed(&format!(r#"[["b@x.com"," 4/13/2025 10:00"],{dated}]"#)),
+            Some((1, 1, "4/13/2025".to_string()))
+        );
+        assert_eq!(mixed(&format!(r#"[{dated},["b@x.com","3/4/2025"]]"#)), None);
+        assert_eq!(mixed(&format!(r#"[{dated},["13/4/2025","x"]]"#)), None);
+        assert_eq!(
+            mixed(r#"[["a@x.com","13/4/2025"],["b@x.com","2025-01-01"]]"#),
+            None
+        );
+    }
+
+    #[test]
+    fn whole_milliseconds_are_read_in_a_dates_range() {
+        assert_eq!(whole_ms("0"), Some(0));
+        assert_eq!(whole_ms("-1735516800000"), Some(-1_735_516_800_000));
+        assert_eq!(whole_ms("8640000086400000"), Some(MAX_WALL_CLOCK_MS));
+        assert_eq!(whole_ms("-8640000086400000"), Some(-MAX_WALL_CLOCK_MS));
+        for text in [
+            "8640000086400001",
+            "999999999999999999",
+            "9999999999999999999",
+            "",
+            "-",
+            "1.0",
+            "1e3",
+            "+1",
+        ] {
+            assert_eq!(whole_ms(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn json_escapes_and_non_ascii_are_unescaped() {
         let rows = json_cells(r#" [ ["Zo\u00eb \"Z\"\n", "José 😀"] ] "#);
         assert_eq!(rows, [["Zoë \"Z\"\n", "José 😀"]]);
@@ -230,13 +369,29 @@ mod tests {
     #[test]
     fn json_that_is_not_rows_of_cells_is_refused_by_place() {
         let message = |text: &str| json_rows(text, ARG).unwrap_err().message().to_string();
-        assert_eq!(
-            message(r#"[["a"],["b",{"c":1}]]"#),
-            "transform(input).rows[1][1] must be text, a number, a boolean or null, got an object"
-        );
+        const A_CELL: &str =
+            "must be text, a number, a boolean, null or a date cell {\"wallClockMs\": N}";
+        let another = "got another object (a date cell's N is a whole number of milliseconds in \
+                       a Date's range)";
+        for object in [
+            r#"{"c":1}"#,
+            r#"{"wallClockMs":1.5}"#,
+            r#"{"wallClockMs":1e3}"#,
+            r#"{"wallClockMs":"0"}"#,
+            r#"{"wallClockMs":8640000086400001}"#,
+            r#"{"wallClockMs":0,"c":1}"#,
+            r#"{"wallClockMs":0,"wallClockMs":1}"#,
+            "{}",
+        ] {
+            assert_eq!(
+                message(&format!(r#"[["a"],["b",{object}]]"#)),
+                format!("transform(input).rows[1][1] {A_CELL}, {another}"),
+                "{object}"
+            );
+        }
         assert_eq!(
             message(r#"[["a",["b"]]]"#),
-            "transform(input).rows[0][1] must be text, a number, a boolean or null, got an array"
+            format!("transform(input).rows[0][1] {A_CELL}, got an array")
         );
         assert_eq!(
             message(r#"[["a"],"b"]"#),
@@ -252,5 +407,30 @@ mod tests {
         assert!(message(r#"{"rows":[]}"#).contains("not such JSON"));
         let err = json_rows("[[\"a\"]] x", ARG).unwrap_err();
         assert_eq!(err.code(), "invalid_argument");
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Text made of JSON's pieces, date cells among them, is read or
+        /// refused with a message; never a panic.
+        #[test]
+        fn any_rows_text_is_read_or_refused(
+            text in r#"(\[|\]|,|\{|\}|:|"wallClockMs"|"a"|-?[0-9]{1,19}|1\.5|1e3|null|true| ){0,24}"#,
+        ) {
+            if let Err(e) = json_rows(&text, "rows") {
+                prop_assert_eq!(e.code(), "invalid_argument");
+            }
+        }
+
+        /// A date cell's milliseconds, as JSON writes them, are read back.
+        #[test]
+        fn whole_ms_reads_what_json_writes(ms in -MAX_WALL_CLOCK_MS..=MAX_WALL_CLOCK_MS) {
+            prop_assert_eq!(whole_ms(&ms.to_string()), Some(ms));
+        }
     }
 }

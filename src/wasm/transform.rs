@@ -388,7 +388,10 @@ fn inputs(value: &JsValue) -> Result<Vec<Input>> {
                         let (text, split) = rows::json_rows(&text, &argument)?;
                         Input::split_rows(name, text, split)
                     }
-                    None => Input::rows(name, rows::array_rows(&rows, &argument)?),
+                    None => {
+                        let (text, split) = rows::array_rows(&rows, &argument)?;
+                        Input::split_rows(name, text, split)
+                    }
                 });
             }
             let (data, argument) = field("data")?;
@@ -461,6 +464,14 @@ impl TransformResult {
     #[wasm_bindgen(js_name = reportText)]
     pub fn report_text(&self) -> String {
         self.inner.report.render_text()
+    }
+
+    /// What a one-line record of the run keeps of the report: its headline
+    /// and each warning about a file's columns, a line each (see
+    /// [`crate::report::Report::brief_text`]).
+    #[wasm_bindgen(js_name = briefReportText)]
+    pub fn brief_report_text(&self) -> String {
+        self.inner.report.brief_text()
     }
 
     /// `{code, message}` when strict mode refuses this result (a broken

@@ -245,12 +245,14 @@ test('the UTF-8 polyfill agrees with the native codec on random text, bytes and 
   sandbox.close();
 });
 
-test('the core reads rows given as JSON text as it reads them as arrays: text, numbers, booleans, empty', () => {
+test('the core reads rows given as JSON text as it reads them as arrays: text, numbers, booleans, dates, empty', () => {
   const sandbox = createSandbox({ distDir });
   const rows = [['Email', 'Name', 'Status', 'Role', 'Seats', 'Last login'],
     ['ada@example.com', 'Ada', 'Active', 'Owner', 1.5, '2024-12-30'],
     ['grace@example.com', 'Grace "G" Hopper', 'Active', true, 12, null],
-    ['zoe@example.com', 'Zoë 😀', 'Invited', 'View only', -2e-7, '']];
+    ['zoe@example.com', 'Zoë 😀', 'Invited', 'View only', -2e-7, ''],
+    ['kay@example.com', 'Kay', 'Active', 'Owner', 1, { wallClockMs: Date.UTC(2024, 11, 30, 23, 30) }],
+    ['lin@example.com', 'Lin', 'Active', 'Owner', 1, '13/4/2025']];
   const run = sandbox.evaluate(`(input) => {
     const result = toriiCore_().transform(input);
     const out = JSON.stringify({ file: new TextDecoder().decode(result.json()), report: result.report(),
@@ -262,10 +264,15 @@ test('the core reads rows given as JSON text as it reads them as arrays: text, n
   assert.deepEqual(asJson, JSON.parse(run({ name: 'Users', rows: sandbox.evaluate('(r) => JSON.parse(r)')(JSON.stringify(rows)) })),
     'the same file, report and preview either way');
   const file = JSON.parse(asJson.file);
-  assert.deepEqual(file.users.map((u) => u.email), ['ada@example.com', 'grace@example.com', 'zoe@example.com']);
+  assert.deepEqual(file.users.map((u) => u.email), ['ada@example.com', 'grace@example.com', 'zoe@example.com', 'kay@example.com',
+    'lin@example.com']);
+  assert.equal(file.users[3].lastUsedDate, '2024-12-30', 'a date cell is its wall clock, 23:30 on the 30th');
+  assert.deepEqual(asJson.report.diagnostics.map((d) => [d.line, d.code]), [[1, 'unused_column'], [1, 'mixed_date_cells'],
+    [6, 'unparseable_date']], 'a date cell and a date only the other day order reads, in one column');
   assert.match(asJson.file, /"Grace \\"G\\"/, 'escaped text arrives unescaped');
   assert.match(asJson.file, /Zoë/);
-  assert.deepEqual(asJson.page.rows.map((r) => r.roles), [['Owner'], ['true'], ['View only']], 'a boolean cell reads as its word');
+  assert.deepEqual(asJson.page.rows.map((r) => r.roles).slice(0, 3), [['Owner'], ['true'], ['View only']],
+    'a boolean cell reads as its word');
   // A number reads as the text JavaScript writes for it (seen in the message quoting the email cell).
   const quoted = (input) => JSON.parse(run(input)).report.diagnostics
     .filter((d) => d.code === 'invalid_email').map((d) => d.message.split('"')[1]);
@@ -282,7 +289,11 @@ test('the core reads rows given as JSON text as it reads them as arrays: text, n
     return 'no error';
   };
   assert.equal(code({ name: 'Users', rows: '[["Email"],["a@x.com",{"a":1}]]' }),
-    'invalid_argument: transform(input).rows[1][1] must be text, a number, a boolean or null, got an object');
+    'invalid_argument: transform(input).rows[1][1] must be text, a number, a boolean, null or a date cell {"wallClockMs": N}, ' +
+    'got another object (a date cell\'s N is a whole number of milliseconds in a Date\'s range)');
+  assert.equal(code({ name: 'Users', rows: [['Email'], ['a@x.com', { wallClockMs: 0.5 }]] }),
+    'invalid_argument: transform(input).rows[1][1].wallClockMs must be a whole number of milliseconds: the date cell\'s ' +
+    'wall-clock time in the sheet\'s time zone, got a number');
   assert.match(code({ name: 'Users', rows: '[["Email"' }), /^invalid_argument: transform\(input\)\.rows must be an array of rows, or rows as JSON text, got text that is not such JSON/);
   assert.match(code({ name: 'Users', rows: [['Email'], ['a@x.com', {}]] }), /^invalid_argument: transform\(input\)\.rows\[1\]\[1\] must be/);
   sandbox.close();
@@ -309,8 +320,16 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
   };
   const text = sandbox.call('readUsersRows_');
   assert.equal(typeof text, 'string');
-  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), ['2024-12-30T10:15:42', '2024-12-31', '2024-12-31', '2024-12-31',
-    '2024-07-01T14:00:00', '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '', '2025-01-03T13:00:00']);
+  const wall = (...parts) => ({ wallClockMs: Date.UTC(...parts) });
+  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), [wall(2024, 11, 30, 10, 15, 42), wall(2024, 11, 31),
+    wall(2024, 11, 31), wall(2024, 11, 31, 0, 0, 0, 500), wall(2024, 6, 1, 14), '#VALUE!', 1.5, 45657, true, 'NaN', '-Infinity', '',
+    wall(2025, 0, 3, 13)]);
+  // The core writes each date cell's text, a date alone at midnight, and reads it as it reads a CSV's.
+  const core = sandbox.call('toriiCore_');
+  const dates = JSON.parse(new TextDecoder().decode(core.transform({ name: 'Users', rows: text }).json())).users
+    .map((u) => [u.email, u.lastUsedDate ?? null]);
+  assert.deepEqual(dates.slice(0, 5), [['a@x.com', '2024-12-30'], ['b@x.com', '2024-12-31'], ['c@x.com', '2024-12-31'],
+    ['d@x.com', '2024-12-31'], ['e@x.com', '2024-07-01']]);
   // The start and the end of each of the three six-day spans the dates fall
   // in, and the end of the first span is the start of the third.
   assert.equal(formats, 5, 'formatDate at the ends of each span the dates fall in, each end once');
@@ -321,8 +340,9 @@ test('a Date cell reads as formatDate gives its wall clock, in every time zone, 
   const sandbox = createSandbox({ distDir });
   // The reading without the shortcut: formatDate for every valid date.
   const perCell = sandbox.evaluate(`(value, timeZone) =>
-    dateText_(Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss"))`);
-  const clockOf = sandbox.evaluate('(timeZone) => { var clock = wallClock_(timeZone); return (value) => dateText_(clock(value)); }');
+    Date.parse(Utilities.formatDate(value, timeZone, "yyyy-MM-dd'T'HH:mm:ss") + 'Z')`);
+  // To the second: the core drops the milliseconds, and formatDate has none.
+  const clockOf = sandbox.evaluate('(timeZone) => { var clock = wallClock_(timeZone); return (value) => Math.floor(clock(value) / 1000) * 1000; }');
   const toDate = sandbox.evaluate('(t) => new Date(t)');
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
@@ -545,11 +565,15 @@ test('a date column Sheets half turned into dates (the locale reads another day 
     ['b@x.com', '13/4/2025'], ['c@x.com', '13/4/2025']]);
   sandbox.addSheet('Configuration', [['Date order', 'dmy']]);
   sandbox.call('previewNow');
-  const note = /Column 2 of "Users" holds date cells and dates Sheets left as text, such as "13\/4\/2025" on row 3: the spreadsheet's locale reads dates in another order than the export, so a date cell such as 3\/4\/2025 may already be another day\. Set File → Settings → Locale to the export's, or format the column as plain text, and paste the export again\./;
+  // The core's warning about the column, on the header's row.
+  const note = /line 1: warning mixed_date_cells \[Last login\]: column 2 \("Last login"\) holds date cells and dates Sheets left as text, such as "13\/4\/2025" on row 3: the spreadsheet's locale reads dates in another order than the export, so a date cell such as 3\/4\/2025 may already be another day; set File → Settings → Locale to the export's, or format the column as plain text, and paste the export again/;
   assert.match(dialogText(lastDialog(sandbox)), note);
+  const preview = sandbox.sheets.get('Torii preview').values;
+  assert.ok(preview.some((row) => row[3] === 'mixed_date_cells' && row[1] === '1'), 'the preview sheet lists it with the problems');
   sandbox.call('syncNow');
   assert.match(dialogText(lastDialog(sandbox)), note);
   assert.match(history(sandbox)[0][10], note, 'a scheduled run\'s history says it too');
+  assert.doesNotMatch(history(sandbox)[0][10], /error|unparseable/, 'the rows\' own problems are counted, not listed');
   sandbox.close();
   // Every date a date cell, or none: nothing to say.
   for (const cell of ['3/4/2025', '2025-03-04']) {

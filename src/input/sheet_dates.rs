@@ -1,0 +1,300 @@
+//! What Sheets does to a pasted export's dates, as the rows of a sheet show
+//! it: a date cell, read back as the text of its wall-clock time, and the
+//! sign that the spreadsheet's locale reads dates in the other day order.
+//!
+//! Sheets turns a pasted date into a date cell by the spreadsheet's locale,
+//! and leaves as text one it cannot read that way. So a column with both
+//! date cells and a text such as `13/4/2025`, which only the other day order
+//! reads, was pasted into a locale whose order is not the export's, and its
+//! date cells may already be other days (`3/4/2025`, 3 April, held as
+//! 4 March). The host marks which cells were date cells; the rule is here.
+//!
+//! ```
+//! use stripe_torii_sync::input::sheet_dates::{push_wall_clock, SheetDates};
+//!
+//! let mut text = String::new();
+//! push_wall_clock(&mut text, 1_735_516_800_000); // 2024-12-30, midnight
+//! assert_eq!(text, "2024-12-30");
+//!
+//! let mut dates = SheetDates::default();
+//! dates.text_cell(1, 3, "13/4/2025");
+//! assert!(dates.mixed().is_none());
+//! dates.date_cell(1);
+//! let mixed = dates.mixed().unwrap();
+//! assert_eq!((mixed.column, mixed.line, mixed.text), (1, 3, "13/4/2025"));
+//! ```
+
+use crate::fields::date::civil_from_days;
+use crate::json::decimal_digits;
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// The furthest a date cell's wall clock can be from 1970, in milliseconds:
+/// a JavaScript `Date`'s range (±8.64e15 ms) and a day for the time zone's
+/// offset.
+pub const MAX_WALL_CLOCK_MS: i64 = 8_640_000_000_000_000 + MS_PER_DAY;
+
+/// Appends the text of a date cell whose wall-clock time, in the
+/// spreadsheet's time zone, is `ms` milliseconds after 1970-01-01 00:00 of
+/// that clock: `yyyy-mm-dd` at midnight (a date alone, as the sheet shows
+/// it), else `yyyy-mm-ddTHH:MM:SS` without a zone, which the transform reads
+/// as it reads the same text in a CSV file. Milliseconds are dropped. A
+/// year outside 0–9999 is written with its sign and all its digits, a text
+/// the date reader refuses, so it is reported with the row.
+pub fn push_wall_clock(text: &mut String, ms: i64) {
+    let days = ms.div_euclid(MS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    if year < 0 {
+        text.push('-');
+    } else if year > 9999 {
+        text.push('+');
+    }
+    push_padded(text, year.unsigned_abs(), 4);
+    text.push('-');
+    push_padded(text, month as u64, 2);
+    text.push('-');
+    push_padded(text, day as u64, 2);
+    let seconds = ms.rem_euclid(MS_PER_DAY) / 1000;
+    if seconds != 0 {
+        for (separator, part) in [
+            ('T', seconds / 3600),
+            (':', seconds / 60 % 60),
+            (':', seconds % 60),
+        ] {
+            text.push(separator);
+            push_padded(text, part as u64, 2);
+        }
+    }
+}
+
+/// Appends `n` in decimal, with leading zeros to `width` digits.
+fn push_padded(text: &mut String, n: u64, width: usize) {
+    let (digits, at) = decimal_digits(n);
+    let start = at.min(digits.len() - width);
+    text.extend(digits[start..].iter().map(|&b| char::from(b)));
+}
+
+/// What the cells of a sheet's columns say about its locale's day order:
+/// per column, whether it holds a date cell, and the first text in it that
+/// only one day order reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SheetDates {
+    columns: Vec<ColumnDates>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ColumnDates {
+    dated: bool,
+    one_order: Option<(u64, String)>,
+}
+
+/// A column with date cells and a text only the other day order reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MixedDates<'a> {
+    /// The 0-based column.
+    pub column: usize,
+    /// The line (sheet row) of the first such text.
+    pub line: u64,
+    /// The date in it, such as `13/4/2025`.
+    pub text: &'a str,
+}
+
+impl SheetDates {
+    fn column(&mut self, column: usize) -> &mut ColumnDates {
+        if column >= self.columns.len() {
+            self.columns.resize_with(column + 1, ColumnDates::default);
+        }
+        &mut self.columns[column]
+    }
+
+    /// Notes a date cell in `column`.
+    pub fn date_cell(&mut self, column: usize) {
+        self.column(column).dated = true;
+    }
+
+    /// Notes the text cell `text` in `column` on `line`.
+    pub fn text_cell(&mut self, column: usize, line: u64, text: &str) {
+        let known = self
+            .columns
+            .get(column)
+            .is_some_and(|c| c.one_order.is_some());
+        if known {
+            return;
+        }
+        if let Some(date) = one_order_date(text) {
+            self.column(column).one_order = Some((line, date.to_string()));
+        }
+    }
+
+    /// The first column with both date cells and a text that only the other
+    /// day order reads, if there is one.
+    pub fn mixed(&self) -> Option<MixedDates<'_>> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find_map(|(column, c)| match (&c.one_order, c.dated) {
+                (Some((line, text)), true) => Some(MixedDates {
+                    column,
+                    line: *line,
+                    text,
+                }),
+                _ => None,
+            })
+    }
+}
+
+/// The date at the start of `text`, after any whitespace, when it is
+/// `D/M/YYYY` or `M/D/YYYY` (one or two digits each) not followed by a
+/// letter or digit, and one of its first two numbers is over 12: a date
+/// that only one day order reads.
+fn one_order_date(text: &str) -> Option<&str> {
+    let date = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let b = date.as_bytes();
+    let mut at = 0;
+    // Most cells do not start with a digit: they are looked at no further.
+    let first = digits(b, &mut at, 2)?;
+    if !eat_slash(b, &mut at) {
+        return None;
+    }
+    let second = digits(b, &mut at, 2)?;
+    if !eat_slash(b, &mut at) {
+        return None;
+    }
+    let year_start = at;
+    digits(b, &mut at, 4).filter(|_| at - year_start == 4)?;
+    let word_follows = b
+        .get(at)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
+    (!word_follows && (first > 12 || second > 12)).then(|| &date[..at])
+}
+
+/// The number of up to `max` digits at `at` in `b`, moving `at` past them;
+/// `None` when there is no digit there.
+fn digits(b: &[u8], at: &mut usize, max: usize) -> Option<u32> {
+    let start = *at;
+    let mut n = 0;
+    while *at - start < max && b.get(*at).is_some_and(u8::is_ascii_digit) {
+        n = n * 10 + u32::from(b[*at] - b'0');
+        *at += 1;
+    }
+    (*at > start).then_some(n)
+}
+
+/// Moves `at` past a `/` there, if there is one.
+fn eat_slash(b: &[u8], at: &mut usize) -> bool {
+    let slash = b.get(*at) == Some(&b'/');
+    *at += usize::from(slash);
+    slash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wall_clock(ms: i64) -> String {
+        let mut text = String::new();
+        push_wall_clock(&mut text, ms);
+        text
+    }
+
+    #[test]
+    fn a_wall_clock_is_a_date_alone_at_midnight_and_a_date_time_otherwise() {
+        assert_eq!(wall_clock(0), "1970-01-01");
+        assert_eq!(wall_clock(1_735_516_800_000), "2024-12-30");
+        assert_eq!(wall_clock(1_735_516_800_999), "2024-12-30");
+        assert_eq!(wall_clock(1_735_516_801_000), "2024-12-30T00:00:01");
+        assert_eq!(wall_clock(1_735_603_199_000), "2024-12-30T23:59:59");
+        // Sheets' day zero, which a time alone is held on.
+        assert_eq!(
+            wall_clock(-2_209_161_600_000 + 37_800_000),
+            "1899-12-30T10:30:00"
+        );
+        assert_eq!(wall_clock(-1), "1969-12-31T23:59:59");
+        assert_eq!(wall_clock(253_402_300_799_000), "9999-12-31T23:59:59");
+        assert_eq!(wall_clock(253_402_300_800_000), "+10000-01-01");
+        assert_eq!(wall_clock(-62_167_219_200_000), "0000-01-01");
+        assert_eq!(wall_clock(-62_167_219_200_001), "-0001-12-31T23:59:59");
+        assert_eq!(wall_clock(MAX_WALL_CLOCK_MS), "+275760-09-14");
+        assert_eq!(wall_clock(-MAX_WALL_CLOCK_MS), "-271821-04-19");
+    }
+
+    #[test]
+    fn the_wall_clock_text_is_what_javascript_writes_for_it() {
+        // toISOString's first 19 characters, as the Apps Script host wrote them before.
+        for (ms, iso) in [
+            (951_782_400_000_i64, "2000-02-29T00:00:00"),
+            (4_107_542_400_000, "2100-03-01T00:00:00"),
+            (1_709_210_096_000, "2024-02-29T12:34:56"),
+        ] {
+            let text = wall_clock(ms);
+            assert!(iso.starts_with(&text), "{ms}: {text} against {iso}");
+            assert_eq!(text.len() == 10, iso.ends_with("T00:00:00"));
+        }
+    }
+
+    #[test]
+    fn a_one_order_date_has_a_day_over_12() {
+        assert_eq!(one_order_date("13/4/2025"), Some("13/4/2025"));
+        assert_eq!(one_order_date("  4/13/2025 10:30"), Some("4/13/2025"));
+        assert_eq!(one_order_date("\u{a0}31/12/2024,"), Some("31/12/2024"));
+        for text in [
+            "3/4/2025",
+            "12/12/2025",
+            "13/4/20251",
+            "13/4/2025a",
+            "13/4/202",
+            "123/4/2025",
+            "13-4-2025",
+            "x 13/4/2025",
+            "",
+            "2025/13/4",
+        ] {
+            assert_eq!(one_order_date(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_column_with_date_cells_and_such_a_text_is_mixed() {
+        let mut dates = SheetDates::default();
+        dates.date_cell(0);
+        dates.text_cell(0, 2, "3/4/2025");
+        dates.text_cell(2, 4, "13/4/2025");
+        assert_eq!(dates.mixed(), None);
+        dates.text_cell(0, 5, "14/4/2025");
+        dates.text_cell(0, 6, "15/4/2025");
+        dates.date_cell(2);
+        let mixed = dates.mixed().unwrap();
+        assert_eq!((mixed.column, mixed.line, mixed.text), (0, 5, "14/4/2025"));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use chrono::DateTime;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every wall clock chrono can hold (±262,000 years) is written as
+        /// chrono writes it: the date, and the time unless it is midnight.
+        #[test]
+        fn the_wall_clock_text_agrees_with_chrono(ms in -8_210_266_876_800_000_i64..=8_210_298_412_799_999) {
+            let expected = DateTime::from_timestamp_millis(ms).unwrap().naive_utc();
+            let date = expected.format("%Y-%m-%d").to_string();
+            let time = expected.format("%H:%M:%S").to_string();
+            let expected = if time == "00:00:00" { date } else { format!("{date}T{time}") };
+            let mut text = String::new();
+            push_wall_clock(&mut text, ms);
+            prop_assert_eq!(text, expected);
+        }
+
+        /// The day-order check never panics, and a date it finds is where
+        /// the text starts, after whitespace.
+        #[test]
+        fn a_one_order_date_starts_the_text(text in "[ \u{a0}]{0,2}[0-9/ a\u{e9}]{0,14}") {
+            if let Some(date) = one_order_date(&text) {
+                prop_assert!(text.trim_start().starts_with(date));
+            }
+        }
+    }
+}
