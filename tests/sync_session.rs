@@ -1565,6 +1565,52 @@ fn a_sync_stopped_by_the_person_is_cancelled_saying_where_and_whether_torii_may_
     assert!(matches!(run.poll(3_000.0), Action::Done(_)));
 }
 
+/// A host that fails before it sends the request it was handed says so
+/// (`abandon_unsent`): only an earlier attempt to start the sync can then
+/// have started it. A failure after it may have sent it (`abandon`) cannot
+/// say the same.
+#[test]
+fn a_host_that_failed_before_sending_a_request_says_that_attempt_never_left() {
+    let failure = |session: &mut SyncSession| {
+        let Action::Failed(error) = session.poll(9_000.0) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(error.code(), "host_failed");
+        error.message().to_string()
+    };
+    let mut unsent = in_flight_after(4);
+    unsent.abandon_unsent("onProgress failed (Error: closed)");
+    assert_eq!(
+        failure(&mut unsent),
+        "onProgress failed (Error: closed); stopped at step 4/4 (start sync): nothing was synced, so \
+         the app's users in Torii are as they were"
+    );
+    let mut sent = in_flight_after(4);
+    sent.abandon("the host crashed");
+    assert!(failure(&mut sent).ends_with("stopped at step 4/4 (start sync): a request to start the sync \
+         was sent, so Torii may have started it; check the integration in Torii before syncing again"));
+    // The second attempt to start the sync, after a 503: the first may have started it.
+    let mut retried = in_flight_after(4);
+    retried
+        .handle_response(2_000.0, Response::status(503, ""))
+        .unwrap();
+    let Action::Wait { ms, .. } = retried.poll(2_000.0) else {
+        panic!("expected a wait");
+    };
+    let Action::Send { .. } = retried.poll(2_000.0 + ms as f64) else {
+        panic!("expected the second attempt");
+    };
+    retried.abandon_unsent("onProgress failed");
+    assert!(failure(&mut retried).contains("Torii may have started it"));
+    // Before step 4, nothing was synced either way.
+    let mut early = in_flight_after(3);
+    early.abandon_unsent("onProgress failed");
+    assert!(failure(&mut early).ends_with(
+        "(register file): nothing was synced, so the app's users \
+         in Torii are as they were"
+    ));
+}
+
 #[test]
 fn each_progress_says_what_stopping_there_means_as_a_cancel_there_would() {
     for steps in 1..=4 {

@@ -32,7 +32,7 @@ pub struct Progress {
 /// [`Progress::if_stopped`].
 pub(crate) const NOTHING_SYNCED: &str =
     "nothing was synced, so the app's users in Torii are as they were";
-pub(crate) const SYNC_MAY_HAVE_STARTED: &str = "the request to start the sync was sent, so Torii \
+pub(crate) const SYNC_MAY_HAVE_STARTED: &str = "a request to start the sync was sent, so Torii \
      may have started it; check the integration in Torii before syncing again";
 
 /// [`NOTHING_SYNCED`] or [`SYNC_MAY_HAVE_STARTED`], by whether the request

@@ -11,7 +11,7 @@ use super::config::{ApiKey, SyncConfig, SyncSettings, UploadMode};
 use super::guard::{check, Baseline, GuardVerdict, Removal, UserCounts};
 use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
-use super::progress::{stop_consequence, Progress, NOTHING_SYNCED};
+use super::progress::{stop_consequence, Progress};
 use super::request::{self, Next, PlannedRequest};
 use super::target::{url_origin, url_security, UrlSecurity};
 use super::verdict::{self, Delay, RetryCause, Verdict};
@@ -593,7 +593,7 @@ impl SyncSession {
     /// sync (its request was sent). The host stops any request in flight.
     /// A session that has ended stays as it ended.
     pub fn cancel(&mut self) {
-        if let Some(outcome) = self.stopped_outcome() {
+        if let Some(outcome) = self.stopped_outcome(true) {
             self.state = State::Failed(Error::new(ErrorKind::Cancelled, outcome));
         }
     }
@@ -603,7 +603,19 @@ impl SyncSession {
     /// whether Torii may have started the sync. Does nothing once the
     /// session has ended.
     pub fn abandon(&mut self, why: &str) {
-        if let Some(outcome) = self.stopped_outcome() {
+        self.abandon_with(why, true);
+    }
+
+    /// As [`SyncSession::abandon`], for a host that failed after
+    /// [`Action::Send`] handed it a request and before it sent it (its
+    /// `onProgress` threw): that attempt never left the host, so only an
+    /// earlier attempt to start the sync can have started it.
+    pub fn abandon_unsent(&mut self, why: &str) {
+        self.abandon_with(why, false);
+    }
+
+    fn abandon_with(&mut self, why: &str, request_sent: bool) {
+        if let Some(outcome) = self.stopped_outcome(request_sent) {
             self.state = State::Failed(Error::new(
                 ErrorKind::HostFailed,
                 format!("{}; {outcome}", self.settings.api_key.redact(why)),
@@ -612,26 +624,40 @@ impl SyncSession {
     }
 
     /// What stopping the session now means for the app, or `None` once it
-    /// has ended.
-    fn stopped_outcome(&self) -> Option<String> {
+    /// has ended; `request_sent` says whether a request in flight left the
+    /// host.
+    fn stopped_outcome(&self, request_sent: bool) -> Option<String> {
         let message = match &self.state {
             State::Done(_) | State::Failed(_) => return None,
             State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
-            State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => {
-                format!(
-                    "stopped at {}: {}",
-                    self.at(next.step()),
-                    stop_consequence(self.sync_sent())
-                )
-            }
+            State::Ready(next) | State::Waiting { next, .. } => self.stopped_at(next.step(), true),
+            State::InFlight(next) => self.stopped_at(next.step(), request_sent),
         };
         Some(message)
+    }
+
+    /// "stopped at step N: …", with what it means for the app.
+    fn stopped_at(&self, step: Step, request_sent: bool) -> String {
+        let sent = if request_sent {
+            self.sync_sent()
+        } else {
+            self.sync_sent_before(step)
+        };
+        format!("stopped at {}: {}", self.at(step), stop_consequence(sent))
     }
 
     /// Whether a request to start the sync has gone out, so that Torii may
     /// have started it.
     fn sync_sent(&self) -> bool {
         self.clocks.iter().any(|c| c.step == Step::Sync)
+    }
+
+    /// [`SyncSession::sync_sent`] leaving out the latest attempt at `step`,
+    /// which never left the host.
+    fn sync_sent_before(&self, step: Step) -> bool {
+        self.clocks
+            .iter()
+            .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1))
     }
 
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
@@ -735,16 +761,7 @@ impl SyncSession {
     /// the refused attempt never left the host, so only an earlier attempt
     /// to start the sync may have started it.
     fn host_limit_noted(&self, step: Step, error: &Error) -> Error {
-        let sync_sent = self
-            .clocks
-            .iter()
-            .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1));
-        let outcome = if sync_sent {
-            "an earlier request to start the sync was sent, so Torii may have started it; \
-             check the integration in Torii before syncing again"
-        } else {
-            NOTHING_SYNCED
-        };
+        let outcome = stop_consequence(self.sync_sent_before(step));
         Error::new(
             ErrorKind::HostLimit,
             format!("{}; {outcome}", error.message()),

@@ -95,7 +95,8 @@ impl SyncSessionJs {
                     timeout_ms,
                     progress,
                 } => {
-                    if !notify(&on_progress, &progress, &mut session) {
+                    if let Err(why) = notify(&on_progress, &progress) {
+                        session.abandon_unsent(&why);
                         continue;
                     }
                     let response = send(&request, &session, timeout_ms, &signal).await;
@@ -107,7 +108,8 @@ impl SyncSessionJs {
                     throw(session.handle_response(js_sys::Date::now(), response))?;
                 }
                 Action::Wait { ms, progress } => {
-                    if !notify(&on_progress, &progress, &mut session) {
+                    if let Err(why) = notify(&on_progress, &progress) {
+                        session.abandon(&why);
                         continue;
                     }
                     sleep(ms, &signal).await?;
@@ -196,18 +198,16 @@ async fn confirmed(ask: &Function, verdict: &GuardVerdict) -> Result<bool, JsVal
 }
 
 /// Tells `onProgress` of `progress`. A callback that throws ends the
-/// session there ([`SyncSession::abandon`]): `false`, and the next poll
-/// gives its error.
-fn notify(on_progress: &Option<Function>, progress: &Progress, session: &mut SyncSession) -> bool {
+/// session there: the caller abandons it with the `Err`'s words
+/// ([`SyncSession::abandon`], or [`SyncSession::abandon_unsent`] before a
+/// request it was handed), and the next poll gives its error.
+fn notify(on_progress: &Option<Function>, progress: &Progress) -> Result<(), String> {
     let Some(callback) = on_progress else {
-        return true;
+        return Ok(());
     };
     match callback.call1(&JsValue::NULL, &json(&progress_json(progress))) {
-        Ok(_) => true,
-        Err(e) => {
-            session.abandon(&format!("onProgress failed ({})", describe(&e)));
-            false
-        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("onProgress failed ({})", describe(&e))),
     }
 }
 

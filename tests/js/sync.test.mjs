@@ -657,6 +657,18 @@ test('fetch driver: a callback that throws stops the sync with host_failed, sayi
   });
   assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload'], 'nothing sent after the failure');
   emulator.requests.length = 0;
+  // At the last step too: the request to start the sync was handed out, and never sent.
+  const lastStep = (p) => {
+    if (p.step === 'sync') throw new Error('the log is full');
+  };
+  await assert.rejects(start().runWithFetch({ onProgress: lastStep }), (e) => {
+    assert.equal(e.code, 'host_failed');
+    assert.equal(e.message, 'onProgress failed (Error: the log is full); stopped at step 4/4 (start sync): nothing was synced, '
+      + 'so the app\'s users in Torii are as they were');
+    return true;
+  });
+  assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload', 'POST register']);
+  emulator.requests.length = 0;
   const truncated = core.transform(`Email,Status\nada@example.com,Active\n`);
   const destructive = truncated.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl,
     baseline: '{"userCount":9,"activeUsers":9}' }, 1);
