@@ -19,7 +19,7 @@ const HOST_FLAGS = {
   transform: {
     output: ['FILE', 'write the Torii JSON to FILE instead of stdout'],
     report: ['FILE', 'also write the report as JSON to FILE'],
-    compare: ['FILE', 'show what changes against a previous Torii file'],
+    compare: ['FILE', 'show what changes against a previous Torii file (transform only: sync compares with the last sync)'],
     quiet: [null, 'print no report'],
   },
   sync: {
@@ -153,13 +153,19 @@ function writeAll(fd, bytes) {
   for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
+/** The transform's flags that sync does not take: it compares with the last sync itself. */
+const TRANSFORM_ONLY = new Set(['compare']);
+
 /**
- * The host's flags of a command (sync takes the transform's too), each true
- * when it takes a value: what the core's command-line grammar needs of them.
+ * The host's flags of a command (sync takes the transform's too, but those
+ * of TRANSFORM_ONLY), each true when it takes a value: what the core's
+ * command-line grammar needs of them.
  */
 function hostGrammar(command) {
-  const commands = command === 'sync' ? ['transform', 'sync'] : ['transform'];
-  return Object.fromEntries(commands.flatMap((c) => Object.entries(HOST_FLAGS[c]).map(([name, [arg]]) => [name, arg !== null])));
+  const flags = command === 'sync'
+    ? [...Object.entries(HOST_FLAGS.transform).filter(([name]) => !TRANSFORM_ONLY.has(name)), ...Object.entries(HOST_FLAGS.sync)]
+    : Object.entries(HOST_FLAGS.transform);
+  return Object.fromEntries(flags.map(([name, [arg]]) => [name, arg !== null]));
 }
 
 /** The usage text, from the core's option table; only loaded when it is shown. */

@@ -25,7 +25,8 @@ function showSettingsDialog_(pending) {
     '<label>' + escapeHtml_(account.label) + ' (' + escapeHtml_(account.help) + ')<br><input name="appAccountId" required ' + field +
     ' value="' + escapeHtml_(settings.appAccountId) + '"></label>' +
     '<label>' + escapeHtml_(url.label) + ' (' + escapeHtml_(url.help) + ')<br><input name="apiUrl" ' + field +
-    ' value="' + escapeHtml_(settings.baseUrl || url.default) + '"></label>' +
+    // The default as a placeholder: a field left empty keeps following the core's default.
+    ' placeholder="' + escapeHtml_(url.default) + '" value="' + escapeHtml_(settings.baseUrl || '') + '"></label>' +
     '<p style="color:#555;margin:0">Kept in your user properties: only you can read them, and your daily sync uses them. ' +
     'The key is never written to a sheet.</p>' +
     '<div><button type="submit">Save</button> <button type="button" id="t">Test connection</button> ' +

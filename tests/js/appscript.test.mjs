@@ -871,7 +871,8 @@ test('Settings move the old DocumentProperties to UserProperties and never echo 
   const dialog = lastDialog(sandbox).html;
   assert.match(dialog, /<input type="password" name="apiKey"/);
   assert.match(dialog, /value="99"/);
-  assert.match(dialog, /value="https:\/\/api\.toriihq\.com\/v1\.0"/, "the core's default API URL");
+  // The default as a placeholder, not a value: saving the form must not pin today's default.
+  assert.match(dialog, /name="apiUrl"[^>]*placeholder="https:\/\/api\.toriihq\.com\/v1\.0" value=""/, "the core's default API URL");
   assert.match(dialog, /Test connection/);
   assert.ok(!dialog.includes('legacy-key-123'), 'the dialog must not echo the key');
 
@@ -882,6 +883,8 @@ test('Settings move the old DocumentProperties to UserProperties and never echo 
   sandbox.call('saveSettings', { apiKey: ' new-key-456 ', appAccountId: '100', apiUrl: 'https://eu.api.example.com/v1.0' });
   assert.equal(sandbox.properties.user.getProperty('TORII_API_KEY'), 'new-key-456');
   assert.equal(sandbox.properties.user.getProperty('TORII_API_URL'), 'https://eu.api.example.com/v1.0');
+  sandbox.call('showSettings');
+  assert.match(lastDialog(sandbox).html, /name="apiUrl"[^>]*value="https:\/\/eu\.api\.example\.com\/v1\.0"/, 'a saved URL is shown');
   sandbox.call('saveSettings', { apiKey: '', appAccountId: '100', apiUrl: '' });
   assert.equal(sandbox.properties.user.getProperty('TORII_API_URL'), null, "no URL: the core's default");
 

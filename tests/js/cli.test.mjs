@@ -387,6 +387,8 @@ test('usage errors exit 2', () => {
     ['transform', sample, '--price-per-user-cents', '9.99'],
     ['transform', sample, '--columns', 'colour=Red'],
     ['transform', sample, '--app-account', '1'],
+    // Sync compares with the last sync itself; a --compare it ignored would look honoured.
+    ['sync', sample, '--app-account', '1', '--dry-run', '--compare', join(rules, 'nope.json')],
     ['emulator', '--port', 'x'],
   ]) {
     const r = run(args);
