@@ -1,7 +1,7 @@
 // The sync's output: the core's progress texts as they come, the outcome's
 // text or the core's error message, and, when the browser could not reach
-// Torii at all (often a cross-origin block), the other ways to send the
-// same users.
+// Torii (often a cross-origin block) before any request to start the sync
+// went out, the other ways to send the same users.
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,10 +29,15 @@ export function showSyncDone({ outcome, remembered }) {
   showSyncResult(`✓ ${outcome.text}${note}`, 'ok');
 }
 
-/** The error as the core words it; no response at all also gets the ways forward. */
+/**
+ * The error as the core words it; no response at all also gets the ways
+ * forward, unless a request to start the sync went out (the core's
+ * `syncSent`): Torii may have started it, and the same users sent another
+ * way could sync twice.
+ */
 export function showSyncFailure(error) {
   const text = error.code === 'cancelled' ? error.message : `✗ ${error.message} [${error.code}]`;
-  const network = error.code === 'network';
+  const network = error.code === 'network' && !error.syncSent;
   showSyncResult(network ? `${text}. Nothing was lost; send the same users another way: Download JSON, `
     + 'the command line, or the Google Sheet (below).' : text, 'failed', error.code);
   $('sync-help').hidden = !network;

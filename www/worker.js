@@ -11,7 +11,7 @@
 //      {id, type: 'sync', generation, entries, apiKey, seed}
 //      {type: 'confirmed', yes}                                 the answer to a 'confirm' event
 //      {type: 'cancel'}                                         stops the sync in flight
-// Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?}};
+// Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?, syncSent?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
 import init, { checkInputSize, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
@@ -273,9 +273,9 @@ const handlers = {
 
 /** The parts of a core error the page shows; an Error itself cannot be posted with its extra fields. */
 function errorInfo(e) {
-  const { option, field, headersFound } = e ?? {};
+  const { option, field, headersFound, syncSent } = e ?? {};
   const code = typeof e?.code === 'string' ? e.code : 'unexpected'; // a DOMException's code is a number
-  return { code, message: e?.message ?? String(e), option, field, headersFound };
+  return { code, message: e?.message ?? String(e), option, field, headersFound, syncSent };
 }
 
 self.onmessage = async ({ data }) => {

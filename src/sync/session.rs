@@ -647,8 +647,9 @@ impl SyncSession {
     }
 
     /// Whether a request to start the sync has gone out, so that Torii may
-    /// have started it.
-    fn sync_sent(&self) -> bool {
+    /// have started it: after a failure, sending the same users another way
+    /// could sync them twice.
+    pub fn sync_sent(&self) -> bool {
         self.clocks.iter().any(|c| c.step == Step::Sync)
     }
 

@@ -62,7 +62,9 @@ impl SyncSessionJs {
     /// callback that throws (or an `onConfirm` promise that rejects) stops
     /// the sync the same way, with `host_failed` and the callback's error.
     /// Rejects with an `Error` carrying the session's `code`
-    /// (`unauthorized`, `timeout`, `network`, ...).
+    /// (`unauthorized`, `timeout`, `network`, ...) and `syncSent`: whether a
+    /// request to start the sync had gone out, so that Torii may have
+    /// started it and the same users sent another way could sync twice.
     #[wasm_bindgen(js_name = runWithFetch)]
     pub async fn run_with_fetch(self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = throw(callback(&options, "onProgress"))?;
@@ -115,7 +117,15 @@ impl SyncSessionJs {
                     sleep(ms, &signal).await?;
                 }
                 Action::Done(outcome) => return Ok(json(&outcome_json(&outcome))),
-                Action::Failed(error) => return Err(js_error(&error)),
+                Action::Failed(error) => {
+                    let thrown = js_error(&error);
+                    set(
+                        &thrown,
+                        "syncSent",
+                        &JsValue::from_bool(session.sync_sent()),
+                    );
+                    return Err(thrown);
+                }
             }
         }
     }

@@ -117,7 +117,9 @@ impl SyncSessionJs {
 
     /// `poll(nowMs)` → `{type: 'confirm', verdict}`, `{type: 'send', request,
     /// timeoutMs, progress}`, `{type: 'wait', ms, progress}`, `{type: 'done',
-    /// outcome}` or `{type: 'failed', error: {code, message}}`.
+    /// outcome}` or `{type: 'failed', error: {code, message, syncSent}}`
+    /// (`syncSent`: whether a request to start the sync had gone out, so
+    /// Torii may have started it).
     pub fn poll(&mut self, now_ms: JsValue) -> Result<JsValue, JsValue> {
         let now = throw(args::number(&now_ms, "poll(nowMs)"))?;
         let action = self.inner.poll(now);
@@ -288,7 +290,9 @@ pub(crate) fn action_js(session: &SyncSession, action: &Action) -> JsValue {
         }
         Action::Failed(error) => {
             o.str("type", "failed").object("error", |w| {
-                w.str("code", error.code()).str("message", error.message());
+                w.str("code", error.code())
+                    .str("message", error.message())
+                    .bool("syncSent", session.sync_sent());
             });
         }
     }

@@ -677,6 +677,25 @@ test('fetch driver: a callback that throws stops the sync with host_failed, sayi
   assert.deepEqual(sequence(), []);
 });
 
+test('fetch driver: a failed sync says whether a request to start it went out (syncSent)', async () => {
+  const core = loadCore();
+  const result = core.transform(readFileSync(sample));
+  const start = () => result.startSync({ apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl }, 1);
+  emulator.setFaults([{ step: 'upload_url', kind: 'drop', times: 20 }]);
+  await assert.rejects(start().runWithFetch(), (e) => e.code === 'network' && e.syncSent === false);
+  emulator.clearFaults();
+  emulator.requests.length = 0;
+  emulator.setFaults([{ step: 'sync', kind: 'drop', times: 20 }]);
+  await assert.rejects(start().runWithFetch(), (e) => {
+    assert.equal(e.code, 'network');
+    assert.equal(e.syncSent, true, 'the start of the sync may have reached Torii before the connection dropped');
+    assert.match(e.message, /Torii may have started the sync/);
+    return true;
+  });
+  assert.equal(sequence().filter((s) => s === 'PUT sync').length, 5);
+  emulator.clearFaults();
+});
+
 test('fetch driver: a file Torii rejects surfaces Torii\'s message', async () => {
   const core = loadCore();
   const bad = JSON.stringify({ users: [{ email: 'ada@example.com', status: 'sleeping' }] });
