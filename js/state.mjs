@@ -20,13 +20,24 @@ export function defaultStatePath(env = process.env) {
   return join(base, 'stripe-torii-sync', 'state.json');
 }
 
-function readJson(path) {
+/**
+ * The state file: `{state}`, its JSON (`{}` when there is none), or
+ * `{corrupt}`, its text when that is not JSON (a write cut short). A file
+ * that cannot be read at all (a folder, no permission) is an error.
+ */
+function readState(path) {
+  let text;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    if (e.code === 'ENOENT') return {};
+    if (e.code === 'ENOENT') return { state: {} };
     throw Object.assign(new Error(`cannot read the sync state file ${path} (${e.message}); fix or delete it`),
       { code: 'last_sync_unreadable' });
+  }
+  try {
+    return { state: JSON.parse(text) };
+  } catch {
+    return { corrupt: text };
   }
 }
 
@@ -39,8 +50,8 @@ const isRecord = (value) => typeof value === 'object' && value !== null && !Arra
 const isState = (state) => isRecord(state) && (state.version === undefined || (state.version === 2 && (state.targets === undefined || isRecord(state.targets))));
 
 /**
- * What was stored where a record should be, as text the core cannot read as
- * one. A missing or null baseline would be "no record" to the core, and a
+ * What was stored where a record should be (or the text of a state file
+ * that is not JSON), as text the core cannot read as one. A missing or null baseline would be "no record" to the core, and a
  * corrupt state would pass for the target's first sync, unguarded; as
  * text, the core's guard finds it unreadable and asks for confirmation.
  */
@@ -58,7 +69,8 @@ const unreadable = (found) => JSON.stringify(found ?? null);
  * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string}}
  */
 export function loadTarget(path, key) {
-  const state = readJson(path);
+  const { state, corrupt } = readState(path);
+  if (corrupt !== undefined) return { baseline: unreadable(corrupt) };
   if (!isState(state)) return { baseline: unreadable(state) };
   const v1 = state.version === undefined;
   const entry = v1 ? state[key] : state.targets?.[key];
@@ -202,13 +214,14 @@ function upgraded(state, path) {
 export function saveTarget(path, key, { baseline, file }) {
   const name = `files/${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
   return withLock(path, () => {
-    let state = readJson(path);
+    let { state, corrupt } = readState(path);
     let keptAside;
     // A state of another version is refused by upgraded; one that is no
-    // state at all (the guard asked for confirmation of this sync because
-    // of it) is moved aside for the user to look at, not overwritten.
+    // state at all, or not JSON (the guard asked for confirmation of this
+    // sync because of it), is moved aside for the user to look at, not
+    // overwritten.
     const otherVersion = isRecord(state) && typeof state.version === 'number' && state.version !== 2;
-    if (!isState(state) && !otherVersion) {
+    if (corrupt !== undefined || (!isState(state) && !otherVersion)) {
       keptAside = keepAside(path);
       state = {};
     }

@@ -411,8 +411,8 @@ test('class 2: a corrupt state file is not a first sync: the guard asks, and a c
   const path = join(stateDir, 'state.json');
   const key = `${emulator.baseUrl}#${ACCOUNT}`;
   const other = 'https://api.toriihq.com/v1.0#42';
-  // Shapes that are no state at all: moved aside by a confirmed sync.
-  const files = ['null', '[]', '"x"', '{"version":2,"targets":null}'];
+  // Shapes that are no state at all, and text that is not JSON (a write cut short): moved aside by a confirmed sync.
+  const files = ['null', '[]', '"x"', '{"version":2,"targets":null}', '{"version":2,"targets":{', 'garbage'];
   // A state holding a broken entry for this target: the sync's record replaces it.
   const entries = [null, {}, { baseline: null }].map((entry) => JSON.stringify({ version: 2, targets: { [key]: entry, [other]: { baseline: { userCount: 5 } } } }));
   entries.push(JSON.stringify({ [key]: null, [other]: { userCount: 5 } })); // version 1
