@@ -366,7 +366,7 @@ async function main(argv, io = defaultIo()) {
     }
     io.stderr(`error: ${e?.message ?? e}${flagOf(e, io.core)}${e?.code ? ` [${e.code}]` : ''}`);
     if (e?.hint) io.stderr(`(${e.hint})`);
-    for (const d of e?.report?.diagnostics ?? []) io.stderr(`  ${d.file ? `${d.file} ` : ''}line ${d.line}: ${d.level} ${d.code}: ${d.message}`);
+    if (typeof e?.reportText === 'string') io.stderr(e.reportText.trimEnd()); // no valid users: the report says why, row by row
     return e?.usage ? EXIT.usage : EXIT.failed; // the core says which of its errors are the command line's
   }
 }

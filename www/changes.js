@@ -18,10 +18,10 @@ function list(title, count, items, text) {
   return block;
 }
 
+/** Where the changes are from; `baseline` is the core's description of the stored record, '' for none. */
 function describeSource(changes) {
   const { since, baseline } = changes;
-  if (!baseline) return `Compared with ${since}.`;
-  return `Compared with ${since}: ${baseline.userCount} users, file id ${baseline.fileId}, synced at ${baseline.syncedAt}.`;
+  return baseline ? `Compared with ${since}: ${baseline}.` : `Compared with ${since}.`;
 }
 
 /**

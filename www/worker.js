@@ -14,7 +14,7 @@
 // Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?, syncSent?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
-import init, { checkInputSize, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
+import init, { checkInputSize, describeBaseline, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
 import { clearSyncSent, dropLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
@@ -153,7 +153,7 @@ async function lastSyncOf(key) {
 function changesView(changes, since, baseline) {
   const { added, removed, changed, unchanged } = changes;
   return {
-    since, baseline,
+    since, baseline: describeBaseline(baseline), // the core's words for the stored record
     counts: { added: added.length, removed: removed.length, changed: changed.length, unchanged },
     added: added.slice(0, LIST_LIMIT), removed: removed.slice(0, LIST_LIMIT), changed: changed.slice(0, LIST_LIMIT),
   };

@@ -26,7 +26,7 @@
 //! cut down to deleted users) and an old record's count do not vouch for it.
 
 use crate::json::{parse, Value};
-use crate::text::{tenths, to_tenths};
+use crate::text::{shorten, tenths, to_tenths};
 
 /// The default largest share of users a sync may remove without confirmation.
 pub const DEFAULT_MAX_DROP_PERCENT: f64 = 20.0;
@@ -112,6 +112,60 @@ impl Baseline {
             },
         }
     }
+}
+
+/// What a stored record of the last sync says, for a person: "9 users
+/// (7 active), file id 12, synced at 2026-12-04T05:00:00Z", leaving out what
+/// the record lacks (an older record has no `activeUsers` or `syncedAt`);
+/// or why it cannot be read, as the guard reads it ([`Baseline::read`]).
+///
+/// ```
+/// use stripe_torii_sync::sync::guard::describe_record;
+///
+/// let record = r#"{"userCount":9,"activeUsers":7,"fileId":12,"syncedAt":"2026-12-04T05:00:00Z"}"#;
+/// assert_eq!(describe_record(record), "9 users (7 active), file id 12, synced at 2026-12-04T05:00:00Z");
+/// assert_eq!(describe_record(r#"{"userCount":1}"#), "1 user");
+/// assert_eq!(describe_record("100"), "100 users");
+/// assert_eq!(describe_record("{"), "a record that cannot be read (it is not JSON)");
+/// ```
+pub fn describe_record(stored: &str) -> String {
+    if let Baseline::Unreadable { why } = Baseline::read(Some(stored)) {
+        return format!("a record that cannot be read ({why})");
+    }
+    let Ok(value) = parse(stored) else {
+        return String::new();
+    };
+    if let Value::Number(count) = value {
+        return users(count);
+    }
+    let count = |key| match value.get(key) {
+        Some(Value::Number(n)) => Some(*n),
+        _ => None,
+    };
+    let mut parts = Vec::new();
+    match (count("userCount"), count("activeUsers")) {
+        (Some(all), Some(active)) => parts.push(format!("{} ({active} active)", users(all))),
+        (Some(all), None) => parts.push(users(all)),
+        (None, Some(active)) => parts.push(format!(
+            "{active} active {}",
+            if active == "1" { "user" } else { "users" }
+        )),
+        (None, None) => {}
+    }
+    match value.get("fileId") {
+        Some(Value::Number(id)) => parts.push(format!("file id {id}")),
+        Some(Value::String(id)) => parts.push(format!("file id {}", shorten(id))),
+        _ => {}
+    }
+    if let Some(at) = value.get("syncedAt").and_then(Value::as_str) {
+        parts.push(format!("synced at {}", shorten(at)));
+    }
+    parts.join(", ")
+}
+
+/// "N users", or "1 user", from a count as JSON wrote it.
+fn users(count: &str) -> String {
+    format!("{count} {}", if count == "1" { "user" } else { "users" })
 }
 
 /// Why a sync needs confirmation.
@@ -435,6 +489,30 @@ mod tests {
 
     fn known(n: u32) -> Baseline {
         Baseline::Known { active_users: n }
+    }
+
+    #[test]
+    fn a_record_is_described_with_what_it_holds() {
+        // An older record: no activeUsers, no syncedAt (the page once printed "synced at undefined").
+        assert_eq!(
+            describe_record(r#"{"userCount":9,"fileId":"f-1"}"#),
+            "9 users, file id f-1"
+        );
+        assert_eq!(describe_record(r#"{"activeUsers":1}"#), "1 active user");
+        assert_eq!(
+            describe_record(r#"{"userCount":2,"activeUsers":1,"syncedAt":"x\u0007"}"#),
+            "2 users (1 active), synced at x\\u{7}"
+        );
+        for (stored, why) in [
+            ("[]", "it is not a record"),
+            (r#"{"fileId":1}"#, "it has no userCount"),
+            (r#"{"userCount":-1}"#, "its user count is negative"),
+        ] {
+            assert_eq!(
+                describe_record(stored),
+                format!("a record that cannot be read ({why})")
+            );
+        }
     }
 
     /// A new file of `active` users, none marked deleted.

@@ -294,7 +294,7 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
 
 /// What a host stored, as text: a string as it is, anything else as its
 /// JSON (so `NaN` arrives as `null` and is found unreadable, not zero).
-fn stored_text(value: &JsValue, argument: &str) -> Result<Option<String>> {
+pub(super) fn stored_text(value: &JsValue, argument: &str) -> Result<Option<String>> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }

@@ -48,7 +48,7 @@ use crate::error::{Error, ErrorKind};
 /// Converts a core [`Error`] into a JS `Error` with a `code` property,
 /// `usage: true` when a person fixes it by changing how the tool is called
 /// ([`ErrorKind::is_usage`], what a CLI exits 2 for), and, for a missing
-/// email column, `headersFound`; for no valid users, the `report`.
+/// email column, `headersFound`; for no valid users, the `report` and its text, `reportText`.
 pub(crate) fn js_error(err: &Error) -> JsValue {
     let js = js_sys::Error::new(err.message());
     set(&js, "code", &JsValue::from_str(err.code()));
@@ -60,7 +60,10 @@ pub(crate) fn js_error(err: &Error) -> JsValue {
             let list: js_sys::Array = headers_found.iter().map(|h| JsValue::from_str(h)).collect();
             set(&js, "headersFound", &list);
         }
-        ErrorKind::NoValidUsers { report } => set(&js, "report", &json(&report.to_json())),
+        ErrorKind::NoValidUsers { report } => {
+            set(&js, "report", &json(&report.to_json()));
+            set(&js, "reportText", &JsValue::from_str(&report.render_text()));
+        }
         ErrorKind::InvalidOption { option } => set(&js, "option", &JsValue::from_str(option)),
         ErrorKind::InvalidConfig { field } => set(&js, "field", &JsValue::from_str(field)),
         _ => {}

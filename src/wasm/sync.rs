@@ -26,6 +26,19 @@ pub fn target_key(target: JsValue) -> Result<String, JsValue> {
     })())
 }
 
+/// `describeBaseline(stored)`: what a stored record of the last sync (an
+/// outcome's `baseline`, as text or as the object) says, for a person,
+/// such as "9 users (7 active), file id 12, synced at …", or why the guard
+/// cannot read it; `''` for none. See
+/// [`describe_record`](crate::sync::guard::describe_record).
+#[wasm_bindgen(js_name = describeBaseline)]
+pub fn describe_baseline(stored: JsValue) -> Result<String, JsValue> {
+    let stored = throw(args::stored_text(&stored, "describeBaseline(stored)"))?;
+    Ok(stored.map_or_else(String::new, |text| {
+        crate::sync::guard::describe_record(&text)
+    }))
+}
+
 /// `connectionProbe(config)` → the request of the connection test (as in a
 /// `send` action): one authenticated request that uploads nothing. Throws
 /// `invalid_config`.

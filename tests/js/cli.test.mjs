@@ -264,6 +264,19 @@ test('--compare adds the changes to the report and a summary to the text', () =>
   assert.match(bad.stderr, /not a Torii file/);
 });
 
+test('a file with no valid user exits 1 with the core\'s report, each row\'s problem as every host words it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-none-'));
+  const file = join(dir, 'none.csv');
+  writeFileSync(file, 'Email,Status\nnot-an-email,Active\n,Active\n');
+  const r = run(['transform', file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^error: no valid users: 2 rows read, 2 rejected, 0 excluded .*\[no_valid_users\]$/m);
+  assert.match(r.stderr, new RegExp(`^${file} line 2: error invalid_email \\[Email\\]: `, 'm'), 'the column, as in the report');
+  assert.match(r.stderr, new RegExp(`^${file} line 3: error missing_email \\[Email\\]: `, 'm'));
+  assert.match(r.stderr, /^2 errors, 0 warnings, 0 notes$/m);
+});
+
 test('a missing email column exits 1 and names the headers found', () => {
   const r = run(['transform', join(rules, 'no_email_column.csv')]);
   assert.equal(r.code, 1);

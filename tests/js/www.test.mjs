@@ -697,6 +697,9 @@ test('the changes since the last sync from this browser are shown, and marked in
   await load(sample);
   await syncWith();
   await page.locator('#changes-source', { hasText: 'the last sync from this browser: 9 users' }).waitFor();
+  // The core's words for the stored record: its active users, file id and time.
+  assert.match(await page.locator('#changes-source').textContent(),
+    /^Compared with the last sync from this browser: 9 users \(\d+ active\), file id \S+, synced at \d{4}-\d\d-\d\dT[\d:]+Z\.$/);
   assert.match(await page.locator('#changes').innerText(), /Added \(new users\): 0\s+Removed: 0\s+Changed: 0\s+Unchanged: 9/);
   await page.getByLabel('Exclude statuses').fill('invited');
   await page.getByLabel('Status map').fill('Frozen=inactive');
