@@ -4,8 +4,8 @@
 use stripe_torii_sync::changes::PreviousFile;
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::sync::{
-    Action, ApiKey, Body, DropReason, Method, Request, Response, Step, SyncConfig, SyncSession,
-    FILE_ID_PLACEHOLDER, FILE_PATH_PLACEHOLDER, UPLOAD_URL_PLACEHOLDER,
+    Action, ApiKey, Body, DropReason, HostRun, Method, Request, Response, Step, SyncConfig,
+    SyncSession, FILE_ID_PLACEHOLDER, FILE_PATH_PLACEHOLDER, UPLOAD_URL_PLACEHOLDER,
 };
 use stripe_torii_sync::{transform, Error, ErrorKind, TransformOptions};
 
@@ -1580,6 +1580,10 @@ fn a_host_that_failed_before_sending_a_request_says_that_attempt_never_left() {
     };
     let mut unsent = in_flight_after(4);
     unsent.abandon_unsent("onProgress failed (Error: closed)");
+    assert!(
+        !unsent.sync_sent(),
+        "the attempt that never left is not counted"
+    );
     assert_eq!(
         failure(&mut unsent),
         "onProgress failed (Error: closed); stopped at step 4/4 (start sync): nothing was synced, so \
@@ -1587,6 +1591,7 @@ fn a_host_that_failed_before_sending_a_request_says_that_attempt_never_left() {
     );
     let mut sent = in_flight_after(4);
     sent.abandon("the host crashed");
+    assert!(sent.sync_sent());
     assert!(failure(&mut sent).ends_with("stopped at step 4/4 (start sync): a request to start the sync \
          was sent, so Torii may have started it; check the integration in Torii before syncing again"));
     // The second attempt to start the sync, after a 503: the first may have started it.
@@ -1601,6 +1606,7 @@ fn a_host_that_failed_before_sending_a_request_says_that_attempt_never_left() {
         panic!("expected the second attempt");
     };
     retried.abandon_unsent("onProgress failed");
+    assert!(retried.sync_sent());
     assert!(failure(&mut retried).contains("Torii may have started it"));
     // Before step 4, nothing was synced either way.
     let mut early = in_flight_after(3);
@@ -1609,6 +1615,29 @@ fn a_host_that_failed_before_sending_a_request_says_that_attempt_never_left() {
         "(register file): nothing was synced, so the app's users \
          in Torii are as they were"
     ));
+}
+
+/// A request the host's transport refused (a quota) never left the host:
+/// the failure and `sync_sent` agree that nothing was synced.
+#[test]
+fn a_start_of_the_sync_refused_by_the_host_is_not_counted_as_sent() {
+    let mut s = in_flight_after(4);
+    s.handle_response(
+        2_000.0,
+        Response::Transport("Service invoked too many times for one day: urlfetch.".into()),
+    )
+    .unwrap();
+    let Action::Failed(error) = s.poll(2_000.0) else {
+        panic!("expected a failure");
+    };
+    assert_eq!(error.code(), "host_limit");
+    assert!(
+        error
+            .message()
+            .ends_with("nothing was synced, so the app's users in Torii are as they were"),
+        "{error}"
+    );
+    assert!(!s.sync_sent());
 }
 
 #[test]
@@ -1983,5 +2012,114 @@ fn a_bad_user_in_the_file_sent_is_not_blamed_on_the_previous_file() {
         let mut s = SyncSession::from_json(&with_file, file.as_bytes().to_vec(), 1)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(matches!(s.poll(0.0), Action::Send { .. }), "{file}");
+    }
+}
+
+/// A config for a host whose run ends at `ends_at_ms` and whose requests
+/// take up to 60 s (Apps Script's `UrlFetchApp`).
+fn run_ending_at(extra: &str, ends_at_ms: f64) -> SyncConfig {
+    SyncConfig {
+        host_run: Some(HostRun {
+            ends_at_ms,
+            longest_request_ms: Some(60_000.0),
+        }),
+        ..config(extra)
+    }
+}
+
+#[test]
+fn a_host_run_too_short_for_the_sync_and_its_records_sends_nothing() {
+    // 60 s of budget, one request of up to 60 s and 30 s for the records.
+    let need = 150_000.0;
+    let mut fits = session(&run_ending_at("", need));
+    assert!(matches!(fits.poll(0.0), Action::Send { .. }));
+
+    let mut late = session(&run_ending_at("", need));
+    let Action::Failed(error) = late.poll(1.0) else {
+        panic!("a sync that no longer fits was sent")
+    };
+    assert_eq!(error.code(), "host_limit");
+    assert_eq!(
+        error.message(),
+        "nothing was sent: 149.9 s are left of this run before the host stops it, too few \
+         for a sync that may take 150 s (its time budget of 60 s, one request of up to 60 s, \
+         and 30 s for the records); start the sync again"
+    );
+    assert!(!late.sync_sent());
+    assert!(matches!(late.poll(2.0), Action::Failed(again) if again == error));
+}
+
+#[test]
+fn a_confirmation_that_took_too_long_for_the_host_run_says_to_answer_sooner() {
+    let ends = 360_000.0;
+    let mut s = session(&run_ending_at(r#","baseline":{"userCount":10}"#, ends));
+    confirmation(&mut s);
+    s.confirm(true).unwrap();
+    let Action::Failed(error) = s.poll(ends - 100_000.0) else {
+        panic!("sent with 100 s of the run left")
+    };
+    assert_eq!(error.code(), "host_limit");
+    assert!(error
+        .message()
+        .starts_with("nothing was sent: 100 s are left"));
+    assert!(error
+        .message()
+        .ends_with("start the sync again, and answer its question sooner"));
+}
+
+#[test]
+fn a_host_run_is_checked_before_the_first_request_only() {
+    // Once the first request is out, the budget bounds the sync and fits
+    // in the run: a retry late in it is not refused by the run's end.
+    let mut s = session(&run_ending_at("", 150_000.0));
+    let Action::Send { .. } = s.poll(0.0) else {
+        panic!("no send")
+    };
+    s.handle_response(10.0, Response::status(503, "")).unwrap();
+    let Action::Wait { ms, .. } = s.poll(10.0) else {
+        panic!("no wait")
+    };
+    assert!(matches!(s.poll(10.0 + ms as f64), Action::Send { .. }));
+}
+
+#[test]
+fn a_longest_request_below_the_timeout_reserves_the_timeout() {
+    // The host's longest request cannot make one shorter than the timeout.
+    let mut config = run_ending_at(r#","requestTimeoutMs":45000"#, 134_999.0);
+    config.host_run = config.host_run.map(|run| HostRun {
+        longest_request_ms: Some(1_000.0),
+        ..run
+    });
+    let Action::Failed(error) = session(&config).poll(0.0) else {
+        panic!("sent")
+    };
+    assert!(
+        error.message().contains("one request of up to 45 s"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_host_run_that_is_not_a_finite_time_is_a_config_error() {
+    for (ends_at_ms, longest_request_ms, field) in [
+        (f64::NAN, None, "runEndsAtMs"),
+        (f64::INFINITY, None, "runEndsAtMs"),
+        (0.0, Some(-1.0), "longestRequestMs"),
+        (0.0, Some(f64::NAN), "longestRequestMs"),
+    ] {
+        let config = SyncConfig {
+            host_run: Some(HostRun {
+                ends_at_ms,
+                longest_request_ms,
+            }),
+            ..config("")
+        };
+        let error = SyncSession::from_json(&config, FILE.as_bytes().to_vec(), 42).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            &ErrorKind::InvalidConfig {
+                field: field.into()
+            }
+        );
     }
 }

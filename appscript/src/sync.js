@@ -5,18 +5,17 @@
  *
  * UrlFetchApp waits up to about 60 s per request and has no option to wait
  * less; the core's time budget bounds the whole sync (its wait budget plus
- * one request), well inside Apps Script's 6 minutes, so the history row is
- * always written.
+ * one request), and the core sends nothing unless that and the records fit
+ * in what is left of Apps Script's 6 minutes, so the history row is always
+ * written.
  */
 
 var LOCK_WAIT_MS = 5000;
 var SINCE_LAST_SYNC = 'the last sync';
 /** Apps Script stops a run after 6 minutes, before it writes any record. */
 var RUN_LIMIT_MS = 360000;
-/** UrlFetchApp's own timeout, which no option shortens: a sync takes its budget plus one such call. */
+/** UrlFetchApp's own timeout, which no option shortens. */
 var FETCH_LIMIT_MS = 60000;
-/** Time kept for writing the history row, the baseline and the last sync. */
-var RECORDS_MS = 30000;
 
 /**
  * Preview: the pass, the preview sheet shown, and the core's report in a
@@ -103,11 +102,11 @@ function syncUsers_(settings, ui, record, startedMs) {
       record.changed = pass.last.changes.changed.length;
     }
     var config = { apiKey: settings.apiKey, appAccountId: settings.appAccountId, baseUrl: settings.baseUrl,
-      baseline: storedBaseline_(pass.target) };
+      baseline: storedBaseline_(pass.target), runEndsAtMs: startedMs + RUN_LIMIT_MS, longestRequestMs: FETCH_LIMIT_MS };
     Object.keys(pass.parsed.sync).forEach(function (name) { config[name] = pass.parsed.sync[name]; });
     if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed
-    var outcome = driveSession_(session, ui, { startedMs: startedMs, needMs: session.timeBudgetMs + FETCH_LIMIT_MS + RECORDS_MS });
+    var outcome = driveSession_(session, ui);
     var unsaved = storeBaseline_(outcome.target, outcome.baseline);
     record.users = outcome.userCount;
     record.fileId = String(outcome.fileId);
@@ -143,31 +142,18 @@ function preparePass_(settings) {
 /**
  * Does what the session asks until it is done; throws its error if it fails.
  * With nobody to ask (`ui` null), a sync the guard questions is refused.
- * Nothing is sent when what is left of the run (the confirmation's wait
- * counts) is shorter than what the sync may need: Apps Script would stop it
- * midway, before its records are written.
  * @param {Object} session a core SyncSession, freed here
  * @param {?GoogleAppsScript.Base.Ui} ui
- * @param {{startedMs: number, needMs: number}} run when the run started, and the longest the sync and its records take
  * @return {Object} the session's outcome
  */
-function driveSession_(session, ui, run) {
-  var asked = false;
-  var sent = false;
+function driveSession_(session, ui) {
   try {
     for (;;) {
       var action = session.poll(Date.now());
-      if (action.type === 'send' && !sent && Date.now() - run.startedMs + run.needMs > RUN_LIMIT_MS) {
-        throw userError_('Nothing was sent: ' + Math.round((Date.now() - run.startedMs) / 1000) + ' s of this run are gone, and ' +
-          'Apps Script stops a run after ' + RUN_LIMIT_MS / 1000 + ' s: too late for a sync that may take ' + run.needMs / 1000 +
-          ' s. Run Torii → Sync now again' + (asked ? ', and answer sooner.' : '.') + ' [cancelled]', 'cancelled');
-      }
       if (action.type === 'confirm') {
-        asked = true;
         if (!ui) session.refuse();
         else session.confirm(ui.alert('Confirm sync', redact_(action.verdict.question), ui.ButtonSet.YES_NO) === ui.Button.YES);
       } else if (action.type === 'send') {
-        sent = true;
         if (ui) toast_(action.progress.text);
         session.handleResponse(Date.now(), send_(action.request));
       } else if (action.type === 'wait') {

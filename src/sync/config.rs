@@ -18,6 +18,25 @@ pub const MIN_API_KEY_CHARS: usize = 8;
 pub const DEFAULT_TIME_BUDGET_MS: u64 = 60_000;
 /// The longest one request may wait for its answer, body included.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// What a host whose run ends ([`HostRun`]) keeps after the sync for
+/// writing its records (the history row, the baseline, the last sync): a
+/// run stopped before then leaves none of them.
+pub const RECORDS_RESERVE_MS: u64 = 30_000;
+
+/// A host whose run ends at a fixed time, whatever it is doing (Apps Script
+/// stops a run after 6 minutes), and whose requests may outlast the request
+/// timeout (`UrlFetchApp` waits up to about 60 s and cannot be told less).
+/// The session then sends nothing unless the whole sync and the host's
+/// records still fit in the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HostRun {
+    /// When the host's run ends, on the clock the host passes to
+    /// [`crate::sync::SyncSession::poll`].
+    pub ends_at_ms: f64,
+    /// The longest one request can take in this host, whatever the request
+    /// timeout; `None` when the host keeps to the timeout.
+    pub longest_request_ms: Option<f64>,
+}
 
 /// How the file reaches Torii.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -166,6 +185,8 @@ pub struct SyncConfig {
     pub baseline: Option<String>,
     /// The last file synced to this target, if the host kept it.
     pub previous_file: Option<PreviousFile>,
+    /// The host's own run limit, if it has one.
+    pub host_run: Option<HostRun>,
 }
 
 impl SyncOptions {
@@ -192,6 +213,8 @@ pub(crate) struct SyncSettings {
     pub request_timeout_ms: f64,
     pub max_drop_percent: f64,
     pub allow_drop: bool,
+    /// The host's run limit, checked.
+    pub host_run: Option<HostRun>,
     /// Whether http (not https) is acceptable for the upload URL Torii
     /// returns: only when the API itself is on loopback (the emulator).
     pub loopback: bool,
@@ -206,7 +229,8 @@ impl SyncConfig {
     /// `invalid_config` naming the field: an empty API key or app account
     /// ID, a header value with line breaks, a base URL that is not https
     /// (http is allowed on loopback only) or is empty, an empty file name,
-    /// or a zero request timeout.
+    /// a zero request timeout, or a host run whose end or longest request
+    /// is not a finite number (a negative longest request too).
     pub(crate) fn validate(&self, need_key: bool) -> Result<SyncSettings> {
         let key = self.api_key.expose();
         if need_key && key.trim().is_empty() {
@@ -274,6 +298,23 @@ impl SyncConfig {
                 "the request timeout must be at least 1 ms",
             ));
         }
+        if let Some(run) = self.host_run {
+            if !run.ends_at_ms.is_finite() {
+                return Err(invalid(
+                    "runEndsAtMs",
+                    "the end of the host's run must be a finite time in ms",
+                ));
+            }
+            if run
+                .longest_request_ms
+                .is_some_and(|ms| !ms.is_finite() || ms < 0.0)
+            {
+                return Err(invalid(
+                    "longestRequestMs",
+                    "the longest request must be a finite, non-negative number of ms",
+                ));
+            }
+        }
         Ok(SyncSettings {
             api_key: self.api_key.clone(),
             target,
@@ -286,6 +327,7 @@ impl SyncConfig {
                 .max_drop_percent
                 .unwrap_or(super::guard::DEFAULT_MAX_DROP_PERCENT),
             allow_drop: self.allow_drop,
+            host_run: self.host_run,
             loopback,
         })
     }

@@ -40,7 +40,7 @@ pub mod target;
 mod verdict;
 
 pub use body::FileId;
-pub use config::{ApiKey, SyncConfig, SyncOptions, UploadMode};
+pub use config::{ApiKey, HostRun, SyncConfig, SyncOptions, UploadMode};
 pub use guard::{Baseline, DropReason, GuardVerdict};
 pub use http::{Body, Method, Request, Response, Step};
 pub use progress::Progress;

@@ -7,7 +7,7 @@
 //! step can be reached without what it needs.
 
 use super::body::{self, FileId, UploadTarget};
-use super::config::{ApiKey, SyncConfig, SyncSettings, UploadMode};
+use super::config::{ApiKey, SyncConfig, SyncSettings, UploadMode, RECORDS_RESERVE_MS};
 use super::guard::{check, Baseline, GuardVerdict, Removal, UserCounts};
 use super::http::{Request, Response, Step};
 use super::policy::{self, Jitter};
@@ -384,6 +384,9 @@ pub struct SyncSession {
     /// error, a gateway's 502 or 504): it may have reached Torii, and
     /// Torii may have started the sync.
     sync_unanswered: bool,
+    /// The person answered [`Action::Confirm`] yes: a run that is then out
+    /// of time spent it on the question.
+    confirmed: bool,
 }
 
 impl SyncSession {
@@ -461,6 +464,7 @@ impl SyncSession {
             set_back_ms: 0.0,
             last_problem: None,
             sync_unanswered: false,
+            confirmed: false,
         }
     }
 
@@ -482,13 +486,6 @@ impl SyncSession {
     /// The target's key, under which hosts keep the baseline.
     pub fn target(&self) -> String {
         self.settings.target.key()
-    }
-
-    /// The whole sync's time budget in milliseconds, as configured or by
-    /// default: it ends within this plus one request's time. A host with a
-    /// limit of its own (Apps Script's 6 minutes) reserves this much.
-    pub fn time_budget_ms(&self) -> f64 {
-        self.settings.time_budget_ms
     }
 
     /// The bytes of [`crate::sync::Body::Upload`]: the Torii file, or its
@@ -576,6 +573,7 @@ impl SyncSession {
                 "confirm was called with nothing to confirm",
             ));
         }
+        self.confirmed = yes;
         self.state = if yes {
             self.verdict.allowed = true;
             State::Ready(Next::first(self.settings.mode))
@@ -593,7 +591,7 @@ impl SyncSession {
     /// sync (its request was sent). The host stops any request in flight.
     /// A session that has ended stays as it ended.
     pub fn cancel(&mut self) {
-        if let Some(outcome) = self.stopped_outcome(true) {
+        if let Some(outcome) = self.stopped_outcome() {
             self.state = State::Failed(Error::new(ErrorKind::Cancelled, outcome));
         }
     }
@@ -615,7 +613,10 @@ impl SyncSession {
     }
 
     fn abandon_with(&mut self, why: &str, request_sent: bool) {
-        if let Some(outcome) = self.stopped_outcome(request_sent) {
+        if let (State::InFlight(next), false) = (&self.state, request_sent) {
+            self.forget_unsent_attempt(next.step());
+        }
+        if let Some(outcome) = self.stopped_outcome() {
             self.state = State::Failed(Error::new(
                 ErrorKind::HostFailed,
                 format!("{}; {outcome}", self.settings.api_key.redact(why)),
@@ -624,26 +625,31 @@ impl SyncSession {
     }
 
     /// What stopping the session now means for the app, or `None` once it
-    /// has ended; `request_sent` says whether a request in flight left the
-    /// host.
-    fn stopped_outcome(&self, request_sent: bool) -> Option<String> {
-        let message = match &self.state {
+    /// has ended.
+    fn stopped_outcome(&self) -> Option<String> {
+        let step = match &self.state {
             State::Done(_) | State::Failed(_) => return None,
-            State::Confirm => "nothing was sent: the sync was stopped".to_owned(),
-            State::Ready(next) | State::Waiting { next, .. } => self.stopped_at(next.step(), true),
-            State::InFlight(next) => self.stopped_at(next.step(), request_sent),
+            State::Confirm => return Some("nothing was sent: the sync was stopped".to_owned()),
+            State::Ready(next) | State::InFlight(next) | State::Waiting { next, .. } => next.step(),
         };
-        Some(message)
+        Some(format!(
+            "stopped at {}: {}",
+            self.at(step),
+            stop_consequence(self.sync_sent())
+        ))
     }
 
-    /// "stopped at step N: …", with what it means for the app.
-    fn stopped_at(&self, step: Step, request_sent: bool) -> String {
-        let sent = if request_sent {
-            self.sync_sent()
-        } else {
-            self.sync_sent_before(step)
-        };
-        format!("stopped at {}: {}", self.at(step), stop_consequence(sent))
+    /// The latest attempt at `step` never left the host (its transport
+    /// refused it, or the host failed before sending it): it is not counted,
+    /// so [`SyncSession::sync_sent`] and the attempt counts say what went out.
+    fn forget_unsent_attempt(&mut self, step: Step) {
+        if let Some(at) = self.clocks.iter().position(|c| c.step == step) {
+            self.clocks[at].attempts -= 1;
+            if self.clocks[at].attempts == 0 {
+                self.clocks.remove(at);
+            }
+            self.requests -= 1;
+        }
     }
 
     /// Whether a request to start the sync has gone out, so that Torii may
@@ -651,14 +657,6 @@ impl SyncSession {
     /// could sync them twice.
     pub fn sync_sent(&self) -> bool {
         self.clocks.iter().any(|c| c.step == Step::Sync)
-    }
-
-    /// [`SyncSession::sync_sent`] leaving out the latest attempt at `step`,
-    /// which never left the host.
-    fn sync_sent_before(&self, step: Step) -> bool {
-        self.clocks
-            .iter()
-            .any(|c| c.step == Step::Sync && (step != Step::Sync || c.attempts > 1))
     }
 
     /// Declines [`Action::Confirm`] for a host with nobody to ask (a
@@ -726,6 +724,9 @@ impl SyncSession {
         let wall_ms = now_ms;
         let now_ms = self.monotonic(now_ms);
         let step = next.step();
+        if matches!(response, Response::HostLimit(_)) {
+            self.forget_unsent_attempt(step);
+        }
         if let Some(clock) = self.clocks.iter_mut().find(|c| c.step == step) {
             clock.last_seen_ms = now_ms;
         }
@@ -750,7 +751,7 @@ impl SyncSession {
         }
         if let State::Failed(error) = &self.state {
             let error = match error.kind() {
-                ErrorKind::HostLimit => self.host_limit_noted(step, error),
+                ErrorKind::HostLimit => self.host_limit_noted(error),
                 _ => self.noted(step, error),
             };
             self.state = State::Failed(error);
@@ -758,11 +759,11 @@ impl SyncSession {
         Ok(())
     }
 
-    /// A host limit's `error` at `step`, with what it means for the app:
-    /// the refused attempt never left the host, so only an earlier attempt
-    /// to start the sync may have started it.
-    fn host_limit_noted(&self, step: Step, error: &Error) -> Error {
-        let outcome = stop_consequence(self.sync_sent_before(step));
+    /// A host limit's `error`, with what it means for the app: the refused
+    /// attempt never left the host (it is not counted), so only an earlier
+    /// attempt to start the sync may have started it.
+    fn host_limit_noted(&self, error: &Error) -> Error {
+        let outcome = stop_consequence(self.sync_sent());
         Error::new(
             ErrorKind::HostLimit,
             format!("{}; {outcome}", error.message()),
@@ -788,6 +789,11 @@ impl SyncSession {
     }
 
     fn send(&mut self, next: Next, now_ms: f64) -> Action {
+        if self.started_ms.is_none() {
+            if let Some(error) = self.too_late_for_the_host_run(now_ms) {
+                return self.fail(error);
+            }
+        }
         let started = *self.started_ms.get_or_insert(now_ms);
         let step = next.step();
         if now_ms - started >= self.settings.time_budget_ms {
@@ -825,6 +831,44 @@ impl SyncSession {
             timeout_ms: self.timeout_ms as u64,
             progress,
         }
+    }
+
+    /// Before the first request, whether what is left of the host's run is
+    /// too short for the sync (its budget plus one request, which may take
+    /// the host's longest) and the host's records: a run stopped midway
+    /// leaves no record of what it sent, so nothing is sent.
+    fn too_late_for_the_host_run(&self, now_ms: f64) -> Option<Error> {
+        let run = self.settings.host_run?;
+        let budget = self.settings.time_budget_ms;
+        let request = run
+            .longest_request_ms
+            .unwrap_or(self.settings.request_timeout_ms)
+            .max(self.settings.request_timeout_ms);
+        let records = RECORDS_RESERVE_MS as f64;
+        let need = budget + request + records;
+        let left = run.ends_at_ms - now_ms;
+        if left >= need {
+            return None;
+        }
+        let seconds = |ms: f64| tenths((ms.max(0.0) / 100.0).ceil() as u64);
+        let again = if self.confirmed {
+            "start the sync again, and answer its question sooner"
+        } else {
+            "start the sync again"
+        };
+        Some(Error::new(
+            ErrorKind::HostLimit,
+            format!(
+                "nothing was sent: {} s are left of this run before the host stops it, too \
+                 few for a sync that may take {} s (its time budget of {} s, one request of \
+                 up to {} s, and {} s for the records); {again}",
+                tenths((left.max(0.0) / 100.0).floor() as u64),
+                seconds(need),
+                seconds(budget),
+                seconds(request),
+                seconds(records),
+            ),
+        ))
     }
 
     fn advance(&mut self, next: Next, body: &str, now_ms: f64) {

@@ -17,7 +17,7 @@ use crate::changes::PreviousFile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::check_input_size;
 use crate::options::catalog::{find, Host, OptionValue, Options, Scope};
-use crate::sync::{ApiKey, SyncConfig};
+use crate::sync::{ApiKey, HostRun, SyncConfig};
 
 /// What a JS value is, for messages: "a number", "undefined", ...
 pub(crate) fn type_name(value: &JsValue) -> &'static str {
@@ -261,11 +261,13 @@ pub(crate) fn transform_options(value: &JsValue, argument: &str) -> Result<Optio
 
 /// A sync configuration: the sync options plus the host's own fields,
 /// `apiKey`, `allowDrop`, `baseline` (what an earlier outcome gave, as an
-/// object or its JSON text) and `previousFile` (the last synced file, see
-/// [`previous_file`]).
+/// object or its JSON text), `previousFile` (the last synced file, see
+/// [`previous_file`]), and for a host whose run ends at a fixed time
+/// ([`HostRun`]) `runEndsAtMs` and `longestRequestMs`.
 pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig> {
     let mut options = Options::default();
     let mut config = SyncConfig::default();
+    let (mut run_ends_at, mut longest_request) = (None, None);
     for (name, item) in entries(value, argument)? {
         let field = format!("{argument}.{name}");
         match name.as_str() {
@@ -285,11 +287,40 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
                     config.previous_file = Some(previous_file(&item, &field)?);
                 }
             }
+            "runEndsAtMs" => run_ends_at = given(&item, |v| number(v, &field))?,
+            "longestRequestMs" => longest_request = given(&item, |v| number(v, &field))?,
             _ => set_option(&mut options, &name, &item, Scope::Sync, argument)?,
         }
     }
     config.options = options.sync;
+    config.host_run = match (run_ends_at, longest_request) {
+        (Some(ends_at_ms), longest_request_ms) => Some(HostRun {
+            ends_at_ms,
+            longest_request_ms,
+        }),
+        (None, Some(_)) => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument {
+                    argument: format!("{argument}.runEndsAtMs"),
+                },
+                format!(
+                    "{argument}.longestRequestMs is given without {argument}.runEndsAtMs, \
+                     when the host's run ends"
+                ),
+            ))
+        }
+        (None, None) => None,
+    };
     Ok(config)
+}
+
+/// `read` of a field that is neither `undefined` nor `null`.
+fn given<T>(value: &JsValue, read: impl FnOnce(&JsValue) -> Result<T>) -> Result<Option<T>> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        read(value).map(Some)
+    }
 }
 
 /// What a host stored, as text: a string as it is, anything else as its

@@ -189,13 +189,6 @@ impl SyncSessionJs {
         self.inner.target()
     }
 
-    /// The whole sync's time budget in ms (the config's `timeBudgetMs` or
-    /// its default): the sync ends within this plus one request's time.
-    #[wasm_bindgen(getter, js_name = timeBudgetMs)]
-    pub fn time_budget_ms(&self) -> f64 {
-        self.inner.time_budget_ms()
-    }
-
     /// Users in the file this session sends.
     #[wasm_bindgen(getter, js_name = userCount)]
     pub fn user_count(&self) -> u32 {

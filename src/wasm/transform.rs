@@ -644,7 +644,10 @@ impl TransformResult {
     }
 
     /// `startSync(config, seed)` → a `SyncSession` for this file, guarded by
-    /// the config's `baseline` and `previousFile`. Throws `broken_file` (a
+    /// the config's `baseline` and `previousFile`. A host whose run ends at
+    /// a fixed time gives `runEndsAtMs` (and `longestRequestMs` when its
+    /// requests can outlast the timeout): nothing is sent unless the sync
+    /// and the host's records fit before then. Throws `broken_file` (a
     /// broken quote), `rows_rejected` or `unclear_columns` (strict),
     /// `invalid_config`.
     #[wasm_bindgen(js_name = startSync)]

@@ -106,15 +106,26 @@ test('a key pasted with a space or a line break at its edge works in every host 
   result.free();
 });
 
-test('a session tells its time budget, the Configuration\'s or the default, which the Sheet reserves of its 6 minutes', () => {
+test('a session sends nothing when the host\'s run ends too soon for the sync, and a run limit given wrong is refused', () => {
   const result = core.transform(readFileSync(sample), {});
-  const config = { apiKey: KEY, appAccountId: ACCOUNT };
-  const [byDefault, none, given] = [{}, { timeBudgetMs: 0 }, core.parseOptions('configuration', [['Time budget in ms', '90000']]).sync]
-    .map((options) => result.startSync({ ...config, ...options }, 1));
-  assert.equal(byDefault.timeBudgetMs, Number(core.optionCatalog().find((o) => o.jsName === 'timeBudgetMs').default));
-  assert.equal(none.timeBudgetMs, 0, 'a budget of 0 is 0, not the default');
-  assert.equal(given.timeBudgetMs, 90000);
-  for (const session of [byDefault, none, given]) session.free();
+  const config = { apiKey: KEY, appAccountId: ACCOUNT, baseUrl: emulator.baseUrl };
+  const budget = core.parseOptions('configuration', [['Time budget in ms', '90000']]).sync;
+  // 90 s of budget, one request of up to 60 s, 30 s for the records.
+  const fits = result.startSync({ ...config, ...budget, runEndsAtMs: 1000 + 180000, longestRequestMs: 60000 }, 1);
+  assert.equal(fits.poll(1000).type, 'send');
+  const late = result.startSync({ ...config, ...budget, runEndsAtMs: 1000 + 179999, longestRequestMs: 60000 }, 1);
+  const failed = late.poll(1000);
+  assert.equal(failed.type, 'failed');
+  assert.equal(failed.error.code, 'host_limit');
+  assert.match(failed.error.message, /^nothing was sent: 179\.9 s are left of this run .* may take 180 s \(its time budget of 90 s, one request of up to 60 s, and 30 s for the records\)/);
+  assert.equal(failed.error.syncSent, false);
+  for (const [given, pattern] of [
+    [{ runEndsAtMs: Number.NaN }, /startSync\(config\)\.runEndsAtMs must be a finite number/],
+    [{ runEndsAtMs: '1000' }, /startSync\(config\)\.runEndsAtMs must be a finite number, got a string/],
+    [{ longestRequestMs: 60000 }, /longestRequestMs is given without startSync\(config\)\.runEndsAtMs/],
+    [{ runEndsAtMs: 0, longestRequestMs: -1 }, /the longest request must be a finite, non-negative number/],
+  ]) assert.throws(() => result.startSync({ ...config, ...given }, 1), pattern);
+  for (const session of [fits, late]) session.free();
   result.free();
 });
 

@@ -665,6 +665,7 @@ test('fetch driver: a callback that throws stops the sync with host_failed, sayi
     assert.equal(e.code, 'host_failed');
     assert.equal(e.message, 'onProgress failed (Error: the log is full); stopped at step 4/4 (start sync): nothing was synced, '
       + 'so the app\'s users in Torii are as they were');
+    assert.equal(e.syncSent, false, 'the attempt handed out and never sent is not counted');
     return true;
   });
   assert.deepEqual(sequence(), ['GET upload_url', 'PUT upload', 'POST register']);
