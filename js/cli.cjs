@@ -261,7 +261,8 @@ async function cmdSync(line, io) {
     undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
-  const { missingFile, ...last } = loadTarget(statePath, target);
+  const { missingFile, lostIn, ...last } = loadTarget(statePath, target);
+  if (lostIn) io.stderr(`note: ${statePath} was rebuilt when a broken state file was moved to ${lostIn}, which may hold this target's record, so its record counts as unreadable until a confirmed sync of it`);
   if (missingFile) io.stderr(`note: the file of the last sync (${missingFile}) is gone, so no changes are shown; this sync replaces it`);
   if (last.previousFile) {
     try {

@@ -6,13 +6,17 @@
 //   state.json            {"version": 2, "targets": {"<key>": {"baseline": {...}, "file": "files/<hash>.json"}}}
 //   files/<hash>.json     the last file synced to that target
 //
+// A state rebuilt after a broken one was moved aside also names that file
+// ("recoveredFrom"): any target's record may have been in it, so a target
+// the rebuilt state does not hold is no first sync but a record unreadable.
+//
 // What a baseline means, and whether a stored one is usable, is the core's
 // decision: this module only stores and finds it.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** The default state file: $XDG_CONFIG_HOME/stripe-torii-sync/state.json, or under ~/.config. */
 export function defaultStatePath(env = process.env) {
@@ -50,8 +54,8 @@ const isRecord = (value) => typeof value === 'object' && value !== null && !Arra
 const isState = (state) => isRecord(state) && (state.version === undefined || (state.version === 2 && (state.targets === undefined || isRecord(state.targets))));
 
 /**
- * What was stored where a record should be (or the text of a state file
- * that is not JSON), as text the core cannot read as one. A missing or null baseline would be "no record" to the core, and a
+ * What was stored where a record should be, as text the core cannot read
+ * as one. A missing or null baseline would be "no record" to the core, and a
  * corrupt state would pass for the target's first sync, unguarded; as
  * text, the core's guard finds it unreadable and asks for confirmation.
  */
@@ -59,21 +63,26 @@ const unreadable = (found) => JSON.stringify(found ?? null);
 
 /**
  * What is remembered for `key`: `{baseline, previousFile}`, either of which
- * may be missing, and `missingFile`, the path of a last file the state names
- * but that is gone. A state file from version 1 (a flat map of keys to
- * `{userCount, …}`) is read as baselines. Only a missing state file, or a
- * state without this target, is no record; anything else malformed is
- * given to the core as a baseline it cannot read.
+ * may be missing, `missingFile`, the path of a last file the state names
+ * but that is gone, and `lostIn`, the broken state file kept aside that may
+ * have held this target's record. A state file from version 1 (a flat map
+ * of keys to `{userCount, …}`) is read as baselines. Only a missing state
+ * file, or a state without this target that was not rebuilt, is no record;
+ * anything else malformed is given to the core as a baseline it cannot read
+ * (the text of a file that is not JSON as it is, for the core to say so).
  * @param {string} path the state file
  * @param {string} key the core's targetKey
- * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string}}
+ * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string, lostIn?: string}}
  */
 export function loadTarget(path, key) {
   const { state, corrupt } = readState(path);
-  if (corrupt !== undefined) return { baseline: unreadable(corrupt) };
+  if (corrupt !== undefined) return { baseline: corrupt };
   if (!isState(state)) return { baseline: unreadable(state) };
   const v1 = state.version === undefined;
   const entry = v1 ? state[key] : state.targets?.[key];
+  if (entry === undefined && typeof state.recoveredFrom === 'string') {
+    return { baseline: unreadable(null), lostIn: join(dirname(path), state.recoveredFrom) };
+  }
   if (entry === undefined) return {};
   if (v1) return { baseline: entry ?? unreadable(entry) };
   const found = { baseline: isRecord(entry) && entry.baseline != null ? entry.baseline : unreadable(entry?.baseline) };
@@ -223,7 +232,7 @@ export function saveTarget(path, key, { baseline, file }) {
     const otherVersion = isRecord(state) && typeof state.version === 'number' && state.version !== 2;
     if (corrupt !== undefined || (!isState(state) && !otherVersion)) {
       keptAside = keepAside(path);
-      state = {};
+      state = { version: 2, recoveredFrom: basename(keptAside) };
     }
     const next = upgraded(state, path);
     writeAtomically(join(dirname(path), name), file);

@@ -20,12 +20,13 @@ const sample = join(root, 'tests/fixtures/stripe-sample.csv');
 const hostile = join(root, 'tests/fixtures/hostile');
 const KEY = 'sk-test-Zq8vW3-distinctive-key-value';
 const ACCOUNT = '777';
+const OTHER_ACCOUNT = '778'; // a second target, for what one target's sync does to another's record
 
 let emulator;
 let stateDir;
 
 before(async () => {
-  emulator = await startEmulator({ apiKey: KEY, appAccountIds: [ACCOUNT] });
+  emulator = await startEmulator({ apiKey: KEY, appAccountIds: [ACCOUNT, OTHER_ACCOUNT] });
 });
 after(async () => emulator.close());
 beforeEach(() => {
@@ -424,6 +425,7 @@ test('class 2: a corrupt state file is not a first sync: the guard asks, and a c
     const refused = await runCli(syncArgs('--state', path));
     assert.equal(refused.code, 1, `${text}: ${refused.stderr}`);
     assert.match(refused.stderr, /unreadable .*\[destructive_sync\]/, text);
+    if (['{"version":2,"targets":{', 'garbage'].includes(text)) assert.match(refused.stderr, /unreadable \(it is not JSON\)/, text);
     assert.match(refused.stderr, /--allow-drop/, text);
     assert.deepEqual(sequence(), [], `${text}: nothing is sent`);
     const confirmed = await runCli(syncArgs('--state', path, '--allow-drop'));
@@ -446,6 +448,29 @@ test('class 2: a corrupt state file is not a first sync: the guard asks, and a c
   }
   assert.equal(readFileSync(`${path}.corrupt`, 'utf8'), 'null');
   assert.equal(readFileSync(`${path}.corrupt.1`, 'utf8'), '[]');
+});
+
+test('class 2: a broken state file moved aside by one target\'s sync leaves every other target guarded, not a first sync', async () => {
+  const path = join(stateDir, 'rebuilt', 'state.json');
+  mkdirSync(dirname(path), { recursive: true });
+  const otherArgs = (...extra) => ['sync', sample, '--app-account', OTHER_ACCOUNT, '--api-url', emulator.baseUrl, '--quiet', '--state', path, ...extra];
+  const first = await runCli(otherArgs());
+  assert.equal(first.code, 0, first.stderr);
+  // A hand edit leaves a trailing comma: the file is no JSON, and holds both targets' records.
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/\}\s*$/, ',}'));
+  assert.equal((await runCli(syncArgs('--state', path, '--allow-drop'))).code, 0);
+  assert.ok(existsSync(`${path}.corrupt`));
+  emulator.requests.length = 0;
+  const refused = await runCli(otherArgs());
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /was rebuilt when a broken state file was moved to .*state\.json\.corrupt, which may hold this target's record/);
+  assert.match(refused.stderr, /unreadable .*\[destructive_sync\]/);
+  assert.deepEqual(sequence(), [], 'nothing is sent for the target whose record was lost');
+  assert.equal((await runCli(otherArgs('--allow-drop'))).code, 0);
+  const again = await runCli(otherArgs());
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /rebuilt/, 'a target synced since the rebuild has its record');
+  assert.equal((await runCli(syncArgs('--state', path))).code, 0, 'the target whose sync rebuilt the state has its record');
 });
 
 test('class 11: swapping many users for others trips the guard though the count stays the same', async () => {
