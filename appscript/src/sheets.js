@@ -28,8 +28,8 @@ function transformUsers_(parsed) {
  * {wallClockMs: N}, N its wall-clock time (wallClock_): the core writes its
  * text, and says when a column of date cells also holds dates Sheets left as
  * text in the other day order. What JSON cannot hold goes as its text: a
- * number that is not finite as String gives it, and an invalid Date as the
- * sheet displays it.
+ * number that is not finite as String gives it, and an invalid Date (or one
+ * whose wall clock formatDate does not give) as the sheet displays it.
  * @return {string}
  */
 function readUsersRows_() {
@@ -39,15 +39,16 @@ function readUsersRows_() {
   var range = sheet.getDataRange();
   var values = range.getValues(); // a fresh copy, ours to change
   var clock = wallClock_(ss.getSpreadsheetTimeZone());
-  var display = null; // fetched only if a cell holds an invalid date
+  var display = null; // fetched only for an invalid date, or one without a wall clock
+  var wall;
   for (var r = 0; r < values.length; r++) {
     var row = values[r];
     for (var c = 0; c < row.length; c++) {
       var value = row[c];
       if (typeof value === 'object' && value !== null) {
         if (!(value instanceof Date)) row[c] = String(value);
-        else if (isNaN(value.getTime())) row[c] = (display = display || range.getDisplayValues())[r][c];
-        else row[c] = { wallClockMs: clock(value) };
+        else if (!isNaN(value.getTime()) && isFinite(wall = clock(value))) row[c] = { wallClockMs: wall };
+        else row[c] = (display = display || range.getDisplayValues())[r][c];
       } else if (typeof value === 'number' && !isFinite(value)) {
         row[c] = String(value);
       }
@@ -84,7 +85,7 @@ function wallClock_(timeZone) {
   var offsets = new Map(); // per instant asked: its offset
   var offsetAt = function (time) {
     var offset = offsets.get(time);
-    if (offset === undefined) offsets.set(time, (offset = Date.parse(format(new Date(time)) + 'Z') - time));
+    if (offset === undefined) offsets.set(time, (offset = utcOf_(format(new Date(time))) - time));
     return offset;
   };
   var spans = new Map(); // per span: its one offset, or NaN when it changes in that span
@@ -105,6 +106,22 @@ function wallClock_(timeZone) {
     if (isNaN(offset)) offset = offsetOver(days, DAY_MS, time);
     return isNaN(offset) ? offsetAt(time) + time : time + offset;
   };
+}
+
+/**
+ * The time of a wall-clock text formatDate wrote, read as UTC. Not
+ * Date.parse: a year of five digits (a large number formatted as a date) is
+ * no date to it, and the cell must still reach the core, which reports it.
+ * @param {string} text yyyy-MM-ddTHH:mm:ss, the year of any length
+ * @return {number}
+ */
+function utcOf_(text) {
+  var part = /^(\d+)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)$/.exec(text);
+  if (!part) return NaN;
+  var date = new Date(0);
+  date.setUTCFullYear(Number(part[1]), Number(part[2]) - 1, Number(part[3])); // not Date.UTC: it reads 0 to 99 as 1900 to 1999
+  date.setUTCHours(Number(part[4]), Number(part[5]), Number(part[6]));
+  return date.getTime();
 }
 
 /**

@@ -217,6 +217,9 @@ const UNRECOGNISED: DateParseError = DateParseError {
 const NO_SUCH_DATE: DateParseError = DateParseError {
     reason: "no such calendar date",
 };
+const YEAR_OUT_OF_RANGE: DateParseError = DateParseError {
+    reason: "its year is outside 1900 to 9999, so it is no login date",
+};
 const BAD_TIME: DateParseError = DateParseError {
     reason: "the time of day is out of range",
 };
@@ -345,7 +348,16 @@ fn make_date(year: i64, month: i64, day: i64) -> Result<Date, DateParseError> {
     let (Ok(year), Ok(month), Ok(day)) = (year.try_into(), month.try_into(), day.try_into()) else {
         return Err(NO_SUCH_DATE);
     };
-    Date::from_ymd(year, month, day).ok_or(NO_SUCH_DATE)
+    Date::from_ymd(year, month, day).ok_or_else(|| no_such_date(year.into()))
+}
+
+/// Why a date did not make a [`Date`]: its year, or no such day.
+fn no_such_date(year: i64) -> DateParseError {
+    if YEARS.contains(&year) {
+        NO_SUCH_DATE
+    } else {
+        YEAR_OUT_OF_RANGE
+    }
 }
 
 /// 10 digits are Unix seconds, 13 are milliseconds.
@@ -361,7 +373,7 @@ fn unix_timestamp(b: &[u8]) -> Result<Date, DateParseError> {
         }
         _ => return Err(UNRECOGNISED),
     };
-    Date::from_days_since_epoch(seconds.div_euclid(86_400)).ok_or(NO_SUCH_DATE)
+    Date::from_days_since_epoch(seconds.div_euclid(86_400)).ok_or(YEAR_OUT_OF_RANGE)
 }
 
 /// `YYYY-MM-DD`, optionally followed by a time and a zone.
@@ -382,7 +394,7 @@ fn iso_date(b: &[u8]) -> Result<Date, DateParseError> {
     };
     let day = digits(d1, d2).ok_or(UNRECOGNISED)?;
     let year = (u16::from(y1) * 10 + u16::from(y2)) * 100 + u16::from(y3 * 10 + y4);
-    Date::from_ymd(year, m1 * 10 + m2, day).ok_or(NO_SUCH_DATE)
+    Date::from_ymd(year, m1 * 10 + m2, day).ok_or_else(|| no_such_date(year.into()))
 }
 
 /// Eight bytes of a fixed shape, all tested at once (SWAR).
@@ -584,7 +596,7 @@ fn shift_to_utc(date: Date, c: &mut Cursor) -> Result<Date, DateParseError> {
         return Err(UNRECOGNISED);
     }
     date.plus_days((minutes - offset).div_euclid(MINUTES_PER_DAY))
-        .ok_or(NO_SUCH_DATE)
+        .ok_or(YEAR_OUT_OF_RANGE)
 }
 
 /// Whether `b` is one of the times exports write most, valid and in UTC:
@@ -887,6 +899,24 @@ mod tests {
         ] {
             assert_eq!(month_number(word), None, "{word:?}");
         }
+    }
+
+    #[test]
+    fn a_date_outside_the_years_of_logins_says_so() {
+        for text in [
+            "0050-06-15",
+            "1899-12-31T12:00:00",
+            "9999-12-31T23:00:00-05:00",
+            "6/15/0050",
+        ] {
+            assert_eq!(
+                err(text, DateOrder::Mdy),
+                YEAR_OUT_OF_RANGE.reason,
+                "{text}"
+            );
+        }
+        assert_eq!(err("2025-02-30", DateOrder::Mdy), NO_SUCH_DATE.reason);
+        assert_eq!(err("0050-02-30", DateOrder::Mdy), YEAR_OUT_OF_RANGE.reason);
     }
 
     #[test]

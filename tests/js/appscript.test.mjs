@@ -336,6 +336,25 @@ test('the Users sheet goes to the core as JSON text, date cells as the wall cloc
   sandbox.close();
 });
 
+test('a date cell of a year past 9999 or before 100 reaches the core, which reports it with its row', () => {
+  const sandbox = createSandbox({ distDir });
+  const at = (code) => sandbox.evaluate(code);
+  // 3,000,000 formatted as a date is in the year 10113; a year below 100 is no 19xx.
+  sandbox.addSheet('Users', [['Email', 'Last login'], ['a@x.com', at("new Date('+010113-06-15T12:00:00Z')")],
+    ['b@x.com', at("new Date('0050-06-15T12:00:00Z')")], ['c@x.com', at('new Date(Date.UTC(2024, 11, 30, 12))')]]);
+  const text = sandbox.call('readUsersRows_');
+  assert.deepEqual(JSON.parse(text).slice(1).map((r) => r[1]), [{ wallClockMs: Date.parse('+010113-06-15T14:00:00Z') },
+    { wallClockMs: Date.parse('0050-06-15T12:09:21Z') }, { wallClockMs: Date.UTC(2024, 11, 30, 13) }], 'Paris: summer time in 10113, its local mean time before 1891');
+  const result = sandbox.call('toriiCore_').transform({ name: 'Users', rows: text });
+  const users = JSON.parse(new TextDecoder().decode(result.json())).users;
+  assert.deepEqual(users.map((u) => [u.email, u.lastUsedDate ?? null]), [['a@x.com', null], ['b@x.com', null], ['c@x.com', '2024-12-30']]);
+  assert.deepEqual([...result.report().diagnostics].filter((d) => d.code === 'unparseable_date').map((d) => [d.line, d.message]), [
+    [2, 'unparseable last-used date "+10113-06-15T14:00:00": not a recognised date format; the date is left out'],
+    [3, 'unparseable last-used date "0050-06-15T12:09:21": its year is outside 1900 to 9999, so it is no login date; the date is left out']]);
+  result.free();
+  sandbox.close();
+});
+
 test('a Date cell reads as formatDate gives its wall clock, in every time zone, clock changes included', () => {
   const sandbox = createSandbox({ distDir });
   // The reading without the shortcut: formatDate for every valid date.
