@@ -627,6 +627,12 @@ fn a_sheet_column_of_date_cells_and_dates_left_as_text_is_a_warning() {
     let refusal = out.refusal(true, false).unwrap();
     assert_eq!(refusal.code(), "unclear_columns");
     assert!(refusal.message().contains("mixed_date_cells"), "{refusal}");
+    assert!(
+        refusal
+            .message()
+            .contains("set the spreadsheet's locale to the export's"),
+        "{refusal}"
+    );
 
     // The same sheet without date cells, or without such texts, is quiet.
     let texts: &[&[Result<&str, i64>]] = &[&[Ok("a@example.com"), Ok("13/4/2025")]];
@@ -634,13 +640,27 @@ fn a_sheet_column_of_date_cells_and_dates_left_as_text_is_a_warning() {
         &[Ok("a@example.com"), Err(DEC_30)],
         &[Ok("b@example.com"), Ok("3/4/2025")],
     ];
-    for rows in [texts, dates] {
+    // Nor is a column that is not read for the last-used date, or a text
+    // that no day order reads as a date (a typo, not the locale).
+    let unread: &[&[Result<&str, i64>]] = &[
+        &[Ok("Email"), Ok("Created"), Ok("Last login")],
+        &[Ok("a@example.com"), Err(DEC_30), Ok("2025-04-13")],
+        &[Ok("b@example.com"), Ok("13/4/2025"), Ok("")],
+    ];
+    let typo: &[&[Result<&str, i64>]] = &[
+        &[Ok("Email"), Ok("Last login")],
+        &[Ok("a@example.com"), Err(DEC_30)],
+        &[Ok("b@example.com"), Ok("2/30/2025")],
+    ];
+    for rows in [texts, dates, unread, typo] {
         let out = transform_inputs(vec![sheet(rows)], &TransformOptions::default()).unwrap();
-        assert!(out
-            .report
-            .diagnostics
-            .iter()
-            .all(|d| d.code != Code::MixedDateCells));
+        assert!(
+            out.report
+                .diagnostics
+                .iter()
+                .all(|d| d.code != Code::MixedDateCells),
+            "{rows:?}"
+        );
     }
 
     // Without a header row, the note is on the text's row.

@@ -20,7 +20,7 @@
 //! into a scratch buffer. Each cell also says whether it needs escaping in
 //! JSON, which the Torii file writer uses to copy most values whole.
 
-use super::sheet_dates::{push_wall_clock, MixedDates, SheetDates};
+use super::sheet_dates::{push_wall_clock, SheetDates};
 use crate::fields::email::looks_like_email;
 use crate::json::needs_no_escape;
 use crate::swar;
@@ -155,10 +155,11 @@ impl SplitRows {
         self.cells.len() - row_start as usize
     }
 
-    /// What the date cells say of the sheet's day order: a column with date
-    /// cells and a text only the other order reads (see [`SheetDates`]).
-    pub fn mixed_dates(&self) -> Option<MixedDates<'_>> {
-        self.dates.mixed()
+    /// What the date cells say of the sheet's day order (see
+    /// [`SheetDates`]), taken out: the header, read after, says which
+    /// column it matters for.
+    pub fn take_dates(&mut self) -> SheetDates {
+        std::mem::take(&mut self.dates)
     }
 
     /// Ends the row being built: the cells pushed since the previous row.

@@ -18,13 +18,13 @@
 //!
 //! let mut dates = SheetDates::default();
 //! dates.text_cell(1, 3, "13/4/2025");
-//! assert!(dates.mixed().is_none());
+//! assert!(dates.mixed_in(1).is_none());
 //! dates.date_cell(1);
-//! let mixed = dates.mixed().unwrap();
+//! let mixed = dates.mixed_in(1).unwrap();
 //! assert_eq!((mixed.column, mixed.line, mixed.text), (1, 3, "13/4/2025"));
 //! ```
 
-use crate::fields::date::civil_from_days;
+use crate::fields::date::{civil_from_days, Date};
 use crate::json::decimal_digits;
 
 const MS_PER_DAY: i64 = 86_400_000;
@@ -75,17 +75,14 @@ fn push_padded(text: &mut String, n: u64, width: usize) {
 }
 
 /// What the cells of a sheet's columns say about its locale's day order:
-/// per column, whether it holds a date cell, and the first text in it that
-/// only one day order reads.
+/// the columns that hold a date cell, and per column the first text in it
+/// that only one day order reads. Both are kept sorted by column, and only
+/// for the columns that have one: a row of a hundred million empty cells
+/// and one date cell costs one entry, not one per column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetDates {
-    columns: Vec<ColumnDates>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct ColumnDates {
-    dated: bool,
-    one_order: Option<(u64, String)>,
+    dated: Vec<usize>,
+    one_order: Vec<(usize, u64, String)>,
 }
 
 /// A column with date cells and a text only the other day order reads.
@@ -100,53 +97,46 @@ pub struct MixedDates<'a> {
 }
 
 impl SheetDates {
-    fn column(&mut self, column: usize) -> &mut ColumnDates {
-        if column >= self.columns.len() {
-            self.columns.resize_with(column + 1, ColumnDates::default);
-        }
-        &mut self.columns[column]
-    }
-
     /// Notes a date cell in `column`.
     pub fn date_cell(&mut self, column: usize) {
-        self.column(column).dated = true;
+        // A sheet's date cells sit in the same few columns, row after row.
+        if let Err(at) = self.dated.binary_search(&column) {
+            self.dated.insert(at, column);
+        }
     }
 
     /// Notes the text cell `text` in `column` on `line`.
     pub fn text_cell(&mut self, column: usize, line: u64, text: &str) {
-        let known = self
-            .columns
-            .get(column)
-            .is_some_and(|c| c.one_order.is_some());
-        if known {
+        // Most cells are no such date: they are looked at no further.
+        let Some(date) = one_order_date(text) else {
             return;
-        }
-        if let Some(date) = one_order_date(text) {
-            self.column(column).one_order = Some((line, date.to_string()));
+        };
+        if let Err(at) = self.one_order.binary_search_by_key(&column, |&(c, ..)| c) {
+            self.one_order.insert(at, (column, line, date.to_string()));
         }
     }
 
-    /// The first column with both date cells and a text that only the other
-    /// day order reads, if there is one.
-    pub fn mixed(&self) -> Option<MixedDates<'_>> {
-        self.columns
-            .iter()
-            .enumerate()
-            .find_map(|(column, c)| match (&c.one_order, c.dated) {
-                (Some((line, text)), true) => Some(MixedDates {
-                    column,
-                    line: *line,
-                    text,
-                }),
-                _ => None,
-            })
+    /// `column`, when it holds both date cells and a text that only the
+    /// other day order reads.
+    pub fn mixed_in(&self, column: usize) -> Option<MixedDates<'_>> {
+        self.dated.binary_search(&column).ok()?;
+        let at = self
+            .one_order
+            .binary_search_by_key(&column, |&(c, ..)| c)
+            .ok()?;
+        let (column, line, text) = &self.one_order[at];
+        Some(MixedDates {
+            column: *column,
+            line: *line,
+            text,
+        })
     }
 }
 
 /// The date at the start of `text`, after any whitespace, when it is
 /// `D/M/YYYY` or `M/D/YYYY` (one or two digits each) not followed by a
-/// letter or digit, and one of its first two numbers is over 12: a date
-/// that only one day order reads.
+/// letter or digit, and a calendar date in exactly one of the two orders
+/// (`13/4/2025`, not `2/30/2025` or `31/31/2025`, which no order reads).
 fn one_order_date(text: &str) -> Option<&str> {
     let date = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     let b = date.as_bytes();
@@ -161,11 +151,15 @@ fn one_order_date(text: &str) -> Option<&str> {
         return None;
     }
     let year_start = at;
-    digits(b, &mut at, 4).filter(|_| at - year_start == 4)?;
+    let year = digits(b, &mut at, 4).filter(|_| at - year_start == 4)?;
     let word_follows = b
         .get(at)
         .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
-    (!word_follows && (first > 12 || second > 12)).then(|| &date[..at])
+    let reads = |month: u32, day: u32| {
+        let [month, day] = [month, day].map(|n| n as u8); // two digits each
+        Date::from_ymd(year as u16, month, day).is_some()
+    };
+    (!word_follows && reads(first, second) != reads(second, first)).then(|| &date[..at])
 }
 
 /// The number of up to `max` digits at `at` in `b`, moving `at` past them;
@@ -240,6 +234,11 @@ mod tests {
         for text in [
             "3/4/2025",
             "12/12/2025",
+            "2/30/2025",
+            "31/31/2025",
+            "0/13/2025",
+            "13/0/2025",
+            "29/2/2025",
             "13/4/20251",
             "13/4/2025a",
             "13/4/202",
@@ -259,12 +258,24 @@ mod tests {
         dates.date_cell(0);
         dates.text_cell(0, 2, "3/4/2025");
         dates.text_cell(2, 4, "13/4/2025");
-        assert_eq!(dates.mixed(), None);
+        assert_eq!((dates.mixed_in(0), dates.mixed_in(2)), (None, None));
         dates.text_cell(0, 5, "14/4/2025");
         dates.text_cell(0, 6, "15/4/2025");
         dates.date_cell(2);
-        let mixed = dates.mixed().unwrap();
+        dates.date_cell(0);
+        let mixed = dates.mixed_in(0).unwrap();
         assert_eq!((mixed.column, mixed.line, mixed.text), (0, 5, "14/4/2025"));
+        assert_eq!(dates.mixed_in(2).unwrap().text, "13/4/2025");
+        assert_eq!(dates.mixed_in(1), None);
+    }
+
+    #[test]
+    fn a_date_cell_far_to_the_right_costs_one_entry() {
+        let mut dates = SheetDates::default();
+        dates.date_cell(100_000_000);
+        dates.date_cell(3);
+        dates.date_cell(100_000_000);
+        assert_eq!(dates.dated, [3, 100_000_000]);
     }
 }
 

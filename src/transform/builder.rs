@@ -155,13 +155,10 @@ impl<'s, 't> Builder<'s, 't> {
         name: &str,
         encoding: Encoding,
         range: Range<usize>,
-        split: Option<SplitRows>,
+        mut split: Option<SplitRows>,
     ) -> Result<()> {
         let text = &self.inputs[range];
-        let mixed_dates = split.as_ref().and_then(|rows| {
-            let mixed = rows.mixed_dates()?;
-            Some((mixed.column, mixed.line, mixed.text.to_string()))
-        });
+        let sheet_dates = split.as_mut().map(SplitRows::take_dates);
         let (mut scanner, delimiter) = match split {
             Some(rows) => (Scanner::split_rows(text, rows), None),
             None => {
@@ -263,9 +260,20 @@ impl<'s, 't> Builder<'s, 't> {
         let rows_end = self.report.diagnostics.len();
         let mut column_notes = headerless.notes();
         let mut line_of_notes = header_line;
-        if let Some((column, line, text)) = mixed_dates {
-            column_notes.push(mixed_date_cells(&context.columns, column, line, &text));
-            line_of_notes = line_of_notes.or(Some(line));
+        // Only the column read for the last-used date: another column's
+        // date cells are not exported, whatever day they hold.
+        let mixed = sheet_dates
+            .as_ref()
+            .zip(context.columns.get(Field::LastUsed))
+            .and_then(|(dates, column)| dates.mixed_in(column));
+        if let Some(mixed) = mixed {
+            column_notes.push(mixed_date_cells(
+                &context.columns,
+                mixed.column,
+                mixed.line,
+                mixed.text,
+            ));
+            line_of_notes = line_of_notes.or(Some(mixed.line));
         }
         if let Some(line) = line_of_notes {
             for note in column_notes {

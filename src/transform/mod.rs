@@ -165,13 +165,19 @@ impl Transformed {
             .filter(|d| d.level == Level::Warning && d.code.about_header());
         if let (true, Some(first)) = (strict, unclear.next()) {
             let warnings = 1 + unclear.count();
+            // A column's dates read in the wrong locale are no header's fault.
+            let fix = match first.code {
+                Code::MixedDateCells => {
+                    "set the spreadsheet's locale to the export's and paste the export again"
+                }
+                _ => "fix the header or map the columns with the columns option",
+            };
             return Some(Error::new(
                 ErrorKind::UnclearColumns {
                     warnings: warnings as u32,
                 },
                 format!(
-                    "strict: {} about the columns ({} first: {}); fix the header or map the \
-                     columns with the columns option, or run without strict",
+                    "strict: {} about the columns ({} first: {}); {fix}, or run without strict",
                     crate::text::plural(warnings as u64, "warning", "warnings"),
                     report.place(first.file, first.line),
                     first.code.as_str()

@@ -302,9 +302,10 @@ mod tests {
     #[test]
     fn a_column_of_date_cells_and_one_order_texts_is_noted() {
         let mixed = |text: &str| {
-            let (_, split) = json_rows(text, ARG).unwrap();
+            let (_, mut split) = json_rows(text, ARG).unwrap();
             split
-                .mixed_dates()
+                .take_dates()
+                .mixed_in(1)
                 .map(|m| (m.column, m.line, m.text.to_string()))
         };
         let dated = r#"["a@x.com",{"wallClockMs":0}]"#;
