@@ -90,10 +90,12 @@ fn array_cell(cell: &JsValue, place: &dyn Fn() -> String) -> Result<Option<Array
     if !cell.is_object() || caller::is_array(cell, &place())? {
         return Ok(None);
     }
+    // Only `{wallClockMs}`, as in the JSON form: an object with more keys
+    // is some other value, whatever one of them says.
     let at = format!("{}.{WALL_CLOCK_MS}", place());
     let ms = caller::get(cell, &JsValue::from_str(WALL_CLOCK_MS), &at)?;
-    if ms.is_undefined() {
-        return Ok(None);
+    if ms.is_undefined() || caller::keys(cell, &place())?.length() != 1 {
+        return Err(invalid_got(&place(), A_CELL, ANOTHER_OBJECT));
     }
     match ms.as_f64() {
         Some(n) if n.trunc() == n && n.abs() <= MAX_WALL_CLOCK_MS as f64 => {
@@ -102,6 +104,10 @@ fn array_cell(cell: &JsValue, place: &dyn Fn() -> String) -> Result<Option<Array
         _ => Err(invalid(&at, A_WALL_CLOCK, &ms)),
     }
 }
+
+/// What an object that is no date cell is, for messages.
+const ANOTHER_OBJECT: &str =
+    "another object (a date cell's N is a whole number of milliseconds in a Date's range)";
 
 /// The one key of a date cell.
 const WALL_CLOCK_MS: &str = "wallClockMs";
@@ -161,7 +167,7 @@ pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows
                             argument,
                             Some(count),
                             rows,
-                            "another object (a date cell's N is a whole number of milliseconds in a Date's range)",
+                            ANOTHER_OBJECT,
                         ));
                     };
                     split.push_date_cell(&mut cells, ms);

@@ -296,6 +296,10 @@ test('the core reads rows given as JSON text as it reads them as arrays: text, n
     'wall-clock time in the sheet\'s time zone, got a number');
   assert.match(code({ name: 'Users', rows: '[["Email"' }), /^invalid_argument: transform\(input\)\.rows must be an array of rows, or rows as JSON text, got text that is not such JSON/);
   assert.match(code({ name: 'Users', rows: [['Email'], ['a@x.com', {}]] }), /^invalid_argument: transform\(input\)\.rows\[1\]\[1\] must be/);
+  // An object with more than the one key is another object in both forms.
+  const more = [['Email'], ['a@x.com', { wallClockMs: 0, c: 1 }]];
+  assert.equal(code({ name: 'Users', rows: JSON.stringify(more) }), code({ name: 'Users', rows: sandbox.evaluate(JSON.stringify(more)) }));
+  assert.match(code({ name: 'Users', rows: JSON.stringify(more) }), /got another object/);
   sandbox.close();
 });
 
