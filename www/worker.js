@@ -174,7 +174,7 @@ function compared(res, source) {
 /** Compares with the picked file, else with the last sync of the target `key` (null: none). */
 async function compareFor(res, key) {
   const stored = picked ? undefined : await lastSyncOf(key);
-  const source = picked ?? (stored?.file !== undefined && { name: LAST_SYNC, data: stored.file, baseline: stored.baseline });
+  const source = picked ?? (stored?.file !== undefined && { name: LAST_SYNC, data: stored.file, baseline: lastSyncConfig(stored).baseline });
   return source ? compared(res, source) : null;
 }
 
@@ -241,7 +241,7 @@ const handlers = {
       return await alone(targetKey(settings), async () => {
         const { key, stored } = await lastSyncFor(settings);
         const last = lastSyncConfig(stored);
-        if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: stored.baseline }) });
+        if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: last.baseline }) });
         const file = res.json();
         const session = res.startSync({ ...settings, apiKey, ...last }, seed);
         let noted = null; // the note that the start-sync request went out, kept until the sync ends

@@ -693,6 +693,29 @@ test('a record of the last sync emptied in IndexedDB is not a first sync: the gu
   assert.deepEqual(emulator.requests, [], 'nothing sent');
 });
 
+test('a stored last sync with its file but no record says the record cannot be read, as the guard finds it', async () => {
+  await load(sample);
+  assert.match(await syncWith(), /^✓ /);
+  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  await page.evaluate((key) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('stripe-torii-sync');
+    open.onsuccess = () => {
+      const store = open.result.transaction('lastSync', 'readwrite').objectStore('lastSync');
+      const read = store.get(key);
+      read.onsuccess = () => {
+        const put = store.put({ file: read.result.file }, key); // the baseline cut away by hand
+        put.onsuccess = () => resolve(open.result.close());
+        put.onerror = () => reject(put.error);
+      };
+    };
+    open.onerror = () => reject(open.error);
+  }), key);
+  await page.getByLabel('Exclude statuses').fill('frozen'); // a new run, which reads the stored last sync again
+  await page.locator('#changes-source', { hasText: 'cannot be read' }).waitFor();
+  assert.equal(await page.locator('#changes-source').textContent(),
+    'Compared with the last sync from this browser: a record that cannot be read (it is not a record).');
+});
+
 test('the changes since the last sync from this browser are shown, and marked in the table as text', async () => {
   await load(sample);
   await syncWith();
