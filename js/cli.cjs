@@ -158,14 +158,15 @@ const TRANSFORM_ONLY = new Set(['compare']);
 
 /**
  * The host's flags of a command (sync takes the transform's too, but those
- * of TRANSFORM_ONLY), each true when it takes a value: what the core's
- * command-line grammar needs of them.
+ * of TRANSFORM_ONLY), each true when it takes a value, and null for those
+ * of the other command only, which the core refuses naming that command:
+ * what the core's command-line grammar needs of them.
  */
 function hostGrammar(command) {
-  const flags = command === 'sync'
-    ? [...Object.entries(HOST_FLAGS.transform).filter(([name]) => !TRANSFORM_ONLY.has(name)), ...Object.entries(HOST_FLAGS.sync)]
-    : Object.entries(HOST_FLAGS.transform);
-  return Object.fromEntries(flags.map(([name, [arg]]) => [name, arg !== null]));
+  const own = command === 'sync' ? { ...HOST_FLAGS.transform, ...HOST_FLAGS.sync } : HOST_FLAGS.transform;
+  const grammar = Object.fromEntries(Object.entries(own).map(([name, [arg]]) => [name, arg !== null]));
+  for (const name of command === 'sync' ? TRANSFORM_ONLY : Object.keys(HOST_FLAGS.sync)) grammar[name] = null;
+  return grammar;
 }
 
 /** The usage text, from the core's option table; only loaded when it is shown. */

@@ -74,6 +74,17 @@ pub enum Scope {
     Sync,
 }
 
+impl Scope {
+    /// The command of this scope, and of the other one, for messages:
+    /// `("transform", "sync")` for the transform.
+    pub fn and_other(self) -> (&'static str, &'static str) {
+        match self {
+            Scope::Transform => ("transform", "sync"),
+            Scope::Sync => ("sync", "transform"),
+        }
+    }
+}
+
 /// Where the Apps Script front end reads an option from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SheetPlace {

@@ -20,7 +20,7 @@
 //! use stripe_torii_sync::options::command_line::{CommandLine, HostFlag};
 //!
 //! let args = ["export.csv", "--license-name=Stripe Team", "--quiet", "--", "-odd.csv"];
-//! let hosts = [HostFlag { name: "quiet", takes_value: false }];
+//! let hosts = [HostFlag::switch("quiet")];
 //! let line = CommandLine::parse(&args, Scope::Transform, &hosts).unwrap();
 //! assert_eq!(line.files, ["export.csv", "-odd.csv"]);
 //! assert_eq!(line.host, [("quiet".to_string(), None)]);
@@ -41,6 +41,36 @@ pub struct HostFlag<'a> {
     pub name: &'a str,
     /// True when the flag takes a value (`--output FILE`).
     pub takes_value: bool,
+    /// The flag is the other command's (`--compare`, which sync does not
+    /// take): refused here, with the command that takes it.
+    pub other_command: bool,
+}
+
+impl<'a> HostFlag<'a> {
+    /// A flag that takes no value (`--quiet`).
+    pub const fn switch(name: &'a str) -> Self {
+        HostFlag {
+            name,
+            takes_value: false,
+            other_command: false,
+        }
+    }
+
+    /// A flag that takes a value (`--output FILE`).
+    pub const fn value(name: &'a str) -> Self {
+        HostFlag {
+            takes_value: true,
+            ..HostFlag::switch(name)
+        }
+    }
+
+    /// A flag of the other command only.
+    pub const fn of_other_command(name: &'a str) -> Self {
+        HostFlag {
+            other_command: true,
+            ..HostFlag::switch(name)
+        }
+    }
 }
 
 /// A command's arguments, read.
@@ -99,6 +129,13 @@ impl CommandLine {
             };
             let host_flag = host_flags.iter().find(|h| h.name == name);
             let takes_value = match host_flag {
+                Some(host) if host.other_command => {
+                    let (this, other) = scope.and_other();
+                    return Err(Error::option(
+                        flag,
+                        format!("{flag} is a flag of {other}; {this} does not take it"),
+                    ));
+                }
                 Some(host) => host.takes_value,
                 None => {
                     let spec = find(Host::Cli, flag).ok_or_else(|| unknown(flag))?;
@@ -164,15 +201,10 @@ mod tests {
     use super::*;
     use crate::sync::UploadMode;
 
-    const HOST: [HostFlag<'static>; 2] = [
-        HostFlag {
-            name: "output",
-            takes_value: true,
-        },
-        HostFlag {
-            name: "quiet",
-            takes_value: false,
-        },
+    const HOST: [HostFlag<'static>; 3] = [
+        HostFlag::value("output"),
+        HostFlag::switch("quiet"),
+        HostFlag::of_other_command("compare"),
     ];
 
     fn parse(args: &[&str]) -> Result<CommandLine> {
@@ -183,6 +215,20 @@ mod tests {
         let err = parse(args).unwrap_err();
         assert_eq!(err.code(), "invalid_option", "{args:?}");
         err.message().to_string()
+    }
+
+    #[test]
+    fn a_host_flag_of_the_other_command_is_refused_naming_it() {
+        assert_eq!(
+            refusal(&["a.csv", "--compare", "old.json"]),
+            "--compare is a flag of transform; sync does not take it"
+        );
+        let err =
+            CommandLine::parse(&["a.csv", "--compare=x"], Scope::Transform, &HOST).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "--compare is a flag of sync; transform does not take it"
+        );
     }
 
     #[test]

@@ -235,10 +235,7 @@ fn set_option(
         )
     })?;
     if spec.scope != scope {
-        let (this, other) = match scope {
-            Scope::Transform => ("transform", "sync"),
-            Scope::Sync => ("sync", "transform"),
-        };
+        let (this, other) = scope.and_other();
         return Err(Error::option(
             name,
             format!("{name} is a {other} option, not a {this} option"),

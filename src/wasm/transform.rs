@@ -167,7 +167,8 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
 /// help}`: the arguments after `command` (`"transform"` or `"sync"`, whose
 /// options include the transform's) read by the command line's grammar
 /// ([`CommandLine`]). `hostFlags` names the host's own flags, each `true`
-/// when it takes a value (`{output: true, quiet: false}`); `host` holds
+/// when it takes a value (`{output: true, quiet: false}`), or `null` when
+/// only the other command takes it (refused, naming that one); `host` holds
 /// those given (the last value of each, `true` for a switch) and `options`
 /// is what `parseOptions` gives. Throws `invalid_option` naming the flag.
 #[wasm_bindgen(js_name = parseCommandLine)]
@@ -192,13 +193,19 @@ pub fn parse_command_line(
         let mut hosts = Vec::new();
         for (name, takes_value) in args::entries(&host_flags, "parseCommandLine(hostFlags)")? {
             let field = format!("parseCommandLine(hostFlags).{name}");
-            hosts.push((name, args::boolean(&takes_value, &field)?));
+            // null: a flag of the other command, refused naming it.
+            let takes_value = match takes_value.is_null() {
+                true => None,
+                false => Some(args::boolean(&takes_value, &field)?),
+            };
+            hosts.push((name, takes_value));
         }
         let host_flags: Vec<HostFlag> = hosts
             .iter()
-            .map(|(name, takes_value)| HostFlag {
-                name,
-                takes_value: *takes_value,
+            .map(|(name, takes_value)| match takes_value {
+                None => HostFlag::of_other_command(name),
+                Some(true) => HostFlag::value(name),
+                Some(false) => HostFlag::switch(name),
             })
             .collect();
         let line = CommandLine::parse(&args, scope, &host_flags)?;

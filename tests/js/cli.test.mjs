@@ -409,6 +409,10 @@ test('usage errors exit 2', () => {
     assert.equal(r.stdout, '', `${args.join(' ')}: the usage text of an error is a diagnostic, on stderr`);
   }
   assert.match(run([]).stderr, /^Usage:$/m, 'no command at all: the usage text');
+  // A flag of the other command is refused naming the command that takes it, not as an unknown one.
+  assert.match(run(['sync', sample, '--app-account', '1', '--compare', join(rules, 'nope.json')]).stderr,
+    /^error: --compare is a flag of transform; sync does not take it \[invalid_option\]/);
+  assert.match(run(['transform', sample, '--dry-run']).stderr, /^error: --dry-run is a flag of sync; transform does not take it \[invalid_option\]/);
   const missing = run(['transform', join(rules, 'nope.csv')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file/);
