@@ -5,7 +5,6 @@
  */
 
 var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'];
-var CONFIG_HEADER = ['Setting', 'Value', 'Default', 'What it does'];
 
 var DAY_MS = 86400000;
 /** The span wallClock_ takes one offset for: shorter than any gap between two clock changes (see there). */
@@ -125,38 +124,27 @@ function utcOf_(text) {
 }
 
 /**
- * The Configuration sheet's options, parsed by the core: a catalog label in
- * column A, its value in column B, as the core reads a flag's text (a
- * number or a date as the sheet shows it). The header row, rows
- * whose label starts with "#" and rows with no value are skipped. Each row is parsed with
- * the rows above it, so a mistake, or a setting given twice, names its row; the core
- * refuses there the settings kept with the key.
+ * The Configuration sheet's options, read by the core from its rows: a
+ * label in column A, and column B as the sheet shows it (a number or a date
+ * as the text it shows, and a number also as itself: Sheets holds a typed
+ * "20%" as 0.2; which one a setting reads is the core's to say). Which rows
+ * count, and the row a mistake names, are the core's rules too.
  * @return {{transform: Object, sync: Object}}
  */
 function readConfiguration_() {
-  var core = toriiCore_();
   var sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(CONFIG_SHEET);
   var range = sheet ? sheet.getDataRange() : null;
-  var rows = range ? range.getValues() : [];
   var display = null; // fetched only if a value is a number or a date
-  var pairs = [];
-  var parsed = core.parseOptions('configuration', pairs);
-  rows.forEach(function (row, r) {
-    var label = String(row[0]).trim();
-    var value = row.length > 1 ? String(row[1]).trim() : '';
-    // Sheets holds a typed "20%" as 0.2, "1.0" as 1 and "Mar 2025" as a date: such a cell goes as the text it
-    // shows, and a number also as itself; which one a setting reads is the core's to say.
-    if (typeof row[1] === 'number' || row[1] instanceof Date) value = (display = display || range.getDisplayValues())[r][1].trim();
-    if (!label || label.charAt(0) === '#' || (r === 0 && label === CONFIG_HEADER[0]) || !value) return;
-    var where = CONFIG_SHEET + ' sheet, row ' + (r + 1) + ' ("' + label + '"): ';
-    pairs.push(typeof row[1] === 'number' ? [label, value, row[1]] : [label, value]);
-    try {
-      parsed = core.parseOptions('configuration', pairs);
-    } catch (e) {
-      throw userError_(where + readableError_(e));
-    }
+  var rows = (range ? range.getValues() : []).map(function (row, r) {
+    var value = row.length > 1 ? row[1] : '';
+    var text = typeof value === 'number' || value instanceof Date ? (display = display || range.getDisplayValues())[r][1] : String(value);
+    return typeof value === 'number' ? [String(row[0]), text, value] : [String(row[0]), text];
   });
-  return parsed;
+  try {
+    return toriiCore_().readConfigurationSheet(rows);
+  } catch (e) {
+    throw userError_(readableError_(e));
+  }
 }
 
 /**
@@ -174,11 +162,9 @@ function setUpSheets_() {
   }
   if (!ss.getSheetByName(CONFIG_SHEET)) {
     var core = toriiCore_();
-    var rows = core.optionCatalog().filter(function (o) { return o.sheet === 'configuration'; }).map(function (o) {
-      return [o.label, '', o.default, o.help + (o.allowed.length ? ' (one of: ' + o.allowed.join(', ') + ')' : '')];
-    });
+    var rows = core.configurationTemplate(); // the header, then each setting with its default and help
     var config = ss.insertSheet(CONFIG_SHEET);
-    writeRows_(config, 1, core.sheetSafe([CONFIG_HEADER].concat(rows)), CONFIG_HEADER.length);
+    writeRows_(config, 1, core.sheetSafe(rows), rows[0].length);
     // Plain text: a value is kept as typed ("1.0" stays "1.0", not the number 1).
     config.getRange(2, 2, config.getMaxRows() - 1, 1).setNumberFormat('@');
     created.push(CONFIG_SHEET);

@@ -728,39 +728,52 @@ impl Options {
         entries: impl IntoIterator<Item = (&'a str, &'a str, Option<f64>)>,
     ) -> Result<Options> {
         let mut options = Options::default();
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = Vec::new();
         for (name, text, number) in entries {
-            let spec = find(host, name).ok_or_else(|| unknown(host, name))?;
-            // One row per setting: of two, the sheet would use the lower
-            // one, which whoever reads the upper one does not see.
-            if host == Host::Configuration {
-                if seen.contains(&spec.js_name) {
-                    return Err(Error::option(
-                        spec.js_name,
-                        format!(
-                            "{} is given twice in the Configuration sheet; keep one row for it",
-                            spec.label
-                        ),
-                    ));
-                }
-                seen.push(spec.js_name);
-            }
-            let value = match (spec.cli_form, host) {
-                (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
-                (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),
-                (CliForm::Picks(choice), Host::Cli) => OptionValue::Text(choice.to_string()),
-                _ => match (spec.kind, number) {
-                    (Kind::Count, Some(n)) => OptionValue::Number(n),
-                    _ => parse_text(spec, text)?,
-                },
-            };
-            if host == Host::Configuration {
-                only_stricter_in_configuration(spec, &value)?;
-                within_an_apps_script_run(spec, &value)?;
-            }
-            options.set(spec, value)?;
+            options.set_cell(host, &mut seen, name, text, number)?;
         }
         Ok(options)
+    }
+
+    /// One entry of [`Options::from_cells`]; `seen` holds the options set
+    /// so far, for the Configuration sheet's one row per setting.
+    pub(crate) fn set_cell(
+        &mut self,
+        host: Host,
+        seen: &mut Vec<&'static str>,
+        name: &str,
+        text: &str,
+        number: Option<f64>,
+    ) -> Result<()> {
+        let spec = find(host, name).ok_or_else(|| unknown(host, name))?;
+        // One row per setting: of two, the sheet would use the lower
+        // one, which whoever reads the upper one does not see.
+        if host == Host::Configuration {
+            if seen.contains(&spec.js_name) {
+                return Err(Error::option(
+                    spec.js_name,
+                    format!(
+                        "{} is given twice in the Configuration sheet; keep one row for it",
+                        spec.label
+                    ),
+                ));
+            }
+            seen.push(spec.js_name);
+        }
+        let value = match (spec.cli_form, host) {
+            (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
+            (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),
+            (CliForm::Picks(choice), Host::Cli) => OptionValue::Text(choice.to_string()),
+            _ => match (spec.kind, number) {
+                (Kind::Count, Some(n)) => OptionValue::Number(n),
+                _ => parse_text(spec, text)?,
+            },
+        };
+        if host == Host::Configuration {
+            only_stricter_in_configuration(spec, &value)?;
+            within_an_apps_script_run(spec, &value)?;
+        }
+        self.set(spec, value)
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod command_line;
+pub mod configuration_sheet;
 
 use crate::columns::ColumnMapping;
 use crate::error::{Error, Result};

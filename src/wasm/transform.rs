@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::json::{write_array, write_str, ObjectWriter};
 use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, OPTIONS};
 use crate::options::command_line::{CommandLine, HostFlag};
+use crate::options::configuration_sheet::{self, ConfigurationRow};
 use crate::preview::{diagnostic_cells, Preview, DIAGNOSTIC_COLUMNS, PREVIEW_COLUMNS};
 use crate::sync::SyncSession;
 use crate::text::sheet_cell;
@@ -129,16 +130,27 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
             ))
         }
     };
-    const ENTRIES: &str = "parseOptions(entries)";
-    let Some(given) = caller::array(entries, ENTRIES)? else {
-        return Err(invalid(ENTRIES, "an array of [name, text] pairs", entries));
+    let cells = named_cells(entries, "parseOptions(entries)")?;
+    let options = Options::from_cells(
+        host,
+        cells
+            .iter()
+            .map(|(n, v, number)| (n.as_str(), v.as_str(), *number)),
+    )?;
+    Ok(json(&options_json(&options)))
+}
+
+/// `[name, text]` pairs, or `[name, text, number]` for a sheet cell that
+/// holds a number beside the text it shows.
+fn named_cells(entries: &JsValue, argument: &str) -> Result<Vec<(String, String, Option<f64>)>> {
+    let Some(given) = caller::array(entries, argument)? else {
+        return Err(invalid(argument, "an array of [name, text] pairs", entries));
     };
     let mut cells = Vec::new();
     for (i, entry) in given.iter().enumerate() {
-        let cell = caller::array(&entry, &format!("{ENTRIES}[{i}]"))?
+        let cell = caller::array(&entry, &format!("{argument}[{i}]"))?
             .filter(|a| matches!(a.length(), 2 | 3))
             .and_then(|a| {
-                // A third item is the number a sheet cell holds, beside the text it shows.
                 let number = match a.length() {
                     3 => Some(a.get(2).as_f64()?),
                     _ => None,
@@ -147,20 +159,49 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
             })
             .ok_or_else(|| {
                 invalid(
-                    "parseOptions(entries[])",
+                    &format!("{argument}[{i}]"),
                     "a [name, text] pair, or [name, text, number] for a number cell",
                     &entry,
                 )
             })?;
         cells.push(cell);
     }
-    let options = Options::from_cells(
-        host,
-        cells
+    Ok(cells)
+}
+
+/// `readConfigurationSheet(rows)` → `{transform, sync, fileName}`, as
+/// `parseOptions` gives them: the Configuration sheet's rows from row 1,
+/// each `[label, text]` (column B as the sheet shows it) or `[label, text,
+/// number]` for a cell that holds a number. The header row, rows whose label
+/// is empty or starts with `#` and rows with no value are skipped
+/// ([`configuration_sheet::read_rows`]). Throws `invalid_option`, its
+/// message starting with the row.
+#[wasm_bindgen(js_name = readConfigurationSheet)]
+pub fn read_configuration_sheet(rows: JsValue) -> Result<JsValue, JsValue> {
+    throw((|| {
+        let cells = named_cells(&rows, "readConfigurationSheet(rows)")?;
+        let rows: Vec<ConfigurationRow> = cells
             .iter()
-            .map(|(n, v, number)| (n.as_str(), v.as_str(), *number)),
-    )?;
-    Ok(json(&options_json(&options)))
+            .map(|(label, value, number)| ConfigurationRow {
+                label,
+                value,
+                number: *number,
+            })
+            .collect();
+        Ok(json(&options_json(&configuration_sheet::read_rows(&rows)?)))
+    })())
+}
+
+/// `configurationTemplate()` → the rows "Set up sheets" writes in the
+/// Configuration sheet: its header, then a row per setting with no value,
+/// its default and its help.
+#[wasm_bindgen(js_name = configurationTemplate)]
+pub fn configuration_template() -> JsValue {
+    let mut out = Vec::new();
+    write_array(&mut out, &configuration_sheet::template(), |out, row| {
+        write_array(out, row, |out, cell| write_str(out, cell))
+    });
+    json(&out)
 }
 
 /// `parseCommandLine(command, args, hostFlags)` → `{files, host, options,
