@@ -15,6 +15,18 @@ use std::ops::{Index, IndexMut};
 use crate::error::{Error, ErrorKind, Result};
 use crate::text::{is_invisible, plural};
 
+/// The header row of Stripe's team export, in its order: the columns a
+/// file without a header is read by ([`Columns::positional`]), and the
+/// header "Set up sheets" writes in a new Users sheet.
+pub const STRIPE_EXPORT_HEADER: [&str; 6] = [
+    "Email",
+    "Name",
+    "Status",
+    "Role",
+    "Two-step authentication",
+    "Last login",
+];
+
 /// A field of a Stripe export row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -291,8 +303,9 @@ impl Columns {
     }
 
     /// Torii's sample layout for a file whose first row is already data:
-    /// 0 email, 1 name, 2 status, 3 role, 5 last login. Explicit columns
-    /// must be positions here, since there are no header names.
+    /// the columns of [`STRIPE_EXPORT_HEADER`], 0 email, 1 name, 2 status,
+    /// 3 role, 5 last login. Explicit columns must be positions here, since
+    /// there are no header names.
     pub fn positional(width: usize, explicit: &ColumnMapping) -> Result<Columns> {
         let mut columns = Columns {
             at: FieldMap::from_fn(|field| match field {
@@ -565,6 +578,16 @@ fn missing_email_column(headers: &[String]) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_a_header_is_read_as_stripes_export_header_lays_it_out() {
+        let by_header =
+            Columns::from_header(&STRIPE_EXPORT_HEADER, &ColumnMapping::default()).unwrap();
+        let by_position = Columns::positional(6, &ColumnMapping::default()).unwrap();
+        for field in Field::ALL {
+            assert_eq!(by_header.get(field), by_position.get(field), "{field:?}");
+        }
+    }
 
     #[test]
     fn aliases_are_case_and_space_insensitive() {

@@ -4,8 +4,6 @@
  * sheets", which creates them.
  */
 
-var USERS_HEADER = ['Email', 'Name', 'Status', 'Role', 'Two-step authentication', 'Last login'];
-
 var DAY_MS = 86400000;
 /** The span wallClock_ takes one offset for: shorter than any gap between two clock changes (see there). */
 var SPAN_MS = 6 * DAY_MS;
@@ -156,13 +154,14 @@ function readConfiguration_() {
 function setUpSheets_() {
   var ss = SpreadsheetApp.getActiveSpreadsheet();
   var created = [];
+  var core = toriiCore_();
   if (!ss.getSheetByName(USERS_SHEET)) {
-    writeRows_(ss.insertSheet(USERS_SHEET), 1, [USERS_HEADER], USERS_HEADER.length);
+    var header = core.sheetTemplate('users'); // Stripe's export header
+    writeRows_(ss.insertSheet(USERS_SHEET), 1, core.sheetSafe(header), header[0].length);
     created.push(USERS_SHEET);
   }
   if (!ss.getSheetByName(CONFIG_SHEET)) {
-    var core = toriiCore_();
-    var rows = core.configurationTemplate(); // the header, then each setting with its default and help
+    var rows = core.sheetTemplate('configuration'); // the header, then each setting with its default and help
     var config = ss.insertSheet(CONFIG_SHEET);
     writeRows_(config, 1, core.sheetSafe(rows), rows[0].length);
     // Plain text: a value is kept as typed ("1.0" stays "1.0", not the number 1).

@@ -16,7 +16,8 @@
 //! | `version()` | the core's version |
 //! | `optionCatalog()` | every option, for flags, forms and the Configuration sheet |
 //! | `parseOptions(host, entries)` | options from `[name, text]` pairs of the CLI or the sheet |
-//! | `readConfigurationSheet(rows)`, `configurationTemplate()` | the Apps Script Configuration sheet, read and set up |
+//! | `readConfigurationSheet(rows)` | the Apps Script Configuration sheet's options |
+//! | `sheetTemplate(sheet)` | the rows "Set up sheets" writes in a new Users or Configuration sheet |
 //! | `parseCommandLine(command, args, hostFlags)` | a command's arguments: files, the host's flags and the options |
 //! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
 //! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
@@ -37,8 +38,8 @@ mod transform;
 pub use self::buffer::InputBuffer;
 pub use self::sync::{connection_probe, connection_result, target_key, SyncSessionJs};
 pub use self::transform::{
-    check_input_size_js, configuration_template, option_catalog, parse_options,
-    read_configuration_sheet, sheet_safe_js, transform_js, version, TransformResult,
+    check_input_size_js, option_catalog, parse_options, read_configuration_sheet, sheet_safe_js,
+    transform_js, version, TransformResult,
 };
 
 use js_sys::Reflect;

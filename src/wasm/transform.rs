@@ -12,6 +12,7 @@ use super::rows;
 use super::sync::{plan_json, SyncSessionJs};
 use super::{json, throw};
 use crate::changes::{compare, snapshot_rows};
+use crate::columns::STRIPE_EXPORT_HEADER;
 use crate::error::Result;
 use crate::json::{write_array, write_str, ObjectWriter};
 use crate::options::catalog::{CliForm, Host, Kind, Options, Scope, SheetPlace, OPTIONS};
@@ -192,16 +193,31 @@ pub fn read_configuration_sheet(rows: JsValue) -> Result<JsValue, JsValue> {
     })())
 }
 
-/// `configurationTemplate()` → the rows "Set up sheets" writes in the
-/// Configuration sheet: its header, then a row per setting with no value,
-/// its default and its help.
-#[wasm_bindgen(js_name = configurationTemplate)]
-pub fn configuration_template() -> JsValue {
+/// `sheetTemplate(sheet)` → the rows "Set up sheets" writes in a new sheet:
+/// for `"users"` Stripe's export header, for `"configuration"` its header
+/// and then a row per setting with no value, its default and its help.
+/// Throws `invalid_argument` for another sheet.
+#[wasm_bindgen(js_name = sheetTemplate)]
+pub fn sheet_template(sheet: JsValue) -> Result<JsValue, JsValue> {
+    let rows: Vec<Vec<String>> = match sheet.as_string().as_deref() {
+        Some("users") => vec![STRIPE_EXPORT_HEADER.map(str::to_string).to_vec()],
+        Some("configuration") => configuration_sheet::template()
+            .into_iter()
+            .map(Vec::from)
+            .collect(),
+        _ => {
+            return throw(Err(invalid(
+                "sheetTemplate(sheet)",
+                "\"users\" or \"configuration\"",
+                &sheet,
+            )))
+        }
+    };
     let mut out = Vec::new();
-    write_array(&mut out, &configuration_sheet::template(), |out, row| {
+    write_array(&mut out, &rows, |out, row| {
         write_array(out, row, |out, cell| write_str(out, cell))
     });
-    json(&out)
+    Ok(json(&out))
 }
 
 /// `parseCommandLine(command, args, hostFlags)` → `{files, host, options,
