@@ -66,6 +66,12 @@ pub struct PreviewRow<'t> {
 }
 
 impl PreviewRow<'_> {
+    /// Whether a warning or an error is about this user's rows (a note is
+    /// not): what the row's Problems cell lists.
+    pub fn has_problem(&self) -> bool {
+        self.diagnostics.iter().any(|d| is_problem(d))
+    }
+
     /// The row as text cells, in [`PREVIEW_COLUMNS`] order. Problems are
     /// written out ("⚠ line 3: warning unparseable_date"), so a row with a
     /// problem is marked with text, not colour alone.
@@ -79,7 +85,7 @@ impl PreviewRow<'_> {
         let problems = self
             .diagnostics
             .iter()
-            .filter(|d| d.level != Level::Info)
+            .filter(|d| is_problem(d))
             .map(|d| {
                 format!(
                     "⚠ {}: {} {}",
@@ -105,6 +111,11 @@ impl PreviewRow<'_> {
             problems,
         ]
     }
+}
+
+/// A warning or an error: what a preview row shows as a problem.
+fn is_problem(diagnostic: &Diagnostic) -> bool {
+    diagnostic.level != Level::Info
 }
 
 /// The index behind the preview pages.

@@ -44,17 +44,19 @@ export function showResult(answer) {
   showFiles(answer.files);
 }
 
-/** One page of previewPage(): the core's columns and text cells; rows with a problem or a change get a class too. */
+/**
+ * One page of previewPage(): the core's columns and text cells; a row with
+ * a problem, or with a change, gets a class too. The highlights only back
+ * up the text the core wrote into the row's cells for both.
+ */
 export function showPage(page, index, pages) {
   const table = $('users');
   const classes = page.columns.map(columnClass);
   table.tHead.replaceChildren(tableRow(page.columns, true, classes));
-  const [changeAt, problemsAt] = ['Change', 'Problems'].map((name) => page.columns.indexOf(name));
   table.tBodies[0].replaceChildren(...page.rows.map((user) => {
     const row = tableRow(user.cells, false, classes);
-    // Highlights only back up the text the core wrote into these cells.
-    if (user.cells[problemsAt]) row.classList.add('has-problem');
-    if (user.cells[changeAt] && user.change !== 'unchanged') row.classList.add(`change-${user.change}`);
+    if (user.problem) row.classList.add('has-problem');
+    if (user.change !== undefined && user.change !== 'unchanged') row.classList.add(`change-${user.change}`);
     return row;
   }));
   $('page-info').textContent = `Page ${index + 1} of ${pages} (${page.total} users)`;

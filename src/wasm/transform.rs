@@ -638,7 +638,8 @@ impl TransformResult {
 
     /// `previewPage(offset, limit, {sheetSafe}?)` → `{total, columns, rows}`:
     /// up to `limit` users from `offset`, each with its license status,
-    /// roles, change and diagnostics, and `cells`, the row as text in
+    /// roles, change and diagnostics, `problem` (a warning or an error among
+    /// them, which its Problems cell lists), and `cells`, the row as text in
     /// `columns` order (neutralised for a spreadsheet with `sheetSafe`).
     #[wasm_bindgen(js_name = previewPage)]
     pub fn preview_page(
@@ -681,7 +682,8 @@ impl TransformResult {
             }
             w.array("diagnostics", &row.diagnostics, |diags, d| {
                 report.write_diagnostic(d, diags)
-            });
+            })
+            .bool("problem", row.has_problem());
             w.array("cells", &row.cells(report), |out, cell| {
                 write_cell(out, cell, for_sheet)
             });
