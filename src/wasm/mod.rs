@@ -39,7 +39,7 @@ pub use self::buffer::InputBuffer;
 pub use self::sync::{connection_probe, connection_result, target_key, SyncSessionJs};
 pub use self::transform::{
     check_input_size_js, option_catalog, parse_options, read_configuration_sheet, sheet_safe_js,
-    transform_js, version, TransformResult,
+    sheet_template, transform_js, version, TransformResult,
 };
 
 use js_sys::Reflect;

@@ -5,7 +5,8 @@ use js_sys::{Array, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use stripe_torii_sync::wasm::{
-    option_catalog, parse_options, sheet_safe_js, target_key, transform_js, SyncSessionJs,
+    option_catalog, parse_options, read_configuration_sheet, sheet_safe_js, sheet_template,
+    target_key, transform_js, SyncSessionJs,
 };
 
 const SAMPLE: &str = include_str!("../fixtures/stripe-sample.csv");
@@ -546,6 +547,47 @@ pub fn hosts_share_the_target_key_and_the_option_table() {
     );
 }
 
+/// The Configuration sheet as "Set up sheets" writes it reads back as no
+/// setting; a value typed in it is read, and a mistake names its row.
+pub fn the_configuration_sheet_reads_back_as_set_up() {
+    let template = sheet_template("configuration".into()).unwrap();
+    let rows: Array = Array::from(&template)
+        .iter()
+        .map(|row| {
+            let row = Array::from(&row);
+            JsValue::from(Array::of2(&row.get(0), &row.get(1)))
+        })
+        .collect();
+    let options = read_configuration_sheet(rows.clone().into()).unwrap();
+    assert_eq!(JSON::stringify(&get(&options, "transform")).unwrap(), "{}");
+    rows.push(&js(r#"["Max drop percent", "5%", 0.05]"#));
+    let options = read_configuration_sheet(rows.clone().into()).unwrap();
+    assert_eq!(
+        get(&get(&options, "sync"), "maxDropPercent").as_f64(),
+        Some(5.0)
+    );
+    rows.push(&js(r#"["Max drop percent", "6"]"#));
+    let err = read_configuration_sheet(rows.clone().into()).err().unwrap();
+    assert_eq!(code(&err), "invalid_option");
+    let message = get(&err, "message").as_string().unwrap();
+    let row = rows.length();
+    assert!(
+        message.starts_with(&format!(
+            "Configuration sheet, row {row} (\"Max drop percent\"): "
+        )),
+        "{message}"
+    );
+    let users = Array::from(&sheet_template("users".into()).unwrap());
+    assert_eq!(
+        Array::from(&users.get(0)).get(0).as_string().as_deref(),
+        Some("Email")
+    );
+    assert_eq!(
+        code(&sheet_template("history".into()).err().unwrap()),
+        "invalid_argument"
+    );
+}
+
 /// The fetch driver against a port nothing listens on: the transport error
 /// reaches the session, whose 1 ms budget leaves no time for a retry.
 pub async fn run_with_fetch_reports_an_unreachable_server() {
@@ -598,6 +640,7 @@ macro_rules! all_checks {
             values_that_throw_when_read_are_coded_errors,
             bytes_are_decoded_or_refused_with_the_likely_encoding,
             preview_pages_carry_cells_safe_for_a_sheet,
+            the_configuration_sheet_reads_back_as_set_up,
             the_change_preview_reaches_the_report,
             a_session_walks_the_sequence_from_js,
             a_destructive_sync_waits_for_confirmation,
