@@ -2043,7 +2043,8 @@ fn a_host_run_too_short_for_the_sync_and_its_records_sends_nothing() {
         error.message(),
         "nothing was sent: 149.9 s are left of this run before the host stops it, too few \
          for a sync that may take 150 s (its time budget of 60 s, one request of up to 60 s, \
-         and 30 s for the records); start the sync again"
+         and 30 s for the records); start the sync again, with a smaller time budget if this \
+         happens again"
     );
     assert!(!late.sync_sent());
     assert!(matches!(late.poll(2.0), Action::Failed(again) if again == error));
@@ -2065,6 +2066,19 @@ fn a_confirmation_that_took_too_long_for_the_host_run_says_to_answer_sooner() {
     assert!(error
         .message()
         .ends_with("start the sync again, and answer its question sooner"));
+}
+
+#[test]
+fn a_question_is_not_asked_when_the_host_run_is_already_too_short() {
+    let mut s = session(&run_ending_at(r#","baseline":{"userCount":10}"#, 100_000.0));
+    let Action::Failed(error) = s.poll(0.0) else {
+        panic!("asked a question no answer can help")
+    };
+    assert_eq!(error.code(), "host_limit");
+    assert!(error
+        .message()
+        .ends_with("with a smaller time budget if this happens again"));
+    assert!(s.confirm(true).is_err(), "nothing waits for an answer");
 }
 
 #[test]

@@ -21,7 +21,9 @@ use crate::error::{Error, Result};
 use crate::fields::date::DateOrder;
 use crate::json::{self, Value};
 use crate::options::{TransformOptions, DEFAULT_LICENSE_NAME};
-use crate::sync::config::{SyncOptions, UploadMode, DEFAULT_BASE_URL, DEFAULT_FILE_NAME};
+use crate::sync::config::{
+    SyncOptions, UploadMode, DEFAULT_BASE_URL, DEFAULT_FILE_NAME, RECORDS_RESERVE_MS,
+};
 use crate::text::shorten;
 
 /// The largest integer a JavaScript number holds exactly.
@@ -803,12 +805,21 @@ fn only_stricter_in_configuration(spec: &OptionSpec, value: &OptionValue) -> Res
     }
 }
 
-/// The longest time budget the Configuration sheet may set. Apps Script
-/// stops a run after 6 minutes, and a sync there takes its budget plus one
-/// `UrlFetchApp` call (about 60 s, which cannot be shortened): 4 minutes
-/// leave one for reading the sheets and writing the history row, the
-/// baseline and the last sync, which a stopped run never writes.
-const MAX_CONFIGURATION_TIME_BUDGET_MS: u64 = 240_000;
+/// Apps Script stops a run after 6 minutes, and its `UrlFetchApp` waits up
+/// to about 60 s for a request, which cannot be shortened (the script gives
+/// the session both, as its `HostRun`).
+const APPS_SCRIPT_RUN_MS: u64 = 360_000;
+const URL_FETCH_LONGEST_MS: u64 = 60_000;
+/// What a run keeps for reading the sheets and writing the preview.
+const SHEETS_RESERVE_MS: u64 = 30_000;
+
+/// The longest time budget the Configuration sheet may set: a sync there
+/// takes its budget plus one `UrlFetchApp` call, and the run must still
+/// read the sheets and write the history row, the baseline and the last
+/// sync ([`RECORDS_RESERVE_MS`]), which a stopped run never writes. 4
+/// minutes.
+const MAX_CONFIGURATION_TIME_BUDGET_MS: u64 =
+    APPS_SCRIPT_RUN_MS - URL_FETCH_LONGEST_MS - RECORDS_RESERVE_MS - SHEETS_RESERVE_MS;
 
 /// The Configuration sheet's time budget fits in one Apps Script run.
 fn within_an_apps_script_run(spec: &OptionSpec, value: &OptionValue) -> Result<()> {

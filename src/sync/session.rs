@@ -512,10 +512,14 @@ impl SyncSession {
     pub fn poll(&mut self, now_ms: f64) -> Action {
         let now_ms = self.monotonic(now_ms);
         match std::mem::replace(&mut self.state, State::Confirm) {
-            State::Confirm => {
-                self.state = State::Confirm;
-                Action::Confirm(self.verdict.clone())
-            }
+            // A question no answer can help is not asked.
+            State::Confirm => match self.too_late_for_the_host_run(now_ms) {
+                Some(error) => self.fail(error),
+                None => {
+                    self.state = State::Confirm;
+                    Action::Confirm(self.verdict.clone())
+                }
+            },
             State::Ready(next) => self.send(next, now_ms),
             State::Waiting { next, until_ms, .. } if now_ms >= until_ms => self.send(next, now_ms),
             State::Waiting {
@@ -833,8 +837,8 @@ impl SyncSession {
         }
     }
 
-    /// Before the first request, whether what is left of the host's run is
-    /// too short for the sync (its budget plus one request, which may take
+    /// Before the question and the first request, whether what is left of
+    /// the host's run is too short for the sync (its budget plus one request, which may take
     /// the host's longest) and the host's records: a run stopped midway
     /// leaves no record of what it sent, so nothing is sent.
     fn too_late_for_the_host_run(&self, now_ms: f64) -> Option<Error> {
@@ -851,10 +855,12 @@ impl SyncSession {
             return None;
         }
         let seconds = |ms: f64| tenths((ms.max(0.0) / 100.0).ceil() as u64);
+        // Time spent on the question can be saved; time spent before it, a
+        // smaller budget leaves more of.
         let again = if self.confirmed {
             "start the sync again, and answer its question sooner"
         } else {
-            "start the sync again"
+            "start the sync again, with a smaller time budget if this happens again"
         };
         Some(Error::new(
             ErrorKind::HostLimit,
