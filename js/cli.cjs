@@ -263,7 +263,11 @@ async function cmdSync(line, io) {
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
   const { missingFile, lostIn, ...last } = loadTarget(statePath, target);
-  if (lostIn) io.stderr(`note: ${statePath} was rebuilt when a broken state file was moved to ${lostIn}, which may hold this target's record, so its record counts as unreadable until a confirmed sync of it`);
+  if (lostIn) {
+    const where = !lostIn.file ? 'moved aside' : `moved to ${lostIn.file}${lostIn.gone ? ' (no longer there)' : ''}`;
+    io.stderr(`note: ${statePath} was rebuilt when a broken state file was ${where}, which may have held this target's record, `
+      + 'so its record counts as unreadable until a confirmed sync of it; once you have looked at that file, delete "recoveredFrom" from the state file');
+  }
   if (missingFile) io.stderr(`note: the file of the last sync (${missingFile}) is gone, so no changes are shown; this sync replaces it`);
   if (last.previousFile) {
     try {

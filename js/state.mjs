@@ -64,8 +64,10 @@ const unreadable = (found) => JSON.stringify(found ?? null);
 /**
  * What is remembered for `key`: `{baseline, previousFile}`, either of which
  * may be missing, `missingFile`, the path of a last file the state names
- * but that is gone, and `lostIn`, the broken state file kept aside that may
- * have held this target's record. A state file from version 1 (a flat map
+ * but that is gone, and `lostIn` for a target not in a rebuilt state:
+ * `{file}`, the broken state file kept aside that may have held its record,
+ * and `gone` when that file is no longer there (`file` null when the state
+ * names no such file). A state file from version 1 (a flat map
  * of keys to `{userCount, …}`) is read as baselines. Only a missing state
  * file, or a state without this target that was not rebuilt, is no record;
  * anything else malformed is given to the core as a baseline it cannot read
@@ -77,11 +79,13 @@ const unreadable = (found) => JSON.stringify(found ?? null);
 export function loadTarget(path, key) {
   const { state, corrupt } = readState(path);
   if (corrupt !== undefined) return { baseline: corrupt };
+  // Known before anything is sent: this sync's record could not be written.
+  if (isOtherVersion(state)) throw Object.assign(otherVersion(state, path), { code: 'last_sync_unreadable' });
   if (!isState(state)) return { baseline: unreadable(state) };
   const v1 = state.version === undefined;
   const entry = v1 ? state[key] : state.targets?.[key];
-  if (entry === undefined && typeof state.recoveredFrom === 'string') {
-    return { baseline: unreadable(null), lostIn: join(dirname(path), state.recoveredFrom) };
+  if (entry === undefined && state.recoveredFrom !== undefined) {
+    return { baseline: unreadable(null), lostIn: keptAsideFile(path, state.recoveredFrom) };
   }
   if (entry === undefined) return {};
   if (v1) return { baseline: entry ?? unreadable(entry) };
@@ -97,6 +101,20 @@ export function loadTarget(path, key) {
   }
   return found;
 }
+
+/**
+ * The file kept aside that a rebuilt state names: only a sibling named as
+ * keepAside names them (state.json.corrupt, .corrupt.1, …), so a hand-edited
+ * value is neither followed elsewhere nor printed.
+ */
+function keptAsideFile(path, name) {
+  const kept = typeof name === 'string' && new RegExp(`^${escapeRegExp(basename(path))}\\.corrupt(\\.[1-9][0-9]*)?$`).test(name);
+  if (!kept) return { file: null, gone: false };
+  const file = join(dirname(path), name);
+  return { file, gone: !existsSync(file) };
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function writeAtomically(path, data) {
   mkdirSync(dirname(path), { recursive: true });
@@ -197,6 +215,11 @@ function ageMs(file) {
   }
 }
 
+/** A state file of a version this program does not write (a later one). */
+const isOtherVersion = (state) => isRecord(state) && typeof state.version === 'number' && state.version !== 2;
+
+const otherVersion = (state, path) => new Error(`the sync state file ${path} is version ${JSON.stringify(state.version)}, which this version of stripe-torii-sync cannot update; update stripe-torii-sync, or pass another --state`);
+
 /**
  * The state in version 2. A version-1 file maps keys straight to baselines:
  * they are kept as the targets' baselines, or every other target would lose
@@ -205,9 +228,7 @@ function ageMs(file) {
  */
 function upgraded(state, path) {
   if (state.version === 2) return { ...state, targets: state.targets ?? {} };
-  if (state.version !== undefined) {
-    throw new Error(`the sync state file ${path} is version ${JSON.stringify(state.version)}, which this version of stripe-torii-sync cannot update; update it, or pass another --state`);
-  }
+  if (state.version !== undefined) throw otherVersion(state, path);
   return { version: 2, targets: Object.fromEntries(Object.entries(state).map(([key, baseline]) => [key, { baseline }])) };
 }
 
@@ -229,8 +250,7 @@ export function saveTarget(path, key, { baseline, file }) {
     // state at all, or not JSON (the guard asked for confirmation of this
     // sync because of it), is moved aside for the user to look at, not
     // overwritten.
-    const otherVersion = isRecord(state) && typeof state.version === 'number' && state.version !== 2;
-    if (corrupt !== undefined || (!isState(state) && !otherVersion)) {
+    if (corrupt !== undefined || (!isState(state) && !isOtherVersion(state))) {
       keptAside = keepAside(path);
       state = { version: 2, recoveredFrom: basename(keptAside) };
     }

@@ -182,12 +182,25 @@ test('CLI sync: the guard refuses a destructive sync, --allow-drop confirms (a v
 });
 
 test('CLI sync: a sync that went through but could not record itself says so with a code, and exits 1', async () => {
-  const path = join(stateDir, 'later.json');
-  writeFileSync(path, JSON.stringify({ version: 3, targets: {} }));
-  const r = await runCli(syncArgs('--state', path, '--allow-drop'));
+  const dir = join(stateDir, 'unsaved');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'files'), 'not a folder'); // where the synced file would be kept
+  const r = await runCli(syncArgs('--state', join(dir, 'state.json')));
   assert.equal(r.code, 1, r.stderr);
   assert.deepEqual(sequence(), HAPPY);
-  assert.match(r.stderr, /^error: the sync went through, but its record could not be saved.*version 3.* \[last_sync_unsaved\]$/m);
+  assert.match(r.stderr, /^error: the sync went through, but its record could not be saved.* \[last_sync_unsaved\]$/m);
+});
+
+test('CLI sync: a state file of a later version stops the sync before anything is sent, as its record could not be written', async () => {
+  const path = join(stateDir, 'later.json');
+  writeFileSync(path, JSON.stringify({ version: 3, targets: {} }));
+  for (const extra of [[], ['--allow-drop'], ['--dry-run']]) {
+    emulator.requests.length = 0;
+    const r = await runCli(syncArgs('--state', path, ...extra));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: the sync state file .*later\.json is version 3, which this version of stripe-torii-sync cannot update; update stripe-torii-sync, or pass another --state \[last_sync_unreadable\]$/m);
+    assert.deepEqual(sequence(), [], `${extra}: nothing is sent`);
+  }
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).version, 3, 'a later version is left alone');
 });
 
@@ -463,7 +476,7 @@ test('class 2: a broken state file moved aside by one target\'s sync leaves ever
   emulator.requests.length = 0;
   const refused = await runCli(otherArgs());
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /was rebuilt when a broken state file was moved to .*state\.json\.corrupt, which may hold this target's record/);
+  assert.match(refused.stderr, /was rebuilt when a broken state file was moved to .*state\.json\.corrupt, which may have held this target's record.*delete "recoveredFrom"/);
   assert.match(refused.stderr, /unreadable .*\[destructive_sync\]/);
   assert.deepEqual(sequence(), [], 'nothing is sent for the target whose record was lost');
   assert.equal((await runCli(otherArgs('--allow-drop'))).code, 0);
@@ -471,6 +484,16 @@ test('class 2: a broken state file moved aside by one target\'s sync leaves ever
   assert.equal(again.code, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /rebuilt/, 'a target synced since the rebuild has its record');
   assert.equal((await runCli(syncArgs('--state', path))).code, 0, 'the target whose sync rebuilt the state has its record');
+  // A hand-edited mark is still a mark, but a name that is no file kept aside is neither followed nor printed.
+  const state = JSON.parse(readFileSync(path, 'utf8'));
+  for (const [name, said] of [['../../etc/x\u001b[31mRED', 'moved aside, which'], ['state.json.corrupt.7', 'state.json.corrupt.7 (no longer there)']]) {
+    delete state.targets[`${emulator.baseUrl}#${OTHER_ACCOUNT}`];
+    writeFileSync(path, JSON.stringify({ ...state, recoveredFrom: name }));
+    const marked = await runCli(otherArgs());
+    assert.equal(marked.code, 1, marked.stderr);
+    assert.ok(marked.stderr.includes(said), marked.stderr);
+    assert.ok(!marked.stderr.includes('\u001b') && !marked.stderr.includes('etc/x'), marked.stderr);
+  }
 });
 
 test('class 11: swapping many users for others trips the guard though the count stays the same', async () => {
