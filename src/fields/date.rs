@@ -260,10 +260,21 @@ pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, Dat
         month_day_year(b)?
     } else if b[0].is_ascii_digit() {
         day_month_year(b)?
+    } else if is_signed_year(b) {
+        return Err(YEAR_OUT_OF_RANGE);
     } else {
         return Err(UNRECOGNISED);
     };
     Ok(Some(date))
+}
+
+/// Whether `b` starts as an ISO date with a signed year (`+10113-06-15`,
+/// `-0001-12-31`), as a sheet's date cell of such a year is written.
+fn is_signed_year(b: &[u8]) -> bool {
+    let digits = b.get(1..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    });
+    matches!(b[0], b'+' | b'-') && digits >= 4 && b.get(1 + digits) == Some(&b'-')
 }
 
 /// A cursor over the cell's bytes.
@@ -908,6 +919,9 @@ mod tests {
             "1899-12-31T12:00:00",
             "9999-12-31T23:00:00-05:00",
             "6/15/0050",
+            "+10113-06-15T14:00:00",
+            "-0001-12-31T23:59:59",
+            "+275760-09-13",
         ] {
             assert_eq!(
                 err(text, DateOrder::Mdy),
@@ -917,6 +931,9 @@ mod tests {
         }
         assert_eq!(err("2025-02-30", DateOrder::Mdy), NO_SUCH_DATE.reason);
         assert_eq!(err("0050-02-30", DateOrder::Mdy), YEAR_OUT_OF_RANGE.reason);
+        for text in ["+1", "-12-31", "+2025", "-2025/1/1"] {
+            assert_eq!(err(text, DateOrder::Mdy), UNRECOGNISED.reason, "{text}");
+        }
     }
 
     #[test]

@@ -107,7 +107,8 @@ fn array_cell(cell: &JsValue, place: &dyn Fn() -> String) -> Result<Option<Array
 
 /// What an object that is no date cell is, for messages.
 const ANOTHER_OBJECT: &str =
-    "another object (a date cell's N is a whole number of milliseconds in a Date's range)";
+    "another object (a date cell is {\"wallClockMs\": N} alone, N a whole number of milliseconds \
+     in a Date's range)";
 
 /// The one key of a date cell.
 const WALL_CLOCK_MS: &str = "wallClockMs";
@@ -378,8 +379,8 @@ mod tests {
         let message = |text: &str| json_rows(text, ARG).unwrap_err().message().to_string();
         const A_CELL: &str =
             "must be text, a number, a boolean, null or a date cell {\"wallClockMs\": N}";
-        let another = "got another object (a date cell's N is a whole number of milliseconds in \
-                       a Date's range)";
+        let another = "got another object (a date cell is {\"wallClockMs\": N} alone, N a whole \
+                       number of milliseconds in a Date's range)";
         for object in [
             r#"{"c":1}"#,
             r#"{"wallClockMs":1.5}"#,

@@ -290,7 +290,7 @@ test('the core reads rows given as JSON text as it reads them as arrays: text, n
   };
   assert.equal(code({ name: 'Users', rows: '[["Email"],["a@x.com",{"a":1}]]' }),
     'invalid_argument: transform(input).rows[1][1] must be text, a number, a boolean, null or a date cell {"wallClockMs": N}, ' +
-    'got another object (a date cell\'s N is a whole number of milliseconds in a Date\'s range)');
+    'got another object (a date cell is {"wallClockMs": N} alone, N a whole number of milliseconds in a Date\'s range)');
   assert.equal(code({ name: 'Users', rows: [['Email'], ['a@x.com', { wallClockMs: 0.5 }]] }),
     'invalid_argument: transform(input).rows[1][1].wallClockMs must be a whole number of milliseconds: the date cell\'s ' +
     'wall-clock time in the sheet\'s time zone, got a number');
@@ -353,7 +353,7 @@ test('a date cell of a year past 9999 or before 100 reaches the core, which repo
   const users = JSON.parse(new TextDecoder().decode(result.json())).users;
   assert.deepEqual(users.map((u) => [u.email, u.lastUsedDate ?? null]), [['a@x.com', null], ['b@x.com', null], ['c@x.com', '2024-12-30']]);
   assert.deepEqual([...result.report().diagnostics].filter((d) => d.code === 'unparseable_date').map((d) => [d.line, d.message]), [
-    [2, 'unparseable last-used date "+10113-06-15T14:00:00": not a recognised date format; the date is left out'],
+    [2, 'unparseable last-used date "+10113-06-15T14:00:00": its year is outside 1900 to 9999, so it is no login date; the date is left out'],
     [3, 'unparseable last-used date "0050-06-15T12:09:21": its year is outside 1900 to 9999, so it is no login date; the date is left out']]);
   result.free();
   sandbox.close();
