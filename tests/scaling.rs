@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use stripe_torii_sync::changes::{compare, Snapshot};
+use stripe_torii_sync::input::sheet_dates::SheetDates;
 use stripe_torii_sync::options::catalog::Options;
 use stripe_torii_sync::{transform, TransformOptions};
 
@@ -260,4 +261,20 @@ fn the_change_preview() {
         })
     };
     assert_scales("change preview", &make(N), &make(SCALE * N), time);
+}
+
+#[test]
+fn sheet_date_cells_from_the_right() {
+    // Columns arriving right to left: each one lands before all the others.
+    let time = |n: &usize| {
+        best_of_five(|| {
+            let mut dates = SheetDates::default();
+            for column in (0..*n).rev() {
+                dates.date_cell(column);
+                dates.text_cell(column, 2, "13/4/2025");
+            }
+            assert!(dates.mixed_in(0).is_some());
+        })
+    };
+    assert_scales("sheet date cells from the right", &N, &(SCALE * N), time);
 }

@@ -26,6 +26,7 @@
 
 use crate::fields::date::{civil_from_days, Date};
 use crate::json::decimal_digits;
+use crate::text::{FastMap, FastSet};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -76,13 +77,13 @@ fn push_padded(text: &mut String, n: u64, width: usize) {
 
 /// What the cells of a sheet's columns say about its locale's day order:
 /// the columns that hold a date cell, and per column the first text in it
-/// that only one day order reads. Both are kept sorted by column, and only
-/// for the columns that have one: a row of a hundred million empty cells
-/// and one date cell costs one entry, not one per column.
+/// that only one day order reads. Both are kept only for the columns that
+/// have one (a row of a hundred million empty cells and one date cell
+/// costs one entry), in hash tables, so cells in any order cost the same.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetDates {
-    dated: Vec<usize>,
-    one_order: Vec<(usize, u64, String)>,
+    dated: FastSet<usize>,
+    one_order: FastMap<usize, (u64, String)>,
 }
 
 /// A column with date cells and a text only the other day order reads.
@@ -99,10 +100,7 @@ pub struct MixedDates<'a> {
 impl SheetDates {
     /// Notes a date cell in `column`.
     pub fn date_cell(&mut self, column: usize) {
-        // A sheet's date cells sit in the same few columns, row after row.
-        if let Err(at) = self.dated.binary_search(&column) {
-            self.dated.insert(at, column);
-        }
+        self.dated.insert(column);
     }
 
     /// Notes the text cell `text` in `column` on `line`.
@@ -111,22 +109,20 @@ impl SheetDates {
         let Some(date) = one_order_date(text) else {
             return;
         };
-        if let Err(at) = self.one_order.binary_search_by_key(&column, |&(c, ..)| c) {
-            self.one_order.insert(at, (column, line, date.to_string()));
-        }
+        self.one_order
+            .entry(column)
+            .or_insert_with(|| (line, date.to_string()));
     }
 
     /// `column`, when it holds both date cells and a text that only the
     /// other day order reads.
     pub fn mixed_in(&self, column: usize) -> Option<MixedDates<'_>> {
-        self.dated.binary_search(&column).ok()?;
-        let at = self
-            .one_order
-            .binary_search_by_key(&column, |&(c, ..)| c)
-            .ok()?;
-        let (column, line, text) = &self.one_order[at];
+        if !self.dated.contains(&column) {
+            return None;
+        }
+        let (line, text) = self.one_order.get(&column)?;
         Some(MixedDates {
-            column: *column,
+            column,
             line: *line,
             text,
         })
@@ -275,7 +271,7 @@ mod tests {
         dates.date_cell(100_000_000);
         dates.date_cell(3);
         dates.date_cell(100_000_000);
-        assert_eq!(dates.dated, [3, 100_000_000]);
+        assert_eq!(dates.dated.len(), 2);
     }
 }
 
