@@ -97,8 +97,29 @@ impl CommandLine {
     ///
     /// `invalid_option` naming the flag: an unknown flag, a flag of another
     /// command, a value missing or given to a switch, or a value the option
-    /// refuses.
+    /// refuses. None when help is asked for (before any `--`): the person
+    /// gets it, whatever the rest says, as `parseArgs`, which never read
+    /// the values, gave it.
     pub fn parse<S: AsRef<str>>(
+        args: &[S],
+        scope: Scope,
+        host_flags: &[HostFlag<'_>],
+    ) -> Result<CommandLine> {
+        let help = args
+            .iter()
+            .map(AsRef::as_ref)
+            .take_while(|&arg| arg != "--")
+            .any(|arg| arg == "-h" || arg == "--help");
+        match Self::read(args, scope, host_flags) {
+            Err(_) if help => Ok(CommandLine {
+                help,
+                ..CommandLine::default()
+            }),
+            read => read,
+        }
+    }
+
+    fn read<S: AsRef<str>>(
         args: &[S],
         scope: Scope,
         host_flags: &[HostFlag<'_>],
@@ -177,8 +198,7 @@ impl CommandLine {
                 pairs.push((flag.to_string(), value.unwrap_or_default()));
             }
         }
-        // Asked for help, the person gets it, whatever the values say (as
-        // `parseArgs`, which never read them, did).
+        // Asked for help, the values are not read (see `parse`).
         if !line.help {
             line.options = Options::from_text(
                 Host::Cli,
@@ -263,12 +283,17 @@ mod tests {
         assert_eq!(line.files, ["--quiet", "-x"]);
         assert!(parse(&["a.csv", "-h", "--quiet"]).unwrap().help);
         assert!(parse(&["--help"]).unwrap().help);
-        // Help is given even beside a value the option refuses.
-        assert!(
-            parse(&["--price-per-user-cents", "ten", "-h"])
-                .unwrap()
-                .help
-        );
+        // Help is given even beside a value the option refuses, a flag of
+        // the other command or an unknown one; not as a file after `--`.
+        for args in [
+            &["--price-per-user-cents", "ten", "-h"][..],
+            &["a.csv", "--compare", "old.json", "--help"],
+            &["--no-such-flag", "--help"],
+            &["--output", "--help"],
+        ] {
+            assert!(parse(args).unwrap().help, "{args:?}");
+        }
+        assert!(refusal(&["--no-such-flag", "--", "--help"]).contains("unknown flag"));
     }
 
     #[test]

@@ -77,10 +77,11 @@ pub fn template() -> Vec<[String; 4]> {
     std::iter::once(header).chain(settings).collect()
 }
 
-/// Reads the sheet's rows (the first is the sheet's row 1). Skipped: a
-/// first row that is the header, rows whose label is empty or starts with
-/// `#`, and rows whose value is empty (the default holds). Labels and
-/// values are read without the whitespace at their edges.
+/// Reads the sheet's rows (the first is the sheet's row 1). Skipped: the
+/// header (the first row with a label, when that label is `Setting` in any
+/// case), rows whose label is empty or starts with `#`, and rows whose value
+/// is empty (the default holds). Labels and values are read without the
+/// whitespace (and byte-order marks) at their edges, as JavaScript trims.
 ///
 /// # Errors
 ///
@@ -90,9 +91,11 @@ pub fn template() -> Vec<[String; 4]> {
 pub fn read_rows(rows: &[ConfigurationRow<'_>]) -> Result<Options> {
     let mut options = Options::default();
     let mut seen = Vec::new();
+    let mut labelled = false;
     for (index, row) in rows.iter().enumerate() {
-        let (label, value) = (row.label.trim(), row.value.trim());
-        let header = index == 0 && label == HEADER[0];
+        let (label, value) = (edges_trimmed(row.label), edges_trimmed(row.value));
+        let header = !labelled && label.eq_ignore_ascii_case(HEADER[0]);
+        labelled |= !label.is_empty();
         if label.is_empty() || label.starts_with('#') || header || value.is_empty() {
             continue;
         }
@@ -108,6 +111,13 @@ pub fn read_rows(rows: &[ConfigurationRow<'_>]) -> Result<Options> {
             })?;
     }
     Ok(options)
+}
+
+/// `text` without the whitespace and byte-order marks at its edges, which
+/// JavaScript's `trim` removes and Rust's keeps (a label pasted with a
+/// U+FEFF is still the label).
+fn edges_trimmed(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 #[cfg(test)]
@@ -134,7 +144,15 @@ mod tests {
         let options = read_rows(&rows).unwrap();
         assert_eq!(options.sync.max_drop_percent, Some(5.0));
         assert_eq!(options.transform.license_name, None);
-        // "Setting" is the header in row 1 only.
+        // The header is the first labelled row, in any case, after blank rows.
+        let titled = read_rows(&[
+            ConfigurationRow::text("", ""),
+            ConfigurationRow::text("SETTING", "VALUE"),
+            ConfigurationRow::text("\u{feff}License name\u{feff}", " A "),
+        ])
+        .unwrap();
+        assert_eq!(titled.transform.license_name.as_deref(), Some("A"));
+        // "Setting" after a setting is no header.
         let err = read_rows(&[
             ConfigurationRow::text("License name", "A"),
             ConfigurationRow::text("Setting", "x"),
