@@ -26,7 +26,6 @@
 
 use crate::fields::date::{civil_from_days, Date};
 use crate::json::decimal_digits;
-use crate::text::{FastMap, FastSet};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -77,14 +76,19 @@ fn push_padded(text: &mut String, n: u64, width: usize) {
 
 /// What the cells of a sheet's columns say about its locale's day order:
 /// the columns that hold a date cell, and per column the first text in it
-/// that only one day order reads. Both are kept only for the columns that
-/// have one (a row of a hundred million empty cells and one date cell
-/// costs one entry), in hash tables, so cells in any order cost the same.
+/// that only one day order reads. A byte of marks per column, up to the
+/// last marked one (a sixteenth of what the row's cells take), so a cell
+/// costs the same in any column order; the texts in the order found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetDates {
-    dated: FastSet<usize>,
-    one_order: FastMap<usize, (u64, String)>,
+    marks: Vec<u8>,
+    one_order: Vec<(usize, u64, String)>,
 }
+
+/// [`SheetDates::marks`]: the column holds a date cell.
+const DATED: u8 = 1;
+/// [`SheetDates::marks`]: the column's first one-order text is kept.
+const ONE_ORDER: u8 = 2;
 
 /// A column with date cells and a text only the other day order reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +104,7 @@ pub struct MixedDates<'a> {
 impl SheetDates {
     /// Notes a date cell in `column`.
     pub fn date_cell(&mut self, column: usize) {
-        self.dated.insert(column);
+        self.mark(column, DATED);
     }
 
     /// Notes the text cell `text` in `column` on `line`.
@@ -109,23 +113,33 @@ impl SheetDates {
         let Some(date) = one_order_date(text) else {
             return;
         };
-        self.one_order
-            .entry(column)
-            .or_insert_with(|| (line, date.to_string()));
+        if self.mark(column, ONE_ORDER) {
+            self.one_order.push((column, line, date.to_string()));
+        }
     }
 
     /// `column`, when it holds both date cells and a text that only the
     /// other day order reads.
     pub fn mixed_in(&self, column: usize) -> Option<MixedDates<'_>> {
-        if !self.dated.contains(&column) {
+        if self.marks.get(column) != Some(&(DATED | ONE_ORDER)) {
             return None;
         }
-        let (line, text) = self.one_order.get(&column)?;
+        let (_, line, text) = self.one_order.iter().find(|(c, ..)| *c == column)?;
         Some(MixedDates {
             column,
             line: *line,
             text,
         })
+    }
+
+    /// Sets `mark` on `column`; whether it was not set before.
+    fn mark(&mut self, column: usize, mark: u8) -> bool {
+        if column >= self.marks.len() {
+            self.marks.resize(column + 1, 0);
+        }
+        let fresh = self.marks[column] & mark == 0;
+        self.marks[column] |= mark;
+        fresh
     }
 }
 
@@ -266,12 +280,13 @@ mod tests {
     }
 
     #[test]
-    fn a_date_cell_far_to_the_right_costs_one_entry() {
+    fn a_date_cell_far_to_the_right_costs_a_byte_a_column() {
         let mut dates = SheetDates::default();
-        dates.date_cell(100_000_000);
+        dates.date_cell(10_000_000);
         dates.date_cell(3);
-        dates.date_cell(100_000_000);
-        assert_eq!(dates.dated.len(), 2);
+        dates.date_cell(10_000_000);
+        assert_eq!(dates.marks.len(), 10_000_001, "a byte a column");
+        assert_eq!(dates.marks.iter().filter(|&&m| m == DATED).count(), 2);
     }
 }
 
