@@ -2069,16 +2069,30 @@ fn a_confirmation_that_took_too_long_for_the_host_run_says_to_answer_sooner() {
 }
 
 #[test]
-fn a_question_is_not_asked_when_the_host_run_is_already_too_short() {
-    let mut s = session(&run_ending_at(r#","baseline":{"userCount":10}"#, 100_000.0));
-    let Action::Failed(error) = s.poll(0.0) else {
-        panic!("asked a question no answer can help")
+fn a_question_asked_when_the_host_run_is_already_short_is_not_blamed() {
+    // A host with nobody to ask still refuses: that says more than the time.
+    let mut scheduled = session(&run_ending_at(r#","baseline":{"userCount":10}"#, 100_000.0));
+    confirmation(&mut scheduled);
+    scheduled.refuse().unwrap();
+    let Action::Failed(refused) = scheduled.poll(1.0) else {
+        panic!("not refused")
+    };
+    assert_eq!(refused.code(), "destructive_sync");
+    // A yes at once cannot help either: the advice is the budget, not the answer.
+    let mut asked = session(&run_ending_at(r#","baseline":{"userCount":10}"#, 100_000.0));
+    confirmation(&mut asked);
+    assert!(
+        matches!(asked.poll(0.0), Action::Confirm(_)),
+        "asked again until answered"
+    );
+    asked.confirm(true).unwrap();
+    let Action::Failed(error) = asked.poll(0.0) else {
+        panic!("sent with 100 s of the run left")
     };
     assert_eq!(error.code(), "host_limit");
     assert!(error
         .message()
         .ends_with("with a smaller time budget if this happens again"));
-    assert!(s.confirm(true).is_err(), "nothing waits for an answer");
 }
 
 #[test]
@@ -2097,20 +2111,34 @@ fn a_host_run_is_checked_before_the_first_request_only() {
 }
 
 #[test]
-fn a_longest_request_below_the_timeout_reserves_the_timeout() {
-    // The host's longest request cannot make one shorter than the timeout.
-    let mut config = run_ending_at(r#","requestTimeoutMs":45000"#, 134_999.0);
-    config.host_run = config.host_run.map(|run| HostRun {
-        longest_request_ms: Some(1_000.0),
-        ..run
-    });
-    let Action::Failed(error) = session(&config).poll(0.0) else {
-        panic!("sent")
-    };
-    assert!(
-        error.message().contains("one request of up to 45 s"),
-        "{error}"
-    );
+fn the_longest_request_is_the_host_transports_whatever_the_timeout() {
+    // UrlFetchApp stops at 60 s whether the timeout asks for 5 s or 300 s;
+    // without a longest request of its own, a host keeps to the timeout.
+    for (timeout, longest, need) in [
+        (300_000.0, Some(60_000.0), 150_000.0),
+        (5_000.0, Some(60_000.0), 150_000.0),
+        (45_000.0, None, 135_000.0),
+    ] {
+        let mut config = run_ending_at(&format!(r#","requestTimeoutMs":{timeout}"#), need);
+        config.host_run = config.host_run.map(|run| HostRun {
+            longest_request_ms: longest,
+            ..run
+        });
+        assert!(
+            matches!(session(&config).poll(0.0), Action::Send { .. }),
+            "{timeout} {longest:?}"
+        );
+        let Action::Failed(error) = session(&config).poll(1.0) else {
+            panic!("sent with a millisecond too few")
+        };
+        let request = longest.unwrap_or(timeout) / 1000.0;
+        assert!(
+            error
+                .message()
+                .contains(&format!("one request of up to {request} s")),
+            "{error}"
+        );
+    }
 }
 
 #[test]

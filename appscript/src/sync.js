@@ -12,10 +12,6 @@
 
 var LOCK_WAIT_MS = 5000;
 var SINCE_LAST_SYNC = 'the last sync';
-/** Apps Script stops a run after 6 minutes, before it writes any record. */
-var RUN_LIMIT_MS = 360000;
-/** UrlFetchApp's own timeout, which no option shortens. */
-var FETCH_LIMIT_MS = 60000;
 
 /**
  * Preview: the pass, the preview sheet shown, and the core's report in a
@@ -101,8 +97,10 @@ function syncUsers_(settings, ui, record, startedMs) {
       record.removed = pass.last.changes.removed.length;
       record.changed = pass.last.changes.changed.length;
     }
+    // Apps Script's 6 minutes and UrlFetchApp's 60 s, as the core knows them.
+    var limits = toriiCore_().appsScriptLimits();
     var config = { apiKey: settings.apiKey, appAccountId: settings.appAccountId, baseUrl: settings.baseUrl,
-      baseline: storedBaseline_(pass.target), runEndsAtMs: startedMs + RUN_LIMIT_MS, longestRequestMs: FETCH_LIMIT_MS };
+      baseline: storedBaseline_(pass.target), runEndsAtMs: startedMs + limits.runMs, longestRequestMs: limits.longestRequestMs };
     Object.keys(pass.parsed.sync).forEach(function (name) { config[name] = pass.parsed.sync[name]; });
     if (pass.last.rows) config.previousFile = pass.last.rows; // the hidden sheet's snapshot rows
     var session = result.startSync(config, Math.floor(Math.random() * 4294967296)); // the core only needs a jitter seed

@@ -18,6 +18,11 @@ pub const MIN_API_KEY_CHARS: usize = 8;
 pub const DEFAULT_TIME_BUDGET_MS: u64 = 60_000;
 /// The longest one request may wait for its answer, body included.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// Apps Script stops a run after 6 minutes, whatever it is doing.
+pub const APPS_SCRIPT_RUN_MS: u64 = 360_000;
+/// `UrlFetchApp` waits up to about 60 s for a request, and cannot be told
+/// less: the longest request of an Apps Script [`HostRun`].
+pub const URL_FETCH_LONGEST_MS: u64 = 60_000;
 /// What a host whose run ends ([`HostRun`]) keeps after the sync for
 /// writing its records (the history row, the baseline, the last sync): a
 /// run stopped before then leaves none of them.

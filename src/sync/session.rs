@@ -385,8 +385,10 @@ pub struct SyncSession {
     /// Torii may have started the sync.
     sync_unanswered: bool,
     /// The person answered [`Action::Confirm`] yes: a run that is then out
-    /// of time spent it on the question.
+    /// of time spent it on the question, unless it was already short when
+    /// the question was asked (`short_at_question`).
     confirmed: bool,
+    short_at_question: bool,
 }
 
 impl SyncSession {
@@ -465,6 +467,7 @@ impl SyncSession {
             last_problem: None,
             sync_unanswered: false,
             confirmed: false,
+            short_at_question: false,
         }
     }
 
@@ -512,14 +515,13 @@ impl SyncSession {
     pub fn poll(&mut self, now_ms: f64) -> Action {
         let now_ms = self.monotonic(now_ms);
         match std::mem::replace(&mut self.state, State::Confirm) {
-            // A question no answer can help is not asked.
-            State::Confirm => match self.too_late_for_the_host_run(now_ms) {
-                Some(error) => self.fail(error),
-                None => {
-                    self.state = State::Confirm;
-                    Action::Confirm(self.verdict.clone())
-                }
-            },
+            State::Confirm => {
+                // Still asked when the run is already short: a host with
+                // nobody to ask refuses, which says more than the time does.
+                self.short_at_question |= self.too_late_for_the_host_run(now_ms).is_some();
+                self.state = State::Confirm;
+                Action::Confirm(self.verdict.clone())
+            }
             State::Ready(next) => self.send(next, now_ms),
             State::Waiting { next, until_ms, .. } if now_ms >= until_ms => self.send(next, now_ms),
             State::Waiting {
@@ -837,17 +839,18 @@ impl SyncSession {
         }
     }
 
-    /// Before the question and the first request, whether what is left of
-    /// the host's run is too short for the sync (its budget plus one request, which may take
+    /// Before the first request, whether what is left of the host's run is
+    /// too short for the sync (its budget plus one request, which may take
     /// the host's longest) and the host's records: a run stopped midway
     /// leaves no record of what it sent, so nothing is sent.
     fn too_late_for_the_host_run(&self, now_ms: f64) -> Option<Error> {
         let run = self.settings.host_run?;
         let budget = self.settings.time_budget_ms;
+        // The host's longest request is its transport's own deadline,
+        // whatever the timeout asks (UrlFetchApp stops at 60 s either way).
         let request = run
             .longest_request_ms
-            .unwrap_or(self.settings.request_timeout_ms)
-            .max(self.settings.request_timeout_ms);
+            .unwrap_or(self.settings.request_timeout_ms);
         let records = RECORDS_RESERVE_MS as f64;
         let need = budget + request + records;
         let left = run.ends_at_ms - now_ms;
@@ -857,7 +860,7 @@ impl SyncSession {
         let seconds = |ms: f64| tenths((ms.max(0.0) / 100.0).ceil() as u64);
         // Time spent on the question can be saved; time spent before it, a
         // smaller budget leaves more of.
-        let again = if self.confirmed {
+        let again = if self.confirmed && !self.short_at_question {
             "start the sync again, and answer its question sooner"
         } else {
             "start the sync again, with a smaller time budget if this happens again"

@@ -20,6 +20,7 @@
 //! | `sheetTemplate(sheet)` | the rows "Set up sheets" writes in a new Users or Configuration sheet |
 //! | `parseCommandLine(command, args, hostFlags)` | a command's arguments: files, the host's flags and the options |
 //! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
+//! | `appsScriptLimits()` | Apps Script's run limit and longest request, for a sync's `runEndsAtMs` and `longestRequestMs` |
 //! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
 //! | `checkInputSize(bytes)` | refuses an input too large for the core, before it is read |
 //! | `InputBuffer` | a file read straight into the core's memory, taken by `transform` without a copy |
@@ -36,7 +37,9 @@ mod sync;
 mod transform;
 
 pub use self::buffer::InputBuffer;
-pub use self::sync::{connection_probe, connection_result, target_key, SyncSessionJs};
+pub use self::sync::{
+    apps_script_limits, connection_probe, connection_result, target_key, SyncSessionJs,
+};
 pub use self::transform::{
     check_input_size_js, option_catalog, parse_options, read_configuration_sheet, sheet_safe_js,
     sheet_template, transform_js, version, TransformResult,

@@ -12,6 +12,7 @@ use super::{json, set, throw};
 use crate::changes::Changes;
 use crate::error::Result;
 use crate::json::ObjectWriter;
+use crate::sync::config::{APPS_SCRIPT_RUN_MS, URL_FETCH_LONGEST_MS};
 use crate::sync::{
     Action, Body, GuardVerdict, Outcome, Plan, Progress, Request, Response, SyncSession,
 };
@@ -24,6 +25,19 @@ pub fn target_key(target: JsValue) -> Result<String, JsValue> {
         let config = args::sync_config(&target, "targetKey(target)")?;
         Ok(config.target()?.key())
     })())
+}
+
+/// `appsScriptLimits()` → `{runMs, longestRequestMs}`: Apps Script's limits
+/// that its sync passes as the config's `runEndsAtMs` (its start plus
+/// `runMs`) and `longestRequestMs`, kept here with the rules that use them.
+#[wasm_bindgen(js_name = appsScriptLimits)]
+pub fn apps_script_limits() -> JsValue {
+    let mut out = Vec::new();
+    let mut o = ObjectWriter::new(&mut out);
+    o.u64("runMs", APPS_SCRIPT_RUN_MS)
+        .u64("longestRequestMs", URL_FETCH_LONGEST_MS);
+    o.end();
+    json(&out)
 }
 
 /// `describeBaseline(stored)`: what a stored record of the last sync (an
