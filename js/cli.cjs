@@ -262,7 +262,7 @@ async function cmdSync(line, io) {
     undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
-  const { missingFile, lostIn, ...last } = loadTarget(statePath, target);
+  const { missingFile, lostIn, ...last } = loadTarget(statePath, target, { dryRun: Boolean(values['dry-run']) });
   if (lostIn) {
     const where = !lostIn.file ? 'moved aside' : `moved to ${lostIn.file}${lostIn.gone ? ' (no longer there)' : ''}`;
     io.stderr(`note: ${statePath} was rebuilt when a broken state file was ${where}, which may have held this target's record, `

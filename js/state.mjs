@@ -72,15 +72,19 @@ const unreadable = (found) => JSON.stringify(found ?? null);
  * file, or a state without this target that was not rebuilt, is no record;
  * anything else malformed is given to the core as a baseline it cannot read
  * (the text of a file that is not JSON as it is, for the core to say so).
+ * A state of a later version throws `last_sync_unreadable`, as this sync's
+ * record could not be written, unless `dryRun`, which writes none.
  * @param {string} path the state file
  * @param {string} key the core's targetKey
- * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string, lostIn?: string}}
+ * @param {{dryRun?: boolean}} [options]
+ * @returns {{baseline?: unknown, previousFile?: string, missingFile?: string, lostIn?: {file: ?string, gone: boolean}}}
  */
-export function loadTarget(path, key) {
+export function loadTarget(path, key, { dryRun = false } = {}) {
   const { state, corrupt } = readState(path);
   if (corrupt !== undefined) return { baseline: corrupt };
   // Known before anything is sent: this sync's record could not be written.
-  if (isOtherVersion(state)) throw Object.assign(otherVersion(state, path), { code: 'last_sync_unreadable' });
+  // A dry run writes none: the guard finds the record unreadable, as it is here.
+  if (isOtherVersion(state) && !dryRun) throw Object.assign(otherVersion(state, path), { code: 'last_sync_unreadable' });
   if (!isState(state)) return { baseline: unreadable(state) };
   const v1 = state.version === undefined;
   const entry = v1 ? state[key] : state.targets?.[key];
@@ -215,8 +219,8 @@ function ageMs(file) {
   }
 }
 
-/** A state file of a version this program does not write (a later one). */
-const isOtherVersion = (state) => isRecord(state) && typeof state.version === 'number' && state.version !== 2;
+/** A state file of a later version, which this program does not write; another version number is no state. */
+const isOtherVersion = (state) => isRecord(state) && Number.isInteger(state.version) && state.version > 2;
 
 const otherVersion = (state, path) => new Error(`the sync state file ${path} is version ${JSON.stringify(state.version)}, which this version of stripe-torii-sync cannot update; update stripe-torii-sync, or pass another --state`);
 
