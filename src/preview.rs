@@ -255,4 +255,40 @@ mod tests {
             ["unknown_status", "unparseable_date", "duplicate_email"]
         );
     }
+
+    #[test]
+    fn a_row_has_a_problem_when_its_problems_cell_lists_one() {
+        // Bo's rows are merged, a note only; Cy's status is unknown, a warning.
+        let csv = "Email,Status\n\
+                   bo@example.com,Active\n\
+                   BO@example.com,Active\n\
+                   cy@example.com,Frozen\n\
+                   di@example.com,Active\n";
+        let out = transform(csv, &TransformOptions::default()).unwrap();
+        let rows = Preview::new(&out).page(&out, 0, 10);
+        let problems = PREVIEW_COLUMNS
+            .iter()
+            .position(|c| *c == "Problems")
+            .unwrap();
+        let seen: Vec<(&str, bool, usize, bool)> = rows
+            .iter()
+            .map(|row| {
+                let cells = row.cells(&out.report);
+                (
+                    row.user.email(),
+                    row.has_problem(),
+                    row.diagnostics.len(),
+                    !cells[problems].is_empty(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("bo@example.com", false, 1, false),
+                ("cy@example.com", true, 1, true),
+                ("di@example.com", false, 0, false),
+            ]
+        );
+    }
 }

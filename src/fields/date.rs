@@ -260,7 +260,7 @@ pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, Dat
         month_day_year(b)?
     } else if b[0].is_ascii_digit() {
         day_month_year(b)?
-    } else if is_signed_year(b) {
+    } else if signed_year_beyond_9999(b) {
         return Err(YEAR_OUT_OF_RANGE);
     } else {
         return Err(UNRECOGNISED);
@@ -268,13 +268,19 @@ pub fn parse_last_used(cell: &str, order: DateOrder) -> Result<Option<Date>, Dat
     Ok(Some(date))
 }
 
-/// Whether `b` starts as an ISO date with a signed year (`+10113-06-15`,
-/// `-0001-12-31`), as a sheet's date cell of such a year is written.
-fn is_signed_year(b: &[u8]) -> bool {
-    let digits = b.get(1..).map_or(0, |rest| {
-        rest.iter().take_while(|c| c.is_ascii_digit()).count()
-    });
-    matches!(b[0], b'+' | b'-') && digits >= 4 && b.get(1 + digits) == Some(&b'-')
+/// Whether `b` starts as an ISO date (`YYYY…-MM-DD`) whose signed year is
+/// outside 0 to 9999 (`+10113-06-15`, `-0001-12-31`), as a sheet's date
+/// cell of such a year is written; `+2025-06-15`, a year in range, is not.
+fn signed_year_beyond_9999(b: &[u8]) -> bool {
+    let (sign, rest) = b.split_first().unwrap_or((&0, &[]));
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (year, after) = rest.split_at(digits);
+    let month_day = matches!(after, [b'-', m1, m2, b'-', d1, d2, ..]
+        if [m1, m2, d1, d2].iter().all(|c| c.is_ascii_digit()));
+    // Past four digits, any but a leading zero is 10000 or more.
+    let over_9999 = year.len() > 4 && year[..year.len() - 4].iter().any(|&d| d != b'0');
+    let below_0 = *sign == b'-' && year.iter().any(|&d| d != b'0');
+    digits >= 4 && month_day && ((over_9999 && *sign == b'+') || below_0)
 }
 
 /// A cursor over the cell's bytes.
@@ -931,7 +937,17 @@ mod tests {
         }
         assert_eq!(err("2025-02-30", DateOrder::Mdy), NO_SUCH_DATE.reason);
         assert_eq!(err("0050-02-30", DateOrder::Mdy), YEAR_OUT_OF_RANGE.reason);
-        for text in ["+1", "-12-31", "+2025", "-2025/1/1"] {
+        for text in [
+            "+1",
+            "-12-31",
+            "+2025",
+            "-2025/1/1",
+            "+2025-06-15",
+            "+002025-06-15",
+            "-1234-foo",
+            "-0000-01-01",
+            "+10113-6-15",
+        ] {
             assert_eq!(err(text, DateOrder::Mdy), UNRECOGNISED.reason, "{text}");
         }
     }

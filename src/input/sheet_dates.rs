@@ -77,7 +77,7 @@ fn push_padded(text: &mut String, n: u64, width: usize) {
 /// What the cells of a sheet's columns say about its locale's day order:
 /// the columns that hold a date cell, and per column the first text in it
 /// that only one day order reads. A byte of marks per column, up to the
-/// last marked one (a sixteenth of what the row's cells take), so a cell
+/// last marked one (a twelfth of what the row's cells take), so a cell
 /// costs the same in any column order; the texts in the order found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetDates {

@@ -78,10 +78,10 @@ pub fn template() -> Vec<[String; 4]> {
 }
 
 /// Reads the sheet's rows (the first is the sheet's row 1). Skipped: the
-/// header (the first row with a label, when that label is `Setting` in any
-/// case), rows whose label is empty or starts with `#`, and rows whose value
+/// header (the first row with a label that is no comment, when that label
+/// is `Setting` in any case), rows whose label is empty or starts with `#`, and rows whose value
 /// is empty (the default holds). Labels and values are read without the
-/// whitespace (and byte-order marks) at their edges, as JavaScript trims.
+/// whitespace (and byte-order marks) at their edges, as JavaScript's trim.
 ///
 /// # Errors
 ///
@@ -95,7 +95,7 @@ pub fn read_rows(rows: &[ConfigurationRow<'_>]) -> Result<Options> {
     for (index, row) in rows.iter().enumerate() {
         let (label, value) = (edges_trimmed(row.label), edges_trimmed(row.value));
         let header = !labelled && label.eq_ignore_ascii_case(HEADER[0]);
-        labelled |= !label.is_empty();
+        labelled |= !label.is_empty() && !label.starts_with('#');
         if label.is_empty() || label.starts_with('#') || header || value.is_empty() {
             continue;
         }
@@ -147,6 +147,7 @@ mod tests {
         // The header is the first labelled row, in any case, after blank rows.
         let titled = read_rows(&[
             ConfigurationRow::text("", ""),
+            ConfigurationRow::text("# notes for the team", ""),
             ConfigurationRow::text("SETTING", "VALUE"),
             ConfigurationRow::text("\u{feff}License name\u{feff}", " A "),
         ])
