@@ -295,7 +295,7 @@ async function cmdSync(line, io) {
       const keptAside = saveTarget(statePath, target, { baseline: outcome.baseline, file });
       if (keptAside) io.stderr(`note: the sync state file ${statePath} was not a valid state file, so it was moved to ${keptAside} and a new one holds this sync's record`);
     } catch (e) {
-      io.stderr(`error: the sync went through, but its record could not be saved, so the next sync's guard will not know it: ${e.message} [last_sync_unsaved]`);
+      io.stderr(`error: ${io.core.unsavedRecordText(`${statePath}: ${e.message}`)} [last_sync_unsaved]`);
       return EXIT.failed;
     }
     return EXIT.ok;

@@ -24,9 +24,9 @@ export function showSyncResult(text, outcome = '', code = '') {
   result.textContent = text;
 }
 
-export function showSyncDone({ outcome, remembered }) {
-  const note = remembered ? '' : ' (this browser could not remember it: the next sync is not checked against it)';
-  showSyncResult(`✓ ${outcome.text}${note}`, 'ok');
+/** A sync that went through; `unsaved`, the core's words when its record could not be kept here. */
+export function showSyncDone({ outcome, unsaved }) {
+  showSyncResult(`✓ ${outcome.text}${unsaved ? ` (${unsaved})` : ''}`, 'ok');
 }
 
 /**

@@ -14,7 +14,7 @@
 // Out: {id, ...answer} or {id, error: {code, message, option?, field?, headersFound?, syncSent?}};
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
-import init, { checkInputSize, describeBaseline, optionCatalog, parseOptions, targetKey, transform, version } from './pkg/stripe_torii_sync.js';
+import init, { checkInputSize, describeBaseline, optionCatalog, parseOptions, targetKey, transform, unsavedRecordText, version } from './pkg/stripe_torii_sync.js';
 import { clearSyncSent, dropLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
@@ -257,8 +257,9 @@ const handlers = {
               post({ event: 'confirm', verdict });
             }),
           });
-          const remembered = await saveLastSync(key, { baseline: outcome.baseline, file }).then(() => true, () => false);
-          return { outcome, remembered };
+          const unsaved = await saveLastSync(key, { baseline: outcome.baseline, file })
+            .then(() => '', (e) => unsavedRecordText(`this browser's storage: ${e?.message ?? e}`));
+          return { outcome, unsaved };
         } finally {
           if (noted) await noted.then(() => clearSyncSent(key)).catch(() => {});
         }

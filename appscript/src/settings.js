@@ -149,8 +149,7 @@ function storeBaseline_(target, baseline) {
     PropertiesService.getDocumentProperties().setProperty(BASELINE_PREFIX + target, JSON.stringify(baseline));
     return '';
   } catch (e) {
-    return 'The sync went through, but its record could not be saved, so the next sync\'s guard will not know it: ' +
-      readableError_(e) + ' [last_sync_unsaved]';
+    return toriiCore_().unsavedRecordText(readableError_(e)) + ' [last_sync_unsaved]';
   }
 }
 

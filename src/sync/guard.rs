@@ -114,6 +114,26 @@ impl Baseline {
     }
 }
 
+/// What a host says when a sync went through but the record it was to keep
+/// of it could not be stored (`why`): the next sync of the target is then
+/// checked against the record before this one, and with none at all is a
+/// first sync, so the person should know.
+///
+/// ```
+/// use stripe_torii_sync::sync::guard::unsaved_record;
+///
+/// assert!(unsaved_record("the disk is full").starts_with(
+///     "the sync went through, but its record could not be saved (the disk is full)"
+/// ));
+/// ```
+pub fn unsaved_record(why: &str) -> String {
+    format!(
+        "the sync went through, but its record could not be saved ({why}), so the next sync of \
+         this target is checked against the record before it, or, if there is none, against \
+         nothing"
+    )
+}
+
 /// What a stored record of the last sync says, for a person: "9 users
 /// (7 active), file id 12, synced at 2026-12-04T05:00:00Z", leaving out what
 /// the record lacks (an older record has no `activeUsers` or `syncedAt`);

@@ -20,6 +20,7 @@
 //! | `sheetTemplate(sheet)` | the rows "Set up sheets" writes in a new Users or Configuration sheet |
 //! | `parseCommandLine(command, args, hostFlags)` | a command's arguments: files, the host's flags and the options |
 //! | `targetKey({baseUrl, appAccountId})` | the key a host stores the guard's baseline under |
+//! | `unsavedRecordText(why)` | what a host says when a sync went through but its record could not be kept |
 //! | `appsScriptLimits()` | Apps Script's run limit and longest request, for a sync's `runEndsAtMs` and `longestRequestMs` |
 //! | `sheetSafe(values)` | text a spreadsheet shows as text, never runs as a formula |
 //! | `checkInputSize(bytes)` | refuses an input too large for the core, before it is read |
@@ -38,7 +39,8 @@ mod transform;
 
 pub use self::buffer::InputBuffer;
 pub use self::sync::{
-    apps_script_limits, connection_probe, connection_result, target_key, SyncSessionJs,
+    apps_script_limits, connection_probe, connection_result, target_key, unsaved_record_text,
+    SyncSessionJs,
 };
 pub use self::transform::{
     check_input_size_js, option_catalog, parse_options, read_configuration_sheet, sheet_safe_js,

@@ -40,6 +40,16 @@ pub fn apps_script_limits() -> JsValue {
     json(&out)
 }
 
+/// `unsavedRecordText(why)`: what a host says when a sync went through but
+/// its record could not be stored, `why` being the store's error (see
+/// [`unsaved_record`](crate::sync::guard::unsaved_record)). Throws
+/// `invalid_argument` when `why` is not a string.
+#[wasm_bindgen(js_name = unsavedRecordText)]
+pub fn unsaved_record_text(why: JsValue) -> Result<String, JsValue> {
+    let why = throw(args::string(&why, "unsavedRecordText(why)"))?;
+    Ok(crate::sync::guard::unsaved_record(&why))
+}
+
 /// `describeBaseline(stored)`: what a stored record of the last sync (an
 /// outcome's `baseline`, as text or as the object) says, for a person,
 /// such as "9 users (7 active), file id 12, synced at …", or why the guard

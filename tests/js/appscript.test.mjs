@@ -1245,7 +1245,7 @@ test('a sync that went through but whose record the full property store refuses 
   assert.equal((await steps()).length, 4, 'the sync went through');
   const [row] = history(sandbox);
   assert.equal(row[8], 'synced');
-  const unsaved = /The sync went through, but its record could not be saved, so the next sync's guard will not know it: .*property storage quota.* \[last_sync_unsaved\]/;
+  const unsaved = /the sync went through, but its record could not be saved \(.*property storage quota.*\), so the next sync of this target is checked against the record before it, or, if there is none, against nothing \[last_sync_unsaved\]/;
   assert.match(row[10], unsaved);
   assert.match(dialogText(lastDialog(sandbox)), unsaved);
   assert.equal(sandbox.properties.document.getProperty(baselineKey(sandbox)), null);

@@ -652,6 +652,22 @@ test('sync shows each step and the outcome, sends the downloaded bytes and remem
   assert.ok(!JSON.stringify(stored).includes(KEY));
 });
 
+test('a sync that went through but could not be remembered here says so in the core\'s words', async () => {
+  await load(sample);
+  // The browser's storage refuses the record (a full quota); the rest of IndexedDB works.
+  await Promise.all(page.workers().map((w) => w.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value, key) {
+      if (value && value.baseline !== undefined) throw new DOMException('the quota is used up', 'QuotaExceededError');
+      return put.call(this, value, key);
+    };
+  })));
+  const result = await syncWith();
+  assert.match(result, /^✓ synced: .* \(the sync went through, but its record could not be saved \(this browser's storage: the quota is used up\), so the next sync of this target is checked against the record before it, or, if there is none, against nothing\)$/);
+  assert.equal(emulator.requests.filter((r) => r.step === 'sync').length, 1);
+  assert.deepEqual(await lastSyncs(), {}, 'nothing remembered');
+});
+
 test('a sync refuses to start when the record of the last sync cannot be read', async () => {
   // A database of a later version than the page's own: the worker cannot open it.
   await page.evaluate(() => new Promise((resolve, reject) => {
