@@ -25,7 +25,7 @@ const state = {
   running: false,
   queued: false,
   valid: true, // the options parse
-  result: null, // {generation, userCount, files, text, changes, refusal} on screen; the file stays in the worker
+  result: null, // {generation, userCount, files, text, changes, refusal, syncRefusal} on screen; the file stays in the worker
   page: 0,
   syncing: false,
 };
@@ -73,9 +73,11 @@ async function runOnce() {
     return;
   }
   state.result = answer;
-  const { refusal } = answer; // Strict refuses this file: say so before Download or Sync is pressed
+  // Say before Download or Sync is pressed what Strict refuses, or a sync alone (a broken quote).
+  const { refusal, syncRefusal } = answer;
   $('file-status').textContent = `${answer.files.map((f) => f.name).join(', ')}: ${answer.userCount} users to send.`
-    + (refusal ? ` Strict refuses the file, so it cannot be downloaded and a sync would stop here: ${refusal.message} [${refusal.code}]` : '');
+    + (refusal ? ` Strict refuses the file, so it cannot be downloaded and a sync would stop here: ${refusal.message} [${refusal.code}]`
+      : syncRefusal ? ` A sync would stop here: ${syncRefusal.message} [${syncRefusal.code}]` : '');
   showResult(answer);
   showChanges(answer.changes, state.picked);
   showUnfinishedSync(answer.unfinishedSync);

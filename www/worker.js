@@ -217,7 +217,7 @@ const handlers = {
     const key = formTarget(target);
     const changes = await compareFor(next, key);
     return { generation, userCount: next.userCount, files: next.report().files, text: next.reportText(), changes,
-      unfinishedSync: await unfinishedSyncOf(key), refusal: next.refusal() ?? null };
+      unfinishedSync: await unfinishedSyncOf(key), refusal: next.refusal() ?? null, syncRefusal: next.syncRefusal() ?? null };
   },
 
   page: ({ generation: wanted, offset, limit }) => current(wanted).previewPage(offset, limit),

@@ -33,7 +33,7 @@ function runPreview_() {
   }
   try {
     pass.sheet.activate();
-    var refusal = pass.result.refusal();
+    var refusal = pass.result.syncRefusal(); // a broken quote too, which only a sync refuses
     showReport_('Torii preview', pass.result.reportText(), [pass.last.note,
       refusal ? 'A sync would stop here: ' + refusal.message + ' [' + refusal.code + ']' : '',
       'Nothing was sent. The users and every problem found, with its row, are in the "' + PREVIEW_SHEET + '" sheet.']);

@@ -141,6 +141,20 @@ fn parse_options_inner(host: &JsValue, entries: &JsValue) -> Result<JsValue> {
     Ok(json(&options_json(&options)))
 }
 
+/// A refusal as `{code, message}`, or `null`.
+fn refusal_json(refusal: Option<crate::Error>) -> JsValue {
+    match refusal {
+        Some(error) => {
+            let mut out = Vec::new();
+            let mut o = ObjectWriter::new(&mut out);
+            o.str("code", error.code()).str("message", error.message());
+            o.end();
+            json(&out)
+        }
+        None => JsValue::NULL,
+    }
+}
+
 /// `[name, text]` pairs, or `[name, text, number]` for a sheet cell that
 /// holds a number beside the text it shows.
 fn named_cells(entries: &JsValue, argument: &str) -> Result<Vec<(String, String, Option<f64>)>> {
@@ -541,16 +555,16 @@ impl TransformResult {
     /// `{code, message}` when strict mode refuses this result (a broken
     /// quote, rejected rows, unclear columns), else `null`.
     pub fn refusal(&self) -> JsValue {
-        match self.inner.refusal(self.inner.strict, false) {
-            Some(error) => {
-                let mut out = Vec::new();
-                let mut o = ObjectWriter::new(&mut out);
-                o.str("code", error.code()).str("message", error.message());
-                o.end();
-                json(&out)
-            }
-            None => JsValue::NULL,
-        }
+        refusal_json(self.inner.refusal(self.inner.strict, false))
+    }
+
+    /// `{code, message}` when a sync of this result would be refused before
+    /// it sends anything: as `refusal`, and a broken quote in any mode (a
+    /// broken file is never uploaded), else `null`. What a preview says of
+    /// a sync.
+    #[wasm_bindgen(js_name = syncRefusal)]
+    pub fn sync_refusal(&self) -> JsValue {
+        refusal_json(self.inner.refusal(self.inner.strict, true))
     }
 
     /// The Torii file: the exact bytes to upload or save.

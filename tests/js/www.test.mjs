@@ -407,6 +407,17 @@ test('with Strict, the preview says the file is refused, with the core\'s messag
   await settled();
 });
 
+test('a file with a broken quote says before the sync that a sync would stop, though it can be downloaded', async () => {
+  const stray = join(root, 'tests/fixtures/hostile/stray-quote.csv');
+  await load(stray);
+  const expected = core.transform({ name: 'stray-quote.csv', data: readFileSync(stray) }, {}).syncRefusal();
+  assert.equal(expected.code, 'broken_file');
+  await page.locator('#file-status', { hasText: 'A sync would stop here' }).waitFor();
+  assert.ok((await page.locator('#file-status').textContent()).endsWith(` A sync would stop here: ${expected.message} [broken_file]`));
+  await settled();
+  assert.equal(await page.getByRole('button', { name: 'Download JSON' }).first().isDisabled(), false, 'only Strict refuses the download');
+});
+
 test('the download is byte for byte the core\'s file for the same options', async () => {
   await load(sample);
   await page.getByLabel('License name').fill('Stripe Team');
