@@ -73,7 +73,8 @@ function fitSheet_(sheet, rows, columns) {
 
 /**
  * Compares the result with the last sync to `target`, when the hidden sheet
- * holds one; the changes then are in the result's report and preview.
+ * holds one; the changes then are in the result's report and preview. Its
+ * rows go to the sync even when they cannot be read, as every host's do.
  * @param {Object} result a TransformResult
  * @param {?string} target the core's targetKey, null with no account
  * @return {{rows: ?Array<string>, changes: ?Object, note: string}}
@@ -86,7 +87,8 @@ function compareWithLastSync_(result, target) {
   try {
     return { rows: rows, changes: result.compare(rows, SINCE_LAST_SYNC), note: '' };
   } catch (e) {
-    return { rows: null, changes: null, note: 'The hidden "' + LAST_SYNC_SHEET + '" sheet could not be read (' + readableError_(e) +
+    // The rows still go to the sync: what a file that cannot be read means for the guard is the core's to say.
+    return { rows: rows, changes: null, note: 'The hidden "' + LAST_SYNC_SHEET + '" sheet could not be read (' + readableError_(e) +
       '), so no changes are shown; the next sync replaces it.' };
   }
 }

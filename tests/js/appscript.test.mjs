@@ -510,6 +510,24 @@ test('after a sync, Preview and the next sync show the changes since it, and the
   sandbox.close();
 });
 
+test('a last-sync sheet that cannot be read still goes to the sync: without its record, the guard asks', async () => {
+  await emulator.clearRequests();
+  const asked = [];
+  const sandbox = pastedSandbox({ alertAnswer: (title) => (asked.push(title), title === 'Confirm sync' ? 'NO' : 'OK') });
+  sandbox.call('syncNow');
+  assert.equal((await steps()).length, 4);
+  // The hidden sheet cut down by hand, and the stored record gone with it.
+  const last = sandbox.sheets.get('Torii last sync');
+  last.values = [last.values[0], ['{"users": [']];
+  sandbox.properties.document.deleteProperty(baselineKey(sandbox));
+  await emulator.clearRequests();
+  sandbox.call('syncNow');
+  assert.ok(asked.includes('Confirm sync'), 'the guard asked: a file without its record is no first sync');
+  assert.equal((await steps()).length, 0, 'nothing sent');
+  assert.equal(history(sandbox)[1][8], 'cancelled', 'the second run, declined');
+  sandbox.close();
+});
+
 test('Preview writes the users and every diagnostic with its sheet row, and sends nothing', async () => {
   await emulator.clearRequests();
   const sandbox = pastedSandbox();
