@@ -112,13 +112,12 @@ export function loadTarget(path, key, { dryRun = false } = {}) {
  * value is neither followed elsewhere nor printed.
  */
 function keptAsideFile(path, name) {
-  const kept = typeof name === 'string' && new RegExp(`^${escapeRegExp(basename(path))}\\.corrupt(\\.[1-9][0-9]*)?$`).test(name);
+  const aside = `${basename(path)}.corrupt`;
+  const kept = typeof name === 'string' && name.startsWith(aside) && /^(\.[1-9][0-9]*)?$/.test(name.slice(aside.length));
   if (!kept) return { file: null, gone: false };
   const file = join(dirname(path), name);
   return { file, gone: !existsSync(file) };
 }
-
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function writeAtomically(path, data) {
   mkdirSync(dirname(path), { recursive: true });
