@@ -198,6 +198,21 @@ async function coreSync(file, config, onConfirm) {
   }
 }
 
+/** Cuts the stored last sync of ACCOUNT down by hand, in IndexedDB, to its fields in `keep`. */
+const cutLastSync = (keep) => page.evaluate(({ key, keep }) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('stripe-torii-sync');
+  open.onsuccess = () => {
+    const store = open.result.transaction('lastSync', 'readwrite').objectStore('lastSync');
+    const read = store.get(key);
+    read.onsuccess = () => {
+      const put = store.put(Object.fromEntries(keep.map((field) => [field, read.result[field]])), key);
+      put.onsuccess = () => resolve(open.result.close());
+      put.onerror = () => reject(put.error);
+    };
+  };
+  open.onerror = () => reject(open.error);
+}), { key: core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT }), keep });
+
 /** The page's IndexedDB store of last syncs, file bytes as text; {} while the worker has not created it. */
 const lastSyncs = () => page.evaluate(async () => {
   if (!(await indexedDB.databases()).some((d) => d.name === 'stripe-torii-sync')) return {};
@@ -697,17 +712,7 @@ test('a sync refuses to start when the record of the last sync cannot be read', 
 test('a record of the last sync emptied in IndexedDB is not a first sync: the guard asks', async () => {
   await load(sample);
   assert.match(await syncWith(), /^✓ /);
-  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
-  await page.evaluate((key) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('stripe-torii-sync');
-    open.onsuccess = () => {
-      const tx = open.result.transaction('lastSync', 'readwrite');
-      tx.objectStore('lastSync').put({}, key);
-      tx.oncomplete = () => resolve(open.result.close());
-      tx.onerror = () => reject(tx.error);
-    };
-    open.onerror = () => reject(open.error);
-  }), key);
+  await cutLastSync([]);
   emulator.requests.length = 0;
   const messages = [];
   page.once('dialog', (d) => {
@@ -723,20 +728,7 @@ test('a record of the last sync emptied in IndexedDB is not a first sync: the gu
 test('a stored last sync with its file but no record says the record cannot be read, as the guard finds it', async () => {
   await load(sample);
   assert.match(await syncWith(), /^✓ /);
-  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
-  await page.evaluate((key) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('stripe-torii-sync');
-    open.onsuccess = () => {
-      const store = open.result.transaction('lastSync', 'readwrite').objectStore('lastSync');
-      const read = store.get(key);
-      read.onsuccess = () => {
-        const put = store.put({ file: read.result.file }, key); // the baseline cut away by hand
-        put.onsuccess = () => resolve(open.result.close());
-        put.onerror = () => reject(put.error);
-      };
-    };
-    open.onerror = () => reject(open.error);
-  }), key);
+  await cutLastSync(['file']); // the baseline cut away by hand
   await page.getByLabel('Exclude statuses').fill('frozen'); // a new run, which reads the stored last sync again
   await page.locator('#changes-source', { hasText: 'cannot be read' }).waitFor();
   assert.equal(await page.locator('#changes-source').textContent(),
