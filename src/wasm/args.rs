@@ -269,21 +269,17 @@ pub(crate) fn sync_config(value: &JsValue, argument: &str) -> Result<SyncConfig>
         let field = format!("{argument}.{name}");
         match name.as_str() {
             "apiKey" => {
-                if !item.is_undefined() && !item.is_null() {
-                    config.api_key = ApiKey::new(string(&item, &field)?);
+                if let Some(key) = given(&item, |v| string(v, &field))? {
+                    config.api_key = ApiKey::new(key);
                 }
             }
             "allowDrop" => {
-                if !item.is_undefined() && !item.is_null() {
-                    config.allow_drop = boolean(&item, &field)?;
+                if let Some(allow) = given(&item, |v| boolean(v, &field))? {
+                    config.allow_drop = allow;
                 }
             }
             "baseline" => config.baseline = stored_text(&item, &field)?,
-            "previousFile" => {
-                if !item.is_undefined() && !item.is_null() {
-                    config.previous_file = Some(previous_file(&item, &field)?);
-                }
-            }
+            "previousFile" => config.previous_file = given(&item, |v| previous_file(v, &field))?,
             "runEndsAtMs" => run_ends_at = given(&item, |v| number(v, &field))?,
             "longestRequestMs" => longest_request = given(&item, |v| number(v, &field))?,
             _ => set_option(&mut options, &name, &item, Scope::Sync, argument)?,
