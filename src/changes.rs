@@ -152,6 +152,56 @@ impl Changes {
         o.end();
         out
     }
+
+    /// The changes for a person to read, as JSON: `{"counts":{"added",
+    /// "removed","changed","unchanged"},"added":[…],"removed":[…],
+    /// "changed":[{"email","fields"}]}`, with the whole counts but at most
+    /// `listed` emails of each kind. The emails are [`printable`]: the
+    /// previous file's were never checked, and a direction override in one
+    /// would reorder the list around it.
+    ///
+    /// ```
+    /// use stripe_torii_sync::changes::Changes;
+    ///
+    /// let changes = Changes {
+    ///     removed: vec!["a@example.com".into(), "\u{202e}b@example.com".into()],
+    ///     ..Changes::default()
+    /// };
+    /// let listing = String::from_utf8(changes.listing_json(1)).unwrap();
+    /// assert!(listing.contains(r#""removed":2"#));
+    /// assert!(listing.contains(r#""removed":["a@example.com"]"#));
+    /// let listing = String::from_utf8(changes.listing_json(5)).unwrap();
+    /// assert!(listing.contains(r#""\\u{202e}b@example.com""#));
+    /// ```
+    pub fn listing_json(&self, listed: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut o = ObjectWriter::new(&mut out);
+        o.object("counts", |counts| {
+            counts
+                .u64("added", self.added.len() as u64)
+                .u64("removed", self.removed.len() as u64)
+                .u64("changed", self.changed.len() as u64)
+                .u64("unchanged", self.unchanged);
+        });
+        let added = shown(&self.added, listed);
+        o.strs("added", added.iter().map(AsRef::as_ref));
+        let removed = shown(&self.removed, listed);
+        o.strs("removed", removed.iter().map(AsRef::as_ref));
+        let changed = &self.changed[..self.changed.len().min(listed)];
+        o.array("changed", changed, |list, c| {
+            let mut w = ObjectWriter::new(list);
+            w.str("email", &printable(&c.email))
+                .strs("fields", c.fields.iter().copied());
+            w.end();
+        });
+        o.end();
+        out
+    }
+}
+
+/// The first `listed` of `emails`, [`printable`].
+fn shown(emails: &[String], listed: usize) -> Vec<Cow<'_, str>> {
+    emails.iter().take(listed).map(|e| printable(e)).collect()
 }
 
 /// One user of a previous file, with the fields the comparison reads.

@@ -150,13 +150,9 @@ async function lastSyncOf(key) {
   return key === null ? undefined : loadLastSync(key).catch(() => undefined);
 }
 
-function changesView(changes, since, baseline) {
-  const { added, removed, changed, unchanged } = changes;
-  return {
-    since, baseline: describeBaseline(baseline), // the core's words for the stored record
-    counts: { added: added.length, removed: removed.length, changed: changed.length, unchanged },
-    added: added.slice(0, LIST_LIMIT), removed: removed.slice(0, LIST_LIMIT), changed: changed.slice(0, LIST_LIMIT),
-  };
+/** `res`'s changes as the page lists them: the core's listing, and the core's words for the stored record. */
+function changesView(res, since, baseline) {
+  return { since, baseline: describeBaseline(baseline), ...res.changesListing(LIST_LIMIT) };
 }
 
 /**
@@ -165,7 +161,8 @@ function changesView(changes, since, baseline) {
  */
 function compared(res, source) {
   try {
-    return changesView(res.compare(source.data, source.name), source.name, source.baseline);
+    res.compare(source.data, source.name);
+    return changesView(res, source.name, source.baseline);
   } catch (e) {
     return { since: source.name, error: errorInfo(e) };
   }

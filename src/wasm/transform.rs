@@ -639,6 +639,19 @@ impl TransformResult {
         Ok(result)
     }
 
+    /// `changesListing(listed)` → `{counts, added, removed, changed}`: the
+    /// changes `compare` found, for a person to read, with whole counts and
+    /// at most `listed` emails of each kind, written so that no email can
+    /// break or reorder the list; `undefined` before `compare`.
+    #[wasm_bindgen(js_name = changesListing)]
+    pub fn changes_listing(&self, listed: JsValue) -> Result<JsValue, JsValue> {
+        let listed = throw(args::number(&listed, "changesListing(listed)"))?;
+        Ok(match &self.inner.report.changes {
+            Some(changes) => json(&changes.listing_json(listed.max(0.0) as usize)),
+            None => JsValue::UNDEFINED,
+        })
+    }
+
     /// The rows the Apps Script front end keeps of a synced file: one JSON
     /// object per user, a user too long for a sheet cell going on in rows
     /// that start with `…` (`compare` and `previousFile` join them).

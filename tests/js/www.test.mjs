@@ -792,6 +792,24 @@ test('the changes since a picked previous Torii file are shown; the pick can be 
   assert.equal(await rowCount(), 9);
 });
 
+test('a picked file\'s removed emails are listed as the core writes them: an override or a line break in one is shown escaped', async () => {
+  const previous = join(tmp, 'spoofed.json');
+  const removed = Array.from({ length: 203 }, (_, i) => `gone${i}@example.com`);
+  removed[0] = 'moc.elpmaxe@\u202eeve';
+  removed[1] = 'mallory@example.com\nnew: trusted@example.com';
+  writeFileSync(previous, JSON.stringify({ users: removed.map((email) => ({ email, status: 'active' })) }));
+  await load(sample);
+  await page.getByLabel('Compare with a previous Torii file').setInputFiles(previous);
+  await settled();
+  const items = await page.locator('#changes li').allTextContents();
+  assert.ok(items.includes('removed: moc.elpmaxe@\\u{202e}eve'), 'the override is written out, not applied');
+  assert.ok(items.includes('removed: mallory@example.com\\nnew: trusted@example.com'), 'one item, one line');
+  assert.ok(!items.some((item) => /[\u202e\n]/.test(item)));
+  // The counts are whole; the list is cut by the core, as the page asks.
+  assert.match(await page.locator('#changes').innerText(), /Removed: 203[\s\S]*… and 3 more/);
+  assert.equal(items.filter((item) => item.startsWith('removed: ')).length, 200);
+});
+
 test('the key is kept in no storage of the page; one an earlier version left in sessionStorage is removed', async () => {
   assert.equal(await page.getByLabel(/Remember the key/).count(), 0, 'nothing offers to store it');
   await page.getByLabel('API key').fill(KEY);

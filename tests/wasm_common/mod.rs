@@ -310,9 +310,19 @@ pub fn the_change_preview_reaches_the_report() {
         JsValue::UNDEFINED,
     )
     .unwrap();
+    assert!(after.changes_listing(1.into()).unwrap().is_undefined());
     let changes = after
         .compare(before.json().into(), "before.json".into())
         .unwrap();
+    let listing = after.changes_listing(0.into()).unwrap();
+    assert_eq!(
+        JSON::stringify(&listing).unwrap().as_string().unwrap(),
+        r#"{"counts":{"added":1,"removed":1,"changed":1,"unchanged":0},"added":[],"removed":[],"changed":[]}"#
+    );
+    assert_eq!(
+        code(&after.changes_listing("ten".into()).err().unwrap()),
+        "invalid_argument"
+    );
     assert_eq!(
         JSON::stringify(&get(&changes, "added"))
             .unwrap()
