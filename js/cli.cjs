@@ -255,13 +255,25 @@ async function cmdTransform(line, io) {
 
 async function cmdSync(line, io) {
   const { host: values, options } = line;
-  const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
-  const { defaultStatePath, loadTarget, saveTarget } = await import('./state.mjs');
+  const { defaultStatePath, holdTarget } = await import('./state.mjs');
   const statePath = values.state ?? defaultStatePath(io.env);
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]],
     undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
+  // From reading the target's record to writing the new one; a dry run sends nothing and writes no record.
+  const hold = values['dry-run'] ? null : holdTarget(statePath, target);
+  try {
+    return await syncTarget(line, io, { result, target, statePath, hold });
+  } finally {
+    hold?.release();
+  }
+}
+
+/** cmdSync once the file is transformed and, unless a dry run, the target held. */
+async function syncTarget({ host: values, options }, io, { result, target, statePath, hold }) {
+  const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
+  const { loadTarget, saveTarget } = await import('./state.mjs');
   const { missingFile, lostIn, ...last } = loadTarget(statePath, target, { dryRun: Boolean(values['dry-run']) });
   if (lostIn) {
     const where = !lostIn.file ? 'moved aside' : `moved to ${lostIn.file}${lostIn.gone ? ' (no longer there)' : ''}`;
@@ -286,6 +298,7 @@ async function cmdSync(line, io) {
   }
   // Started before --output is written: a sync the core refuses to start (no key, strict) writes nothing.
   const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
+  hold.extend(session.longestRunMs); // no sync of this session runs longer
   const file = result.json();
   if (values.output) onFile('write', '--output', values.output, (p) => writeFileSync(p, file));
   try {

@@ -162,14 +162,91 @@ export function withLock(path, update) {
 
 /** Takes the lock if it is free; breaks it, for the next try, if its holder died. */
 function tryLock(lock, token) {
+  if (createLock(lock, token)) return true;
+  if (isStaleLock(lock)) breakStaleLock(lock);
+  return false;
+}
+
+/** Creates `lock` holding `text`, unless it exists. */
+function createLock(lock, text) {
   try {
-    writeFileSync(lock, token, { flag: 'wx', mode: 0o600 });
+    writeFileSync(lock, text, { flag: 'wx', mode: 0o600 });
     return true;
   } catch (e) {
     if (e.code !== 'EEXIST') throw e;
+    return false;
   }
-  if (ageMs(lock) > STALE_LOCK_MS) breakStaleLock(lock);
-  return false;
+}
+
+const isStaleLock = (lock) => ageMs(lock) > STALE_LOCK_MS;
+
+/** How long a sync holds its target before the core has said how long the sync may take (see holdTarget). */
+const FIRST_HOLD_MS = 60_000;
+
+/**
+ * Holds the target `key` of the state file `path` for one sync, from
+ * reading its record to writing the new one. Two syncs of one target at
+ * once (a person and a cron job, or two cron runs that overlap) would each
+ * check the guard against the same record, and the one remembered could be
+ * the file Torii did not keep; so the second is refused before it sends
+ * anything, as a second tab of the page and a second run of the Sheet are.
+ * Syncs of other targets are not held up. The hold is a lock file beside
+ * the state that says when it ends; once that has passed (its sync died),
+ * the next sync takes it over. `extend(ms)` moves the end to `ms` from now:
+ * the session's `longestRunMs`, once the core has said it.
+ * @param {string} path the state file
+ * @param {string} key the core's targetKey
+ * @returns {{extend(ms: number): void, release(): void}}
+ */
+export function holdTarget(path, key) {
+  mkdirSync(dirname(path), { recursive: true });
+  const lock = `${path}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}.sync-lock`;
+  const token = `${process.pid} ${randomUUID()}`;
+  const hold = (ms) => JSON.stringify({ token, target: key, until: Date.now() + ms });
+  if (!createLock(lock, hold(FIRST_HOLD_MS))) {
+    breakStaleLock(lock, (file) => targetHold(file).until < Date.now());
+    if (!createLock(lock, hold(FIRST_HOLD_MS))) throw targetBusy(lock);
+  }
+  return {
+    extend(ms) {
+      if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`a target is held for a positive number of ms, not ${ms}`);
+      // Called as the sync starts, well within the first hold, which nobody breaks while it lasts.
+      if (targetHold(lock).token !== token) throw targetBusy(lock);
+      writeFileSync(lock, hold(ms), { mode: 0o600 });
+    },
+    release() {
+      if (targetHold(lock).token === token) rmSync(lock, { force: true });
+    },
+  };
+}
+
+/**
+ * What a target's lock file says: `{token, until}`; `until` is -Infinity
+ * once it is gone, and for one whose holder died before writing it, the
+ * first hold from when it was made.
+ */
+function targetHold(lock) {
+  let text;
+  try {
+    text = readFileSync(lock, 'utf8');
+  } catch (e) {
+    if (e.code === 'ENOENT') return { until: -Infinity };
+    throw e;
+  }
+  try {
+    const { token, until } = JSON.parse(text);
+    if (typeof token === 'string' && Number.isFinite(until)) return { token, until };
+  } catch {
+    // not JSON: read as below
+  }
+  return { until: statSync(lock).mtimeMs + FIRST_HOLD_MS };
+}
+
+function targetBusy(lock) {
+  const { until } = targetHold(lock);
+  const ends = Number.isFinite(until) ? ` until ${new Date(until).toISOString()}` : '';
+  return Object.assign(new Error(`another sync of this target is running (it holds ${lock}${ends}): nothing was sent; `
+    + 'wait until it has ended, then sync again, or delete the lock file if no sync is running'), { code: 'sync_busy' });
 }
 
 /**
@@ -184,8 +261,9 @@ function tryLock(lock, token) {
  * instant, and two syncs racing after it) can let two syncs in at once.
  * Exported for the tests.
  * @param {string} lock the lock file
+ * @param {function(string): boolean} [isStale] whether the lock's holder died
  */
-export function breakStaleLock(lock) {
+export function breakStaleLock(lock, isStale = isStaleLock) {
   const breaker = `${lock}.break`;
   try {
     writeFileSync(breaker, `${process.pid}`, { flag: 'wx', mode: 0o600 });
@@ -195,7 +273,7 @@ export function breakStaleLock(lock) {
     return; // another sync is breaking it: try again
   }
   try {
-    if (ageMs(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
+    if (isStale(lock)) rmSync(lock, { force: true });
   } finally {
     rmSync(breaker, { force: true });
   }

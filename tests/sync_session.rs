@@ -2165,3 +2165,53 @@ fn a_host_run_that_is_not_a_finite_time_is_a_config_error() {
         );
     }
 }
+
+#[test]
+fn a_session_ends_within_its_longest_run_less_the_records_reserve() {
+    let cases = [
+        ("", None, 120_000.0),
+        (
+            r#","timeBudgetMs":1000,"requestTimeoutMs":5000"#,
+            None,
+            36_000.0,
+        ),
+        (r#","timeBudgetMs":1200000"#, None, 1_260_000.0),
+        // UrlFetchApp takes up to 60 s whatever the timeout asks.
+        (r#","requestTimeoutMs":5000"#, Some(60_000.0), 150_000.0),
+        // A retry sent late in the budget overruns it by up to a request.
+        (
+            r#","timeBudgetMs":100000,"requestTimeoutMs":5000"#,
+            Some(60_000.0),
+            190_000.0,
+        ),
+    ];
+    for (extra, transport_ms, longest) in cases {
+        let mut config = config(extra);
+        config.host_run = transport_ms.map(|ms| HostRun {
+            ends_at_ms: f64::MAX,
+            longest_request_ms: Some(ms),
+        });
+        let mut s = session(&config);
+        assert_eq!(s.longest_run_ms(), longest, "{extra}");
+        // Every request times out, as late as its transport lets it.
+        let first_send = 5_000.0;
+        let mut now = first_send;
+        loop {
+            match s.poll(now) {
+                Action::Send { timeout_ms, .. } => {
+                    now += transport_ms.unwrap_or(timeout_ms as f64);
+                    s.handle_response(now, Response::Timeout).unwrap();
+                }
+                Action::Wait { ms, .. } => now += ms as f64,
+                Action::Failed(_) | Action::Done(_) => break,
+                Action::Confirm(_) => panic!("nothing to confirm"),
+            }
+        }
+        let records = 30_000.0;
+        assert!(
+            now - first_send <= longest - records,
+            "{extra}: ended after {} ms",
+            now - first_send
+        );
+    }
+}

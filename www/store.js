@@ -45,7 +45,10 @@ export const clearSyncSent = (key) => run('readwrite', (store) => store.delete(`
 /** @returns {Promise<{sentAt: number} | undefined>} the note of a sync of `key` not seen to end */
 export const loadSyncSent = (key) => run('readonly', (store) => store.get(`started ${key}`));
 
-/** How long a lease holds: a tab closed mid-sync cannot release it. */
+/**
+ * How long a lease first holds: a tab closed mid-sync cannot release it.
+ * The syncing tab extends it to the core's longest run of its sync.
+ */
 const LEASE_MS = 10 * 60_000;
 
 /**
@@ -66,6 +69,27 @@ export async function takeLease(key, owner) {
       else store.put({ owner, until: now + LEASE_MS }, `lease ${key}`);
     };
     tx.oncomplete = () => resolve(heldUntil);
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
+/**
+ * Moves the end of `owner`'s lease on `key` to `ms` from now.
+ * @returns {Promise<boolean>} false when the lease is no longer `owner`'s
+ * (it ran out and another tab took it), which is then left alone
+ */
+export async function extendLease(key, owner, ms) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    let kept = false;
+    const get = store.get(`lease ${key}`);
+    get.onsuccess = () => {
+      kept = get.result?.owner === owner;
+      if (kept) store.put({ owner, until: Date.now() + ms }, `lease ${key}`);
+    };
+    tx.oncomplete = () => resolve(kept);
     tx.onerror = tx.onabort = () => reject(tx.error);
   });
 }

@@ -15,7 +15,7 @@
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
 import init, { checkInputSize, describeBaseline, optionCatalog, parseOptions, targetKey, transform, unsavedRecordText, version } from './pkg/stripe_torii_sync.js';
-import { clearSyncSent, dropLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
+import { clearSyncSent, dropLease, extendLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
 const LIST_LIMIT = 200; // users listed per kind of change; the counts are always whole
@@ -99,14 +99,16 @@ const BUSY = 'another tab of this browser is syncing this App Account: nothing w
  * remembered could be the file Torii did not keep; the second is refused
  * before it sends anything. Without Web Locks (a page served over plain
  * HTTP from a remote host) the lock is a lease in IndexedDB, which a tab
- * closed mid-sync holds until it runs out.
+ * closed mid-sync holds until it runs out. `act(holdFor)` is given
+ * `holdFor(ms)`, which makes the lease last `ms` from now (a lock lasts
+ * anyway), and throws `sync_busy` if another tab took it meanwhile.
  */
 async function alone(key, act) {
   const busy = (detail = '') => Object.assign(new Error(`${BUSY}${detail}`), { code: 'sync_busy' });
   if (self.navigator.locks) {
     return self.navigator.locks.request(`sync ${key}`, { ifAvailable: true }, (lock) => {
       if (!lock) throw busy();
-      return act();
+      return act(async () => {});
     });
   }
   const owner = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16)).join('-'); // randomUUID needs HTTPS
@@ -116,8 +118,14 @@ async function alone(key, act) {
   if (heldUntil !== undefined) {
     throw busy(` (a tab closed while syncing holds it until ${new Date(heldUntil).toLocaleTimeString()})`);
   }
+  const holdFor = async (ms) => {
+    const kept = await extendLease(key, owner, ms).catch((e) => {
+      throw unreadableStore(e);
+    });
+    if (!kept) throw busy(' (it took over this tab\'s lease, which had run out)');
+  };
   try {
-    return await act();
+    return await act(holdFor);
   } finally {
     await dropLease(key, owner).catch(() => {}); // a lease left behind runs out by itself
   }
@@ -235,12 +243,15 @@ const handlers = {
     stopSync = stop;
     try {
       const settings = parseOptions('sheet', entries).sync;
-      return await alone(targetKey(settings), async () => {
+      return await alone(targetKey(settings), async (holdFor) => {
         const { key, stored } = await lastSyncFor(settings);
         const last = lastSyncConfig(stored);
         if (last.previousFile !== undefined) post({ event: 'changes', changes: compared(res, { name: LAST_SYNC, data: last.previousFile, baseline: last.baseline }) });
         const file = res.json();
         const session = res.startSync({ ...settings, apiKey, ...last }, seed);
+        // The core's longest run counts from the first request, which comes now or once the question is answered.
+        const longest = session.longestRunMs;
+        await holdFor(longest);
         let noted = null; // the note that the start-sync request went out, kept until the sync ends
         try {
           const outcome = await session.runWithFetch({
@@ -249,10 +260,19 @@ const handlers = {
               if (progress.syncSent) noted ??= markSyncSent(key, Date.now()).catch(() => {});
               post({ event: 'progress', progress });
             },
-            onConfirm: (verdict) => new Promise((resolve) => {
-              answerConfirm = resolve;
-              post({ event: 'confirm', verdict });
-            }),
+            onConfirm: async (verdict) => {
+              const renewal = setInterval(() => holdFor(longest).catch(() => {}), longest / 3); // however long the person takes
+              try {
+                const yes = await new Promise((resolve) => {
+                  answerConfirm = resolve;
+                  post({ event: 'confirm', verdict });
+                });
+                await holdFor(longest);
+                return yes;
+              } finally {
+                clearInterval(renewal);
+              }
+            },
           });
           const unsaved = await saveLastSync(key, { baseline: outcome.baseline, file })
             .then(() => '', (e) => unsavedRecordText(`this browser's storage: ${e?.message ?? e}`));

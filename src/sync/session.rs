@@ -839,6 +839,44 @@ impl SyncSession {
         }
     }
 
+    /// The longest this sync and the host's records of it may take, in ms,
+    /// counted from its first request: its time budget, one request more
+    /// (a transport may overrun the time left), and the records'
+    /// reserve. A host that keeps others from syncing the same target
+    /// meanwhile (a lock, a lease) holds it at least this long from the
+    /// first request; no sync of this session runs after that.
+    ///
+    /// ```
+    /// use stripe_torii_sync::sync::{ApiKey, SyncConfig, SyncOptions, SyncSession};
+    /// use stripe_torii_sync::{transform, TransformOptions};
+    ///
+    /// let out = transform("Email\nada@example.com\n", &TransformOptions::default()).unwrap();
+    /// let config = SyncConfig {
+    ///     api_key: ApiKey::new("key-0123"),
+    ///     options: SyncOptions {
+    ///         app_account_id: Some("42".into()),
+    ///         ..Default::default()
+    ///     },
+    ///     ..Default::default()
+    /// };
+    /// let session = SyncSession::new(&config, &out, 1).unwrap();
+    /// // 60 s of budget, a request of up to 30 s, and 30 s for the records.
+    /// assert_eq!(session.longest_run_ms(), 120_000.0);
+    /// ```
+    pub fn longest_run_ms(&self) -> f64 {
+        self.settings.time_budget_ms + self.longest_request_ms() + RECORDS_RESERVE_MS as f64
+    }
+
+    /// The longest one request may take: the host's transport's own
+    /// deadline when it has one, whatever the timeout asks (UrlFetchApp
+    /// stops at 60 s either way), else the request timeout.
+    fn longest_request_ms(&self) -> f64 {
+        self.settings
+            .host_run
+            .and_then(|run| run.longest_request_ms)
+            .unwrap_or(self.settings.request_timeout_ms)
+    }
+
     /// Before the first request, whether what is left of the host's run is
     /// too short for the sync (its budget plus one request, which may take
     /// the host's longest) and the host's records: a run stopped midway
@@ -846,13 +884,9 @@ impl SyncSession {
     fn too_late_for_the_host_run(&self, now_ms: f64) -> Option<Error> {
         let run = self.settings.host_run?;
         let budget = self.settings.time_budget_ms;
-        // The host's longest request is its transport's own deadline,
-        // whatever the timeout asks (UrlFetchApp stops at 60 s either way).
-        let request = run
-            .longest_request_ms
-            .unwrap_or(self.settings.request_timeout_ms);
+        let request = self.longest_request_ms();
         let records = RECORDS_RESERVE_MS as f64;
-        let need = budget + request + records;
+        let need = self.longest_run_ms();
         let left = run.ends_at_ms - now_ms;
         if left >= need {
             return None;

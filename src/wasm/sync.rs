@@ -213,6 +213,14 @@ impl SyncSessionJs {
         self.inner.target()
     }
 
+    /// How long, in ms from its first request, this sync and the host's
+    /// records of it may take: how long a host's lock or lease on the
+    /// target must hold.
+    #[wasm_bindgen(getter, js_name = longestRunMs)]
+    pub fn longest_run_ms(&self) -> f64 {
+        self.inner.longest_run_ms()
+    }
+
     /// Users in the file this session sends.
     #[wasm_bindgen(getter, js_name = userCount)]
     pub fn user_count(&self) -> u32 {

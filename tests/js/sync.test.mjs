@@ -306,6 +306,61 @@ test('CLI state: a sync whose lock was broken while it held it leaves the next h
   assert.ok(!existsSync(lock), 'and removes it when the update throws');
 });
 
+/** The target locks beside the state file. */
+const targetLocks = () => (existsSync(dirname(statePath())) ? readdirSync(dirname(statePath())) : []).filter((name) => name.endsWith('.sync-lock'));
+
+/** Resolves once a request of `step` has reached the emulator. */
+async function reached(step) {
+  while (!emulator.requests.some((r) => r.step === step)) await new Promise((resolve) => { setTimeout(resolve, 20); });
+}
+
+test('CLI: a second sync of a target while one runs is refused before it sends anything; other targets go on', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 2_000 }]);
+  const first = runCli(syncArgs('--time-budget-ms', '600000'));
+  await reached('upload');
+  const [lock] = targetLocks();
+  const held = JSON.parse(readFileSync(join(dirname(statePath()), lock), 'utf8'));
+  // The core's longest run: the budget, one request of 30 s, and 30 s for the records.
+  assert.ok(held.until >= Date.now() + 600_000 && held.until <= Date.now() + 660_000, `held until ${held.until}`);
+  assert.ok(!JSON.stringify(held).includes(KEY));
+  const spelledOtherwise = ['sync', sample, '--app-account', ` ${ACCOUNT}`, '--api-url', `${emulator.baseUrl}/`, '--quiet'];
+  const [second, other] = await Promise.all([runCli(spelledOtherwise), runCli(syncArgs().map((a) => (a === ACCOUNT ? OTHER_ACCOUNT : a)))]);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /another sync of this target is running \(it holds \S+\.sync-lock until \d{4}-\d\d-\d\dT[\d:.]+Z\): nothing was sent; .* \[sync_busy\]/);
+  assert.equal(other.code, 0, other.stderr);
+  assert.equal((await first).code, 0);
+  assert.deepEqual(emulator.requests.filter((r) => r.step === 'sync').length, 2, 'one sync per target');
+  assert.equal(Object.keys(JSON.parse(readFileSync(statePath(), 'utf8')).targets).length, 2, 'both targets recorded');
+  assert.deepEqual(targetLocks(), [], 'each sync releases its target');
+  assert.equal((await runCli(spelledOtherwise)).code, 0, 'once the first has ended, the target may sync');
+});
+
+test('CLI: a target lock whose hold has run out (its sync died) is taken over; a live one, or one just made, is not', async () => {
+  assert.equal((await runCli(syncArgs('--dry-run'))).code, 0);
+  assert.deepEqual(targetLocks(), [], 'a dry run holds nothing');
+  assert.equal((await runCli(syncArgs())).code, 0);
+  const { holdTarget } = await import('../../js/state.mjs');
+  const key = (await loadCore()).targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  const hold = holdTarget(statePath(), key);
+  const [name] = targetLocks();
+  const lock = join(dirname(statePath()), name);
+  const died = JSON.parse(readFileSync(lock, 'utf8'));
+  assert.equal((await runCli(syncArgs())).code, 1, 'a hold of a minute from its start');
+  writeFileSync(lock, JSON.stringify({ ...died, until: Date.now() - 1 }));
+  const after = await runCli(syncArgs());
+  assert.equal(after.code, 0, after.stderr);
+  assert.deepEqual(targetLocks(), []);
+  hold.release();
+  assert.deepEqual(targetLocks(), [], 'a holder whose lock was taken over removes nothing');
+  // A holder that died before writing its hold: the first minute from the file's time.
+  writeFileSync(lock, '');
+  assert.match((await runCli(syncArgs())).stderr, /\[sync_busy\]/);
+  const longAgo = new Date(Date.now() - 5 * 60_000);
+  utimesSync(lock, longAgo, longAgo);
+  assert.equal((await runCli(syncArgs())).code, 0);
+  assert.deepEqual(targetLocks(), []);
+});
+
 test('class 2: spelling the target differently checks the same baseline', async () => {
   assert.equal((await runCli(syncArgs())).code, 0);
   emulator.requests.length = 0;

@@ -1019,6 +1019,31 @@ for (const locks of [true, false]) {
   });
 }
 
+test('without Web Locks, a syncing tab holds its lease for the core\'s longest run of its sync, a time budget of 20 minutes too', async () => {
+  emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 2_000 }]);
+  await withoutLocks(page);
+  await load(sample);
+  await fillSync();
+  await page.locator('details summary').click(); // the time budget is under Advanced
+  await page.getByLabel('Time budget in ms').fill('1200000');
+  await page.getByRole('button', { name: 'Sync to Torii' }).click();
+  await page.locator('#sync-progress li', { hasText: '[2/4]' }).waitFor();
+  const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  const lease = await page.evaluate((name) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('stripe-torii-sync');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('lastSync').objectStore('lastSync').get(name);
+      get.onsuccess = () => resolve({ ...get.result, now: Date.now() });
+    };
+  }), `lease ${key}`);
+  // 20 minutes of budget, one request of up to 30 s and 30 s for the records, from the first request.
+  assert.ok(lease.until - lease.now > 20 * 60_000 && lease.until - lease.now <= 21 * 60_000, JSON.stringify(lease));
+  await page.locator('#sync-result:not(:empty)').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#sync-result').textContent(), /^✓ /);
+  assert.deepEqual(Object.keys(await lastSyncs()), [key], 'no lease is left behind');
+});
+
 /** Another tab of this browser on the page (same origin, same IndexedDB), ready, its page errors recorded. */
 async function openTab() {
   const tab = await context.newPage();
