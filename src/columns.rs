@@ -190,7 +190,7 @@ impl fmt::Display for ColumnRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ColumnRef::Position(n) => write!(f, "column {n}"),
-            ColumnRef::Header(h) => write!(f, "\"{h}\""),
+            ColumnRef::Header(h) => write!(f, "\"{}\"", crate::text::shorten(h)),
         }
     }
 }
@@ -380,7 +380,7 @@ impl Columns {
                     "the file has no header row, so map columns by number".to_string()
                 }
                 (ColumnRef::Header(_), Layout::Header) => {
-                    format!("headers found: {}", self.headers.join(", "))
+                    format!("headers found: {}", listed(&self.headers))
                 }
             };
             Error::new(
@@ -557,12 +557,19 @@ pub enum Unread {
     FullName,
 }
 
+/// Headers from the file, each shortened and with control characters
+/// escaped, for a message.
+fn listed(headers: &[String]) -> String {
+    let quoted: Vec<_> = headers.iter().map(|h| crate::text::shorten(h)).collect();
+    quoted.join(", ")
+}
+
 fn missing_email_column(headers: &[String]) -> Error {
     let accepted = Field::Email.aliases().join(", ");
     let found = if headers.iter().all(|h| h.is_empty()) {
         "none".to_string()
     } else {
-        headers.join(", ")
+        listed(headers)
     };
     Error::new(
         ErrorKind::MissingEmailColumn {

@@ -367,6 +367,7 @@ pub struct Reader<'a> {
     text: &'a str,
     at: usize,
     depth: u32,
+    lossy: bool,
 }
 
 /// The callback [`Reader::object`] calls with each key.
@@ -379,6 +380,17 @@ impl<'a> Reader<'a> {
             text,
             at: 0,
             depth: 0,
+            lossy: false,
+        }
+    }
+
+    /// A reader that reads an unpaired surrogate escape (`\ud800`, which
+    /// `JSON.stringify` writes for a string holding one) as U+FFFD, as a
+    /// JavaScript string crossing into the wasm as UTF-8 reads it.
+    pub fn lossy(text: &'a str) -> Self {
+        Reader {
+            lossy: true,
+            ..Reader::new(text)
         }
     }
 
@@ -683,6 +695,12 @@ impl<'a> Reader<'a> {
             offset: at,
         };
         let first = hex4(at + 2).ok_or_else(bad)?;
+        let paired = (0xD800..0xDC00).contains(&first)
+            && self.text.get(at + 6..at + 8) == Some("\\u")
+            && hex4(at + 8).is_some_and(|second| (0xDC00..0xE000).contains(&second));
+        if self.lossy && (0xD800..0xE000).contains(&first) && !paired {
+            return Ok(('\u{fffd}', 6));
+        }
         if (0xD800..0xDC00).contains(&first) {
             if self.text.get(at + 6..at + 8) != Some("\\u") {
                 return Err(bad());

@@ -359,10 +359,14 @@ pub fn printable(value: &str) -> Cow<'_, str> {
 }
 
 /// A character a message must not carry as it is: a control character
-/// (line breaks, terminal escapes) or a direction embedding, override or
-/// isolate.
+/// or a line or paragraph separator (line breaks, terminal escapes), or a
+/// direction mark, embedding, override or isolate.
 fn is_unsafe_in_message(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// "1 row", "2 rows"; `many` is the plural when it is not `noun` + "s".
@@ -405,6 +409,21 @@ pub fn to_tenths(value: f64) -> u64 {
 mod tests {
     use super::*;
     use std::hash::{BuildHasher, Hash};
+
+    #[test]
+    fn separators_and_direction_marks_are_written_out() {
+        for (c, written) in [
+            ('\u{2028}', r"\u{2028}"),
+            ('\u{2029}', r"\u{2029}"),
+            ('\u{200e}', r"\u{200e}"),
+            ('\u{200f}', r"\u{200f}"),
+            ('\u{061c}', r"\u{61c}"),
+            ('\u{2067}', r"\u{2067}"),
+        ] {
+            assert_eq!(printable(&format!("a{c}b")), format!("a{written}b"));
+        }
+        assert_eq!(printable("Zoë, 名前"), "Zoë, 名前");
+    }
 
     #[test]
     fn folding_borrows_what_is_already_lower_case() {

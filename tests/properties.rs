@@ -438,3 +438,107 @@ proptest! {
         }
     }
 }
+
+/// A message that carries no control character, line separator or
+/// direction override as it is (the rule `text::printable` enforces).
+fn clean(message: &str) -> bool {
+    !message.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Text a hostile file or command line could carry.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("\u{1b}]0;title\u{7}".to_string()),
+        Just("a\u{202e}b".to_string()),
+        Just("a\u{2028}b".to_string()),
+        Just("\n".to_string()),
+        Just("é😀".to_string()),
+        "\\PC{0,8}",
+        "[\u{0}-\u{1f}\u{7f}\u{202a}-\u{202e}]{1,3}",
+    ]
+}
+
+fn command_line_word() -> impl Strategy<Value = String> {
+    use stripe_torii_sync::options::catalog::OPTIONS;
+    let flags: Vec<String> = OPTIONS
+        .iter()
+        .map(|o| o.cli_flag.to_string())
+        .chain(["--output", "--quiet", "--", "-", "-h", "--help", "--="].map(String::from))
+        .collect();
+    prop_oneof![
+        proptest::sample::select(flags.clone()),
+        (proptest::sample::select(flags), hostile_text()).prop_map(|(f, v)| format!("{f}={v}")),
+        hostile_text().prop_map(|v| format!("--{v}")),
+        hostile_text(),
+        "[0-9]{1,4}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Any command line is read or refused with a message that cannot
+    /// send a terminal escape or reorder the line; never a panic.
+    #[test]
+    fn any_command_line_is_read_or_refused_cleanly(words in proptest::collection::vec(command_line_word(), 0..8)) {
+        use stripe_torii_sync::options::catalog::Scope;
+        use stripe_torii_sync::options::command_line::{CommandLine, HostFlag};
+        let host = [HostFlag::value("output"), HostFlag::switch("quiet")];
+        for scope in [Scope::Transform, Scope::Sync] {
+            if let Err(e) = CommandLine::parse(&words, scope, &host) {
+                prop_assert_eq!(e.code(), "invalid_option");
+                prop_assert!(clean(e.message()), "{:?} -> {:?}", words, e.message());
+            }
+        }
+    }
+
+    /// Headers and column mappings from a hostile file are echoed
+    /// escaped, in errors and diagnostics alike.
+    #[test]
+    fn headers_and_mappings_are_echoed_escaped(
+        header in proptest::collection::vec(prop_oneof![hostile_text(), Just("Email".to_string()), Just("Status".to_string())], 1..5),
+        mapping in proptest::option::of(hostile_text()),
+    ) {
+        use stripe_torii_sync::columns::{ColumnRef, Field};
+        let mut options = TransformOptions::default();
+        if let Some(m) = &mapping {
+            options.columns[Field::Status] = Some(ColumnRef::Header(format!("x{m}")));
+        }
+        let rows = vec![header.clone(), vec!["ada@example.com".to_string(); header.len()]];
+        match transform_inputs(vec![Input::rows("Users", rows)], &options) {
+            Ok(out) => for d in &out.report.diagnostics {
+                prop_assert!(clean(&d.message), "{:?}", d.message);
+            },
+            Err(e) => prop_assert!(clean(e.message()), "{:?}", e.message()),
+        }
+    }
+}
+
+/// Each setting's default as the Configuration sheet's template shows it,
+/// typed in as the value, reads as an empty value does: "all" is no
+/// domain to keep, "none" no status to leave out nor an API version.
+#[test]
+fn every_default_typed_in_is_the_default() {
+    use stripe_torii_sync::options::configuration_sheet::{read_rows, template, ConfigurationRow};
+    let empty = read_rows(&[]).unwrap();
+    let rows = template();
+    assert!(rows.len() > 5);
+    for row in rows.iter().skip(1) {
+        for typed in [
+            row[2].clone(),
+            row[2].to_uppercase(),
+            format!(" {} ", row[2]),
+        ] {
+            let read = read_rows(&[ConfigurationRow::text(&row[0], &typed)]);
+            assert_eq!(
+                read.as_ref().ok(),
+                Some(&empty),
+                "{row:?} typed as {typed:?}: {read:?}"
+            );
+        }
+    }
+}

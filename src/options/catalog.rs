@@ -763,6 +763,15 @@ impl Options {
             }
             seen.push(spec.js_name);
         }
+        // The default as the template and the page show it, typed in as
+        // the value, is the default: "all" or "none" would otherwise be
+        // read as a domain or a status to filter by, "none" as an API
+        // version.
+        if matches!(host, Host::Sheet | Host::Configuration)
+            && text.trim().eq_ignore_ascii_case(spec.default)
+        {
+            return Ok(());
+        }
         let value = match (spec.cli_form, host) {
             (CliForm::Switch, Host::Cli) => OptionValue::Flag(true),
             (CliForm::SwitchOff, Host::Cli) => OptionValue::Flag(false),

@@ -212,7 +212,10 @@ impl CommandLine {
 fn unknown(flag: &str) -> Error {
     Error::option(
         flag,
-        format!("unknown flag \"{flag}\"; the flags are in --help"),
+        format!(
+            "unknown flag \"{}\"; the flags are in --help",
+            crate::text::shorten(flag)
+        ),
     )
 }
 

@@ -143,7 +143,9 @@ fn whole_ms(number: &str) -> Option<i64> {
 /// `input_too_large` for text beyond the input size limit.
 pub(super) fn json_rows(text: &str, argument: &str) -> Result<(String, SplitRows)> {
     check_input_size(text.len() as u64)?;
-    let mut reader = Reader::new(text);
+    // JSON.stringify writes a lone surrogate of a cell as `\ud800`; the
+    // array form reads the same cell as U+FFFD, and so does this one.
+    let mut reader = Reader::lossy(text);
     // The cells are shorter than their JSON: one allocation holds them all.
     let mut cells = String::with_capacity(text.len());
     let mut split = SplitRows::default();
@@ -280,6 +282,19 @@ mod tests {
             );
         }
         rows
+    }
+
+    #[test]
+    fn a_lone_surrogate_reads_as_the_array_form_reads_it() {
+        for (json, cell) in [
+            (r#"[["Email"],["a\ud800b"]]"#, "a\u{fffd}b"),
+            (r#"[["Email"],["\udc00"]]"#, "\u{fffd}"),
+            (r#"[["Email"],["\ud800\ud800"]]"#, "\u{fffd}\u{fffd}"),
+            (r#"[["Email"],["\ud800\u0041"]]"#, "\u{fffd}A"),
+            (r#"[["Email"],["\ud83d\ude00"]]"#, "😀"),
+        ] {
+            assert_eq!(json_cells(json)[1][0], cell, "{json}");
+        }
     }
 
     #[test]
