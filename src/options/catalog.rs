@@ -399,10 +399,9 @@ pub const OPTIONS: &[OptionSpec] = &[
 pub fn find(host: Host, name: &str) -> Option<&'static OptionSpec> {
     match host {
         Host::Cli => {
-            let flag = name.trim_start_matches('-');
-            OPTIONS
-                .iter()
-                .find(|o| o.cli_flag.trim_start_matches('-') == flag)
+            // `---strict` is no flag: parseArgs would refuse it too.
+            let flag = name.strip_prefix("--").unwrap_or(name);
+            OPTIONS.iter().find(|o| &o.cli_flag[2..] == flag)
         }
         Host::Sheet | Host::Configuration => {
             let wanted = label_key(name);
@@ -636,11 +635,15 @@ impl Options {
                 }
             }
             ("delimiter", OptionValue::Text(v)) => {
+                // A JS caller's "\t" comes untrimmed; text hosts write "tab".
                 t.delimiter = Some(match v.as_str() {
-                    "," => b',',
-                    ";" => b';',
-                    "\t" | "tab" | "\\t" => b'\t',
-                    _ => return Err(not_allowed(spec, &v)),
+                    "\t" => b'\t',
+                    _ => match v.trim().to_ascii_lowercase().as_str() {
+                        "," => b',',
+                        ";" => b';',
+                        "tab" | "\\t" => b'\t',
+                        _ => return Err(not_allowed(spec, &v)),
+                    },
                 })
             }
             ("strict", OptionValue::Flag(b)) => t.strict = b,
@@ -649,7 +652,7 @@ impl Options {
             ("apiVersion", OptionValue::Text(v)) => s.api_version = Some(v),
             ("fileName", OptionValue::Text(v)) => s.file_name = Some(v),
             ("mode", OptionValue::Text(v)) => {
-                s.mode = match v.trim() {
+                s.mode = match v.trim().to_ascii_lowercase().as_str() {
                     "presigned" => UploadMode::Presigned,
                     "direct" => UploadMode::Direct,
                     _ => return Err(not_allowed(spec, &v)),
@@ -1011,6 +1014,28 @@ mod tests {
     use crate::fields::status::CLASS_NAMES;
     use crate::sync::config::{DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TIME_BUDGET_MS};
     use crate::sync::guard::DEFAULT_MAX_DROP_PERCENT;
+
+    #[test]
+    fn choices_read_in_any_case_as_the_date_order_does() {
+        for (text, delimiter) in [
+            ("Tab", b'\t'),
+            (" TAB ", b'\t'),
+            ("\\T", b'\t'),
+            (" ; ", b';'),
+        ] {
+            let o = Options::from_text(Host::Cli, [("--delimiter", text)]).unwrap();
+            assert_eq!(o.transform.delimiter, Some(delimiter), "{text:?}");
+        }
+        let o = Options::from_text(Host::Sheet, [("Upload mode", "Direct")]).unwrap();
+        assert_eq!(o.sync.mode, UploadMode::Direct);
+        let o = Options::from_text(Host::Sheet, [("Date order", "DMY")]).unwrap();
+        assert_eq!(o.transform.date_order, DateOrder::Dmy);
+        assert!(Options::from_text(Host::Cli, [("--delimiter", "|")]).is_err());
+        let mut o = Options::default();
+        let tab = OptionValue::Text("\t".into());
+        o.set(find(Host::Js, "delimiter").unwrap(), tab).unwrap();
+        assert_eq!(o.transform.delimiter, Some(b'\t'), "a JS caller's tab");
+    }
 
     #[test]
     fn the_configuration_sheet_takes_a_setting_once() {

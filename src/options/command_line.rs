@@ -148,6 +148,9 @@ impl CommandLine {
             let Some(name) = name else {
                 return Err(unknown(flag));
             };
+            if name == "help" {
+                return Err(Error::option(flag, "--help takes no value"));
+            }
             let host_flag = host_flags.iter().find(|h| h.name == name);
             let takes_value = match host_flag {
                 Some(host) if host.other_command => {
@@ -238,6 +241,20 @@ mod tests {
         let err = parse(args).unwrap_err();
         assert_eq!(err.code(), "invalid_option", "{args:?}");
         err.message().to_string()
+    }
+
+    #[test]
+    fn only_two_dashes_make_a_flag_and_help_takes_no_value() {
+        assert_eq!(
+            refusal(&["a.csv", "---strict"]),
+            "unknown flag \"---strict\"; the flags are in --help"
+        );
+        assert_eq!(
+            refusal(&["a.csv", "-strict"]),
+            "unknown flag \"-strict\"; the flags are in --help"
+        );
+        assert_eq!(refusal(&["a.csv", "--help=1"]), "--help takes no value");
+        assert!(parse(&["a.csv", "--strict"]).is_ok());
     }
 
     #[test]
