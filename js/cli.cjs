@@ -263,15 +263,21 @@ async function cmdSync(line, io) {
   const target = io.core.targetKey(options.sync);
   // From reading the target's record to writing the new one; a dry run sends nothing and writes no record.
   const hold = values['dry-run'] ? null : holdTarget(statePath, target);
+  // Ctrl-C or a kill stops the sync as Stop does on the page (the core says whether Torii may
+  // have started it), so the target is released; a second one kills the process.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (hold) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    return await syncTarget(line, io, { result, target, statePath, hold });
+    return await syncTarget(line, io, { result, target, statePath, hold, signal: stop.signal });
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     hold?.release();
   }
 }
 
 /** cmdSync once the file is transformed and, unless a dry run, the target held. */
-async function syncTarget({ host: values, options }, io, { result, target, statePath, hold }) {
+async function syncTarget({ host: values, options }, io, { result, target, statePath, hold, signal }) {
   const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
   const { loadTarget, saveTarget } = await import('./state.mjs');
   const { missingFile, lostIn, ...last } = loadTarget(statePath, target, { dryRun: Boolean(values['dry-run']) });
@@ -298,11 +304,11 @@ async function syncTarget({ host: values, options }, io, { result, target, state
   }
   // Started before --output is written: a sync the core refuses to start (no key, strict) writes nothing.
   const session = result.startSync(config, Math.floor(Math.random() * 2 ** 32));
-  hold.extend(session.longestRunMs); // no sync of this session runs longer
   const file = result.json();
   if (values.output) onFile('write', '--output', values.output, (p) => writeFileSync(p, file));
+  hold.extend(session.longestRunMs); // counted from the first request, which comes next
   try {
-    const outcome = await session.runWithFetch({ onProgress: (p) => io.stderr(p.text) });
+    const outcome = await session.runWithFetch({ signal, onProgress: (p) => io.stderr(p.text) });
     io.stderr(outcome.text);
     try {
       const keptAside = saveTarget(statePath, target, { baseline: outcome.baseline, file });

@@ -199,13 +199,25 @@ const FIRST_HOLD_MS = 60_000;
  * @returns {{extend(ms: number): void, release(): void}}
  */
 export function holdTarget(path, key) {
-  mkdirSync(dirname(path), { recursive: true });
   const lock = `${path}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}.sync-lock`;
   const token = `${process.pid} ${randomUUID()}`;
   const hold = (ms) => JSON.stringify({ token, target: key, until: Date.now() + ms });
-  if (!createLock(lock, hold(FIRST_HOLD_MS))) {
-    breakStaleLock(lock, (file) => targetHold(file).until < Date.now());
-    if (!createLock(lock, hold(FIRST_HOLD_MS))) throw targetBusy(lock);
+  const take = () => {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      return createLock(lock, hold(FIRST_HOLD_MS));
+    } catch (e) {
+      throw Object.assign(new Error(`cannot hold this target beside the sync state file ${path} (${e.message}), which `
+        + 'keeps two syncs of it apart, so nothing was sent; make its folder writable, or pass another --state'),
+      { code: 'last_sync_unreadable' });
+    }
+  };
+  if (!take()) {
+    breakStaleLock(lock, (file) => {
+      const { until } = targetHold(file);
+      return Number.isFinite(until) && until < Date.now(); // one gone meanwhile may be another's, just made: look again
+    });
+    if (!take()) throw targetBusy(lock);
   }
   return {
     extend(ms) {

@@ -520,14 +520,22 @@ proptest! {
 
 /// Each setting's default as the Configuration sheet's template shows it,
 /// typed in as the value, reads as an empty value does: "all" is no
-/// domain to keep, "none" no status to leave out nor an API version.
+/// domain to keep, "none" no status to leave out nor an API version. A
+/// default that is a value keeps the case it is typed in.
 #[test]
 fn every_default_typed_in_is_the_default() {
     use stripe_torii_sync::options::configuration_sheet::{read_rows, template, ConfigurationRow};
     let empty = read_rows(&[]).unwrap();
     let rows = template();
     assert!(rows.len() > 5);
+    let upper = read_rows(&[ConfigurationRow::text("License name", "STRIPE")]).unwrap();
+    assert_eq!(upper.transform.license_name.as_deref(), Some("STRIPE"));
     for row in rows.iter().skip(1) {
+        let read = read_rows(&[ConfigurationRow::text(&row[0], &row[2])]);
+        assert!(read.is_ok(), "{row:?}: {read:?}");
+        if !["none", "all", "detected", "sniffed"].contains(&row[2].as_str()) {
+            continue; // a value: read as typed, which for these is the default anyway
+        }
         for typed in [
             row[2].clone(),
             row[2].to_uppercase(),

@@ -101,7 +101,8 @@ const BUSY = 'another tab of this browser is syncing this App Account: nothing w
  * HTTP from a remote host) the lock is a lease in IndexedDB, which a tab
  * closed mid-sync holds until it runs out. `act(holdFor)` is given
  * `holdFor(ms)`, which makes the lease last `ms` from now (a lock lasts
- * anyway), and throws `sync_busy` if another tab took it meanwhile.
+ * anyway), and throws `sync_busy` if another tab took it meanwhile (it
+ * had run out: this tab was frozen, or its question left open for longer).
  */
 async function alone(key, act) {
   const busy = (detail = '') => Object.assign(new Error(`${BUSY}${detail}`), { code: 'sync_busy' });
@@ -267,7 +268,7 @@ const handlers = {
                   answerConfirm = resolve;
                   post({ event: 'confirm', verdict });
                 });
-                await holdFor(longest);
+                if (yes) await holdFor(longest); // lost meanwhile: the sync stops (host_failed, saying why) before sending
                 return yes;
               } finally {
                 clearInterval(renewal);

@@ -174,6 +174,9 @@ const fn spec(
     }
 }
 
+/// The defaults that name no value: nothing to filter by, nothing to
+/// send, the columns found and the delimiter guessed from the file.
+const NO_VALUE_DEFAULTS: &[&str] = &["none", "all", "detected", "sniffed"];
 const DATE_ORDERS: &[&str] = &["mdy", "dmy"];
 const DELIMITERS: &[&str] = &[",", ";", "tab"];
 const UPLOAD_MODES: &[&str] = &["presigned", "direct"];
@@ -766,11 +769,13 @@ impl Options {
             }
             seen.push(spec.js_name);
         }
-        // The default as the template and the page show it, typed in as
-        // the value, is the default: "all" or "none" would otherwise be
-        // read as a domain or a status to filter by, "none" as an API
-        // version.
+        // A default that names no value, as the template and the page show
+        // it, typed in as the value, is the default: "all" or "none" would
+        // otherwise be read as a domain or a status to filter by, "none" as
+        // an API version. A default that is a value ("Stripe") is read as
+        // typed, in the case it is typed in.
         if matches!(host, Host::Sheet | Host::Configuration)
+            && NO_VALUE_DEFAULTS.contains(&spec.default)
             && text.trim().eq_ignore_ascii_case(spec.default)
         {
             return Ok(());

@@ -7,7 +7,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -333,6 +334,70 @@ test('CLI: a second sync of a target while one runs is refused before it sends a
   assert.equal(Object.keys(JSON.parse(readFileSync(statePath(), 'utf8')).targets).length, 2, 'both targets recorded');
   assert.deepEqual(targetLocks(), [], 'each sync releases its target');
   assert.equal((await runCli(spelledOtherwise)).code, 0, 'once the first has ended, the target may sync');
+});
+
+test('CLI: Ctrl-C or a kill during a sync stops it as cancelled, saying what Torii may have, and releases the target', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    emulator.requests.length = 0;
+    emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 5_000 }]);
+    const env = { ...process.env, TORII_API_KEY: KEY, XDG_CONFIG_HOME: stateDir };
+    const child = spawn(process.execPath, [cli, ...syncArgs()], { env });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const done = new Promise((resolve) => { child.on('close', resolve); });
+    await reached('upload');
+    child.kill(signal);
+    assert.equal(await done, 1, stderr);
+    assert.match(stderr, /nothing was synced.*\[cancelled\]/, signal);
+    assert.deepEqual(targetLocks(), [], `${signal}: the target is released`);
+    emulator.clearFaults();
+    assert.equal((await runCli(syncArgs())).code, 0, 'the next sync is not refused as busy');
+  }
+});
+
+test('CLI: a sync breaking an expired target lock leaves alone the one another sync has just made in its place', async () => {
+  const { holdTarget } = await import('../../js/state.mjs');
+  const key = (await loadCore()).targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
+  const died = holdTarget(statePath(), key);
+  const lock = join(dirname(statePath()), targetLocks()[0]);
+  writeFileSync(lock, JSON.stringify({ ...JSON.parse(readFileSync(lock, 'utf8')), until: Date.now() - 1 }));
+  // This sync found the expired lock; as it looks again under the break-lock, another has
+  // broken that lock and is making its own.
+  const original = fs.readFileSync;
+  const another = JSON.stringify({ token: 'another', target: key, until: Date.now() + 600_000 });
+  let raced = false;
+  fs.readFileSync = function racing(path, ...rest) {
+    if (!raced && path === lock && existsSync(`${lock}.break`)) {
+      raced = true;
+      rmSync(lock);
+      try {
+        return original.call(this, path, ...rest);
+      } finally {
+        writeFileSync(lock, another, { flag: 'wx' });
+      }
+    }
+    return original.call(this, path, ...rest);
+  };
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => holdTarget(statePath(), key), (e) => e.code === 'sync_busy');
+  } finally {
+    fs.readFileSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced);
+  assert.equal(readFileSync(lock, 'utf8'), another, 'the other sync keeps its lock');
+  died.release();
+  assert.equal(readFileSync(lock, 'utf8'), another, 'and the one that died, released late, removes nothing');
+});
+
+test('CLI: a state folder that cannot be written stops the sync before anything is sent', async () => {
+  const blocked = join(stateDir, 'a-file');
+  writeFileSync(blocked, '');
+  const run = await runCli(syncArgs('--state', join(blocked, 'state.json')));
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /cannot hold this target beside the sync state file .*nothing was sent.*\[last_sync_unreadable\]/);
+  assert.deepEqual(emulator.requests, []);
 });
 
 test('CLI: a target lock whose hold has run out (its sync died) is taken over; a live one, or one just made, is not', async () => {
