@@ -94,6 +94,9 @@ export async function extendLease(key, owner, ms) {
   });
 }
 
+/** @returns {Promise<{owner: string, until: number} | undefined>} the lease on `key`, run out or not */
+export const loadLease = (key) => run('readonly', (store) => store.get(`lease ${key}`));
+
 /** Ends `owner`'s lease on `key`; another's is left alone. */
 export async function dropLease(key, owner) {
   const db = await open();

@@ -15,7 +15,7 @@
 //      during a sync also {id, event: 'progress' | 'confirm' | 'changes', ...}
 
 import init, { checkInputSize, describeBaseline, optionCatalog, parseOptions, targetKey, transform, unsavedRecordText, version } from './pkg/stripe_torii_sync.js';
-import { clearSyncSent, dropLease, extendLease, loadLastSync, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
+import { clearSyncSent, dropLease, extendLease, loadLastSync, loadLease, loadSyncSent, markSyncSent, saveLastSync, takeLease } from './store.js';
 
 const LAST_SYNC = 'the last sync from this browser';
 const LIST_LIMIT = 200; // users listed per kind of change; the counts are always whole
@@ -194,9 +194,12 @@ async function unfinishedSyncOf(key) {
   try {
     const note = await loadSyncSent(key);
     if (!note) return null;
-    // Another tab's sync still running holds the lock (see alone): its note is no sign of a closed tab.
-    const held = (await self.navigator.locks?.query())?.held ?? [];
-    return held.some((lock) => lock.name === `sync ${key}`) ? null : note.sentAt;
+    // Another tab's sync still running holds the lock or the lease (see alone): its note is no sign of
+    // a closed tab. A closed tab's lease hides its note until it runs out; no sync can start before.
+    const running = self.navigator.locks
+      ? (await self.navigator.locks.query()).held.some((lock) => lock.name === `sync ${key}`)
+      : ((await loadLease(key))?.until ?? 0) > Date.now();
+    return running ? null : note.sentAt;
   } catch {
     return null; // no store: lastSyncOf says nothing either
   }

@@ -886,8 +886,15 @@ test('while a sync runs, its exports and options stay as sent: inputs are disabl
   assert.deepEqual(await disabled(), [false, false, false, false]);
 });
 
-test('a sync whose tab was closed after it asked Torii to start is noted on the next visit, until a sync ends', async () => {
+for (const locks of [true, false]) {
+  test(`a sync whose tab was closed after it asked Torii to start is noted on the next visit, until a sync ends${locks ? '' : ' (no Web Locks: a page over plain HTTP)'}`, async () => {
+    await unfinishedSync(locks);
+  });
+}
+
+async function unfinishedSync(locks) {
   emulator.setFaults([{ step: 'sync', kind: 'slow', delayMs: 8_000 }]);
+  if (!locks) await withoutLocks(page);
   await syncUntil('[4/4]');
   const key = core.targetKey({ baseUrl: emulator.baseUrl, appAccountId: ACCOUNT });
   await page.waitForFunction(async (k) => { // the note is written as the request goes out
@@ -898,6 +905,7 @@ test('a sync whose tab was closed after it asked Torii to start is noted on the 
   }, key);
   const first = page;
   page = await openTab(); // another tab, while the first one's sync still runs
+  if (!locks) await withoutLocks(page);
   await load(sample);
   assert.equal(await page.locator('#unfinished-sync').isVisible(), false, 'no App Account yet: no target to tell of');
   await fillSync();
@@ -906,6 +914,16 @@ test('a sync whose tab was closed after it asked Torii to start is noted on the 
   const note = page.locator('#unfinished-sync');
   assert.equal(await note.isVisible(), false, 'a sync still running in another tab is not one whose tab was closed');
   await first.close({ runBeforeUnload: false }); // the tab is closed before Torii answers
+  if (!locks) {
+    await settled();
+    assert.equal(await note.isVisible(), false, 'its lease still holds the target: no sync can start');
+    await page.evaluate((name) => new Promise((resolve) => { // the lease runs out
+      indexedDB.open('stripe-torii-sync').onsuccess = (e) => {
+        const store = e.target.result.transaction('lastSync', 'readwrite').objectStore('lastSync');
+        store.get(name).onsuccess = (got) => { store.put({ ...got.target.result, until: Date.now() - 1 }, name).onsuccess = resolve; };
+      };
+    }), `lease ${key}`);
+  }
   await page.getByLabel('App Account ID').fill('999');
   await page.getByLabel('App Account ID').blur();
   await settled();
@@ -919,7 +937,7 @@ test('a sync whose tab was closed after it asked Torii to start is noted on the 
   await settled();
   assert.equal(await note.isVisible(), false, 'a sync of this App Account that ended clears it');
   assert.deepEqual(Object.keys(await lastSyncs()), [key], 'the note is gone from the store');
-});
+}
 
 test('"Stop the sync" cuts the request in flight, sends nothing more and says nothing was synced', async () => {
   emulator.setFaults([{ step: 'upload', kind: 'slow', delayMs: 20_000 }]);
