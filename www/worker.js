@@ -255,7 +255,10 @@ const handlers = {
         const session = res.startSync({ ...settings, apiKey, ...last }, seed);
         // The core's longest run counts from the first request, which comes now or once the question is answered.
         const longest = session.longestRunMs;
-        await holdFor(longest);
+        await holdFor(longest).catch((e) => {
+          session.free(); // never run: runWithFetch would have used it up
+          throw e;
+        });
         let noted = null; // the note that the start-sync request went out, kept until the sync ends
         try {
           const outcome = await session.runWithFetch({
