@@ -271,8 +271,8 @@ async function cmdSync(line, io) {
   try {
     return await syncTarget(line, io, { result, target, statePath, hold, signal: stop.signal });
   } finally {
+    hold?.release(); // before the handlers go: a signal from then on kills a process that holds nothing
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    hold?.release();
   }
 }
 
