@@ -261,14 +261,17 @@ async function cmdSync(line, io) {
     undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
   const target = io.core.targetKey(options.sync);
-  // From reading the target's record to writing the new one; a dry run sends nothing and writes no record.
-  const hold = values['dry-run'] ? null : holdTarget(statePath, target);
+  // Held from reading the target's record to writing the new one; a dry run sends nothing and writes no record.
   // Ctrl-C or a kill stops the sync as Stop does on the page (the core says whether Torii may
-  // have started it), so the target is released; a second one kills the process.
+  // have started it), so the target is released; a second one kills the process. The handlers
+  // come before the hold, so no signal finds the target held and the process unguarded.
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  if (hold) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const dryRun = Boolean(values['dry-run']);
+  if (!dryRun) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  let hold = null;
   try {
+    hold = dryRun ? null : holdTarget(statePath, target);
     return await syncTarget(line, io, { result, target, statePath, hold, signal: stop.signal });
   } finally {
     hold?.release(); // before the handlers go: a signal from then on kills a process that holds nothing
