@@ -57,6 +57,16 @@ pub struct Changed {
     pub fields: Vec<&'static str>,
 }
 
+impl Changed {
+    /// `{"email","fields"}`, the email written as `email` gives it.
+    fn write_json(&self, out: &mut Vec<u8>, email: &str) {
+        let mut w = ObjectWriter::new(out);
+        w.str("email", email)
+            .strs("fields", self.fields.iter().copied());
+        w.end();
+    }
+}
+
 /// What changes between a previous Torii file and a new one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -143,10 +153,7 @@ impl Changes {
         o.strs("added", self.added.iter().map(String::as_str));
         o.strs("removed", self.removed.iter().map(String::as_str));
         o.array("changed", &self.changed, |list, c| {
-            let mut w = ObjectWriter::new(list);
-            w.str("email", &c.email)
-                .strs("fields", c.fields.iter().copied());
-            w.end();
+            c.write_json(list, &c.email)
         });
         o.u64("unchanged", self.unchanged);
         o.end();
@@ -189,10 +196,7 @@ impl Changes {
         o.strs("removed", removed.iter().map(AsRef::as_ref));
         let changed = &self.changed[..self.changed.len().min(listed)];
         o.array("changed", changed, |list, c| {
-            let mut w = ObjectWriter::new(list);
-            w.str("email", &printable(&c.email))
-                .strs("fields", c.fields.iter().copied());
-            w.end();
+            c.write_json(list, &printable(&c.email));
         });
         o.end();
         out
