@@ -255,8 +255,8 @@ async function cmdTransform(line, io) {
 
 async function cmdSync(line, io) {
   const { host: values, options } = line;
-  const { defaultStatePath, holdTarget } = await import('./state.mjs');
-  const statePath = values.state ?? defaultStatePath(io.env);
+  const state = await import('./state.mjs');
+  const statePath = values.state ?? state.defaultStatePath(io.env);
   refuseCollisions(line.files, [['--output', values.output], ['--report', values.report], ['--state', statePath]],
     undefined, { fileOnStdout: Boolean(values['dry-run']) && values.output === undefined });
   const result = transform(line, io);
@@ -271,8 +271,8 @@ async function cmdSync(line, io) {
   if (!dryRun) process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   let hold = null;
   try {
-    hold = dryRun ? null : holdTarget(statePath, target);
-    return await syncTarget(line, io, { result, target, statePath, hold, signal: stop.signal });
+    hold = dryRun ? null : state.holdTarget(statePath, target);
+    return await syncTarget(line, io, { state, result, target, statePath, hold, signal: stop.signal });
   } finally {
     hold?.release(); // before the handlers go: a signal from then on kills a process that holds nothing
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -280,9 +280,9 @@ async function cmdSync(line, io) {
 }
 
 /** cmdSync once the file is transformed and, unless a dry run, the target held. */
-async function syncTarget({ host: values, options }, io, { result, target, statePath, hold, signal }) {
+async function syncTarget({ host: values, options }, io, { state, result, target, statePath, hold, signal }) {
   const apiKey = io.env.TORII_API_KEY ?? ''; // whether it is usable is the core's to say (startSync)
-  const { loadTarget, saveTarget } = await import('./state.mjs');
+  const { loadTarget, saveTarget } = state;
   const { missingFile, lostIn, ...last } = loadTarget(statePath, target, { dryRun: Boolean(values['dry-run']) });
   if (lostIn) {
     const where = !lostIn.file ? 'moved aside' : `moved to ${lostIn.file}${lostIn.gone ? ' (no longer there)' : ''}`;
