@@ -52,62 +52,54 @@ export const loadSyncSent = (key) => run('readonly', (store) => store.get(`start
 const LEASE_MS = 10 * 60_000;
 
 /**
- * Takes the lease on `key` for `owner`, in one transaction so two tabs
- * cannot both take it. @returns {Promise<number | undefined>} when the
- * lease another tab holds ends, or undefined once `owner` holds it
+ * Reads the lease on `key` and acts on it in one readwrite transaction, so
+ * two tabs cannot both act on what they read. `act(lease, store, name)` is
+ * given the lease as stored (or undefined); its result is the promise's,
+ * once the transaction has completed.
  */
-export async function takeLease(key, owner) {
+async function onLease(key, act) {
   const db = await open();
   return new Promise((resolve, reject) => {
     const tx = db.transaction(STORE, 'readwrite');
     const store = tx.objectStore(STORE);
-    let heldUntil;
-    const get = store.get(`lease ${key}`);
+    const name = `lease ${key}`;
+    let result;
+    const get = store.get(name);
     get.onsuccess = () => {
-      const now = Date.now();
-      if (get.result && get.result.until > now) heldUntil = get.result.until;
-      else store.put({ owner, until: now + LEASE_MS }, `lease ${key}`);
+      result = act(get.result, store, name);
     };
-    tx.oncomplete = () => resolve(heldUntil);
+    tx.oncomplete = () => resolve(result);
     tx.onerror = tx.onabort = () => reject(tx.error);
   });
 }
+
+/**
+ * Takes the lease on `key` for `owner`, in one transaction so two tabs
+ * cannot both take it. @returns {Promise<number | undefined>} when the
+ * lease another tab holds ends, or undefined once `owner` holds it
+ */
+export const takeLease = (key, owner) => onLease(key, (lease, store, name) => {
+  const now = Date.now();
+  if (lease && lease.until > now) return lease.until;
+  store.put({ owner, until: now + LEASE_MS }, name);
+  return undefined;
+});
 
 /**
  * Moves the end of `owner`'s lease on `key` to `ms` from now.
  * @returns {Promise<boolean>} false when the lease is no longer `owner`'s
  * (it ran out and another tab took it), which is then left alone
  */
-export async function extendLease(key, owner, ms) {
-  const db = await open();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, 'readwrite');
-    const store = tx.objectStore(STORE);
-    let kept = false;
-    const get = store.get(`lease ${key}`);
-    get.onsuccess = () => {
-      kept = get.result?.owner === owner;
-      if (kept) store.put({ owner, until: Date.now() + ms }, `lease ${key}`);
-    };
-    tx.oncomplete = () => resolve(kept);
-    tx.onerror = tx.onabort = () => reject(tx.error);
-  });
-}
+export const extendLease = (key, owner, ms) => onLease(key, (lease, store, name) => {
+  const kept = lease?.owner === owner;
+  if (kept) store.put({ owner, until: Date.now() + ms }, name);
+  return kept;
+});
 
 /** @returns {Promise<{owner: string, until: number} | undefined>} the lease on `key`, run out or not */
 export const loadLease = (key) => run('readonly', (store) => store.get(`lease ${key}`));
 
 /** Ends `owner`'s lease on `key`; another's is left alone. */
-export async function dropLease(key, owner) {
-  const db = await open();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, 'readwrite');
-    const store = tx.objectStore(STORE);
-    const get = store.get(`lease ${key}`);
-    get.onsuccess = () => {
-      if (get.result?.owner === owner) store.delete(`lease ${key}`);
-    };
-    tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error);
-  });
-}
+export const dropLease = (key, owner) => onLease(key, (lease, store, name) => {
+  if (lease?.owner === owner) store.delete(name);
+});
